@@ -1,0 +1,19 @@
+"""Test-session set-up: split the CPU into 2 logical devices before TensorFlow initialises.
+
+Multi-replica code is tested under `tf.distribute.MirroredStrategy` over these two devices
+(`/cpu:0`, `/cpu:1`); the default strategy keeps using one device.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+
+_cpus = tf.config.list_physical_devices("CPU")
+if _cpus and len(tf.config.list_logical_devices("CPU")) < 2:
+  try:
+    tf.config.set_logical_device_configuration(
+        _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+  except RuntimeError:  # TF already initialised by an earlier import: tests needing 2 devices skip.
+    pass

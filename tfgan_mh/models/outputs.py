@@ -1,0 +1,42 @@
+"""The one structured output every discriminator returns.
+
+The loss families (`tfgan_mh.losses`) read only this structure, never the network, so a family can
+check that the heads it needs were built (a field is `None` when the head is absent).
+
+Conventions (fixed project-wide):
+  * K is the number of real classes, read from the data (`tfgan_mh.data`).
+  * `kplus1_logits[:, K]` (the LAST column) is the "fake" class of the K+1 discriminators of
+    shared/papers/001 (LabelGAN, AM-GAN) and 002 (K+1 GAN, Mode GAN); columns 0..K-1 are the real classes.
+  * All heads are float32, also under a mixed bfloat16 policy.
+"""
+
+from typing import NamedTuple, Optional
+
+import tensorflow as tf
+
+
+class DiscOutput(NamedTuple):
+  """Heads of a discriminator for one batch of B examples.
+
+  Attributes:
+    adv_logits: [B] real/fake logit (projection discriminator: linear(phi(x)) + <embed(y), phi(x)>,
+      Fig. 2a of shared/papers/000). None for K+1 or energy discriminators.
+    class_logits: [B, K] auxiliary classifier logits (separate linear head, Fig. 2c of 000, or the
+      projection embedding used as classifier, Fig. 2b / MHSharedGAN). None if no classifier.
+    kplus1_logits: [B, K+1] logits of the K+1 discriminator; column K is "fake". None otherwise.
+    cosine_logits: [B, K] cosine similarities in [-1, 1] between unit features and unit class
+      weights (no bias), for the additive angular margin loss, Sec. 3.2 of shared/papers/003.
+    energy: [B] per-sample auto-encoder energy ||Dec(Enc(x)) - x|| of shared/papers/004.
+    features: [B, F] penultimate features (used for feature matching and as a metric embedding).
+  """
+
+  adv_logits: Optional[tf.Tensor] = None
+  class_logits: Optional[tf.Tensor] = None
+  kplus1_logits: Optional[tf.Tensor] = None
+  cosine_logits: Optional[tf.Tensor] = None
+  energy: Optional[tf.Tensor] = None
+  features: Optional[tf.Tensor] = None
+
+  def present_heads(self):
+    """Names of the heads that are not None (excluding `features`)."""
+    return tuple(f for f in self._fields if f != "features" and getattr(self, f) is not None)
