@@ -7,6 +7,7 @@ setuptools.setup(
     version="0.1.0",
     description="Class-conditional GANs (MHGAN, AM-GAN, K+1/Mode GAN, AAM, MAGAN) in TF2 + gin.",
     packages=setuptools.find_packages(include=["tfgan_mh", "tfgan_mh.*"]),
+    package_data={"tfgan_mh": ["configs/*.gin"]},
     python_requires=">=3.10",
     install_requires=[
         # Keras 3 ships with TF >= 2.16; no TensorFlow before 2.16 supports Python 3.12 (Colab).

@@ -1,0 +1,1 @@
+"""Strategy-agnostic train step (`GANTrainer`) and the gin-configured train loop (`train`)."""

@@ -1,0 +1,265 @@
+"""The train loop: data, models, loss family and optimizers from gin; checkpoints, summaries, pictures.
+
+`train(model_dir, strategy)` is the importable body of `python -m tfgan_mh.train`; everything it builds is
+configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model_dir`:
+  ckpt-N.*            tf.train.CheckpointManager checkpoints (step, G, D, optimizers, EMA G, loss state)
+  operative_config.gin  the gin configuration actually used, written once training has started
+  samples/step_N.png  a picture of samples per class (rows = classes; a scatter plot for 2-D data)
+  events.*            TensorBoard: every measurement and the sample picture
+  TRAIN_DONE          written when the last step is done (the eval job's stop signal)
+"""
+
+import functools
+import math
+import time
+
+import gin
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from tfgan_mh import data as data_lib
+from tfgan_mh import losses as losses_lib
+from tfgan_mh import models as models_lib
+from tfgan_mh.training import images as images_lib
+from tfgan_mh.training import optim
+from tfgan_mh.training.step import GANTrainer
+
+TRAIN_DONE = "TRAIN_DONE"
+OPERATIVE_CONFIG = "operative_config.gin"
+
+
+class NonFiniteLossError(FloatingPointError):
+  """A loss or gradient became NaN/Inf; the last good checkpoint is left intact."""
+
+
+def check_writable(model_dir: str) -> None:
+  """Raises ValueError if model_dir cannot be created or written (local path or gs://)."""
+  probe = model_dir.rstrip("/") + "/.write_probe"
+  try:
+    tf.io.gfile.makedirs(model_dir)
+    with tf.io.gfile.GFile(probe, "w") as f:
+      f.write("ok")
+    tf.io.gfile.remove(probe)
+  except (tf.errors.OpError, OSError) as e:
+    raise ValueError(f"model_dir {model_dir!r} is not writable ({type(e).__name__}); "
+                     "pass a directory you can write to (local or gs://)") from None
+
+
+def resolve_checkpoint(path: str) -> str:
+  """A checkpoint prefix from a run directory or a prefix; ValueError if it points to nothing."""
+  if tf.io.gfile.isdir(path):
+    latest = tf.train.latest_checkpoint(path)
+    if latest is None:
+      raise ValueError(f"init_from={path!r} is a directory with no checkpoint; "
+                       "pass a run directory containing ckpt-N files or a checkpoint prefix")
+    return latest
+  if tf.io.gfile.exists(path + ".index"):
+    return path
+  raise ValueError(f"init_from={path!r} points to no checkpoint (no {path}.index, not a run directory)")
+
+
+def _ring_extent(points):
+  lo, hi = points.min(0), points.max(0)
+  pad = 0.1 * (hi - lo)
+  return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+
+
+class _Pictures:
+  """Fixed latents, one row per class, so pictures are comparable across steps."""
+
+  def __init__(self, trainer: GANTrainer, real_batch, per_class: int, seed: int):
+    k = trainer.num_classes
+    self.trainer = trainer
+    self.two_d = len(trainer.image_shape) == 1
+    if self.two_d:
+      per_class = max(per_class, 100)
+    rng = np.random.default_rng(seed)
+    self.labels = np.repeat(np.arange(k, dtype=np.int32), per_class)
+    self.z = rng.standard_normal((len(self.labels), trainer.generator.z_dim)).astype(np.float32)
+    self.real = real_batch
+    self.rows = k
+
+  def render(self):
+    images = self.trainer.sample(tf.constant(self.z), tf.constant(self.labels)).numpy()
+    if self.two_d:
+      real_x, real_y = self.real
+      extent = _ring_extent(np.concatenate([real_x, images], 0))
+      left = images_lib.scatter(real_x, real_y, extent=extent)
+      right = images_lib.scatter(images, self.labels if self.trainer.conditional
+                                 else np.zeros_like(self.labels), background=real_x, extent=extent)
+      gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
+      return np.concatenate([left, gap, right], 1)  # real data | samples (coloured by input class)
+    picture = images_lib.class_grid(images, self.rows if self.trainer.conditional else 1)
+    return picture
+
+
+@gin.configurable(denylist=["model_dir", "strategy"])
+def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
+          loss_family: str = gin.REQUIRED,
+          num_steps: int = gin.REQUIRED,
+          global_batch_size: int = 64,  # 000 §3.1 uses 256 on TPU; CPU configs override
+          d_steps: int = 1,  # D steps per G step: 1 for SAGAN / MHGAN, 2 for ACGAN (000 §3.1)
+          steps_per_loop: int = 100,  # train steps per host call (one tf.function)
+          ema_decay: float = None,  # e.g. 0.9999 (BigGAN); None = no EMA generator
+          mixed_bfloat16: bool = False,
+          jit_compile: bool = False,  # XLA for GPU; TPUs always compile; slower on CPU (DESIGN.md)
+          save_every: int = 1000,
+          max_to_keep: int = 100000,  # large so a sidecar eval job never misses a checkpoint
+          summary_every: int = 100,
+          image_every: int = 1000,
+          log_every: int = 100,
+          images_per_class: int = 8,
+          init_from: str = None,  # another run's model_dir or checkpoint (MHSharedGAN switch, 000 §3.2)
+          checkpoint_input: bool = False,  # also checkpoint the input iterator (saves the shuffle buffer)
+          pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (004 §3.2.2)
+          steps_per_epoch: int = None,  # MAGAN epoch length in train steps; default N / global batch
+          seed: int = 0):
+  """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
+  check_writable(model_dir)
+  strategy = strategy or tf.distribute.get_strategy()
+  previous_policy = keras.mixed_precision.global_policy()
+  if mixed_bfloat16:
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+  try:
+    return _train(**{k: v for k, v in locals().items() if k != "previous_policy"})
+  finally:
+    keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
+           ema_decay, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
+           log_every, images_per_class, init_from, checkpoint_input, pretrain_epochs, steps_per_epoch,
+           seed):
+  del mixed_bfloat16  # applied by train()
+  source = data_lib.build_source()
+  family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
+  if init_from is not None:
+    init_from = resolve_checkpoint(init_from)
+
+  def make_g_optimizer():
+    with gin.config_scope("g"):
+      return optim.adam("g_adam")
+
+  def make_d_optimizer():
+    with gin.config_scope("d"):
+      return optim.adam("d_adam")
+
+  trainer = GANTrainer(
+      strategy=strategy,
+      make_generator=functools.partial(
+          models_lib.build_generator, image_shape=source.image_shape,
+          num_classes=source.num_classes, conditional=family.conditional_generator),
+      make_discriminator=functools.partial(
+          models_lib.build_discriminator, image_shape=source.image_shape,
+          num_classes=source.num_classes),
+      family=family, make_g_optimizer=make_g_optimizer, make_d_optimizer=make_d_optimizer,
+      num_classes=source.num_classes, image_shape=source.image_shape,
+      global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
+      make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed)
+
+  ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
+  manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
+
+  def make_iterator(data_seed):
+    def input_fn(ctx):
+      labeled = source.input_fn(ctx, global_batch_size=global_batch_size, split="train",
+                                training=True, seed=data_seed)
+      if family.uses_unlabeled:
+        unlabeled = source.unlabeled_input_fn(ctx, global_batch_size=global_batch_size, seed=data_seed)
+        return tf.data.Dataset.zip((labeled, unlabeled))
+      return labeled
+    return iter(strategy.distribute_datasets_from_function(input_fn))
+
+  if checkpoint_input:
+    iterator = make_iterator(seed)
+    ckpt = tf.train.Checkpoint(**trainer.checkpoint_items(), input_iterator=iterator)
+    manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
+  if manager.latest_checkpoint:
+    ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    logging.info("Resumed from %s at step %d", manager.latest_checkpoint, int(trainer.step.numpy()))
+  elif init_from is not None:
+    # Models, optimizers, EMA and step from another run; a different loss family continues (000 §3.2).
+    source_ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
+    source_ckpt.restore(init_from).assert_existing_objects_matched().expect_partial()
+    logging.info("Initialised from %s (step %d)", init_from, int(trainer.step.numpy()))
+  if not checkpoint_input:
+    # Without a checkpointed iterator a resumed run reshuffles with a new seed rather than replaying
+    # the first batches of the run.
+    iterator = make_iterator(seed + int(trainer.step.numpy()))
+
+  energy = trainer.margin_state is not None
+  epoch_len = None
+  if energy:
+    num_examples = steps_per_epoch and steps_per_epoch * global_batch_size or getattr(
+        source, "num_examples", None)
+    if not num_examples:
+      raise ValueError("loss family %r needs epochs: set train.steps_per_epoch (the source does not "
+                       "report num_examples)" % family.name)
+    epoch_len = steps_per_epoch or max(1, num_examples // global_batch_size)
+
+  writer = tf.summary.create_file_writer(model_dir)
+  real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
+                                            else global_batch_size, split="train",
+                                            training=True, seed=seed)))
+  pictures = _Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class, seed)
+
+  def boundaries(step):
+    marks = [num_steps, step + steps_per_loop]
+    for every in (save_every, summary_every, image_every, log_every, epoch_len):
+      if every:
+        marks.append((step // every + 1) * every)
+    return min(marks)
+
+  step = int(trainer.step.numpy())
+  start_step, start_time = step, time.time()
+  wrote_config = False
+  measurements = {}
+  pretrain_steps = pretrain_epochs * epoch_len if energy else 0
+  while step < num_steps:
+    n = boundaries(step) - step
+    pretraining = step < pretrain_steps
+    if pretraining:
+      n = min(n, pretrain_steps - step)
+    measurements = {k: float(v) for k, v in
+                    trainer.train_steps(iterator, n, train_generator=not pretraining).items()}
+    step = int(trainer.step.numpy())
+    bad = sorted(k for k, v in measurements.items() if not math.isfinite(v))
+    if bad:
+      last = manager.latest_checkpoint or "none"
+      raise NonFiniteLossError(
+          f"non-finite {', '.join(bad)} at step {step}; stopped without saving. Last good checkpoint: "
+          f"{last}. Lower the learning rates or check the data")
+    if not wrote_config:
+      with tf.io.gfile.GFile(f"{model_dir}/{OPERATIVE_CONFIG}", "w") as f:
+        f.write(gin.operative_config_str())
+      wrote_config = True
+    if energy and step % epoch_len == 0:
+      if step == pretrain_steps:
+        trainer.margin_state.end_pretraining()
+      elif step > pretrain_steps:
+        trainer.margin_state.end_epoch()
+    if step % summary_every == 0 or step == num_steps:
+      with writer.as_default(step=step):
+        for k, v in measurements.items():
+          tf.summary.scalar(k, v)
+    if step % image_every == 0 or step == num_steps:
+      picture = pictures.render()
+      images_lib.write_png(f"{model_dir}/samples/step_{step:08d}.png", picture)
+      with writer.as_default(step=step):
+        tf.summary.image("samples", picture[None])
+    if step % log_every == 0 or step == num_steps:
+      elapsed = time.time() - start_time
+      rate = (step - start_step) / max(elapsed, 1e-9)
+      eta = (num_steps - step) / max(rate, 1e-9)
+      shown = " ".join(f"{k}={v:.4g}" for k, v in sorted(measurements.items()) if k.endswith("loss")
+                       or "acc" in k or k.startswith("magan"))
+      logging.info("step %d/%d  %.2f steps/s  %.0f images/s  ETA %dm%02ds  %s", step, num_steps,
+                   rate, rate * global_batch_size * d_steps, eta // 60, eta % 60, shown)
+    if step % save_every == 0 or step == num_steps:
+      manager.save(checkpoint_number=step)
+  writer.flush()
+  with tf.io.gfile.GFile(f"{model_dir}/{TRAIN_DONE}", "w") as f:
+    f.write(f"{step}\n")
+  return measurements

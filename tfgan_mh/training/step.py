@@ -1,0 +1,315 @@
+"""The strategy-agnostic GAN train step.
+
+`GANTrainer` owns everything with variables (G, D, their optimizers with slots, the EMA generator, the
+MAGAN margin, the step counter) and creates it under `strategy.scope()`. One *train step* is
+`d_steps` discriminator updates followed by one generator update; `train_steps(iterator, n)` runs n of
+them inside one `tf.function` (a host loop, so TPUs stay busy) and returns the measurements of the last.
+
+Reduction: loss families return per-example terms `[B_k]`; each term is averaged once over the *global*
+batch with `tf.nn.compute_average_loss` inside the replica, and the gradients are summed over replicas, so
+the update equals the single-device update on the global batch (tested). Every measurement is reduced the
+same way, then summed over replicas with `strategy.reduce`, so it is the global-batch mean.
+
+Randomness is stateless: z and fake labels come from `(seed, replica id, step, salt)`, so a resumed run
+draws exactly the latents an uninterrupted run would.
+"""
+
+from typing import Callable, Optional
+
+import tensorflow as tf
+
+from tfgan_mh.models.outputs import DiscOutput
+
+
+def _split(out: DiscOutput, sizes):
+  """Splits every present head of a DiscOutput along the batch axis."""
+  parts = [dict() for _ in sizes]
+  for name, value in out._asdict().items():
+    pieces = tf.split(value, sizes, axis=0) if value is not None else [None] * len(sizes)
+    for p, piece in zip(parts, pieces):
+      p[name] = piece
+  return [DiscOutput(**p) for p in parts]
+
+
+def _classifier_logits(out: DiscOutput):
+  """[B, K] logits of whatever classifier head the discriminator has, or None."""
+  if out.class_logits is not None:
+    return out.class_logits
+  if out.cosine_logits is not None:
+    return out.cosine_logits
+  if out.kplus1_logits is not None:
+    return out.kplus1_logits[:, :-1]  # column K is "fake"
+  return None
+
+
+def _is_real(out: DiscOutput):
+  """[B] bool: the discriminator's real/fake decision, or None for energy discriminators."""
+  if out.adv_logits is not None:
+    return out.adv_logits > 0.0
+  if out.kplus1_logits is not None:
+    num_real = tf.shape(out.kplus1_logits)[1] - 1
+    return tf.argmax(out.kplus1_logits, axis=1, output_type=tf.int32) != num_real
+  return None
+
+
+class GANTrainer:
+  """Builds the GAN state under a strategy and runs its D and G steps.
+
+  Args:
+    strategy: any `tf.distribute.Strategy` (default, Mirrored, TPU).
+    make_generator / make_discriminator: zero-argument callables building the Keras models.
+    family: a loss family (`tfgan_mh.losses.get_family`).
+    make_g_optimizer / make_d_optimizer: zero-argument callables returning Keras optimizers that do not
+      all-reduce (`tfgan_mh.training.optim.PreReducedAdam`).
+    num_classes: K. image_shape: shape of one example.
+    global_batch_size: examples per D step over all replicas (the unlabeled batch, if any, has the same size).
+    d_steps: discriminator updates per generator update.
+    ema_decay: None, or the decay of an exponential moving average of the generator weights.
+    make_margin_state: for energy families, a zero-argument callable returning the margin object.
+    jit_compile: XLA-compile the per-replica step functions.
+    seed: base seed of the latents.
+  """
+
+  def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
+               make_discriminator: Callable, family, make_g_optimizer: Callable,
+               make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
+               d_steps: int = 1, ema_decay: Optional[float] = None,
+               make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0):
+    replicas = strategy.num_replicas_in_sync
+    if global_batch_size <= 0 or global_batch_size % replicas:
+      raise ValueError(
+          f"global batch size {global_batch_size} is not a positive multiple of the {replicas} replicas; "
+          f"use a multiple of {replicas}")
+    if d_steps < 1:
+      raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
+    if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+      raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
+    self.strategy = strategy
+    self.family = family
+    self.num_classes = int(num_classes)
+    self.image_shape = tuple(image_shape)
+    self.global_batch_size = global_batch_size
+    self.per_replica_batch = global_batch_size // replicas
+    self.d_steps = d_steps
+    self.ema_decay = ema_decay
+    self.seed = seed
+    self.jit_compile = jit_compile
+    self.generator_uses_real = getattr(family, "generator_uses_real", False)
+    with strategy.scope():
+      self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+      self.generator = make_generator()
+      self.discriminator = make_discriminator()
+      self._build_models()
+      family.check_heads(self._probe)
+      self.g_optimizer = make_g_optimizer()
+      self.d_optimizer = make_d_optimizer()
+      self.g_optimizer.build(self.generator.trainable_variables)
+      self.d_optimizer.build(self.discriminator.trainable_variables)
+      self.ema_generator = None
+      if ema_decay is not None:
+        self.ema_generator = make_generator()
+        self._call_generator(self.ema_generator, 2)
+        for e, w in zip(self.ema_generator.variables, self.generator.variables):
+          e.assign(w)
+      self.margin_state = make_margin_state() if getattr(family, "uses_margin", False) else None
+      if getattr(family, "uses_margin", False) and self.margin_state is None:
+        raise ValueError(f"loss family {family.name!r} needs a margin state (make_margin_state)")
+    self._d_replica = tf.function(self._d_step, jit_compile=jit_compile or None)
+    self._g_replica = tf.function(self._g_step, jit_compile=jit_compile or None)
+    self._compiled = {}
+
+  # --- construction -------------------------------------------------------------------------------
+
+  @property
+  def conditional(self) -> bool:
+    return bool(getattr(self.generator, "conditional", False))
+
+  @property
+  def uses_projection(self) -> bool:
+    return "projection" in tuple(getattr(self.discriminator, "heads", ()))
+
+  def _call_generator(self, generator, batch):
+    z = tf.zeros([batch, generator.z_dim])
+    labels = tf.zeros([batch], tf.int32) if self.conditional else None
+    return generator(z, labels, training=False)
+
+  def _build_models(self):
+    fake = self._call_generator(self.generator, 2)
+    labels = tf.zeros([2], tf.int32) if self.uses_projection else None
+    self._probe = self.discriminator(fake, labels, training=False)
+
+  def checkpoint_items(self) -> dict:
+    """Everything a checkpoint must hold to resume this run exactly."""
+    items = dict(step=self.step, generator=self.generator, discriminator=self.discriminator,
+                 g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
+    if self.ema_generator is not None:
+      items["ema_generator"] = self.ema_generator
+    if self.margin_state is not None:
+      items["margin_state"] = self.margin_state
+    return items
+
+  # --- per-replica pieces --------------------------------------------------------------------------
+
+  def _global_mean(self, per_example):
+    """Mean over the global batch of a per-example [b] tensor computed on this replica."""
+    per_example = tf.cast(per_example, tf.float32)
+    global_size = per_example.shape[0] * self.strategy.num_replicas_in_sync
+    return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
+
+  def _latents(self, batch, salt):
+    """z [b, z_dim] and fake labels [b] from (seed, replica, step, salt): reproducible on resume."""
+    replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
+    seed = tf.stack([tf.constant(self.seed, tf.int64) * 1000 + replica,
+                     self.step.read_value() * 64 + salt])
+    z = tf.random.stateless_normal([batch, self.generator.z_dim], seed=seed)
+    labels = tf.random.stateless_uniform([batch], seed=seed + [0, 1], minval=0,
+                                         maxval=self.num_classes, dtype=tf.int32)
+    return z, labels
+
+  def _generate(self, z, labels, training):
+    return tf.cast(self.generator(z, labels if self.conditional else None, training=training),
+                   tf.float32)
+
+  def _discriminate(self, images, labels, training=True):
+    """D(x, y); labels reach only a projection head, and None makes it use pseudo-labels (000 §2.2)."""
+    return self.discriminator(images, labels if self.uses_projection else None, training=training)
+
+  def _fake_labels_for_d(self, fake_y):
+    """An unconditional G's samples have no label: the projection takes pseudo-labels instead."""
+    return fake_y if self.conditional else None
+
+  def _discriminate_pair(self, real_x, real_y, fake_x, fake_y):
+    """D on real and fake in one call (one power iteration, one bigger batch) when labels allow."""
+    if not self.uses_projection or self.conditional:
+      out = self._discriminate(tf.concat([real_x, fake_x], 0), tf.concat([real_y, fake_y], 0))
+      return _split(out, [real_x.shape[0], fake_x.shape[0]])
+    # Unconditional G with a projection D: fakes take pseudo-labels from the classifier (000 §2.2).
+    return self._discriminate(real_x, real_y), self._discriminate(fake_x, None)
+
+  def _reduce_terms(self, terms, prefix):
+    losses = {f"{prefix}/{k}": self._global_mean(v) for k, v in terms.items()}
+    return tf.add_n(list(losses.values())), losses
+
+  def _apply(self, optimizer, tape, loss, variables):
+    grads = tape.gradient(loss, variables)
+    grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
+    optimizer.apply_gradients(zip(grads, variables))
+    return tf.linalg.global_norm(grads)
+
+  def _d_step(self, real_x, real_y, unlabeled_x=None):
+    b = real_x.shape[0]
+    z, fake_y = self._latents(b, salt=0)
+    fake_x = tf.stop_gradient(self._generate(z, fake_y, training=True))
+    margin = self.margin_state.margin if self.margin_state is not None else None
+    with tf.GradientTape() as tape:
+      real, fake = self._discriminate_pair(real_x, real_y, fake_x, fake_y)
+      unlabeled = (self.discriminator(unlabeled_x, None, training=True)
+                   if unlabeled_x is not None else None)
+      kwargs = dict(unlabeled=unlabeled) if unlabeled is not None else {}
+      terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y,
+                                             fake_labels=fake_y, margin=margin, **kwargs)
+      loss, out = self._reduce_terms(terms, "d")
+    out["d/loss"] = loss
+    out["d/grad_norm"] = self._apply(self.d_optimizer, tape, loss,
+                                     self.discriminator.trainable_variables) / (
+                                         self.strategy.num_replicas_in_sync)
+    is_real_r, is_real_f = _is_real(real), _is_real(fake)
+    if is_real_r is not None:
+      out["d/acc_real"] = self._global_mean(is_real_r)
+      out["d/acc_fake"] = self._global_mean(tf.logical_not(is_real_f))
+    logits = _classifier_logits(real)
+    if logits is not None:
+      out["d/class_acc_real"] = self._global_mean(
+          tf.argmax(logits, axis=1, output_type=tf.int32) == real_y)
+    if real.energy is not None:
+      out["d/energy_real"] = self._global_mean(real.energy)
+      out["d/energy_fake"] = self._global_mean(fake.energy)
+    return out
+
+  def _g_step(self, real_x, real_y):
+    b = real_x.shape[0]
+    z, fake_y = self._latents(b, salt=1)
+    margin = self.margin_state.margin if self.margin_state is not None else None
+    with tf.GradientTape() as tape:
+      fake_x = self._generate(z, fake_y, training=True)
+      fake = self._discriminate(fake_x, self._fake_labels_for_d(fake_y))
+      kwargs = {}
+      if self.generator_uses_real:
+        kwargs["real"] = self._discriminate(real_x, real_y)
+      terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
+      loss, out = self._reduce_terms(terms, "g")
+    out["g/loss"] = loss
+    out["g/grad_norm"] = self._apply(self.g_optimizer, tape, loss,
+                                     self.generator.trainable_variables) / (
+                                         self.strategy.num_replicas_in_sync)
+    logits = _classifier_logits(fake)
+    if logits is not None and self.conditional:
+      out["g/self_acc"] = self._global_mean(
+          tf.argmax(logits, axis=1, output_type=tf.int32) == fake_y)
+    return out
+
+  # --- cross-replica ----------------------------------------------------------------------------------
+
+  def _reduce(self, per_replica):
+    """Sums over replicas: per-replica shares of a global mean add up to the global mean.
+
+    Values that are the same on every replica (the gradient norm of the all-reduced gradient) are
+    divided by the number of replicas where they are produced.
+    """
+    return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+            for k, v in per_replica.items()}
+
+  def _update_ema(self):
+    decay = self.ema_decay
+
+    def _ema(e, w):
+      return e.assign(decay * e + (1.0 - decay) * w)
+
+    for e, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+      self.strategy.extended.update(e, _ema, args=(w,))
+    for e, w in zip(self.ema_generator.non_trainable_variables,
+                    self.generator.non_trainable_variables):
+      self.strategy.extended.update(e, lambda e_, w_: e_.assign(w_), args=(w,))
+
+  def _one_step(self, iterator, train_generator):
+    out = {}
+    for _ in range(self.d_steps):
+      batch = next(iterator)
+      if self.family.uses_unlabeled:
+        (real_x, real_y), unlabeled_x = batch
+        d_out = self.strategy.run(self._d_replica, args=(real_x, real_y, unlabeled_x))
+      else:
+        real_x, real_y = batch
+        d_out = self.strategy.run(self._d_replica, args=(real_x, real_y))
+      d_out = self._reduce(d_out)
+      if self.margin_state is not None:
+        n = tf.constant(float(self.global_batch_size))
+        self.margin_state.accumulate(d_out["d/energy_real"] * n, d_out["d/energy_fake"] * n, n)
+      out.update(d_out)
+    if train_generator:
+      out.update(self._reduce(self.strategy.run(self._g_replica, args=(real_x, real_y))))
+      if self.ema_generator is not None:
+        self._update_ema()
+    if self.margin_state is not None:
+      out["magan/margin"] = tf.identity(self.margin_state.margin)
+    self.step.assign_add(1)
+    return out
+
+  def train_steps(self, iterator, num_steps: int, train_generator: bool = True):
+    """Runs `num_steps` train steps in one host call; returns the last step's measurements (floats)."""
+    key = (num_steps, train_generator)
+    if key not in self._compiled:
+
+      @tf.function
+      def loop(it):
+        for _ in tf.range(num_steps - 1):
+          self._one_step(it, train_generator)
+        return self._one_step(it, train_generator)
+
+      self._compiled[key] = loop
+    return self._compiled[key](iterator)
+
+  def sample(self, z, labels, use_ema=True):
+    """Images from the (EMA) generator in inference mode, float32 in [-1, 1]."""
+    generator = self.ema_generator if (use_ema and self.ema_generator is not None) else self.generator
+    return tf.cast(generator(z, labels if self.conditional else None, training=False), tf.float32)
