@@ -10,8 +10,9 @@ batch with `tf.nn.compute_average_loss` inside the replica, and the gradients ar
 the update equals the single-device update on the global batch (tested). Every measurement is reduced the
 same way, then summed over replicas with `strategy.reduce`, so it is the global-batch mean.
 
-Randomness is stateless: z and fake labels come from `(seed, replica id, step, salt)`, so a resumed run
-draws exactly the latents an uninterrupted run would.
+Randomness is stateless: the global batch of z and fake labels comes from `(seed, step, salt)` and each
+replica takes its slice, so a resumed run draws exactly the latents an uninterrupted run would, and the
+latents do not depend on the number of replicas.
 """
 
 from typing import Callable, Optional
@@ -157,14 +158,19 @@ class GANTrainer:
     return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
 
   def _latents(self, batch, salt):
-    """z [b, z_dim] and fake labels [b] from (seed, replica, step, salt): reproducible on resume."""
-    replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
-    seed = tf.stack([tf.constant(self.seed, tf.int64) * 1000 + replica,
-                     self.step.read_value() * 64 + salt])
-    z = tf.random.stateless_normal([batch, self.generator.z_dim], seed=seed)
-    labels = tf.random.stateless_uniform([batch], seed=seed + [0, 1], minval=0,
+    """This replica's slice of the global batch of z [b, z_dim] and fake labels [b].
+
+    Drawn from (seed, step, salt) for the whole global batch and sliced by replica id, so they do not
+    depend on the number of replicas and a resumed run draws what an uninterrupted one would.
+    """
+    replicas = self.strategy.num_replicas_in_sync
+    replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+    seed = tf.stack([tf.constant(self.seed, tf.int64), self.step.read_value() * 64 + salt])
+    z = tf.random.stateless_normal([batch * replicas, self.generator.z_dim], seed=seed)
+    labels = tf.random.stateless_uniform([batch * replicas], seed=seed + [1, 0], minval=0,
                                          maxval=self.num_classes, dtype=tf.int32)
-    return z, labels
+    start = replica * batch
+    return z[start:start + batch], labels[start:start + batch]
 
   def _generate(self, z, labels, training):
     return tf.cast(self.generator(z, labels if self.conditional else None, training=training),
