@@ -47,6 +47,8 @@ def parse_gin(gin_files, gin_params):
   for path in gin_files:
     if not os.path.exists(path):
       raise ValueError(f"gin file {path!r} does not exist")
+  # `include 'gin/base/x.gin'` resolves against the checkout (editable install) and the current directory.
+  gin.add_config_file_search_path(os.path.dirname(_HERE))
   try:
     gin.parse_config_files_and_bindings(gin_files, gin_params, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except

@@ -1,0 +1,148 @@
+"""The train loop end to end on the embedded ring config: outputs, resume, switch, MAGAN epochs, bad input."""
+
+import glob
+import os
+import subprocess
+import sys
+
+import gin
+import numpy as np
+import tensorflow as tf
+
+from tfgan_mh import train as train_main
+from tfgan_mh.training import loop
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
+        "train.save_every = 2", "train.summary_every = 1", "train.image_every = 4", "train.log_every = 2"]
+
+
+def _configure(*params, gin_files=None):
+  gin.clear_config()
+  train_main.parse_gin(gin_files or [train_main.DEFAULT_GIN], TINY + list(params))
+
+
+def _scalars(model_dir, tag):
+  """{step: value} of a scalar summary written by the loop."""
+  out = {}
+  for path in glob.glob(os.path.join(model_dir, "events.*")):
+    for event in tf.compat.v1.train.summary_iterator(path):
+      for v in event.summary.value:
+        if v.tag == tag:
+          out[event.step] = float(tf.make_ndarray(v.tensor))
+  return out
+
+
+class TrainLoopTest(tf.test.TestCase):
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def test_ring_run_writes_checkpoints_config_pictures_and_done_marker(self):
+    model_dir = self.create_tempdir().full_path
+    _configure()
+    out = loop.train(model_dir)
+    self.assertEqual(tf.train.latest_checkpoint(model_dir), os.path.join(model_dir, "ckpt-4"))
+    self.assertTrue(os.path.exists(os.path.join(model_dir, "ckpt-2.index")))
+    self.assertTrue(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
+    config = open(os.path.join(model_dir, loop.OPERATIVE_CONFIG)).read()
+    self.assertIn("train.loss_family = 'mhinge'", config)
+    picture = tf.io.decode_png(open(os.path.join(model_dir, "samples", "step_00000004.png"), "rb").read())
+    self.assertGreater(len(np.unique(picture.numpy().reshape(-1, 3), axis=0)), 10)  # coloured classes
+    for key in ("d/loss", "g/loss", "d/grad_norm", "g/grad_norm", "d/class_acc_real", "g/self_acc"):
+      self.assertIn(key, out)
+      self.assertTrue(np.isfinite(out[key]))
+    self.assertEqual(sorted(_scalars(model_dir, "d/loss")), [1, 2, 3, 4])
+
+  def test_restart_continues_like_an_uninterrupted_run(self):
+    straight, split = self.create_tempdir().full_path, self.create_tempdir().full_path
+    _configure("train.checkpoint_input = True")
+    expected = loop.train(straight)
+    _configure("train.checkpoint_input = True", "train.num_steps = 2")
+    loop.train(split)
+    _configure("train.checkpoint_input = True")
+    resumed = loop.train(split)
+    self.assertEqual(expected.keys(), resumed.keys())
+    for k in expected:
+      self.assertAllClose(expected[k], resumed[k], rtol=1e-5, atol=1e-6, msg=k)
+
+  def test_switch_from_hinge_checkpoint_to_shared_head(self):
+    hinge_dir, shared_dir = self.create_tempdir().full_path, self.create_tempdir().full_path
+    _configure("train.loss_family = 'hinge'", "build_discriminator.heads = ('projection',)",
+               "train.num_steps = 2")
+    loop.train(hinge_dir)
+    _configure("train.loss_family = 'mhinge_shared'",
+               "build_discriminator.heads = ('projection', 'shared_classifier')",
+               f"train.init_from = '{hinge_dir}'", "train.save_every = 1", "train.num_steps = 3")
+    out = loop.train(shared_dir)
+    # The run continued from step 2 of the hinge run: its only new checkpoint is step 3.
+    self.assertEqual(sorted(os.path.basename(p) for p in glob.glob(os.path.join(shared_dir, "ckpt-*.index"))),
+                     ["ckpt-3.index"])
+    self.assertIn("d/class_acc_real", out)
+    before = tf.train.load_checkpoint(os.path.join(hinge_dir, "ckpt-2"))
+    after = tf.train.load_checkpoint(os.path.join(shared_dir, "ckpt-3"))
+    moved = [np.abs(before.get_tensor(n) - after.get_tensor(n)).max()
+             for n, _ in before.get_variable_to_shape_map().items()
+             if n.startswith("discriminator/") and "OPTIMIZER_SLOT" not in n
+             and before.get_tensor(n).dtype == np.float32]
+    self.assertNotEmpty(moved)
+    self.assertLess(max(moved), 0.05)  # one Adam step from the hinge weights, not a fresh init
+
+  def test_bad_inputs_give_one_line_errors(self):
+    cases = [
+        (["train.loss_family = 'nope'"], "nope"),
+        (["build_source.name = 'not_a_dataset'"], "not_a_dataset"),
+        (["build_discriminator.heads = ('projection',)"], "class_logits"),
+        (["train.global_batch_size = 0"], "global batch size 0"),
+        (["train.init_from = '/nonexistent/run'"], "init_from"),
+    ]
+    for params, pattern in cases:
+      with self.subTest(params=params):
+        _configure(*params)
+        with self.assertRaisesRegex(ValueError, pattern) as ctx:
+          loop.train(self.create_tempdir().full_path)
+        self.assertNotIn("\n", str(ctx.exception))
+
+  def test_unwritable_model_dir(self):
+    blocker = self.create_tempfile().full_path  # a file where a directory should be
+    _configure()
+    with self.assertRaisesRegex(ValueError, "not writable"):
+      loop.train(os.path.join(blocker, "run"))
+
+  def test_gin_errors(self):
+    bad = self.create_tempfile(content="train.num_steps = = 3\n").full_path
+    with self.assertRaisesRegex(ValueError, "gin configuration error"):
+      _configure(gin_files=[bad])
+    with self.assertRaisesRegex(ValueError, "gin configuration error.*no_such_param|no_such_param"):
+      _configure("train.no_such_param = 3")
+    with self.assertRaisesRegex(ValueError, "does not exist"):
+      _configure(gin_files=["/nonexistent.gin"])
+
+  def test_nan_loss_stops_and_keeps_last_good_checkpoint(self):
+    model_dir = self.create_tempdir().full_path
+    _configure("d/adam.learning_rate = 1e30", "g/adam.learning_rate = 1e30", "train.save_every = 1",
+               "train.num_steps = 10")
+    with self.assertRaisesRegex(loop.NonFiniteLossError, "non-finite .* Last good checkpoint: .*ckpt-1"):
+      loop.train(model_dir)
+    self.assertFalse(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
+    reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(model_dir))
+    self.assertEqual(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"), 1)
+
+  def test_cli_runs_default_and_rejects_bad_gin(self):
+    model_dir = self.create_tempdir().full_path
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    ok = subprocess.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
+                         "--gin_param=train.num_steps=2", "--gin_param=train.steps_per_loop=1"],
+                        capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])
+    self.assertTrue(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
+    bad = subprocess.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
+                          "--gin_param=train.loss_family='nope'"],
+                         capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    self.assertEqual(bad.returncode, 1)
+    self.assertRegex(bad.stderr.strip().splitlines()[-1], r"^error: .*nope")
+
+
+if __name__ == "__main__":
+  tf.test.main()
