@@ -1,0 +1,32 @@
+"""Per-example loss functions and the gin-selectable loss families of the five papers.
+
+Building blocks (pure functions, keyword-only, per-example float32 `[B]`):
+  core:     hinge_real / hinge_fake / hinge_generator (000 Eq. (3)), bce_real / bce_fake /
+            non_saturating_generator / minimax_generator (001 Eq. (1)), softmax_cross_entropy,
+            uniform_cross_entropy (001 Eq. (20)), crammer_singer (000 Eq. (4)), K+1 terms
+            (001 Eq. (2)-(5), (14); 002 Eq. (1), L_Dyn), energy_hinge (004 Eq. (2)), feature_matching.
+  angular:  aam_cross_entropy (003 Eq. (8)).
+
+Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from gin `<name>.<param>`):
+  hinge, binary                                                 adversarial.py
+  mhinge, mhinge_shared, mhinge_ssl, mhinge_kplus1_fm           mhinge.py
+  acgan, acgan_ssl, ac_gan_star, ac_gan_star_plus, ac_gan, gan_star   acgan.py
+  labelgan, kplus1, amgan, mode_gan                             kplus1.py
+  ebgan, magan (+ MarginState)                                  energy.py
+"""
+
+from tfgan_mh.losses.angular import aam_cross_entropy
+from tfgan_mh.losses.core import (argmax_labels, bce_fake, bce_real, crammer_singer, energy_hinge,
+                                  feature_matching, hinge_fake, hinge_generator, hinge_real,
+                                  kplus1_class_loss, kplus1_fake_log_prob, kplus1_fake_loss,
+                                  kplus1_max_real_loss, kplus1_not_fake_loss, minimax_generator,
+                                  non_saturating_generator, softmax_cross_entropy,
+                                  uniform_cross_entropy)
+from tfgan_mh.losses.family import (AUX_LOSSES, LABELINGS, AuxClassifier, LossFamily, family_names,
+                                    get_family, pseudo_labels)
+# Importing the family modules registers the families.
+from tfgan_mh.losses import adversarial  # noqa: F401,E402
+from tfgan_mh.losses import mhinge  # noqa: F401,E402
+from tfgan_mh.losses import acgan  # noqa: F401,E402
+from tfgan_mh.losses import kplus1  # noqa: F401,E402
+from tfgan_mh.losses.energy import MarginState, magan_margin_update  # noqa: E402

@@ -1,0 +1,59 @@
+"""Families with only a real/fake head: the hinge cGAN (SAGAN baseline) and the binary GAN.
+
+Both read `adv_logits` [B]; for the hinge family it is the projection discriminator's output
+D(x, y) (Fig. 2a of shared/papers/000).
+"""
+
+from tfgan_mh.losses import core
+from tfgan_mh.losses.family import LossFamily, register
+
+
+@register("hinge")
+class HingeFamily(LossFamily):
+  """Hinge cGAN with projection discriminator (SAGAN baseline), Eq. (3) of shared/papers/000.
+
+  D: max(0, 1 - D(x, y)) + max(0, 1 + D(G(z, y), y));  G: -D(G(z, y), y).
+  """
+
+  required_heads = ("adv_logits",)
+  conditional_generator = True
+
+  def __init__(self, *, num_classes: int):
+    super().__init__(num_classes=num_classes)
+
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
+                         unlabeled_pseudo_labels=None, margin=None):
+    self.check_heads(real)
+    self.check_heads(fake)
+    return {"d_hinge_real": core.hinge_real(logits=real.adv_logits),
+            "d_hinge_fake": core.hinge_fake(logits=fake.adv_logits)}
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
+    self.check_heads(fake)
+    return {"g_hinge": core.hinge_generator(logits=fake.adv_logits)}
+
+
+@register("binary")
+class BinaryFamily(LossFamily):
+  """The original (unconditional) GAN with the non-saturating generator loss.
+
+  Eq. (1) of shared/papers/001 (L_D = -E log D_r(x) - E log(1 - D_r(G(z))), L_G = -E log D_r(G(z)));
+  the "Binary GAN" baseline of shared/papers/002 §3.
+  """
+
+  required_heads = ("adv_logits",)
+  conditional_generator = False
+
+  def __init__(self, *, num_classes: int):
+    super().__init__(num_classes=num_classes)
+
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
+                         unlabeled_pseudo_labels=None, margin=None):
+    self.check_heads(real)
+    self.check_heads(fake)
+    return {"d_bce_real": core.bce_real(logits=real.adv_logits),
+            "d_bce_fake": core.bce_fake(logits=fake.adv_logits)}
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
+    self.check_heads(fake)
+    return {"g_non_saturating": core.non_saturating_generator(logits=fake.adv_logits)}

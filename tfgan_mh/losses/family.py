@@ -1,0 +1,217 @@
+"""Loss families: the base class, the name registry and the auxiliary-classifier loss choice.
+
+A *loss family* pairs a discriminator objective with a generator objective (one paper equation each)
+and says which heads of `DiscOutput` it reads. The trainer uses it as
+
+    fam = losses.get_family("mhinge", num_classes=K)     # hyperparameters from gin or kwargs
+    fam.check_heads(disc_output)                          # clear error if a head is missing
+    d_terms = fam.discriminator_loss(real=..., fake=..., real_labels=..., fake_labels=...)
+    g_terms = fam.generator_loss(fake=..., fake_labels=...)
+
+Each loss method returns a dict of descriptive names to per-example float32 tensors `[B_k]` (B_k may
+differ between terms, e.g. labeled vs unlabeled batch), with the weights of the paper (lambda, the 1/2
+of Eq. (8) of shared/papers/000, ...) already applied. The objective minimised is
+sum_k mean_over_global_batch(terms[k]); the trainer reduces each term once with
+`tf.nn.compute_average_loss` and sums. There is no "total" key.
+
+Each concrete family is a `@gin.configurable` class registered under its family name, so a gin file
+sets e.g. `mhinge.g_aux_weight = 0.1`; `get_family(name, **overrides)` passes keyword overrides.
+"""
+
+from typing import Dict, Iterable, Optional, Union
+
+import gin
+import tensorflow as tf
+
+from tfgan_mh.losses import angular
+from tfgan_mh.losses import core
+from tfgan_mh.models.outputs import DiscOutput
+
+_REGISTRY = {}
+
+AUX_LOSSES = ("ce", "mhinge", "aam")
+LABELINGS = ("dynamic", "predefined")
+
+
+def register(name: str):
+  """Class decorator: registers a family class under `name` and makes it gin-configurable as `name`."""
+
+  def wrap(cls):
+    if name in _REGISTRY:
+      raise ValueError(f"loss family {name!r} is registered twice")
+    cls.name = name
+    cls = gin.configurable(name, module="tfgan_mh.losses", denylist=["num_classes"])(cls)
+    _REGISTRY[name] = cls
+    return cls
+
+  return wrap
+
+
+def family_names():
+  """Sorted names of every registered loss family."""
+  return tuple(sorted(_REGISTRY))
+
+
+def get_family(name: str, *, num_classes: int, **overrides) -> "LossFamily":
+  """The loss family `name` for K = `num_classes` classes.
+
+  Hyperparameters not given in `overrides` come from gin bindings (`<name>.<param> = ...`), else the
+  papers' defaults documented on each family class.
+
+  Raises:
+    ValueError: unknown name (the message lists the valid names) or bad hyperparameter.
+  """
+  if name not in _REGISTRY:
+    raise ValueError(f"unknown loss family {name!r}; valid names: {', '.join(family_names())}")
+  return _REGISTRY[name](num_classes=num_classes, **overrides)
+
+
+def _check_choice(family, param, value, valid):
+  if value not in valid:
+    raise ValueError(f"loss family {family!r}: {param}={value!r} is not one of {', '.join(valid)}")
+
+
+def _check_nonnegative(family, param, value):
+  if not value >= 0.0:
+    raise ValueError(f"loss family {family!r}: {param}={value!r} must be >= 0")
+
+
+class LossFamily:
+  """Base class of the loss families (see the module docstring for the contract).
+
+  Class attributes (overridden by subclasses):
+    name: the registry name.
+    required_heads: DiscOutput fields the discriminator must produce.
+    conditional_generator: whether G takes class labels (False for dynamic labeling, MAGAN, ...).
+    uses_unlabeled: whether the discriminator loss needs an unlabeled batch (SSL families).
+    uses_margin: whether the family belongs to the energy (EBGAN / MAGAN) group that the trainer
+      pairs with a `MarginState`.
+    generator_uses_real: whether `generator_loss` needs D's output on real data (`real=`).
+  """
+
+  name: str = "base"
+  required_heads = ()
+  conditional_generator = True
+  uses_unlabeled = False
+  uses_margin = False
+  generator_uses_real = False
+
+  def __init__(self, *, num_classes: int):
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
+      raise ValueError(f"loss family {self.name!r}: num_classes={num_classes!r} must be an int >= 2")
+    self.num_classes = num_classes
+
+  def __repr__(self):
+    return f"{type(self).__name__}(name={self.name!r}, num_classes={self.num_classes})"
+
+  # --- heads -----------------------------------------------------------------------------------------
+
+  def check_heads(self, disc_output_or_head_names: Union[DiscOutput, Iterable[str]]):
+    """Raises ValueError (one line) if a required head is absent or has the wrong number of classes.
+
+    Args:
+      disc_output_or_head_names: a `DiscOutput` (fields that are None are absent) or head names.
+    """
+    if isinstance(disc_output_or_head_names, DiscOutput):
+      out = disc_output_or_head_names
+      present = tuple(f for f in out._fields if getattr(out, f) is not None)
+    else:
+      out = None
+      present = tuple(disc_output_or_head_names)
+    missing = [h for h in self.required_heads if h not in present]
+    if missing:
+      raise ValueError(f"loss family {self.name!r} needs head(s) {', '.join(missing)}; "
+                       f"the discriminator produces: {', '.join(present) or 'nothing'}")
+    if out is not None:
+      expected = dict(class_logits=self.num_classes, cosine_logits=self.num_classes,
+                      kplus1_logits=self.num_classes + 1)
+      for head, width in expected.items():
+        value = getattr(out, head)
+        if head in self.required_heads and value is not None and value.shape[-1] is not None \
+            and value.shape[-1] != width:
+          raise ValueError(f"loss family {self.name!r}: head {head} has {value.shape[-1]} columns, "
+                           f"expected {width} for num_classes={self.num_classes}")
+
+  # --- losses ----------------------------------------------------------------------------------------
+
+  def discriminator_loss(self, *, real: DiscOutput, fake: DiscOutput, real_labels, fake_labels,
+                         unlabeled: Optional[DiscOutput] = None, unlabeled_pseudo_labels=None,
+                         margin=None) -> Dict[str, tf.Tensor]:
+    """Per-example discriminator loss terms {name: [B_k] float32}, weights applied."""
+    raise NotImplementedError
+
+  def generator_loss(self, *, fake: DiscOutput, fake_labels, real: Optional[DiscOutput] = None,
+                     margin=None) -> Dict[str, tf.Tensor]:
+    """Per-example generator loss terms {name: [B_k] float32}, weights applied."""
+    raise NotImplementedError
+
+
+class AuxClassifier:
+  """The auxiliary classifier loss of the AC-GAN-style families: 'ce' | 'mhinge' | 'aam'.
+
+    * 'ce': softmax cross-entropy on `class_logits` (AC-GAN; Eq. (10) of 000, Eq. (7)/(9) of 001).
+    * 'mhinge': Crammer-Singer multi-hinge on `class_logits` (Eq. (4) of 000).
+    * 'aam': additive angular margin loss on `cosine_logits` (Eq. (8) of 003).
+
+  Args:
+    family: name of the owning family (for error messages).
+    aux_loss: one of AUX_LOSSES.
+    mhinge_margin: margin of the Crammer-Singer loss (1 in Eq. (4) of 000).
+    aam_scale, aam_margin: s and m of Eq. (8) of 003.
+  """
+
+  def __init__(self, family: str, aux_loss: str, *, mhinge_margin: float, aam_scale: float,
+               aam_margin: float):
+    _check_choice(family, "aux_loss", aux_loss, AUX_LOSSES)
+    if not aam_scale > 0.0:
+      raise ValueError(f"loss family {family!r}: aam_scale={aam_scale!r} must be > 0")
+    _check_nonnegative(family, "aam_margin", aam_margin)
+    _check_nonnegative(family, "mhinge_margin", mhinge_margin)
+    self.aux_loss = aux_loss
+    self.mhinge_margin = mhinge_margin
+    self.aam_scale = aam_scale
+    self.aam_margin = aam_margin
+
+  @property
+  def head(self) -> str:
+    return "cosine_logits" if self.aux_loss == "aam" else "class_logits"
+
+  def logits(self, out: DiscOutput):
+    """[B, K] the classifier's logits (cosines for 'aam'); their argmax is the predicted class."""
+    return getattr(out, self.head)
+
+  def loss(self, out: DiscOutput, labels):
+    """[B] auxiliary classifier loss of `out` w.r.t. `labels`."""
+    logits = self.logits(out)
+    if self.aux_loss == "ce":
+      return core.softmax_cross_entropy(logits=logits, labels=labels)
+    if self.aux_loss == "mhinge":
+      return core.crammer_singer(logits=logits, labels=labels, margin=self.mhinge_margin)
+    return angular.aam_cross_entropy(cos_logits=logits, labels=labels, scale=self.aam_scale,
+                                     margin=self.aam_margin)
+
+  def uniform_loss(self, out: DiscOutput):
+    """[B] cross-entropy against the uniform class distribution, Eq. (20) of 001.
+
+    On the softmax of `class_logits` ('ce') or of s * cos ('aam': no target class, so no margin).
+    """
+    logits = self.logits(out)
+    if self.aux_loss == "aam":
+      logits = self.aam_scale * tf.cast(logits, tf.float32)
+    return core.uniform_cross_entropy(logits=logits)
+
+
+def pseudo_labels(out: DiscOutput):
+  """[B] int32 argmax of the classifier head (class, cosine or K+1 real columns), no gradient.
+
+  The pseudo-labels y~_C(x) = argmax_k C_k(x) of Eq. (8)/(9) of shared/papers/000 and the dynamic
+  labels of 001 §5.1.
+  """
+  if out.class_logits is not None:
+    return core.argmax_labels(logits=out.class_logits)
+  if out.cosine_logits is not None:
+    return core.argmax_labels(logits=out.cosine_logits)
+  if out.kplus1_logits is not None:
+    return core.argmax_labels(logits=out.kplus1_logits[:, :-1])  # column K is "fake"
+  raise ValueError("pseudo_labels needs a classifier head (class_logits, cosine_logits or "
+                   f"kplus1_logits); the discriminator produces: {', '.join(out.present_heads())}")

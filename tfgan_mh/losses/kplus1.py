@@ -1,0 +1,103 @@
+"""K+1 families: one softmax over K real classes plus a fake class (column K of `kplus1_logits`).
+
+All four share the discriminator objective of LabelGAN / the K+1 GAN,
+    L_D = E_(x,y)~data H(v(y), D(x)) + E_z H(v(K+1), D(G(z)))
+(Eq. (3)/(5) of shared/papers/001, Eq. (1) of shared/papers/002), and differ in the generator:
+
+  * `labelgan`: -log sum_{k real} D_k(G(z)), Eq. (2)/(4) of 001 (non-saturating);
+  * `kplus1`:   log D_fake(G(z)), the generator side of the minimax objective of 002 Eq. (1) taken
+    literally. 002 §2.2 notes both have the same minimiser g*, so they differ only in gradients
+    (saturating vs non-saturating); 002's "K+1 GAN" is otherwise LabelGAN;
+  * `amgan`:    H(v(y), D(G(z))) with a target class y per sample, Eq. (14) of 001, y predefined
+    (conditional G) or dynamic (argmax of D's K real-class probabilities, 001 §5.1);
+  * `mode_gan`: L_Dyn = -log max_{l real} P(D = l | G(z)), 002 §2.2 (= AM-GAN with dynamic labels).
+"""
+
+from tfgan_mh.losses import core
+from tfgan_mh.losses.family import LABELINGS, LossFamily, _check_choice, register
+
+
+class KPlus1Family(LossFamily):
+  """The K+1 discriminator objective (001 Eq. (5), 002 Eq. (1)); subclasses define the G loss."""
+
+  required_heads = ("kplus1_logits",)
+  conditional_generator = False
+
+  def __init__(self, *, num_classes: int):
+    super().__init__(num_classes=num_classes)
+
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
+                         unlabeled_pseudo_labels=None, margin=None):
+    self.check_heads(real)
+    self.check_heads(fake)
+    return {"d_class_real": core.kplus1_class_loss(logits=real.kplus1_logits, labels=real_labels),
+            "d_fake_class": core.kplus1_fake_loss(logits=fake.kplus1_logits)}
+
+
+@register("labelgan")
+class LabelGANFamily(KPlus1Family):
+  """LabelGAN (Salimans et al.), Eq. (2)-(5) of shared/papers/001; K+1 GAN of 002 Eq. (1).
+
+  G: -log sum_{k<=K} D_k(G(z)) = H([1, 0], [D_r, D_{K+1}]) (Eq. (4)). Unconditional G.
+  """
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
+    self.check_heads(fake)
+    return {"g_not_fake": core.kplus1_not_fake_loss(logits=fake.kplus1_logits)}
+
+
+@register("kplus1")
+class KPlus1MinimaxFamily(KPlus1Family):
+  """The K+1 GAN of shared/papers/002 Eq. (1) as a minimax game: G minimises E log d_fake(G(z)).
+
+  Same D and same optimum (002 Eq. (2): p_0 f_0 -> sum_m p_m f_m) as `labelgan`; the generator's
+  loss is the saturating form (002 §2.2 shows both forms have the same minimiser).
+  """
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
+    self.check_heads(fake)
+    return {"g_log_fake": core.kplus1_fake_log_prob(logits=fake.kplus1_logits)}
+
+
+@register("amgan")
+class AMGANFamily(KPlus1Family):
+  """AM-GAN, Eq. (14)-(15) of shared/papers/001: G targets one specific real class per sample.
+
+  G: H(v(y), D(G(z))) = LabelGAN G loss + H(R(v(y)), R(D(G(z)))) (Eq. (17)).
+
+  Args:
+    num_classes: K.
+    labeling: 'dynamic' (y = argmax of D's real-class probabilities, 001 §5.1; best in 001 Table 1)
+      or 'predefined' (y = the label given to a conditional G).
+  """
+
+  def __init__(self, *, num_classes: int, labeling: str = "dynamic"):
+    super().__init__(num_classes=num_classes)
+    _check_choice(self.name, "labeling", labeling, LABELINGS)
+    self.labeling = labeling
+    self.conditional_generator = labeling == "predefined"
+
+  def target_labels(self, fake, fake_labels):
+    """[B] target real class of each generated sample."""
+    if self.labeling == "dynamic":
+      return core.argmax_labels(logits=fake.kplus1_logits[:, :-1])  # 001 §5.1, column K is fake
+    if fake_labels is None:
+      raise ValueError(f"loss family {self.name!r} with labeling='predefined' needs fake_labels")
+    return fake_labels
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
+    self.check_heads(fake)
+    labels = self.target_labels(fake, fake_labels)
+    return {"g_target_class": core.kplus1_class_loss(logits=fake.kplus1_logits, labels=labels)}
+
+
+@register("mode_gan")
+class ModeGANFamily(KPlus1Family):
+  """Mode GAN (dynamic labeling), shared/papers/002 §2.2: K+1 D objective unchanged,
+  G: L_Dyn = -E log max_{l>0} P(D = l | G(z)). Unconditional G.
+  """
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
+    self.check_heads(fake)
+    return {"g_dyn": core.kplus1_max_real_loss(logits=fake.kplus1_logits)}
+
