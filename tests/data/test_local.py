@@ -1,0 +1,201 @@
+"""Local sources: MNIST idx from ../shared/data, npz and image folders written here; bad files."""
+
+import gzip
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from tests.data import helpers
+from tfgan_mh import data
+from tfgan_mh.data import local
+
+# Official per-class counts of MNIST (LeCun et al.), train and t10k.
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+class MnistIdxTest(tf.test.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    if not os.path.isdir(helpers.MNIST_DIR):
+      self.skipTest(f"shared MNIST data absent at {helpers.MNIST_DIR} (../shared/data/mnist from the repo root)")
+
+  def test_train_batches_shapes_range_and_labels(self):
+    src = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
+    self.assertEqual((src.num_classes, src.image_shape, src.num_examples), (10, (28, 28, 1), 60000))
+    np.testing.assert_array_equal(np.bincount(src.arrays("train")[1]), MNIST_TRAIN_COUNTS)
+    x, y = next(iter(src.input_fn(global_batch_size=64)))
+    self.assertEqual((x.shape, x.dtype, y.shape, y.dtype), ((64, 28, 28, 1), tf.float32, (64,), tf.int32))
+    self.assertAllInRange(x, -1.0, 1.0)
+    self.assertAllInRange(y, 0, 9)
+    # Pixels are k / 127.5 - 1 for uint8 k: the background is exactly -1 and strokes reach +1.
+    self.assertEqual(float(tf.reduce_min(x)), -1.0)
+    self.assertEqual(float(tf.reduce_max(x)), 1.0)
+
+  def test_validation_is_t10k_in_file_order(self):
+    src = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
+    x, y = helpers.all_batches(src.input_fn(global_batch_size=1000, split="validation", training=False))
+    self.assertEqual(x.shape, (10000, 28, 28, 1))
+    np.testing.assert_array_equal(np.bincount(y), MNIST_TEST_COUNTS)
+    self.assertEqual(list(y[:5]), [7, 2, 1, 0, 4])  # the well-known first t10k digits
+
+  def test_ten_percent_split_keeps_exact_per_class_counts(self):
+    src = data.build_source("mnist_idx", path=helpers.MNIST_DIR, labeled_fraction=0.1)
+    expected = [int(np.floor(0.1 * n + 0.5)) for n in MNIST_TRAIN_COUNTS]
+    self.assertEqual(expected, [592, 674, 596, 613, 584, 542, 592, 627, 585, 595])
+    self.assertEqual(src.num_examples, 6000)
+    # One pass over the labeled stream sees exactly the labeled subset.
+    _, y = helpers.all_batches(src.input_fn(global_batch_size=500, training=False))
+    np.testing.assert_array_equal(np.bincount(y, minlength=10), expected)
+    unlabeled = next(iter(src.unlabeled_input_fn(global_batch_size=32, seed=1)))
+    self.assertEqual(unlabeled.shape, (32, 28, 28, 1))
+    self.assertEqual(unlabeled.dtype, tf.float32)
+
+
+class IdxReaderTest(tf.test.TestCase):
+
+  def test_reads_plain_and_gzipped_and_rejects_bad_header(self):
+    arr = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    header = bytes([0, 0, 0x08, 3]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+    plain = os.path.join(helpers.make_tempdir(self), "a-idx3-ubyte")
+    with open(plain, "wb") as f:
+      f.write(header + arr.tobytes())
+    with gzip.open(plain + ".gz", "wb") as f:
+      f.write(header + arr.tobytes())
+    np.testing.assert_array_equal(local.read_idx(plain), arr)
+    np.testing.assert_array_equal(local.read_idx(plain + ".gz"), arr)
+    with open(plain, "wb") as f:
+      f.write(b"\x12\x34\x08\x03" + arr.tobytes())
+    with self.assertRaisesRegex(ValueError, "not an idx file"):
+      local.read_idx(plain)
+
+
+def _write_npz(path, **arrays):
+  np.savez(path, **arrays)
+  return path
+
+
+class NpzTest(tf.test.TestCase):
+
+  def test_uint8_images_and_default_keys(self):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    labels = np.arange(40) % 4
+    path = _write_npz(os.path.join(helpers.make_tempdir(self), "d.npz"), x=images, y=labels)
+    src = data.build_source("npz", path=path)
+    self.assertEqual((src.num_classes, src.image_shape, src.num_examples), (4, (8, 8, 3), 40))
+    x, y = helpers.all_batches(src.input_fn(global_batch_size=8, training=False))
+    np.testing.assert_allclose(x, images / 127.5 - 1.0, atol=1e-6)  # file order, exact scaling
+    np.testing.assert_array_equal(y, labels)
+    self.assertEqual(y.dtype, np.int32)
+
+  def test_float_images_custom_keys_grayscale_and_validation_file(self):
+    tmp = helpers.make_tempdir(self)
+    images = np.linspace(0.0, 1.0, 10 * 4 * 4).reshape(10, 4, 4).astype(np.float32)  # [N, H, W] in [0, 1]
+    train = _write_npz(os.path.join(tmp, "t.npz"), images=images, labels=np.arange(10) % 2)
+    val = _write_npz(os.path.join(tmp, "v.npz"), images=images[:4], labels=np.array([1, 0, 1, 0]))
+    src = data.build_source("npz", path=train, validation_path=val)
+    self.assertEqual(src.image_shape, (4, 4, 1))
+    x, _ = helpers.all_batches(src.input_fn(global_batch_size=5, training=False))
+    np.testing.assert_allclose(x[..., 0], images * 2 - 1, atol=1e-6)  # [0, 1] -> [-1, 1]
+    _, yv = helpers.all_batches(src.input_fn(global_batch_size=2, split="validation", training=False))
+    np.testing.assert_array_equal(yv, [1, 0, 1, 0])
+    other = _write_npz(os.path.join(tmp, "o.npz"), pics=images, cls=np.zeros(10, np.int64))
+    src = data.build_source("npz", path=other, image_key="pics", label_key="cls", num_classes=3)
+    self.assertEqual(src.num_classes, 3)
+
+  def test_resolution_uses_area_averaging_to_shrink(self):
+    block = np.kron(np.array([[0, 40], [80, 120]], np.uint8), np.ones((2, 2), np.uint8))  # 4x4 of 2x2 blocks
+    images = np.stack([block, block])[..., None]
+    images[1, 0, 0, 0] = 4  # one pixel of the top-left block: area mean (4 + 0 + 0 + 0) / 4 = 1
+    path = _write_npz(os.path.join(helpers.make_tempdir(self), "d.npz"), x=images, y=[0, 1])
+    src = data.build_source("npz", path=path, resolution=2)
+    self.assertEqual(src.image_shape, (2, 2, 1))
+    stored = src.arrays("train")[0]
+    np.testing.assert_array_equal(stored[0, ..., 0], [[0, 40], [80, 120]])
+    self.assertEqual(stored[1, 0, 0, 0], 1)
+
+  def test_bad_labels_and_images(self):
+    tmp = helpers.make_tempdir(self)
+    good = np.zeros((4, 4, 4, 3), np.uint8)
+    cases = [
+        (dict(x=good, y=[0, 1, 2, 3]), dict(num_classes=3), r"label 3 at index 3 .* outside \[0, 3\)"),
+        (dict(x=good, y=[0, -1, 0, 0]), {}, r"label -1 at index 1 .* outside \[0, 1\)"),
+        (dict(x=good, y=[0, 1]), {}, "4 images but 2 labels"),
+        (dict(x=np.zeros((4, 16), np.uint8), y=[0, 0, 0, 0]), {}, r"shape \(4, 16\) \(rank 2\).*expected \[N, H, W, C\]"),
+        (dict(x=np.zeros((4, 2, 2, 3, 1)), y=[0] * 4), {}, "rank 5"),
+        (dict(x=np.zeros((4, 4, 4, 2), np.uint8), y=[0] * 4), {}, "2 channels .* expected 1 or 3"),
+        (dict(x=good, y=[0] * 4), dict(channels=1), "3 channels .* expected 1 channels"),
+        (dict(x=good * 0 + 2.5 * 0 + np.full(good.shape, 300.0), y=[0] * 4), {}, r"span \[300.0, 300.0\]"),
+        (dict(pics=good, y=[0] * 4), {}, "no image array: found keys pics, y"),
+        (dict(x=good, y=[0.5, 1, 0, 0]), {}, "expected integer class ids"),
+    ]
+    for i, (arrays, kwargs, pattern) in enumerate(cases):
+      with self.subTest(pattern=pattern):
+        path = _write_npz(os.path.join(tmp, f"{i}.npz"), **arrays)
+        with self.assertRaises(ValueError) as ctx:
+          data.build_source("npz", path=path, **kwargs)
+        message = helpers.our_message(ctx.exception)
+        self.assertRegex(message, pattern)
+        self.assertNotIn("\n", message)
+    with self.assertRaisesRegex(ValueError, "is not a file"):
+      data.build_source("npz", path=os.path.join(tmp, "missing.npz"))
+
+
+class ImageFolderTest(tf.test.TestCase):
+
+  def _write(self, root, cls, name, image, fmt="png"):
+    os.makedirs(os.path.join(root, cls), exist_ok=True)
+    encoded = tf.io.encode_png(image) if fmt == "png" else tf.io.encode_jpeg(image, quality=100)
+    tf.io.write_file(os.path.join(root, cls, name), encoded)
+
+  def test_class_ids_from_sorted_subfolders(self):
+    root = helpers.make_tempdir(self)
+    # Written in non-sorted order; each image is constant = 10 * class id + index.
+    for cls, k in (("zebra", 2), ("ant", 0), ("bee", 1)):
+      for i in range(3):
+        self._write(root, cls, f"{i}.png", np.full((6, 6, 3), 10 * k + i, np.uint8))
+    os.makedirs(os.path.join(root, "bee", "notes"))  # nested folders and other files are ignored
+    open(os.path.join(root, "bee", "readme.txt"), "w").close()
+    src = data.build_source("image_folder", path=root)
+    self.assertEqual((src.num_classes, src.image_shape, src.class_names), (3, (6, 6, 3), ("ant", "bee", "zebra")))
+    x, y = helpers.all_batches(src.input_fn(global_batch_size=3, training=False))
+    np.testing.assert_array_equal(y, [0, 0, 0, 1, 1, 1, 2, 2, 2])
+    np.testing.assert_allclose(x[:, 0, 0, 0], (10 * y + np.tile([0, 1, 2], 3)) / 127.5 - 1.0, atol=1e-6)
+
+  def test_jpeg_grayscale_and_resize(self):
+    root = helpers.make_tempdir(self)
+    self._write(root, "a", "x.jpg", np.full((8, 8, 1), 200, np.uint8), fmt="jpeg")
+    self._write(root, "b", "y.PNG", np.full((16, 16, 1), 100, np.uint8))
+    src = data.build_source("image_folder", path=root, resolution=4)
+    self.assertEqual(src.image_shape, (4, 4, 1))
+    x, y = helpers.all_batches(src.input_fn(global_batch_size=2, training=False))
+    np.testing.assert_allclose(x[:, 0, 0, 0], np.array([200, 100]) / 127.5 - 1, atol=1.5 / 127.5)
+    np.testing.assert_array_equal(y, [0, 1])
+
+  def test_bad_folders(self):
+    root = helpers.make_tempdir(self)
+    self._write(root, "a", "rgb.png", np.zeros((4, 4, 3), np.uint8))
+    self._write(root, "b", "gray.png", np.zeros((4, 4, 1), np.uint8))
+    with self.assertRaises(ValueError) as ctx:
+      data.build_source("image_folder", path=root)
+    self.assertRegex(helpers.our_message(ctx.exception), r"gray.png has 1 channels: expected 3")
+    root2 = helpers.make_tempdir(self)
+    self._write(root2, "a", "small.png", np.zeros((4, 4, 3), np.uint8))
+    self._write(root2, "b", "big.png", np.zeros((5, 4, 3), np.uint8))
+    with self.assertRaisesRegex(ValueError, r"big.png has shape \(5, 4, 3\).*pass resolution="):
+      data.build_source("image_folder", path=root2)
+    root3 = helpers.make_tempdir(self)
+    self._write(root3, "a", "rgba.png", np.zeros((4, 4, 4), np.uint8))
+    with self.assertRaisesRegex(ValueError, "rgba.png has 4 channels: expected 1 or 3"):
+      data.build_source("image_folder", path=root3)
+    with self.assertRaisesRegex(ValueError, "has no .png/.jpg/.jpeg images"):
+      data.build_source("image_folder", path=helpers.make_tempdir(self))
+    with self.assertRaisesRegex(ValueError, "is not a directory"):
+      data.build_source("image_folder", path=os.path.join(root, "nope"))
+
+
+if __name__ == "__main__":
+  tf.test.main()
