@@ -39,7 +39,9 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
       central crop for celeb_a_5 (108 x 108) and ImageNet (largest square). None: the source's default.
     random_flip: flip training images left-right at random.
     labeled_fraction: semi-supervised: keep this fraction of every class labeled (exact per-class counts,
-      `pipeline.per_class_subset`); all training images form the unlabeled stream.
+      `pipeline.per_class_subset`); all training images form the unlabeled stream. On a TFDS source this
+      reads the training labels once when the source is built (images skipped, but the files are read):
+      cheap for CIFAR, minutes for ImageNet, where imagenet2012_subset_10pct is the ready-made split.
     labeled_split_seed: which examples are labeled; independent of the shuffle seed.
     shuffle_buffer: TFDS sources' shuffle buffer (in-memory sources shuffle fully).
     num_classes: local sources: K to check labels against (default max label + 1); ring: K (default 10).

@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mh.data import arrays
+from tfgan_mh.data import pipeline
 
 # idx files of the MNIST format (LeCun et al.): split -> (images, labels) file stems.
 IDX_FILES = {
@@ -172,11 +173,12 @@ def image_folder_source(*, name: str, path: str, validation_path: Optional[str] 
         image = tf.io.decode_image(tf.io.read_file(file), expand_animations=False)  # [H, W, C] uint8
         want_c = want_c or int(image.shape[-1])
         if image.shape[-1] != want_c or want_c not in (1, 3):
-          raise ValueError(f"{file} has {image.shape[-1]} channels: expected {want_c if want_c in (1, 3) else '1 or 3'}"
-                           " like the other images (grayscale or RGB)")
+          expected = want_c if want_c in (1, 3) else "1 or 3"
+          raise ValueError(f"{file} has {image.shape[-1]} channels: expected {expected} like the other "
+                           "images (grayscale or RGB)")
         if resolution is not None:
           image = tf.cast(tf.clip_by_value(tf.round(
-              arrays.pipeline.resize_images(image, (resolution, resolution))), 0, 255), tf.uint8)
+              pipeline.resize_images(image, (resolution, resolution))), 0, 255), tf.uint8)
         elif images and image.shape != images[0].shape:
           raise ValueError(f"{file} has shape {tuple(image.shape)}, {files[0][0]} has "
                            f"{tuple(images[0].shape)}: expected equal sizes, or pass resolution= to resize")
