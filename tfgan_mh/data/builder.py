@@ -14,7 +14,7 @@ SYNTHETIC_NAMES = ("ring",)
 SOURCE_NAMES = tuple(tfds_sources.TFDS_SPECS) + LOCAL_NAMES + SYNTHETIC_NAMES
 
 
-@gin.configurable(denylist=[])
+@gin.configurable
 def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, path: Optional[str] = None,
                  validation_path: Optional[str] = None, resolution: Optional[int] = None,
                  random_flip: bool = False, labeled_fraction: Optional[float] = None,
