@@ -1,0 +1,82 @@
+"""Base classes fixing the call contract of every generator and discriminator.
+
+Generator:      G(z [B, z_dim], labels [B] int or None, training) -> samples [B, *image_shape] float32
+Discriminator:  D(x [B, *image_shape], labels [B] int or None, training) -> DiscOutput (float32 heads)
+
+Both return float32 also under a mixed bfloat16 policy. Keras 3 model subclasses; variables are created
+on the first call (the trainer calls both once under `strategy.scope()`).
+"""
+
+from typing import Optional, Sequence
+
+import keras
+import tensorflow as tf
+
+from tfgan_mh.models.heads import DiscHeads
+from tfgan_mh.models.outputs import DiscOutput
+
+
+class Generator(keras.Model):
+  """A generator G(z, labels) with attributes `z_dim`, `num_classes`, `conditional`, `image_shape`.
+
+  Subclasses implement `forward(z, labels, training)`; `labels` is None when unconditional.
+
+  Raises (at call):
+    ValueError: labels missing for a conditional generator, or given to an unconditional one.
+  """
+
+  def __init__(self, *, z_dim: int, num_classes: int, conditional: bool, image_shape, **kwargs):
+    super().__init__(**kwargs)
+    self.z_dim = int(z_dim)
+    self.num_classes = int(num_classes)
+    self.conditional = bool(conditional)
+    self.image_shape = tuple(int(d) for d in image_shape)
+
+  def call(self, z, labels=None, training=False):
+    if self.conditional and labels is None:
+      raise ValueError(f"{self.name} is a conditional generator: call it with labels [B] in "
+                       f"[0, {self.num_classes})")
+    if not self.conditional and labels is not None:
+      raise ValueError(f"{self.name} is an unconditional generator (conditional=False): call it with "
+                       "labels=None")
+    if z.shape[-1] is not None and z.shape[-1] != self.z_dim:
+      raise ValueError(f"{self.name}: z has {z.shape[-1]} dims, expected z_dim={self.z_dim}")
+    x = self.forward(z, labels, training)
+    return tf.cast(x, tf.float32)
+
+  def forward(self, z, labels, training):
+    raise NotImplementedError
+
+
+class Discriminator(keras.Model):
+  """D(x, labels) -> DiscOutput from features phi(x) [B, F] and `DiscHeads`.
+
+  Subclasses implement `features(x, training) -> [B, F]`. Labels reach only the projection head;
+  they are ignored by heads that do not use them.
+
+  Attributes:
+    heads: tuple of head names. num_classes: K.
+  """
+
+  def __init__(self, *, heads: Sequence[str], num_classes: int, image_shape,
+               spectral_norm_heads: bool = True, **kwargs):
+    super().__init__(**kwargs)
+    self.heads = tuple(heads)
+    self.num_classes = int(num_classes)
+    self.image_shape = tuple(int(d) for d in image_shape)
+    self.head = DiscHeads(self.heads, num_classes, spectral_norm=spectral_norm_heads, name="heads")
+
+  def call(self, x, labels: Optional[tf.Tensor] = None, training=False) -> DiscOutput:
+    phi = self.features(x, training)  # [B, F]
+    return self.head(phi, labels, training=training)
+
+  def features(self, x, training):
+    raise NotImplementedError
+
+
+def one_hot_concat(z, labels, num_classes, dtype):
+  """[z, one_hot(y)]: the class input of the DCGAN generator of 001 App. F (noise 100 | 110)."""
+  if labels is None:
+    return tf.cast(z, dtype)
+  return tf.concat([tf.cast(z, dtype), tf.one_hot(tf.cast(labels, tf.int32), num_classes,
+                                                    dtype=dtype)], axis=-1)

@@ -1,0 +1,126 @@
+"""`build_generator` / `build_discriminator`: the gin-configurable entry points of `tfgan_mh.models`.
+
+Archs and the image shapes they support:
+
+  generator       sagan  (R, R, C), R in 32, 64, 128   000 §3 (SAGAN ResNet, conditional BN)
+                  dcgan  (32, 32, C)                   001 App. F
+                  magan  (28, 28, C), (32, 32, C), (64, 64, C)   004 App. B (MNIST, CIFAR-10, CelebA)
+                  mlp    (D,)                          002 §3.1 ring of Gaussians
+  discriminator   sagan, dcgan, mlp as above, heads from `tfgan_mh.models.heads.CLASSIFIER_HEADS`
+                  magan_ae  (28, 28, C) fully connected, (32, 32, C) / (64, 64, C) convolutional;
+                            heads ("energy",) only (004)
+"""
+
+from typing import Optional, Sequence
+
+import gin
+
+from tfgan_mh.models import dcgan, magan, mlp, sagan
+from tfgan_mh.models.heads import CLASSIFIER_HEADS, ENERGY_HEADS, validate_heads
+
+GENERATOR_ARCHS = ("sagan", "dcgan", "magan", "mlp")
+DISCRIMINATOR_ARCHS = ("sagan", "dcgan", "magan_ae", "mlp")
+_RESOLUTIONS = {"sagan": sagan.SUPPORTED, "dcgan": dcgan.SUPPORTED, "magan": magan.SUPPORTED,
+                "magan_ae": magan.SUPPORTED}
+_DEFAULT_HEADS = {"sagan": ("projection", "classifier"), "dcgan": ("projection", "classifier"),
+                  "mlp": ("projection", "classifier"), "magan_ae": ENERGY_HEADS}
+
+
+def _check_shape(arch, image_shape, kind):
+  image_shape = tuple(int(d) for d in image_shape)
+  if arch == "mlp":
+    if len(image_shape) != 1:
+      raise ValueError(f"{kind} arch 'mlp' takes flat points, image_shape (D,); got {image_shape}")
+    return image_shape
+  supported = _RESOLUTIONS[arch]
+  ok = (len(image_shape) == 3 and image_shape[0] == image_shape[1] and image_shape[0] in supported
+        and image_shape[2] >= 1)
+  if not ok:
+    listed = ", ".join(f"({r}, {r}, C)" for r in supported)
+    raise ValueError(f"{kind} arch {arch!r} does not support image_shape {image_shape}; "
+                     f"supported: {listed}")
+  return image_shape
+
+
+@gin.configurable(denylist=["image_shape", "num_classes", "conditional"])
+def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, conditional: bool = True,
+                    z_dim: Optional[int] = None, ch: Optional[int] = None,
+                    attention_resolution="default", spectral_norm: Optional[bool] = None,
+                    hidden: Sequence[int] = (128, 128, 128)):
+  """Builds a generator G(z [B, z_dim], labels [B] or None, training) -> [B, *image_shape] float32.
+
+  Args:
+    arch: "sagan", "dcgan", "magan" or "mlp" (see module docstring).
+    image_shape: shape of one sample, read from the data.
+    num_classes: K, read from the data.
+    conditional: class-conditional G (labels required) or unconditional (labels=None; dynamic
+      labeling, MAGAN).
+    z_dim: latent size; None = the paper's (sagan 128 (000), dcgan 100 (001), magan 50 / 320 / 350
+      (004), mlp 16).
+    ch: channel multiplier; None = the paper's (sagan 64 (000), dcgan 96 (001)).
+    attention_resolution: sagan only: resolution of the attention block, "default" (G: R/2) or None.
+    spectral_norm: dcgan only: SN in G (None = off, as 001).
+    hidden: mlp only: hidden widths.
+
+  Returns:
+    A `tfgan_mh.models.base.Generator` (attributes z_dim, num_classes, conditional, image_shape).
+
+  Raises:
+    ValueError: unknown arch or unsupported image_shape.
+  """
+  if arch not in GENERATOR_ARCHS:
+    raise ValueError(f"unknown generator arch {arch!r}; valid: {', '.join(GENERATOR_ARCHS)}")
+  image_shape = _check_shape(arch, image_shape, "generator")
+  common = dict(image_shape=image_shape, num_classes=num_classes, conditional=conditional)
+  if z_dim is not None:
+    common["z_dim"] = z_dim
+  if arch == "sagan":
+    return sagan.SAGANGenerator(ch=ch or 64, attention_resolution=attention_resolution,
+                                name="generator", **common)
+  if arch == "dcgan":
+    return dcgan.DCGANGenerator(ch=ch or 96, spectral_norm=bool(spectral_norm), name="generator",
+                                **common)
+  if arch == "magan":
+    return magan.MAGANGenerator(name="generator", **common)
+  return mlp.MLPGenerator(hidden=hidden, name="generator", **common)
+
+
+@gin.configurable(denylist=["image_shape", "num_classes"])
+def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
+                        heads: Optional[Sequence[str]] = None, ch: Optional[int] = None,
+                        attention_resolution="default", hidden: Sequence[int] = (128, 128, 128),
+                        input_noise: float = 0.1, dropout: float = 0.3):
+  """Builds a discriminator D(x, labels [B] or None, training) -> `DiscOutput`.
+
+  Args:
+    arch: "sagan", "dcgan", "magan_ae" or "mlp" (see module docstring).
+    image_shape: shape of one sample, read from the data.
+    num_classes: K, read from the data.
+    heads: head names (see `tfgan_mh.models.heads`); None = ("projection", "classifier") (MHGAN,
+      000 Fig. 2c), or ("energy",) for magan_ae.
+    ch: channel multiplier; None = the paper's (sagan 64 (000), dcgan 64 (001)).
+    attention_resolution: sagan only: resolution of the attention block, "default" or None.
+    hidden: mlp only: hidden widths.
+    input_noise, dropout: dcgan only (001 App. F: 0.1 and 0.3).
+
+  Returns:
+    A Keras model with attributes `heads` and `num_classes`.
+
+  Raises:
+    ValueError: unknown arch, unsupported image_shape, a head not valid for the arch, or an invalid
+      combination of heads.
+  """
+  if arch not in DISCRIMINATOR_ARCHS:
+    raise ValueError(f"unknown discriminator arch {arch!r}; valid: {', '.join(DISCRIMINATOR_ARCHS)}")
+  valid = ENERGY_HEADS if arch == "magan_ae" else CLASSIFIER_HEADS
+  heads = validate_heads(_DEFAULT_HEADS[arch] if heads is None else heads, valid, arch)
+  image_shape = _check_shape(arch, image_shape, "discriminator")
+  common = dict(image_shape=image_shape, num_classes=num_classes, heads=heads,
+                name="discriminator")
+  if arch == "sagan":
+    return sagan.SAGANDiscriminator(ch=ch or 64, attention_resolution=attention_resolution, **common)
+  if arch == "dcgan":
+    return dcgan.DCGANDiscriminator(ch=ch or 64, input_noise=input_noise, dropout=dropout, **common)
+  if arch == "magan_ae":
+    return magan.MAGANAutoEncoderDiscriminator(**common)
+  return mlp.MLPDiscriminator(hidden=hidden, **common)

@@ -1,0 +1,133 @@
+"""Discriminator heads on the penultimate features phi(x) [B, F]; they fill one `DiscOutput`.
+
+Head names (chosen by `build_discriminator(heads=...)`):
+
+  projection         adv_logits [B] = psi(phi) + <E[y], phi>: the projection discriminator of
+                     shared/papers/000 Fig. 2a (psi an SN linear layer to 1, E an SN class embedding).
+  adversarial        adv_logits [B] = psi(phi) only: an unconditional binary D (AC-GAN*, GAN*, binary GAN
+                     of 001 / 002).
+  classifier         class_logits [B, K] from a separate SN linear layer psi_C on phi (000 Fig. 2c and
+                     Fig. 9a: ACGAN / MHGAN).
+  shared_classifier  class_logits [B, K] with column k = D(x, k) = psi(phi) + <E[k], phi>: the projection
+                     evaluated at every class, no new parameters (000 §2.1 and Fig. 2b: MHSharedGAN). It
+                     differs from phi E^T only by the per-row constant psi(phi), to which softmax, argmax
+                     and the Crammer-Singer hinge are invariant. Needs `projection`.
+  kplus1             kplus1_logits [B, K+1] from an SN linear layer; column K is "fake" (001 LabelGAN /
+                     AM-GAN, 002 K+1 GAN / Mode GAN).
+  cosine             cosine_logits [B, K] = <phi/|phi|, w_k/|w_k|>: unit features, unit class weights, no
+                     bias (shared/papers/003 §3.2); in [-1, 1].
+  energy             energy [B] of the auto-encoder discriminator (004); only for arch "magan_ae", built
+                     by that network, not here.
+
+Projection without labels (unlabeled data): the label is the pseudo-label argmax_k of the classifier
+(`class_logits`, else `cosine_logits`), under stop_gradient (000 §2.2 and Fig. 9b).
+
+All heads run in float32 (also under a mixed bfloat16 policy): phi is cast to float32 and the head
+layers are float32 layers.
+"""
+
+from typing import Optional, Sequence
+
+import keras
+import tensorflow as tf
+
+from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.models.spectral import SNDense, SNEmbedding
+
+CLASSIFIER_HEADS = ("projection", "adversarial", "classifier", "shared_classifier", "kplus1", "cosine")
+ENERGY_HEADS = ("energy",)
+
+
+def validate_heads(heads: Sequence[str], valid: Sequence[str], arch: str):
+  """Checks a tuple of head names for an arch; returns it as a tuple. One-line ValueError otherwise."""
+  if isinstance(heads, str):
+    heads = (heads,)
+  heads = tuple(heads)
+  if not heads:
+    raise ValueError(f"discriminator arch {arch!r} needs at least one head; valid: {', '.join(valid)}")
+  for h in heads:
+    if h not in valid:
+      raise ValueError(f"head {h!r} is not valid for discriminator arch {arch!r}; valid heads: "
+                       f"{', '.join(valid)}")
+  if len(set(heads)) != len(heads):
+    raise ValueError(f"duplicate head in {heads} for arch {arch!r}")
+  if "projection" in heads and "adversarial" in heads:
+    raise ValueError("heads 'projection' and 'adversarial' both give adv_logits; choose one")
+  if "classifier" in heads and "shared_classifier" in heads:
+    raise ValueError("heads 'classifier' and 'shared_classifier' both give class_logits; choose one")
+  if "shared_classifier" in heads and "projection" not in heads:
+    raise ValueError("head 'shared_classifier' reuses the projection embedding: add 'projection' to "
+                     f"heads {heads}")
+  return heads
+
+
+class DiscHeads(keras.layers.Layer):
+  """The heads of 000 Fig. 2 / 001 / 002 / 003 on features phi [B, F]; returns a `DiscOutput`.
+
+  Args:
+    heads: validated tuple of names from `CLASSIFIER_HEADS`.
+    num_classes: K.
+    spectral_norm: spectrally normalize psi, psi_C, E and the K+1 layer (the cosine head never is).
+  """
+
+  def __init__(self, heads: Sequence[str], num_classes: int, spectral_norm: bool = True, **kwargs):
+    kwargs.setdefault("dtype", "float32")
+    super().__init__(**kwargs)
+    self.heads = tuple(heads)
+    self.num_classes = int(num_classes)
+    sn = spectral_norm
+    k = self.num_classes
+    f32 = dict(dtype="float32")
+    self.psi = (SNDense(1, spectral_norm=sn, name="psi", **f32)
+                if {"projection", "adversarial"} & set(self.heads) else None)
+    self.embed = None  # E [K, F], built once F is known
+    self.classifier = (SNDense(k, spectral_norm=sn, name="classifier", **f32)
+                       if "classifier" in self.heads else None)
+    self.kplus1 = (SNDense(k + 1, spectral_norm=sn, name="kplus1", **f32)
+                   if "kplus1" in self.heads else None)
+    self.cosine = None
+    self._sn = sn
+
+  def build(self, input_shape):
+    f = int(input_shape[-1])
+    if "projection" in self.heads:
+      self.embed = SNEmbedding(self.num_classes, f, spectral_norm=self._sn, name="embed",
+                               dtype="float32")
+      self.embed.build((None,))  # `table()` is read before the first lookup
+    if "cosine" in self.heads:
+      self.cosine = self.add_weight(name="cosine_weights", shape=(f, self.num_classes),
+                                    initializer="glorot_uniform", dtype="float32", autocast=False)
+
+  def call(self, phi, labels: Optional[tf.Tensor] = None, training=False):
+    phi = tf.cast(phi, tf.float32)  # [B, F]
+    out = {"features": phi}
+    if self.classifier is not None:
+      out["class_logits"] = self.classifier(phi, training=training)  # [B, K]
+    if self.kplus1 is not None:
+      out["kplus1_logits"] = self.kplus1(phi, training=training)  # [B, K+1]
+    if self.cosine is not None:
+      w = tf.math.l2_normalize(tf.convert_to_tensor(self.cosine.value), axis=0)  # [F, K]
+      out["cosine_logits"] = tf.matmul(tf.math.l2_normalize(phi, axis=1), w)  # [B, K]
+    if self.psi is not None:
+      linear = tf.squeeze(self.psi(phi, training=training), -1)  # [B]
+      if self.embed is None:
+        out["adv_logits"] = linear
+      else:
+        table = self.embed.table(training)  # [K, F]; one power iteration for both uses
+        if "shared_classifier" in self.heads:
+          # Fig. 2b of 000: D(x, k) for every k.
+          out["class_logits"] = linear[:, None] + tf.matmul(phi, table, transpose_b=True)  # [B, K]
+        if labels is None:
+          labels = self._pseudo_labels(out)
+        e_y = self.embed(labels, table=table)  # [B, F]
+        out["adv_logits"] = linear + tf.reduce_sum(e_y * phi, axis=1)  # Fig. 2a of 000: [B]
+    return DiscOutput(**out)
+
+  def _pseudo_labels(self, out):
+    """argmax of the classifier, 000 §2.2 Eq. (8) and Fig. 9b."""
+    logits = out.get("class_logits", out.get("cosine_logits"))
+    if logits is None:
+      raise ValueError(
+          f"projection discriminator called without labels and heads {self.heads} have no classifier "
+          "('classifier', 'shared_classifier' or 'cosine') to take pseudo-labels from")
+    return tf.stop_gradient(tf.argmax(logits, axis=1, output_type=tf.int32))  # [B]

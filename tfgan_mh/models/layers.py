@@ -1,0 +1,189 @@
+"""Building blocks of the SAGAN / SNGAN networks: (conditional) batch norm, self-attention, ResNet blocks.
+
+References (plain text in shared/papers/): the SAGAN baseline of 000 §3 (TF-GAN's self-attention
+example: class-conditional BatchNorm in G, spectral norm in G and D, a non-local block, ResNet up / down
+blocks as in SNGAN, ref. [22] of 000).
+"""
+
+from typing import Optional
+
+import keras
+import tensorflow as tf
+
+from tfgan_mh.models.spectral import SNConv2D
+
+
+def _expand_to(params, rank):
+  """[B, C] -> [B, 1, ..., 1, C] broadcastable against a rank-`rank` NHWC / NC tensor."""
+  return tf.reshape(params, [tf.shape(params)[0]] + [1] * (rank - 2) + [params.shape[-1]])
+
+
+class BatchNorm(keras.layers.Layer):
+  """Batch norm whose gain and bias come from the class (conditional BN, 000 §3) or are learned.
+
+  With `num_classes=None` it is an ordinary batch norm (learned per-channel gain and bias); with K
+  classes the gain and bias are rows of [K, C] tables indexed by the label (gain initialised to 1,
+  bias to 0), as in the TF-GAN SAGAN generator.
+
+  Statistics are computed in float32 (also under mixed bfloat16) over all axes but the last, on this
+  replica's batch (per-replica BN, as on TPU). The moving averages (float32, non-trainable,
+  checkpointed) use `aggregation="mean"`: under tf.distribute each update writes the mean of the
+  replicas' new values to every copy, so they stay identical. Inference (`training=False`) uses them.
+
+  Args:
+    num_classes: K for class-conditional gain/bias, None for unconditional.
+    momentum: moving-average decay of the inference statistics.
+    epsilon: added to the variance.
+  """
+
+  def __init__(self, num_classes: Optional[int] = None, momentum: float = 0.9,
+               epsilon: float = 1e-5, **kwargs):
+    super().__init__(**kwargs)
+    self.num_classes = num_classes
+    self.momentum = momentum
+    self.epsilon = epsilon
+
+  def build(self, input_shape):
+    c = int(input_shape[-1])
+
+    def weight(name, shape, init, trainable=True, aggregation="none"):
+      return self.add_weight(name=name, shape=shape, initializer=init, dtype="float32",
+                             trainable=trainable, autocast=False, aggregation=aggregation)
+
+    self.moving_mean = weight("moving_mean", (c,), "zeros", False, "mean")
+    self.moving_variance = weight("moving_variance", (c,), "ones", False, "mean")
+    if self.num_classes:
+      self.gamma = weight("gamma_table", (self.num_classes, c), "ones")  # [K, C]
+      self.beta = weight("beta_table", (self.num_classes, c), "zeros")  # [K, C]
+    else:
+      self.gamma = weight("gamma", (c,), "ones")
+      self.beta = weight("beta", (c,), "zeros")
+
+  def call(self, x, labels=None, training=False):
+    if self.num_classes and labels is None:
+      raise ValueError(f"{self.name}: class-conditional batch norm needs labels, got None")
+    x32 = tf.cast(x, tf.float32)
+    rank = len(x.shape)
+    if training:
+      mean, variance = tf.nn.moments(x32, axes=list(range(rank - 1)))  # [C]
+      m = self.momentum
+      self.moving_mean.assign(m * self.moving_mean.value + (1 - m) * mean)
+      self.moving_variance.assign(m * self.moving_variance.value + (1 - m) * variance)
+    else:
+      mean, variance = self.moving_mean.value, self.moving_variance.value
+    y = (x32 - mean) * tf.math.rsqrt(variance + self.epsilon)
+    if self.num_classes:
+      labels = tf.cast(labels, tf.int32)
+      gamma = _expand_to(tf.gather(self.gamma.value, labels), rank)  # [B, 1, 1, C]
+      beta = _expand_to(tf.gather(self.beta.value, labels), rank)
+    else:
+      gamma, beta = self.gamma.value, self.beta.value
+    return tf.cast(y * gamma + beta, self.compute_dtype)
+
+
+def upsample2x(x):
+  """Nearest-neighbour 2x upsampling [B, H, W, C] -> [B, 2H, 2W, C] (XLA/TPU friendly)."""
+  return tf.repeat(tf.repeat(x, 2, axis=1), 2, axis=2)
+
+
+def avgpool2x(x):
+  return tf.nn.avg_pool2d(x, 2, 2, "VALID")
+
+
+class SelfAttention(keras.layers.Layer):
+  """SAGAN non-local block: x + gamma * o(softmax(theta(x) phi(x)^T) g(x)), gamma initialised at 0.
+
+  theta, phi: 1x1 SN convs to C/8 channels; g: 1x1 SN conv to C/2; phi and g are 2x2 max-pooled
+  (TF-GAN SAGAN); o: 1x1 SN conv back to C. At initialisation gamma = 0 so the block is the identity.
+  The attention softmax is computed in float32.
+  """
+
+  def build(self, input_shape):
+    c = int(input_shape[-1])
+    self.channels = c
+    self.theta = SNConv2D(max(1, c // 8), 1, use_bias=False, name="theta")
+    self.phi = SNConv2D(max(1, c // 8), 1, use_bias=False, name="phi")
+    self.g = SNConv2D(max(1, c // 2), 1, use_bias=False, name="g")
+    self.o = SNConv2D(c, 1, use_bias=False, name="o")
+    self.gamma = self.add_weight(name="gamma", shape=(), initializer="zeros", dtype="float32",
+                                 autocast=False)
+
+  def call(self, x, training=False):
+    b, h, w, c = tf.shape(x)[0], x.shape[1], x.shape[2], self.channels
+    theta = tf.reshape(self.theta(x, training=training), [b, h * w, -1])  # [B, HW, C/8]
+    phi = tf.reshape(tf.nn.max_pool2d(self.phi(x, training=training), 2, 2, "VALID"),
+                     [b, (h // 2) * (w // 2), -1])  # [B, HW/4, C/8]
+    logits = tf.matmul(tf.cast(theta, tf.float32), tf.cast(phi, tf.float32), transpose_b=True)
+    attn = tf.nn.softmax(logits, axis=-1)  # [B, HW, HW/4]
+    g = tf.reshape(tf.nn.max_pool2d(self.g(x, training=training), 2, 2, "VALID"),
+                   [b, (h // 2) * (w // 2), -1])  # [B, HW/4, C/2]
+    attn_g = tf.matmul(tf.cast(attn, self.compute_dtype), g)  # [B, HW, C/2]
+    o = self.o(tf.reshape(attn_g, [b, h, w, -1]), training=training)  # [B, H, W, C]
+    return x + tf.cast(self.gamma.value, self.compute_dtype) * o
+
+
+class GBlock(keras.layers.Layer):
+  """SNGAN / SAGAN generator ResNet block, 2x upsampling.
+
+  h = conv3x3(relu(BN(conv3x3(up(relu(BN(x, y)))), y))); shortcut = conv1x1(up(x)); out = h + shortcut.
+  BN is class-conditional when num_classes is given (000 §3), plain otherwise.
+
+  Args:
+    channels: output channels.
+    num_classes: K for conditional BN, None for unconditional.
+  """
+
+  def __init__(self, channels: int, num_classes: Optional[int] = None, **kwargs):
+    super().__init__(**kwargs)
+    self.bn1 = BatchNorm(num_classes, name="bn1")
+    self.conv1 = SNConv2D(channels, 3, name="conv1")
+    self.bn2 = BatchNorm(num_classes, name="bn2")
+    self.conv2 = SNConv2D(channels, 3, name="conv2")
+    self.conv_sc = SNConv2D(channels, 1, name="conv_sc")
+
+  def call(self, x, labels=None, training=False):
+    h = upsample2x(tf.nn.relu(self.bn1(x, labels, training=training)))
+    h = self.conv1(h, training=training)
+    h = tf.nn.relu(self.bn2(h, labels, training=training))
+    h = self.conv2(h, training=training)
+    return h + self.conv_sc(upsample2x(x), training=training)
+
+
+class DBlock(keras.layers.Layer):
+  """SNGAN / SAGAN discriminator ResNet block with optional 2x average-pool downsampling.
+
+  First ("optimized") block: h = pool(conv3x3(relu(conv3x3(x)))), shortcut = conv1x1(pool(x)).
+  Other blocks: h = pool(conv3x3(relu(conv3x3(relu(x))))), shortcut = pool(conv1x1(x)) when the channels
+  change or the block downsamples, else x.
+
+  Args:
+    channels: output channels.
+    downsample: 2x average pooling at the end.
+    first: the optimized first block (no pre-activation on the raw image).
+  """
+
+  def __init__(self, channels: int, downsample: bool = True, first: bool = False, **kwargs):
+    super().__init__(**kwargs)
+    self.channels = channels
+    self.downsample = downsample
+    self.first = first
+    self.conv1 = SNConv2D(channels, 3, name="conv1")
+    self.conv2 = SNConv2D(channels, 3, name="conv2")
+    self.conv_sc = None
+
+  def build(self, input_shape):
+    if self.first or self.downsample or int(input_shape[-1]) != self.channels:
+      self.conv_sc = SNConv2D(self.channels, 1, name="conv_sc")
+
+  def call(self, x, training=False):
+    pool = avgpool2x if self.downsample else (lambda t: t)
+    h = x if self.first else tf.nn.relu(x)
+    h = self.conv2(tf.nn.relu(self.conv1(h, training=training)), training=training)
+    h = pool(h)
+    if self.first:
+      shortcut = self.conv_sc(pool(x), training=training)
+    elif self.conv_sc is not None:
+      shortcut = pool(self.conv_sc(x, training=training))
+    else:
+      shortcut = x
+    return h + tf.cast(shortcut, h.dtype)

@@ -1,0 +1,62 @@
+"""Small MLPs for the 2-D ring of Gaussians (shared/papers/002 §3.1, Fig. 1): image_shape = (2,).
+
+002 does not list its ring networks; these are the usual toy GAN MLPs: three hidden layers of 128
+units. G: ReLU, linear output (the ring's raw coordinates lie in (0, 4) x (-1, 5), not [-1, 1], so no
+tanh); class input by one_hot(y) concatenated to z. D: spectrally normalized layers, LeakyReLU, phi =
+last hidden layer [B, 128] -> heads.
+"""
+
+from typing import Sequence
+
+import tensorflow as tf
+
+from tfgan_mh.models.base import Discriminator, Generator, one_hot_concat
+from tfgan_mh.models.spectral import SNDense
+
+
+class MLPGenerator(Generator):
+  """G(z, y) = MLP([z, one_hot(y)]) -> [B, D] (linear output).
+
+  Args:
+    image_shape: (D,).
+    num_classes: K.
+    conditional: use labels.
+    z_dim: latent size.
+    hidden: hidden layer widths.
+  """
+
+  def __init__(self, *, image_shape, num_classes: int, conditional: bool = True, z_dim: int = 16,
+               hidden: Sequence[int] = (128, 128, 128), **kwargs):
+    super().__init__(z_dim=z_dim, num_classes=num_classes, conditional=conditional,
+                     image_shape=image_shape, **kwargs)
+    self.hidden = [SNDense(u, spectral_norm=False, name=f"fc{i}") for i, u in enumerate(hidden)]
+    # float32 output layer: bf16 would round the ring's coordinates to ~2 significant digits.
+    self.out = SNDense(self.image_shape[0], spectral_norm=False, name="fc_out", dtype="float32")
+
+  def forward(self, z, labels, training):
+    h = one_hot_concat(z, labels, self.num_classes, self.compute_dtype)  # [B, z_dim (+K)]
+    for layer in self.hidden:
+      h = tf.nn.relu(layer(h, training=training))
+    return self.out(h, training=training)  # [B, D]
+
+
+class MLPDiscriminator(Discriminator):
+  """phi(x) = SN-MLP(x) [B, hidden[-1]] -> heads.
+
+  Args:
+    image_shape: (D,).
+    num_classes: K.
+    heads: validated head names.
+    hidden: hidden layer widths.
+  """
+
+  def __init__(self, *, image_shape, num_classes: int, heads: Sequence[str],
+               hidden: Sequence[int] = (128, 128, 128), **kwargs):
+    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape, **kwargs)
+    self.hidden = [SNDense(u, name=f"fc{i}") for i, u in enumerate(hidden)]
+
+  def features(self, x, training):
+    h = x
+    for layer in self.hidden:
+      h = tf.nn.leaky_relu(layer(h, training=training), 0.2)
+    return tf.cast(h, tf.float32)  # [B, F]

@@ -1,0 +1,267 @@
+"""Spectrally normalized Dense, Conv2D, Conv2DTranspose and Embedding layers (Keras 3).
+
+Spectral normalization (Miyato et al. 2018, ref. [22] of shared/papers/000; used in D and G of the
+SAGAN baseline, 000 §3) divides a kernel W by its largest singular value sigma(W), estimated by power
+iteration on the kernel reshaped to the matrix `[prod(shape[:-1]), shape[-1]]`
+(`[kh*kw*cin, cout]` for Conv2D, `[in, out]` for Dense, `[K, dim]` for the embedding table,
+`[kh*kw*cout, cin]` for Conv2DTranspose).
+
+Why not `keras.layers.SpectralNormalization` (see shared/DESIGN.md and
+tests/models/test_spectral.py::KerasSpectralNormalizationTest): it assigns W/sigma back INTO the
+wrapped kernel in training calls, so (1) the optimizer updates the already-normalized kernel and no
+gradient flows through sigma, and (2) under a mixed_bfloat16 policy the value written back is
+bf16-rounded, corrupting the float32 master weights. Here:
+
+  * The kernel is a float32 variable created with `autocast=False`; W/sigma is computed in float32 in
+    the forward pass, then cast to the compute dtype (bfloat16 under mixed precision). The kernel
+    variable is never written by the layer; gradients flow through sigma (as in SNGAN / SAGAN).
+  * `u` (`[1, shape[-1]]`, float32, non-trainable, checkpointed with the layer) holds the power-
+    iteration state. A call with `training=True` runs ONE power iteration and assigns the new `u`
+    (then normalizes with it); a call with `training=False` (inference, sampling, eval) runs NO
+    iteration and normalizes with the stored `u` — so inference is deterministic and side-effect free.
+  * Replicas: `u` is created with `aggregation="only_first_replica"` (tf.VariableAggregation
+    .ONLY_FIRST_REPLICA, synchronization ON_WRITE by default for mirrored variables). The power
+    iteration depends only on W and u, which are mirrored and identical on all replicas, so every
+    replica computes the same new u; the assign from replica context takes replica 0's value and writes
+    it to every copy, so the copies never drift even when floating-point reduction orders differ.
+    This is well defined under MirroredStrategy and TPUStrategy (tested on 2 logical CPUs).
+"""
+
+from typing import Optional
+
+import keras
+import tensorflow as tf
+
+_EPS = 1e-12
+
+
+def _l2_normalize(x):
+  return x * tf.math.rsqrt(tf.maximum(tf.reduce_sum(tf.square(x)), _EPS))
+
+
+def power_iteration(w_mat, u):
+  """One power iteration on `w_mat`.
+
+  Args:
+    w_mat: [N, M] float32 matrix.
+    u: [1, M] float32 current estimate of the top right singular vector of w_mat.
+
+  Returns:
+    (u_new [1, M], v [1, N]) without gradient (SNGAN treats them as constants).
+  """
+  v = _l2_normalize(tf.matmul(u, w_mat, transpose_b=True))  # [1, N]
+  u_new = _l2_normalize(tf.matmul(v, w_mat))  # [1, M]
+  return tf.stop_gradient(u_new), tf.stop_gradient(v)
+
+
+class SpectralNormMixin:
+  """Adds `u` and `normalized_kernel(training)` to a layer owning a float32 `self.kernel`.
+
+  Subclasses set `self.spectral_norm` (bool) and call `_build_sn(kernel_shape)` after creating the
+  kernel with `autocast=False`.
+  """
+
+  def _build_sn(self, kernel_shape):
+    self.sn_u = None
+    if self.spectral_norm:
+      self.sn_u = self.add_weight(
+          name="sn_u", shape=(1, int(kernel_shape[-1])),
+          initializer=keras.initializers.RandomNormal(stddev=1.0), dtype="float32",
+          trainable=False, autocast=False, aggregation="only_first_replica")
+
+  def sigma(self, training=False):
+    """The current estimate of the largest singular value of the kernel (float32 scalar)."""
+    return self._normalize(training)[1]
+
+  def _normalize(self, training):
+    w = tf.convert_to_tensor(self.kernel.value, tf.float32)
+    if not self.spectral_norm:
+      return w, tf.constant(1.0)
+    w_mat = tf.reshape(w, [-1, w.shape[-1]])  # [N, M]
+    u = tf.convert_to_tensor(self.sn_u.value, tf.float32)  # [1, M]
+    if training:
+      u, v = power_iteration(w_mat, u)
+      self.sn_u.assign(u)
+    else:
+      v = tf.stop_gradient(_l2_normalize(tf.matmul(u, w_mat, transpose_b=True)))  # [1, N]
+    sigma = tf.reduce_sum(tf.matmul(v, w_mat) * u)  # v^T W u, gradient flows through W
+    return w / sigma, sigma
+
+  def normalized_kernel(self, training=False):
+    """W / sigma(W) in float32 (W itself when spectral_norm=False)."""
+    return self._normalize(training)[0]
+
+  def _kernel_for_compute(self, training):
+    return tf.cast(self.normalized_kernel(training), self.compute_dtype)
+
+
+class SNDense(SpectralNormMixin, keras.layers.Layer):
+  """Dense layer y = x W/sigma(W) + b on the last axis.
+
+  Args:
+    units: output size.
+    use_bias: add a bias.
+    spectral_norm: normalize the kernel (False gives a plain Dense with the same variable layout).
+    kernel_initializer: initializer of W.
+  """
+
+  def __init__(self, units: int, use_bias: bool = True, spectral_norm: bool = True,
+               kernel_initializer="glorot_uniform", **kwargs):
+    super().__init__(**kwargs)
+    self.units = int(units)
+    self.use_bias = use_bias
+    self.spectral_norm = spectral_norm
+    self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+  def build(self, input_shape):
+    kernel_shape = (int(input_shape[-1]), self.units)
+    self.kernel = self.add_weight(name="kernel", shape=kernel_shape,
+                                  initializer=self.kernel_initializer, dtype="float32",
+                                  autocast=False)
+    self.bias = (self.add_weight(name="bias", shape=(self.units,), initializer="zeros",
+                                 dtype="float32", autocast=False) if self.use_bias else None)
+    self._build_sn(kernel_shape)
+
+  def call(self, x, training=False):
+    y = tf.matmul(tf.cast(x, self.compute_dtype), self._kernel_for_compute(training))
+    if self.use_bias:
+      y = y + tf.cast(self.bias.value, self.compute_dtype)
+    return y
+
+
+class SNConv2D(SpectralNormMixin, keras.layers.Layer):
+  """NHWC 2-D convolution with a spectrally normalized kernel [kh, kw, cin, cout].
+
+  Args:
+    filters: output channels.
+    kernel_size: int or (kh, kw).
+    strides: int.
+    padding: "SAME" or "VALID".
+    use_bias: add a bias.
+    spectral_norm: normalize the kernel.
+    kernel_initializer: initializer of W.
+  """
+
+  def __init__(self, filters: int, kernel_size=3, strides: int = 1, padding: str = "SAME",
+               use_bias: bool = True, spectral_norm: bool = True,
+               kernel_initializer="glorot_uniform", **kwargs):
+    super().__init__(**kwargs)
+    self.filters = int(filters)
+    self.kernel_size = ((kernel_size, kernel_size) if isinstance(kernel_size, int)
+                        else tuple(kernel_size))
+    self.strides = int(strides)
+    self.padding = padding.upper()
+    self.use_bias = use_bias
+    self.spectral_norm = spectral_norm
+    self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+  def build(self, input_shape):
+    kernel_shape = self.kernel_size + (int(input_shape[-1]), self.filters)
+    self.kernel = self.add_weight(name="kernel", shape=kernel_shape,
+                                  initializer=self.kernel_initializer, dtype="float32",
+                                  autocast=False)
+    self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros",
+                                 dtype="float32", autocast=False) if self.use_bias else None)
+    self._build_sn(kernel_shape)
+
+  def call(self, x, training=False):
+    y = tf.nn.conv2d(tf.cast(x, self.compute_dtype), self._kernel_for_compute(training),
+                     strides=self.strides, padding=self.padding)
+    if self.use_bias:
+      y = y + tf.cast(self.bias.value, self.compute_dtype)
+    return y
+
+
+class SNConv2DTranspose(SpectralNormMixin, keras.layers.Layer):
+  """NHWC transposed ("fractional-strided", DC in 004 App. B) convolution, kernel [kh, kw, cout, cin].
+
+  Output size: H * strides for "SAME"; (H - 1) * strides + kh for "VALID" (e.g. 1x1 -> 7x7 with a
+  7x7 kernel, the first layer of the MNIST generator of 004 B.1).
+
+  Args:
+    filters: output channels.
+    kernel_size: int or (kh, kw).
+    strides: int.
+    padding: "SAME" or "VALID".
+    use_bias: add a bias.
+    spectral_norm: normalize the kernel (False for the MAGAN / DCGAN generators).
+    kernel_initializer: initializer of W.
+  """
+
+  def __init__(self, filters: int, kernel_size=3, strides: int = 1, padding: str = "SAME",
+               use_bias: bool = True, spectral_norm: bool = True,
+               kernel_initializer="glorot_uniform", **kwargs):
+    super().__init__(**kwargs)
+    self.filters = int(filters)
+    self.kernel_size = ((kernel_size, kernel_size) if isinstance(kernel_size, int)
+                        else tuple(kernel_size))
+    self.strides = int(strides)
+    self.padding = padding.upper()
+    self.use_bias = use_bias
+    self.spectral_norm = spectral_norm
+    self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+  def build(self, input_shape):
+    kernel_shape = self.kernel_size + (self.filters, int(input_shape[-1]))
+    self.kernel = self.add_weight(name="kernel", shape=kernel_shape,
+                                  initializer=self.kernel_initializer, dtype="float32",
+                                  autocast=False)
+    self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros",
+                                 dtype="float32", autocast=False) if self.use_bias else None)
+    self._build_sn(kernel_shape)
+
+  def _out_size(self, size, k):
+    if self.padding == "SAME":
+      return size * self.strides
+    return (size - 1) * self.strides + k
+
+  def call(self, x, training=False):
+    x = tf.cast(x, self.compute_dtype)
+    b = tf.shape(x)[0]
+    h = self._out_size(x.shape[1], self.kernel_size[0])
+    w = self._out_size(x.shape[2], self.kernel_size[1])
+    y = tf.nn.conv2d_transpose(x, self._kernel_for_compute(training),
+                               output_shape=tf.stack([b, h, w, self.filters]),
+                               strides=self.strides, padding=self.padding)
+    y = tf.ensure_shape(y, [None, h, w, self.filters])
+    if self.use_bias:
+      y = y + tf.cast(self.bias.value, self.compute_dtype)
+    return y
+
+
+class SNEmbedding(SpectralNormMixin, keras.layers.Layer):
+  """Class embedding table E [K, dim] with sigma(E) normalized (the projection embedding of 000 Fig. 2).
+
+  `layer(labels)` looks up rows of E/sigma(E); `layer.table(training)` returns the whole normalized
+  table (float32), used by the shared classifier head (000 Fig. 2b).
+
+  Args:
+    num_classes: K.
+    dim: embedding size (the discriminator feature size F).
+    spectral_norm: normalize the table.
+    embeddings_initializer: initializer of E.
+  """
+
+  def __init__(self, num_classes: int, dim: int, spectral_norm: bool = True,
+               embeddings_initializer="glorot_uniform", **kwargs):
+    super().__init__(**kwargs)
+    self.num_classes = int(num_classes)
+    self.dim = int(dim)
+    self.spectral_norm = spectral_norm
+    self.embeddings_initializer = keras.initializers.get(embeddings_initializer)
+
+  def build(self, input_shape=None):
+    shape = (self.num_classes, self.dim)
+    self.kernel = self.add_weight(name="embeddings", shape=shape,
+                                  initializer=self.embeddings_initializer, dtype="float32",
+                                  autocast=False)
+    self._build_sn(shape)
+
+  def table(self, training=False):
+    """E / sigma(E): [K, dim] float32."""
+    return self.normalized_kernel(training)
+
+  def call(self, labels, training=False, table: Optional[tf.Tensor] = None):
+    """Rows of the normalized table; pass `table` to reuse one already computed in this call."""
+    table = self.table(training) if table is None else table
+    return tf.gather(table, tf.cast(labels, tf.int32))  # [B, dim] float32
