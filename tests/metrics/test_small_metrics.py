@@ -127,3 +127,16 @@ class PairwiseDistanceTest(parameterized.TestCase):
       pairwise_distance.mean_pairwise_distance(np.zeros([1, 3]))
     with self.assertRaisesRegex(ValueError, r"must lie in \[2, 10\]"):
       pairwise_distance.pairwise_distance_curve(np.zeros([10, 3]), base=8, multiples=[1, 2])
+
+
+class EnergyStatsTest(parameterized.TestCase):
+
+  def test_hand_values(self):
+    from tfgan_mh.metrics import energy  # pylint: disable=g-import-not-at-top
+    got = energy.energy_statistics(real_energy=[1.0, 3.0], fake_energy=[2.0, 4.0, 6.0, 8.0],
+                                   margin=5.0)
+    self.assertEqual(got, energy.EnergyStats(2.0, 1.0, 5.0, np.sqrt(5.0), 3.0, 5.0, 0.5))
+    no_margin = energy.energy_statistics(real_energy=[1.0], fake_energy=[2.0])
+    self.assertTrue(np.isnan(no_margin.margin) and np.isnan(no_margin.fake_inside_margin))
+    with self.assertRaisesRegex(ValueError, "got 0 and 1"):
+      energy.energy_statistics(real_energy=[], fake_energy=[1.0])
