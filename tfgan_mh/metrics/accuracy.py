@@ -121,6 +121,10 @@ def projection_accuracy(*, projection_logits, labels, reduce: bool = True):
 def projection_logits(discriminator_fn: Callable, x, num_classes: int) -> tf.Tensor:
   """Evaluates D(x, k) for every class k: the [B, K] matrix of 000 Fig. 2b.
 
+  Costs K discriminator passes per batch (fine for K = 10; for ImageNet's K = 1000 prefer the
+  affinities phi(x) @ embed^T, which the MHSharedGAN head already returns as `class_logits`, since
+  the class-independent linear term does not change the argmax).
+
   Args:
     discriminator_fn: callable (x, labels [B] int32) -> adv logits [B] or a `DiscOutput`
       (its `adv_logits` is used), e.g. `lambda x, y: disc(x, y, training=False)`.
