@@ -11,7 +11,6 @@ from absl.testing import parameterized
 
 from tests.models import helpers
 from tfgan_mh import models
-from tfgan_mh.models import spectral
 
 
 def _top_singular_value(kernel):

@@ -24,13 +24,12 @@ The discriminator's output is the per-sample energy ||Dec(Enc(x)) - x||_2 (Eucli
 pixels, float32); `features` is the flattened encoder output (the code).
 """
 
+import keras
 import tensorflow as tf
 
 from tfgan_mh.models.base import Generator, one_hot_concat
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.models.spectral import SNConv2D, SNConv2DTranspose, SNDense
-
-import keras
 
 # resolution -> G layers (filters, kernel, stride); the first is the VALID 1 -> k deconvolution, the
 # last one has the image channels.
