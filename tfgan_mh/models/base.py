@@ -74,6 +74,20 @@ class Discriminator(keras.Model):
     raise NotImplementedError
 
 
+def tracked(owner, name: str, layers):
+  """Returns `layers` as a list after making each one the attribute `<name>_<i>` of `owner`.
+
+  Keras 3.15 (TF backend) keeps a Python list of layers as a `TrackedList` that `tf.train.Checkpoint`
+  does not see (it is converted for SavedModel only), so weights reachable only through a list are
+  silently left out of checkpoints. Attributes are checkpoint children; Keras de-duplicates the
+  layers, so `model.variables` lists each weight once.
+  """
+  layers = list(layers)
+  for i, layer in enumerate(layers):
+    setattr(owner, f"{name}_{i}", layer)
+  return layers
+
+
 def one_hot_concat(z, labels, num_classes, dtype):
   """[z, one_hot(y)]: the class input of the DCGAN generator of 001 App. F (noise 100 | 110)."""
   if labels is None:

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
-from tfgan_mh.models.base import Discriminator, Generator, one_hot_concat
+from tfgan_mh.models.base import Discriminator, Generator, one_hot_concat, tracked
 from tfgan_mh.models.layers import BatchNorm
 from tfgan_mh.models.spectral import SNConv2D, SNConv2DTranspose, SNDense
 
@@ -45,9 +45,10 @@ class DCGANGenerator(Generator):
     sn = spectral_norm
     self.init_ch = 8 * ch
     self.linear = SNDense(4 * 4 * self.init_ch, spectral_norm=sn, name="linear")
-    self.bns = [BatchNorm(None, name=f"bn{i}") for i in range(4)]
-    self.deconvs = [SNConv2DTranspose(m * ch, 3, strides=2, spectral_norm=sn, name=f"deconv{i}")
-                    for i, m in enumerate((4, 2, 1))]
+    self.bns = tracked(self, "bn", [BatchNorm(None, name=f"bn{i}") for i in range(4)])
+    self.deconvs = tracked(self, "deconv", [
+        SNConv2DTranspose(m * ch, 3, strides=2, spectral_norm=sn, name=f"deconv{i}")
+        for i, m in enumerate((4, 2, 1))])
     self.conv_out = SNConv2DTranspose(self.image_shape[-1], 3, strides=1, spectral_norm=sn,
                                       name="deconv_out")
 
@@ -79,7 +80,8 @@ class DCGANDiscriminator(Discriminator):
     self.input_noise = input_noise
     self.dropout = dropout
     spec = [(1, 1), (2, 2), (4, 2), (8, 2)] + ([(8, 1)] if extra_conv else [])
-    self.convs = [SNConv2D(m * ch, 3, strides=s, name=f"conv{i}") for i, (m, s) in enumerate(spec)]
+    self.convs = tracked(self, "conv", [SNConv2D(m * ch, 3, strides=s, name=f"conv{i}")
+                                         for i, (m, s) in enumerate(spec)])
 
   def features(self, x, training):
     h = tf.cast(x, self.compute_dtype)

@@ -27,7 +27,7 @@ pixels, float32); `features` is the flattened encoder output (the code).
 import keras
 import tensorflow as tf
 
-from tfgan_mh.models.base import Generator, one_hot_concat
+from tfgan_mh.models.base import Generator, one_hot_concat, tracked
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.models.spectral import SNConv2D, SNConv2DTranspose, SNDense
 
@@ -66,10 +66,10 @@ class MAGANGenerator(Generator):
     super().__init__(z_dim=z_dim or Z_DIMS[r], num_classes=num_classes, conditional=conditional,
                      image_shape=image_shape, **kwargs)
     c = self.image_shape[-1]
-    self.deconvs = [
+    self.deconvs = tracked(self, "dc", [
         SNConv2DTranspose(c if f == "C" else f, k, strides=s, padding="VALID" if i == 0 else "SAME",
                           spectral_norm=False, name=f"dc{i}")
-        for i, (f, k, s) in enumerate(G_SPECS[r])]
+        for i, (f, k, s) in enumerate(G_SPECS[r])])
 
   def forward(self, z, labels, training):
     h = one_hot_concat(z, labels, self.num_classes, self.compute_dtype)
@@ -100,15 +100,17 @@ class MAGANAutoEncoderDiscriminator(keras.Model):
     self.fully_connected = r == 28
     if self.fully_connected:
       n = r * r * c
-      self.encoder = [SNDense(256, spectral_norm=False, name="fc0")]
-      self.decoder = [SNDense(256, spectral_norm=False, name="fc1"),
-                      SNDense(n, spectral_norm=False, name="fc2")]
+      self.encoder = tracked(self, "enc", [SNDense(256, spectral_norm=False, name="fc0")])
+      self.decoder = tracked(self, "dec", [SNDense(256, spectral_norm=False, name="fc1"),
+                                           SNDense(n, spectral_norm=False, name="fc2")])
     else:
       enc, dec = AE_SPECS[r]
-      self.encoder = [SNConv2D(f, k, strides=s, spectral_norm=False, name=f"cv{i}")
-                      for i, (f, k, s) in enumerate(enc)]
-      self.decoder = [SNConv2DTranspose(c if f == "C" else f, k, strides=s, spectral_norm=False,
-                                        name=f"dc{i}") for i, (f, k, s) in enumerate(dec)]
+      self.encoder = tracked(self, "enc", [
+          SNConv2D(f, k, strides=s, spectral_norm=False, name=f"cv{i}")
+          for i, (f, k, s) in enumerate(enc)])
+      self.decoder = tracked(self, "dec", [
+          SNConv2DTranspose(c if f == "C" else f, k, strides=s, spectral_norm=False, name=f"dc{i}")
+          for i, (f, k, s) in enumerate(dec)])
 
   def reconstruct(self, x, training=False):
     """(reconstruction [B, *image_shape] float32, code [B, F] float32)."""

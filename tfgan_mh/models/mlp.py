@@ -10,7 +10,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
-from tfgan_mh.models.base import Discriminator, Generator, one_hot_concat
+from tfgan_mh.models.base import Discriminator, Generator, one_hot_concat, tracked
 from tfgan_mh.models.spectral import SNDense
 
 
@@ -29,7 +29,8 @@ class MLPGenerator(Generator):
                hidden: Sequence[int] = (128, 128, 128), **kwargs):
     super().__init__(z_dim=z_dim, num_classes=num_classes, conditional=conditional,
                      image_shape=image_shape, **kwargs)
-    self.hidden = [SNDense(u, spectral_norm=False, name=f"fc{i}") for i, u in enumerate(hidden)]
+    self.hidden = tracked(self, "fc", [SNDense(u, spectral_norm=False, name=f"fc{i}")
+                                       for i, u in enumerate(hidden)])
     # float32 output layer: bf16 would round the ring's coordinates to ~2 significant digits.
     self.out = SNDense(self.image_shape[0], spectral_norm=False, name="fc_out", dtype="float32")
 
@@ -53,7 +54,7 @@ class MLPDiscriminator(Discriminator):
   def __init__(self, *, image_shape, num_classes: int, heads: Sequence[str],
                hidden: Sequence[int] = (128, 128, 128), **kwargs):
     super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape, **kwargs)
-    self.hidden = [SNDense(u, name=f"fc{i}") for i, u in enumerate(hidden)]
+    self.hidden = tracked(self, "fc", [SNDense(u, name=f"fc{i}") for i, u in enumerate(hidden)])
 
   def features(self, x, training):
     h = x

@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 
 import tensorflow as tf
 
-from tfgan_mh.models.base import Discriminator, Generator
+from tfgan_mh.models.base import Discriminator, Generator, tracked
 from tfgan_mh.models.layers import BatchNorm, DBlock, GBlock, SelfAttention
 from tfgan_mh.models.spectral import SNConv2D, SNDense
 
@@ -68,7 +68,8 @@ class SAGANGenerator(Generator):
     k = num_classes if conditional else None
     self.init_ch = init_mult * ch
     self.linear = SNDense(4 * 4 * self.init_ch, name="linear")
-    self.blocks = [GBlock(m * ch, k, name=f"block{i}") for i, m in enumerate(mults)]
+    self.blocks = tracked(self, "block", [GBlock(m * ch, k, name=f"block{i}")
+                                           for i, m in enumerate(mults)])
     self.attention_after = (block_res.index(attention_resolution)
                             if attention_resolution is not None else None)
     self.attention = SelfAttention(name="attention") if attention_resolution is not None else None
@@ -109,8 +110,9 @@ class SAGANDiscriminator(Discriminator):
       block_res.append(res)
     _check_attention(attention_resolution, block_res, "SAGAN discriminator")
     self.attention_resolution = attention_resolution
-    self.blocks = [DBlock(m * ch, downsample=down, first=(i == 0), name=f"block{i}")
-                   for i, (m, down) in enumerate(spec)]
+    self.blocks = tracked(self, "block", [
+        DBlock(m * ch, downsample=down, first=(i == 0), name=f"block{i}")
+        for i, (m, down) in enumerate(spec)])
     self.attention_after: Optional[int] = (block_res.index(attention_resolution)
                                            if attention_resolution is not None else None)
     self.attention = SelfAttention(name="attention") if attention_resolution is not None else None
