@@ -19,6 +19,8 @@ setuptools.setup(
         "absl-py",
         "gin-config",
         "numpy",
+        # tf.summary writes event files only when tensorboard is importable (TF 2.16+ no longer pulls it in).
+        "tensorboard",
     ],
     extras_require={
         "test": ["pytest", "scipy"],

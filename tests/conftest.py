@@ -9,6 +9,11 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf  # noqa: E402
+from absl import flags  # noqa: E402
+
+# absl's test helpers (create_tempdir, ...) read flags; plain pytest never parses them.
+if not flags.FLAGS.is_parsed():
+  flags.FLAGS.mark_as_parsed()
 
 _cpus = tf.config.list_physical_devices("CPU")
 if _cpus:

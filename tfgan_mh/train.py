@@ -52,9 +52,14 @@ def parse_gin(gin_files, gin_params):
   try:
     gin.parse_config_files_and_bindings(gin_files, gin_params, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
-    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     raise ValueError(f"gin configuration error in {', '.join(gin_files) or 'bindings'}: "
-                     f"{first}") from None
+                     f"{first_line(e)}") from None
+
+
+def first_line(error: BaseException) -> str:
+  """The message of an error without the context lines gin appends ("In call to configurable ...")."""
+  text = str(error).strip()
+  return text.splitlines()[0] if text else type(error).__name__
 
 
 def main(argv):
@@ -70,7 +75,7 @@ def main(argv):
                  strategy.num_replicas_in_sync)
     loop.train(FLAGS.model_dir, strategy)
   except (ValueError, loop.NonFiniteLossError) as e:
-    print(f"error: {e}", file=sys.stderr)
+    print(f"error: {first_line(e)}", file=sys.stderr)
     sys.exit(1)
   print(f"done: {FLAGS.model_dir} (samples in {FLAGS.model_dir}/samples)")
 

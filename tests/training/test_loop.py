@@ -84,10 +84,10 @@ class TrainLoopTest(tf.test.TestCase):
     after = tf.train.load_checkpoint(os.path.join(shared_dir, "ckpt-3"))
     moved = [np.abs(before.get_tensor(n) - after.get_tensor(n)).max()
              for n, _ in before.get_variable_to_shape_map().items()
-             if n.startswith("discriminator/") and "OPTIMIZER_SLOT" not in n
-             and before.get_tensor(n).dtype == np.float32]
+             if n.startswith("discriminator/") and "OPTIMIZER_SLOT" not in n and "sn_u" not in n]
     self.assertNotEmpty(moved)
-    self.assertLess(max(moved), 0.05)  # one Adam step from the hinge weights, not a fresh init
+    # One Adam step (lr 1e-3) from the hinge weights, not a fresh initialisation.
+    self.assertBetween(max(moved), 1e-4, 2e-3)
 
   def test_bad_inputs_give_one_line_errors(self):
     cases = [
@@ -100,9 +100,10 @@ class TrainLoopTest(tf.test.TestCase):
     for params, pattern in cases:
       with self.subTest(params=params):
         _configure(*params)
-        with self.assertRaisesRegex(ValueError, pattern) as ctx:
+        with self.assertRaises(ValueError) as ctx:
           loop.train(self.create_tempdir().full_path)
-        self.assertNotIn("\n", str(ctx.exception))
+        # gin appends "In call to configurable ..." lines; the CLI prints only the first line.
+        self.assertRegex(train_main.first_line(ctx.exception), pattern)
 
   def test_unwritable_model_dir(self):
     blocker = self.create_tempfile().full_path  # a file where a directory should be
@@ -121,13 +122,21 @@ class TrainLoopTest(tf.test.TestCase):
 
   def test_nan_loss_stops_and_keeps_last_good_checkpoint(self):
     model_dir = self.create_tempdir().full_path
+    _configure("train.num_steps = 2")
+    loop.train(model_dir)
+    good = tf.train.load_checkpoint(os.path.join(model_dir, "ckpt-2"))
+    names = [n for n in good.get_variable_to_shape_map() if n.startswith("generator/")]
+    # Resume with absurd learning rates: the next steps blow up.
     _configure("d/adam.learning_rate = 1e30", "g/adam.learning_rate = 1e30", "train.save_every = 1",
                "train.num_steps = 10")
-    with self.assertRaisesRegex(loop.NonFiniteLossError, "non-finite .* Last good checkpoint: .*ckpt-1"):
+    with self.assertRaisesRegex(loop.NonFiniteLossError, r"non-finite .* Last good checkpoint: .*ckpt-2"):
       loop.train(model_dir)
     self.assertFalse(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
-    reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(model_dir))
-    self.assertEqual(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"), 1)
+    self.assertEqual(tf.train.latest_checkpoint(model_dir), os.path.join(model_dir, "ckpt-2"))
+    reader = tf.train.load_checkpoint(os.path.join(model_dir, "ckpt-2"))
+    self.assertEqual(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"), 2)
+    for n in names:
+      self.assertAllEqual(good.get_tensor(n), reader.get_tensor(n), msg=n)
 
   def test_cli_runs_default_and_rejects_bad_gin(self):
     model_dir = self.create_tempdir().full_path
@@ -142,6 +151,7 @@ class TrainLoopTest(tf.test.TestCase):
                          capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
     self.assertEqual(bad.returncode, 1)
     self.assertRegex(bad.stderr.strip().splitlines()[-1], r"^error: .*nope")
+    self.assertNotIn("In call to configurable", bad.stderr)
 
 
 if __name__ == "__main__":

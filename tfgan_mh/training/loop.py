@@ -133,6 +133,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
            log_every, images_per_class, init_from, checkpoint_input, pretrain_epochs, steps_per_epoch,
            seed):
   del mixed_bfloat16  # applied by train()
+  # Weight initialisers draw from the global seed: same seed, same initial networks.
+  keras.utils.set_random_seed(seed)
   source = data_lib.build_source()
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   if init_from is not None:
@@ -176,6 +178,10 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     iterator = make_iterator(seed)
     ckpt = tf.train.Checkpoint(**trainer.checkpoint_items(), input_iterator=iterator)
     manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
+  # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
+  configured_rates = [(opt, float(opt.learning_rate.numpy()))
+                      for opt in (trainer.g_optimizer, trainer.d_optimizer)
+                      if isinstance(opt.learning_rate, keras.Variable)]  # not a schedule
   if manager.latest_checkpoint:
     ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
     logging.info("Resumed from %s at step %d", manager.latest_checkpoint, int(trainer.step.numpy()))
@@ -184,6 +190,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     source_ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
     source_ckpt.restore(init_from).assert_existing_objects_matched().expect_partial()
     logging.info("Initialised from %s (step %d)", init_from, int(trainer.step.numpy()))
+  for opt, rate in configured_rates:
+    opt.learning_rate = rate
   if not checkpoint_input:
     # Without a checkpointed iterator a resumed run reshuffles with a new seed rather than replaying
     # the first batches of the run.
@@ -213,6 +221,9 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     return min(marks)
 
   step = int(trainer.step.numpy())
+  done_marker = f"{model_dir}/{TRAIN_DONE}"
+  if step < num_steps and tf.io.gfile.exists(done_marker):
+    tf.io.gfile.remove(done_marker)  # training is extended: a sidecar eval job must keep following
   start_step, start_time = step, time.time()
   wrote_config = False
   measurements = {}
@@ -260,6 +271,6 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     if step % save_every == 0 or step == num_steps:
       manager.save(checkpoint_number=step)
   writer.flush()
-  with tf.io.gfile.GFile(f"{model_dir}/{TRAIN_DONE}", "w") as f:
+  with tf.io.gfile.GFile(done_marker, "w") as f:
     f.write(f"{step}\n")
   return measurements

@@ -17,9 +17,15 @@ latents do not depend on the number of replicas.
 
 from typing import Callable, Optional
 
+import keras
 import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput
+
+
+def _tf_variable(v):
+  """The tf.Variable (a distributed variable under a strategy) behind a Keras 3 variable."""
+  return v.value if isinstance(v, keras.Variable) else v
 
 
 def _split(out: DiscOutput, sizes):
@@ -140,9 +146,14 @@ class GANTrainer:
     self._probe = self.discriminator(fake, labels, training=False)
 
   def checkpoint_items(self) -> dict:
-    """Everything a checkpoint must hold to resume this run exactly."""
+    """Everything a checkpoint must hold to resume this run exactly.
+
+    The optimizers' keys sort after the networks' so that a variable reachable from both is saved
+    under the network's path (`discriminator/...`, `generator/...`), as a reader of the checkpoint
+    expects (`tf.train.load_checkpoint`).
+    """
     items = dict(step=self.step, generator=self.generator, discriminator=self.discriminator,
-                 g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer)
+                 optimizer_g=self.g_optimizer, optimizer_d=self.d_optimizer)
     if self.ema_generator is not None:
       items["ema_generator"] = self.ema_generator
     if self.margin_state is not None:
@@ -248,6 +259,8 @@ class GANTrainer:
     out["g/grad_norm"] = self._apply(self.g_optimizer, tape, loss,
                                      self.generator.trainable_variables) / (
                                          self.strategy.num_replicas_in_sync)
+    if fake.energy is not None:
+      out["g/energy_fake"] = self._global_mean(fake.energy)
     logits = _classifier_logits(fake)
     if logits is not None and self.conditional:
       out["g/self_acc"] = self._global_mean(
@@ -266,19 +279,28 @@ class GANTrainer:
             for k, v in per_replica.items()}
 
   def _update_ema(self):
+    """e <- decay * e + (1 - decay) * w for G's weights; buffers (BN statistics, SN u) are copied.
+
+    Runs in cross-replica context on the distributed variables behind the Keras 3 variables (a
+    `keras.Variable` is not itself a `tf.distribute` variable), so every replica's copy is updated.
+    """
     decay = self.ema_decay
 
     def _ema(e, w):
       return e.assign(decay * e + (1.0 - decay) * w)
 
-    for e, w in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
-      self.strategy.extended.update(e, _ema, args=(w,))
-    for e, w in zip(self.ema_generator.non_trainable_variables,
-                    self.generator.non_trainable_variables):
-      self.strategy.extended.update(e, lambda e_, w_: e_.assign(w_), args=(w,))
+    def _copy(e, w):
+      return e.assign(w)
+
+    pairs = [(_ema, self.ema_generator.trainable_variables, self.generator.trainable_variables),
+             (_copy, self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables)]
+    for fn, ema_vars, variables in pairs:
+      for e, w in zip(ema_vars, variables):
+        self.strategy.extended.update(_tf_variable(e), fn, args=(_tf_variable(w),))
 
   def _one_step(self, iterator, train_generator):
     out = {}
+    real_energy = tf.constant(0.0)
     for _ in range(self.d_steps):
       batch = next(iterator)
       if self.family.uses_unlabeled:
@@ -289,14 +311,18 @@ class GANTrainer:
         d_out = self.strategy.run(self._d_replica, args=(real_x, real_y))
       d_out = self._reduce(d_out)
       if self.margin_state is not None:
-        n = tf.constant(float(self.global_batch_size))
-        self.margin_state.accumulate(d_out["d/energy_real"] * n, d_out["d/energy_fake"] * n, n)
+        real_energy += d_out["d/energy_real"] / self.d_steps
       out.update(d_out)
     if train_generator:
       out.update(self._reduce(self.strategy.run(self._g_replica, args=(real_x, real_y))))
       if self.ema_generator is not None:
         self._update_ema()
     if self.margin_state is not None:
+      # 004 Algorithm 1: S_data sums D(x) of the D step (line 16), S_G sums D(G(z)) of the G step
+      # (line 21); during the D-only pre-training there is no G step and only S_data matters (line 9).
+      n = tf.constant(float(self.global_batch_size))
+      fake_energy = out["g/energy_fake"] if train_generator else tf.constant(0.0)
+      self.margin_state.accumulate(real_energy * n, fake_energy * n, n)
       out["magan/margin"] = tf.identity(self.margin_state.margin)
     self.step.assign_add(1)
     return out
