@@ -4,6 +4,7 @@
 configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model_dir`:
   ckpt-N.*            tf.train.CheckpointManager checkpoints (step, G, D, optimizers, EMA G, loss state)
   operative_config.gin  the gin configuration actually used, written once training has started
+  run_info.json       image shape, classes, ... decided by the data (`tfgan_mh.training.restore`)
   samples/step_N.png  a picture of samples per class (rows = classes; a scatter plot for 2-D data)
   events.*            TensorBoard: every measurement and the sample picture
   TRAIN_DONE          written when the last step is done (the eval job's stop signal)
@@ -24,10 +25,11 @@ from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import optim
+from tfgan_mh.training import restore as restore_lib
 from tfgan_mh.training.step import GANTrainer
 
 TRAIN_DONE = "TRAIN_DONE"
-OPERATIVE_CONFIG = "operative_config.gin"
+OPERATIVE_CONFIG = restore_lib.OPERATIVE_CONFIG
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -47,7 +49,7 @@ def check_writable(model_dir: str) -> None:
                      "pass a directory you can write to (local or gs://)") from None
 
 
-def resolve_checkpoint(path: str) -> str:
+def resolve_init_from(path: str) -> str:
   """A checkpoint prefix from a run directory or a prefix; ValueError if it points to nothing."""
   if tf.io.gfile.isdir(path):
     latest = tf.train.latest_checkpoint(path)
@@ -138,7 +140,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   source = data_lib.build_source()
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   if init_from is not None:
-    init_from = resolve_checkpoint(init_from)
+    init_from = resolve_init_from(init_from)
 
   def make_g_optimizer():
     with gin.config_scope("g"):
@@ -245,6 +247,11 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     if not wrote_config:
       with tf.io.gfile.GFile(f"{model_dir}/{OPERATIVE_CONFIG}", "w") as f:
         f.write(gin.operative_config_str())
+      restore_lib.write_run_info(model_dir, dict(
+          dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
+          conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
+          ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
+          global_batch_size=global_batch_size, num_steps=num_steps))
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:

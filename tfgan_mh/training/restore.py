@@ -1,0 +1,191 @@
+"""Rebuilding a run's networks from its model_dir: what the eval job, `tfgan_mh.sample` and the notebook share.
+
+A run directory written by `tfgan_mh.training.loop.train` holds:
+  operative_config.gin  the gin configuration of the run (architectures, heads, data, loss family)
+  run_info.json         what the data decided at train time (image shape, number of classes, ...), so
+                        the networks can be rebuilt without touching the dataset
+  ckpt-N.*              checkpoints (generator, discriminator, optional ema_generator, optimizers, step)
+  eval/best.json        written by the eval job: the checkpoint with the best chosen metric
+
+`load_run(model_dir, checkpoint)` parses the operative config, builds G (and D, and the EMA G when the run
+has one) with the recorded shapes and restores them from the chosen checkpoint.
+"""
+
+import dataclasses
+import json
+import os
+import re
+from typing import Optional, Union
+
+import gin
+import tensorflow as tf
+
+RUN_INFO = "run_info.json"
+OPERATIVE_CONFIG = "operative_config.gin"
+BEST_FILE = os.path.join("eval", "best.json")
+_CKPT_RE = re.compile(r"ckpt-(\d+)\.index$")
+
+
+def write_run_info(model_dir: str, info: dict) -> None:
+  """Writes run_info.json (atomically: a reader never sees half a file)."""
+  path = f"{model_dir}/{RUN_INFO}"
+  tmp = path + ".tmp"
+  with tf.io.gfile.GFile(tmp, "w") as f:
+    json.dump(info, f, indent=1, sort_keys=True)
+  tf.io.gfile.rename(tmp, path, overwrite=True)
+
+
+def read_run_info(model_dir: str) -> dict:
+  """The run_info.json of a run; ValueError if model_dir is not a started run."""
+  path = f"{model_dir}/{RUN_INFO}"
+  if not tf.io.gfile.exists(path):
+    raise ValueError(f"model_dir {model_dir!r} has no {RUN_INFO}: not a tfgan_mh run, or training has "
+                     "not started yet")
+  with tf.io.gfile.GFile(path) as f:
+    return json.load(f)
+
+
+def list_checkpoints(model_dir: str) -> list:
+  """[(step, prefix)] of every checkpoint in model_dir, by step."""
+  found = []
+  for path in tf.io.gfile.glob(f"{model_dir}/ckpt-*.index"):
+    m = _CKPT_RE.search(path)
+    if m:
+      found.append((int(m.group(1)), path[:-len(".index")]))
+  return sorted(found)
+
+
+def resolve_checkpoint(model_dir: str, which: Union[str, int, None] = "latest") -> str:
+  """A checkpoint prefix of the run: "latest", "best" (eval/best.json), a step number, or a prefix.
+
+  Raises:
+    ValueError: naming `which` and the checkpoints that exist.
+  """
+  which = "latest" if which is None else which
+  checkpoints = list_checkpoints(model_dir)
+  available = ", ".join(str(s) for s, _ in checkpoints[-10:]) or "none"
+  if which == "latest":
+    if not checkpoints:
+      raise ValueError(f"model_dir {model_dir!r} has no checkpoint yet (no ckpt-N.index)")
+    return checkpoints[-1][1]
+  if which == "best":
+    path = f"{model_dir}/{BEST_FILE}"
+    if not tf.io.gfile.exists(path):
+      raise ValueError(f"checkpoint 'best': {path} does not exist; run the eval job first "
+                       "(launch/eval.sh) or pass 'latest' or a step")
+    with tf.io.gfile.GFile(path) as f:
+      prefix = json.load(f)["checkpoint"]
+    if not tf.io.gfile.exists(prefix + ".index"):
+      raise ValueError(f"checkpoint 'best' ({prefix}) was deleted; pass 'latest' or one of the "
+                       f"steps: {available}")
+    return prefix
+  if isinstance(which, int) or str(which).isdigit():
+    step = int(which)
+    for s, prefix in checkpoints:
+      if s == step:
+        return prefix
+    raise ValueError(f"no checkpoint for step {step} in {model_dir!r}; available steps: {available}")
+  if tf.io.gfile.exists(f"{which}.index"):
+    return str(which)
+  raise ValueError(f"checkpoint {which!r} is not 'latest', 'best', a step number or a checkpoint "
+                   f"prefix; available steps: {available}")
+
+
+@dataclasses.dataclass
+class Run:
+  """The restored networks of one checkpoint of a run."""
+  model_dir: str
+  checkpoint: str
+  step: int
+  info: dict
+  generator: tf.keras.Model
+  discriminator: Optional[tf.keras.Model]
+  ema_generator: Optional[tf.keras.Model]
+
+  @property
+  def num_classes(self) -> int:
+    return int(self.info["num_classes"])
+
+  @property
+  def conditional(self) -> bool:
+    return bool(self.info["conditional"])
+
+  def sampler(self, use_ema: bool = True):
+    """The EMA generator when the run has one and `use_ema`, else the raw generator."""
+    return self.ema_generator if (use_ema and self.ema_generator is not None) else self.generator
+
+  def sample(self, z, labels, use_ema: bool = True):
+    """Images float32 in [-1, 1] from (z [B, z_dim], labels [B]); labels are ignored if unconditional."""
+    g = self.sampler(use_ema)
+    return tf.cast(g(z, labels if self.conditional else None, training=False), tf.float32)
+
+
+def parse_operative_config(model_dir: str) -> None:
+  """Clears gin and parses the run's operative_config.gin (ValueError if missing or unparsable)."""
+  import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  path = f"{model_dir}/{OPERATIVE_CONFIG}"
+  if not tf.io.gfile.exists(path):
+    raise ValueError(f"model_dir {model_dir!r} has no {OPERATIVE_CONFIG}: training has not started yet "
+                     "or this is not a tfgan_mh run")
+  with tf.io.gfile.GFile(path) as f:
+    text = f.read()
+  gin.clear_config()
+  try:
+    gin.parse_config(text)
+  except Exception as e:  # pylint: disable=broad-except
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    raise ValueError(f"cannot parse {path}: {first}") from None
+
+
+def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool = True):
+  """(G, D or None, EMA G or None) as configured by the parsed gin config, built (variables exist)."""
+  from tfgan_mh import models  # pylint: disable=g-import-not-at-top
+  image_shape = tuple(info["image_shape"])
+  k = int(info["num_classes"])
+
+  def make_g():
+    g = models.build_generator(image_shape=image_shape, num_classes=k,
+                               conditional=bool(info["conditional"]))
+    g(tf.zeros([2, g.z_dim]), tf.zeros([2], tf.int32) if info["conditional"] else None,
+      training=False)
+    return g
+
+  generator = make_g()
+  ema = make_g() if (with_ema and info.get("ema")) else None
+  discriminator = None
+  if with_discriminator:
+    discriminator = models.build_discriminator(image_shape=image_shape, num_classes=k)
+    uses_labels = "projection" in tuple(getattr(discriminator, "heads", ()))
+    discriminator(tf.zeros([2, *image_shape]), tf.zeros([2], tf.int32) if uses_labels else None,
+                  training=False)
+  return generator, discriminator, ema
+
+
+def load_run(model_dir: str, checkpoint: Union[str, int, None] = "latest", *,
+             with_discriminator: bool = True, strategy: Optional[tf.distribute.Strategy] = None) -> Run:
+  """Rebuilds the run's networks and restores them from a checkpoint ("latest", "best", step, prefix).
+
+  Leaves the run's operative config parsed in gin (so `tfgan_mh.data.build_source()` builds its data).
+  """
+  model_dir = str(model_dir).rstrip("/")
+  info = read_run_info(model_dir)
+  prefix = resolve_checkpoint(model_dir, checkpoint)
+  parse_operative_config(model_dir)
+  strategy = strategy or tf.distribute.get_strategy()
+  with strategy.scope():
+    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+    generator, discriminator, ema = build_networks(info, with_discriminator)
+  items = dict(step=step, generator=generator)
+  if discriminator is not None:
+    items["discriminator"] = discriminator
+  if ema is not None:
+    items["ema_generator"] = ema
+  try:
+    status = tf.train.Checkpoint(**items).restore(prefix)
+    status.expect_partial()
+    status.assert_existing_objects_matched()
+  except (tf.errors.NotFoundError, tf.errors.DataLossError) as e:
+    raise ValueError(f"checkpoint {prefix} could not be read ({type(e).__name__}); it may have been "
+                     "deleted or be incomplete") from None
+  return Run(model_dir=model_dir, checkpoint=prefix, step=int(step.numpy()), info=info,
+             generator=generator, discriminator=discriminator, ema_generator=ema)
