@@ -1,0 +1,1 @@
+"""Tests of tfgan_mh.evaluation."""
