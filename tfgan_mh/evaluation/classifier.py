@@ -11,8 +11,8 @@ in `test_accuracy.json` is that of the model the eval job loads.
 Architectures (`build_classifier`):
   * "mnist_cnn": conv32-conv32-pool-conv64-conv64-pool-dense128 (features) -> K, the usual small MNIST
     convnet (~99 % test accuracy after 2-3 epochs);
-  * "vgg": [conv-BN-ReLU] x 2 + max-pool stages of 64, 128, 256, 512, ... channels until the map is
-    4 x 4 or smaller, global average pool (features), dropout, dense K; trained with random flips and
+  * "vgg": [conv-BN-ReLU] x 2 + max-pool stages of 64, 128, 256, 512, 512 ... channels until the map
+    is 4 x 4 or smaller (32 px: 4 stages, 4.7 M parameters), global average pool (features), dropout, dense K; trained with random flips and
     translations, for CIFAR-size and larger RGB data.
   * "auto": mnist_cnn for 1-channel images up to 32 px, else vgg.
 
@@ -91,7 +91,7 @@ def build_classifier(image_shape: Sequence[int], num_classes: int, *, arch: str 
     stage = 0
     while True:
       for _ in range(2):
-        h = keras.layers.Conv2D(w * 2 ** stage, 3, padding="same", use_bias=False)(h)
+        h = keras.layers.Conv2D(w * min(2 ** stage, 8), 3, padding="same", use_bias=False)(h)  # VGG: <= 8w
         h = keras.layers.BatchNormalization()(h)
         h = keras.layers.ReLU()(h)
       if side <= 4 or stage >= 5:
@@ -165,16 +165,13 @@ def _check_out_dir(out: str, overwrite: bool) -> None:
   if os.path.isdir(out) and os.listdir(out) and not overwrite:
     raise ValueError(f"out={out!r} is not empty: pass overwrite (--overwrite) to replace it, or choose a new "
                      "directory")
-  parent = os.path.dirname(os.path.abspath(out))
-  try:
-    os.makedirs(parent, exist_ok=True)
-    probe = os.path.join(parent, f".tfgan_mh_probe_{os.getpid()}")
-    with open(probe, "w") as f:
-      f.write("")
-    os.remove(probe)
-  except OSError as e:
-    raise ValueError(f"out={out!r} cannot be written ({type(e).__name__}: {e.strerror or e}): expected a "
-                     "writable location") from None
+  existing = os.path.dirname(os.path.abspath(out))
+  while not os.path.exists(existing):  # the folders to create, up to the first one that exists
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise ValueError(f"out={out!r} cannot be written: {existing!r} is a file, not a directory")
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise ValueError(f"out={out!r} cannot be written: no write permission in {existing!r}")
 
 
 def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, path: Optional[str] = None,
@@ -225,6 +222,7 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
   if arch not in ARCHS:
     raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
   _check_out_dir(out, overwrite)
+  out = os.path.normpath(out)
 
   if dataset in data_builder.LOCAL_NAMES and path is None:
     path, data_dir = data_dir, None
@@ -261,7 +259,7 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
                            shuffle=False, verbose=0)  # the source shuffles
   train_seconds = time.perf_counter() - start
 
-  staging = out.rstrip("/") + ".partial"
+  staging = out + ".partial"
   shutil.rmtree(staging, ignore_errors=True)
   export(model, staging)
   extractor = extractors.ClassifierExtractor(staging, spec=f"classifier:{out}")
