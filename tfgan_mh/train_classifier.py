@@ -1,14 +1,16 @@
 r"""Train a dataset classifier for the eval job and export it as a SavedModel (logits + features).
 
-  python -m tfgan_mh.train_classifier --dataset=mnist_idx --data_dir=../shared/data/mnist --resolution=32 \
-      --out=/tmp/mnist32_classifier [--epochs=3 --batch_size=128 --overwrite]
-  python -m tfgan_mh.train_classifier --dataset=cifar10 --data_dir=~/tensorflow_datasets --out=/tmp/cifar10_cls
+  python -m tfgan_mh.train_classifier --dataset=mnist_idx --data_dir=../shared/data/mnist \
+      --resolution=32 --out=/tmp/mnist32_classifier [--epochs=3 --batch_size=128 --overwrite]
+  python -m tfgan_mh.train_classifier --dataset=cifar10 --data_dir=~/tensorflow_datasets \
+      --out=/tmp/cifar10_classifier
 
 The eval job then uses `--extractor=classifier:/tmp/mnist32_classifier` (AM Score of 001, GAN-test and
 confidence of 003, the MNIST "inception score" of 004). The test accuracy, measured through the exported
 SavedModel on the whole test split (validation split when there is no test split), is printed and written
 to `<out>/test_accuracy.json`. Local sources (mnist_idx, npz, image_folder) read `--path`, or `--data_dir`
-when only that is given. See `tfgan_mh.evaluation.classifier` for the architectures.
+when only that is given. Train at the GAN's resolution (32 for gin/base/data_mnist_idx.gin); other sizes
+are resized by the extractor. See `tfgan_mh.evaluation.classifier` for architectures and measured figures.
 """
 
 import sys
@@ -18,17 +20,17 @@ from absl import flags
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("dataset", None, "A tfgan_mh.data source name (mnist_idx, mnist, cifar10, npz, ...).")
-flags.DEFINE_string("data_dir", None, "TFDS data directory; for local sources the folder, if --path is not given.")
+flags.DEFINE_string("data_dir", None, "TFDS data dir; local sources: their folder if no --path.")
 flags.DEFINE_string("path", None, "Local sources: the idx folder, .npz file or image folder (train split).")
 flags.DEFINE_string("validation_path", None, "npz / image_folder: the validation split's file / folder.")
-flags.DEFINE_integer("resolution", None, "Train and export at this side (match the GAN's, e.g. 32 for MNIST).")
-flags.DEFINE_string("out", None, "Output folder: SavedModel + test_accuracy.json (new or empty, or --overwrite).")
-flags.DEFINE_string("arch", "auto", "auto | mnist_cnn | vgg (auto: mnist_cnn for 1-channel <= 32 px, else vgg).")
+flags.DEFINE_integer("resolution", None, "Train / export at this side (the GAN's: 32 for MNIST).")
+flags.DEFINE_string("out", None, "Output: SavedModel + test_accuracy.json (new, empty, or --overwrite).")
+flags.DEFINE_string("arch", "auto", "auto | mnist_cnn | vgg (auto: mnist_cnn for 1 channel <= 32 px).")
 flags.DEFINE_integer("epochs", None, "Epochs (default: 3 for mnist_cnn, 30 for vgg).")
 flags.DEFINE_integer("batch_size", 128, "Training batch size.")
 flags.DEFINE_float("learning_rate", 1e-3, "Peak Adam learning rate (cosine decay to 0).")
 flags.DEFINE_float("train_fraction", None, "Train on this fraction of every class (quick runs); default all.")
-flags.DEFINE_string("eval_split", "auto", "Split for the test accuracy: auto (test, else validation) or a name.")
+flags.DEFINE_string("eval_split", "auto", "Test accuracy split: auto (test, else validation) or a name.")
 flags.DEFINE_integer("seed", 0, "Global seed.")
 flags.DEFINE_bool("overwrite", False, "Replace a non-empty --out (only once the new model is complete).")
 

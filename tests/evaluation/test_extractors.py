@@ -1,4 +1,4 @@
-"""Feature extractors: TF-GAN's Inception path on stand-in SavedModels of its signature, classifier SavedModels.
+"""Feature extractors: TF-GAN's Inception path on stand-ins with its signature; classifier SavedModels.
 
 The Inception stand-in takes [B, 299, 299, 3] float32 (any other size fails inside the SavedModel) and
 returns {'logits': [B, 1008], 'pool_3': [B, 1, 1, 2048]} made of statistics and pixels of its input, so

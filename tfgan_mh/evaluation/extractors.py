@@ -297,7 +297,7 @@ def resolve_inception_url(url: str = INCEPTION_TFHUB) -> str:
   """
   try:
     import tensorflow_hub as hub  # pylint: disable=g-import-not-at-top
-  except Exception as e:  # ImportError, or a failure inside its import under Keras 3 # pylint: disable=broad-except
+  except Exception as e:  # ImportError, or its import failing beside Keras 3 # pylint: disable=broad-except
     raise ValueError(f"extractor 'inception' resolves {url} with tensorflow_hub, which cannot be imported "
                      f"({_first_line(e)}): pip install tensorflow-hub, or {_OFFLINE_HINT}") from None
   try:
