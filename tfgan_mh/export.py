@@ -1,0 +1,230 @@
+r"""SavedModel export of a trained generator, loadable with TensorFlow alone (no tfgan_mh needed).
+
+  from tfgan_mh import export
+  from tfgan_mh.training import restore
+  export.export_generator(restore.load_run(model_dir, "best"), "/tmp/g_best")   # the EMA G when there is one
+
+or from the shell: `python -m tfgan_mh.export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`.
+
+The eval job exports the best checkpoint's generator to MODEL_DIR/eval/best with the same function.
+
+Reading an export (anywhere TensorFlow is installed):
+
+  g = tf.saved_model.load(path)
+  out = g.signatures["serving_default"](z=tf.random.normal([8, int(g.z_dim)]), labels=tf.range(8) % 10)
+  images = out["images"]                       # uint8 [8, H, W, C]
+  int(g.num_classes), g.image_shape.numpy(), bool(g.conditional), int(g.step)
+
+Signature `serving_default(z: float32 [None, z_dim], labels: int32 [None])`:
+  image data (image_shape [H, W, C]) -> {'images': uint8 [None, H, W, C]}: round((x + 1) * 127.5), clipped
+    to [0, 255] — the quantisation of `tfgan_mh.training.images.to_uint8` and the PNGs the train job writes.
+  point data (the 2-D ring of 002, image_shape [D]) -> {'samples': float32 [None, D]}: raw generator
+    outputs, there is no image to quantise (`kind` says which of the two an export holds).
+  Labels must lie in [0, num_classes) and match z's batch size (checked in the graph; an
+  InvalidArgumentError names the problem). An unconditional generator (MAGAN, dynamic labels) ignores them.
+The same computation is the object's `generate(z, labels)` function.
+
+Attributes of the loaded object (non-trainable variables, `.numpy()` to read): z_dim, num_classes,
+image_shape (int32 vector), conditional (bool), step (int64, the checkpoint's), ema (bool: the EMA
+generator was exported), kind ('images' | 'points'), metadata (JSON string: model_dir, checkpoint, and the
+run's run_info.json).
+
+Writing is atomic per directory: the SavedModel goes to a sibling temporary directory which is renamed
+into place, so a reader (or a crash half-way) never sees a half-written export, and an existing export is
+replaced only once the new one is complete. (On gs:// a directory rename copies object by object: not
+atomic, but the old export stays until the new one is fully written.)
+"""
+
+import json
+import os
+import time
+import uuid
+from typing import Optional
+
+import tensorflow as tf
+
+SIGNATURE = "serving_default"
+IMAGES = "images"    # output key for image data (uint8)
+SAMPLES = "samples"  # output key for point data (float32)
+
+
+class _GeneratorModule(tf.Module):
+  """What is saved: the generator's variables, its description, and the serving function."""
+
+  def __init__(self, generator, *, step: int, ema: bool, metadata: dict):
+    super().__init__(name="tfgan_mh_generator")
+    image_shape = tuple(int(d) for d in generator.image_shape)
+    image_data = len(image_shape) == 3
+    conditional = bool(generator.conditional)
+    k = int(generator.num_classes)
+    const = lambda value, dtype: tf.Variable(value, dtype=dtype, trainable=False)
+    self.z_dim = const(int(generator.z_dim), tf.int32)
+    self.num_classes = const(k, tf.int32)
+    self.image_shape = const(list(image_shape), tf.int32)
+    self.conditional = const(conditional, tf.bool)
+    self.step = const(int(step), tf.int64)
+    self.ema = const(bool(ema), tf.bool)
+    self.kind = const(IMAGES if image_data else "points", tf.string)
+    self.metadata = const(json.dumps(metadata, sort_keys=True), tf.string)
+    # The generator's variables, not the Keras model: saving a subclassed Keras 3 model as an object also
+    # traces its default `serving_default(inputs)`, which calls G without labels (an error when conditional).
+    # The function below reaches G through its closure only.
+    self.generator_variables = list(generator.variables)
+
+    @tf.function(input_signature=[tf.TensorSpec([None, int(generator.z_dim)], tf.float32, name="z"),
+                                  tf.TensorSpec([None], tf.int32, name="labels")])
+    def generate(z, labels):
+      checks = [tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(labels)[0],
+                                          message="z and labels must have the same batch size")]
+      if conditional:
+        checks += [tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+                   tf.debugging.assert_less(labels, k, message=f"labels must be < num_classes={k}")]
+      with tf.control_dependencies(checks):
+        z = tf.identity(z)
+      x = tf.cast(generator(z, labels if conditional else None, training=False), tf.float32)  # [B, *shape]
+      if not image_data:
+        return {SAMPLES: x}
+      # tfgan_mh.training.images.to_uint8: round((x + 1) * 127.5) (half to even) clipped to [0, 255].
+      return {IMAGES: tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)}
+
+    self.generate = generate
+
+
+def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overwrite: bool = True,
+                     step: Optional[int] = None) -> str:
+  """Writes a generator as a SavedModel (see the module docstring for the signature and attributes).
+
+  Args:
+    run_or_generator: a `tfgan_mh.training.restore.Run` (its EMA generator when it has one and `use_ema`,
+      else its generator; step and metadata come from the run) or a built `tfgan_mh.models` generator
+      (attributes z_dim, num_classes, conditional, image_shape; variables must exist).
+    path: the export directory (local or gs://); its parent is created.
+    use_ema: for a Run: export the EMA generator when the run has one.
+    overwrite: replace an existing export at `path` (after the new one is complete); if False an existing
+      `path` is a ValueError.
+    step: the training step recorded in the export (default: the Run's, else 0).
+
+  Returns:
+    `path`.
+
+  Raises:
+    ValueError: not a run or generator, a generator without variables, `path` exists (overwrite=False) or
+      is a file, or cannot be written.
+  """
+  if not path:
+    raise ValueError("export path is empty: expected a directory to write the SavedModel to")
+  path = str(path).rstrip("/")
+  metadata = {}
+  ema = False
+  if hasattr(run_or_generator, "sampler") and hasattr(run_or_generator, "info"):
+    run = run_or_generator
+    generator = run.sampler(use_ema)
+    ema = generator is run.ema_generator and run.ema_generator is not None
+    step = run.step if step is None else step
+    metadata = dict(model_dir=run.model_dir, checkpoint=run.checkpoint, run_info=run.info)
+  else:
+    generator = run_or_generator
+  missing = [a for a in ("z_dim", "num_classes", "conditional", "image_shape") if not hasattr(generator, a)]
+  if missing or not callable(generator):
+    raise ValueError(f"cannot export {type(generator).__name__}: expected a restore.Run or a tfgan_mh "
+                     f"generator (missing {', '.join(missing) or '__call__'})")
+  if not generator.variables:
+    raise ValueError(f"generator {generator.name!r} has no variables yet: call it once (or restore a run) "
+                     "before exporting")
+  if len(generator.image_shape) not in (1, 3):
+    raise ValueError(f"generator image_shape {tuple(generator.image_shape)} is neither [H, W, C] images nor "
+                     "[D] points")
+  metadata.update(use_ema=bool(ema))
+  _check_target(path, overwrite)
+
+  module = _GeneratorModule(generator, step=int(step or 0), ema=ema, metadata=metadata)
+  parent = os.path.dirname(path) or "."
+  tf.io.gfile.makedirs(parent)
+  tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+  tmp = f"{path}.tmp-{tag}"
+  try:
+    tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.generate})
+  except Exception:
+    _remove(tmp)
+    raise
+  old = None
+  if tf.io.gfile.exists(path):
+    old = f"{path}.old-{tag}"
+    tf.io.gfile.rename(path, old)
+  try:
+    tf.io.gfile.rename(tmp, path)
+  except Exception:
+    if old is not None:  # put the previous export back
+      tf.io.gfile.rename(old, path)
+    _remove(tmp)
+    raise
+  if old is not None:
+    _remove(old)
+  return path
+
+
+def _check_target(path: str, overwrite: bool) -> None:
+  if tf.io.gfile.exists(path):
+    if not tf.io.gfile.isdir(path):
+      raise ValueError(f"export path {path!r} is a file: expected a directory (new, or an export to replace)")
+    if not overwrite and tf.io.gfile.listdir(path):
+      raise ValueError(f"export path {path!r} exists and overwrite is False: choose a new directory or "
+                       "allow overwriting")
+  if "://" in path:
+    return
+  existing = os.path.dirname(os.path.abspath(path))
+  while not os.path.exists(existing):  # the folders to create, up to the first one that exists
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise ValueError(f"export path {path!r} cannot be written: {existing!r} is a file, not a directory")
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise ValueError(f"export path {path!r} cannot be written: no write permission in {existing!r}")
+
+
+def _remove(path: str) -> None:
+  try:
+    if tf.io.gfile.exists(path):
+      tf.io.gfile.rmtree(path)
+  except tf.errors.OpError:
+    pass
+
+
+def main(argv) -> None:
+  """`python -m tfgan_mh.export`: exports one checkpoint's generator (flags defined under __main__ only)."""
+  import sys  # pylint: disable=g-import-not-at-top
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  flag_values = flags.FLAGS
+  if len(argv) > 1:
+    print(f"error: unexpected arguments: {' '.join(argv[1:])}", file=sys.stderr)
+    sys.exit(2)
+  if not flag_values.model_dir or not flag_values.out:
+    print("error: --model_dir and --out are required", file=sys.stderr)
+    sys.exit(2)
+  start = time.time()
+  try:
+    _check_target(flag_values.out.rstrip("/"), flag_values.overwrite)
+    run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
+    export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite)
+  except ValueError as e:
+    text = str(e).strip()
+    print(f"error: {text.splitlines()[0] if text else type(e).__name__}", file=sys.stderr)
+    sys.exit(1)
+  which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
+  print(f"exported the {which} of {run.checkpoint} (step {run.step}) to {flag_values.out} "
+        f"in {time.time() - start:.1f}s")
+
+
+def _define_flags() -> None:
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train.")
+  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (eval/best.json), a step, or a prefix.")
+  flags.DEFINE_string("out", None, "Export directory (replaced atomically when it exists and --overwrite).")
+  flags.DEFINE_bool("overwrite", False, "Replace an existing export at --out.")
+  flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
+
+
+if __name__ == "__main__":
+  from absl import app  # pylint: disable=g-import-not-at-top
+  _define_flags()
+  app.run(main)
