@@ -193,7 +193,9 @@ def main(argv) -> None:
   """`python -m tfgan_mh.export`: exports one checkpoint's generator (flags defined under __main__ only)."""
   import sys  # pylint: disable=g-import-not-at-top
   from absl import flags  # pylint: disable=g-import-not-at-top
+  from absl import logging  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
   flag_values = flags.FLAGS
   if len(argv) > 1:
     print(f"error: unexpected arguments: {' '.join(argv[1:])}", file=sys.stderr)
@@ -206,7 +208,7 @@ def main(argv) -> None:
     _check_target(flag_values.out.rstrip("/"), flag_values.overwrite)
     run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
     export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite)
-  except ValueError as e:
+  except (ValueError, tf.errors.OpError) as e:
     text = str(e).strip()
     print(f"error: {text.splitlines()[0] if text else type(e).__name__}", file=sys.stderr)
     sys.exit(1)
@@ -224,7 +226,18 @@ def _define_flags() -> None:
   flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
 
 
+def _parse_flags(argv):
+  """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
+  import sys  # pylint: disable=g-import-not-at-top
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    print(f"error: {str(e).strip().splitlines()[0]}", file=sys.stderr)
+    sys.exit(1)
+
+
 if __name__ == "__main__":
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
-  app.run(main)
+  app.run(main, flags_parser=_parse_flags)

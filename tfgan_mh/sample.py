@@ -1,0 +1,204 @@
+r"""Sample a trained run into a PNG: one row per class.
+
+  python -m tfgan_mh.sample --model_dir=D [--checkpoint=best|latest|STEP] [--num=8] [--labels=all|0,3,7] \
+      --out=FILE.png [--seed=0] [--shared_z] [--raw]
+
+Rows are the requested classes in the order given, `--num` samples each (images in [-1, 1] quantised as
+the train job's pictures). `--shared_z` gives column j the same latent in every row, so a column shows one
+z across classes. The EMA generator is used when the run has one (`--raw` for the trained G).
+Unconditional runs (MAGAN, dynamic labeling) take no labels: the picture is `--num` samples in rows of 10.
+2-D point data (the ring of 002): a scatter plot of `--num` samples per class coloured by class, over the
+real data in grey when the run's data source can be rebuilt (use --num of 100 or more).
+
+Bad flags (unknown checkpoint, a label >= num_classes, an --out that cannot be written, ...) print one line
+on stderr and exit 1 without writing anything; the PNG is written to a temporary name and renamed.
+
+`render(run, ...)` is the importable part (the notebook's); the flags are defined only when this file runs
+as the program, so importing it defines none.
+"""
+
+import os
+import sys
+import uuid
+from typing import Optional, Sequence
+
+import numpy as np
+
+COLUMNS_UNCONDITIONAL = 10  # samples per row when the run has no classes to make rows of
+GENERATE_BATCH = 256        # samples per generator call
+
+
+def parse_labels(text: str) -> Optional[list]:
+  """'all' -> None (every class); '0,3,7' -> [0, 3, 7]. ValueError naming the bad entry."""
+  text = (text or "").strip()
+  if text.lower() == "all":
+    return None
+  labels = []
+  for entry in text.split(","):
+    entry = entry.strip()
+    if not entry.isdigit():
+      raise ValueError(f"--labels={text!r}: {entry!r} is not a class id; expected 'all' or comma-separated "
+                       "non-negative integers such as 0,1,2")
+    labels.append(int(entry))
+  return labels
+
+
+def check_out(out: str) -> None:
+  """ValueError (one line) if `out` is not a writable .png file path; checked before any work."""
+  if not out:
+    raise ValueError("--out is required: the .png file to write")
+  if not out.lower().endswith(".png"):
+    raise ValueError(f"--out={out!r} must end with .png (the picture is written as PNG)")
+  if "://" in out:
+    return
+  if os.path.isdir(out):
+    raise ValueError(f"--out={out!r} is a directory: expected a file name ending with .png")
+  existing = os.path.dirname(os.path.abspath(out))
+  while not os.path.exists(existing):  # the folders to create, up to the first one that exists
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise ValueError(f"--out={out!r} cannot be written: {existing!r} is a file, not a directory")
+  if not os.access(existing, os.W_OK | os.X_OK) or (os.path.exists(out) and not os.access(out, os.W_OK)):
+    raise ValueError(f"--out={out!r} cannot be written: no write permission")
+
+
+def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: int = 0,
+           shared_z: bool = False, use_ema: bool = True):
+  """A uint8 [H, W, C] picture of samples of a restored run (`tfgan_mh.training.restore.Run`).
+
+  Args:
+    run: the restored run.
+    labels: class ids, one row each (None = every class); must be None for an unconditional run.
+    num: samples per class (unconditional: in total).
+    seed: seed of the latents (numpy default_rng, standard normal).
+    shared_z: the same `num` latents in every row.
+    use_ema: the EMA generator when the run has one.
+
+  Raises:
+    ValueError: num < 1, a label outside [0, num_classes), labels for an unconditional run.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  k = run.num_classes
+  if num < 1:
+    raise ValueError(f"--num={num}: expected at least 1 sample per class")
+  if not run.conditional:
+    if labels is not None:
+      raise ValueError(f"--labels: the run in {run.model_dir} has an unconditional generator (no class "
+                       "input); omit --labels")
+    rows, row_labels = 1, np.zeros([1], np.int32)
+  else:
+    if labels is None:
+      labels = list(range(k))
+    bad = [l for l in labels if not 0 <= l < k]
+    if bad:
+      raise ValueError(f"--labels: class {bad[0]} is out of range; the run has num_classes={k} "
+                       f"(valid 0..{k - 1})")
+    rows, row_labels = len(labels), np.asarray(labels, np.int32)
+  z_dim = int(run.info["z_dim"])
+  rng = np.random.default_rng(seed)
+  if shared_z:
+    z = np.tile(rng.standard_normal((num, z_dim)), (rows, 1))
+  else:
+    z = rng.standard_normal((rows * num, z_dim))
+  z = z.astype(np.float32)  # [rows * num, z_dim]
+  y = np.repeat(row_labels, num)  # [rows * num], row-major: row r holds class row_labels[r]
+  samples = np.concatenate([
+      run.sample(tf.constant(z[i:i + GENERATE_BATCH]), tf.constant(y[i:i + GENERATE_BATCH]),
+                 use_ema=use_ema).numpy()
+      for i in range(0, len(z), GENERATE_BATCH)], 0)
+  if samples.ndim == 2:  # 2-D points
+    return images.scatter(samples, y, background=_real_points(run))
+  if not run.conditional:
+    cols = min(num, COLUMNS_UNCONDITIONAL)
+    rows = -(-num // cols)
+    fill = np.ones((rows * cols - num,) + samples.shape[1:], np.float32)  # white tiles
+    return images.class_grid(np.concatenate([samples, fill], 0), rows)
+  return images.class_grid(samples, rows)
+
+
+def _real_points(run, count: int = 1000):
+  """Real 2-D data for the scatter's background, or None when the run's source cannot be rebuilt."""
+  try:
+    from tfgan_mh import data  # pylint: disable=g-import-not-at-top
+    source = data.build_source()  # the run's operative config is parsed by load_run
+    ds = source.input_fn(None, global_batch_size=count, split="train", training=False)
+    return next(iter(ds))[0].numpy()
+  except Exception:  # pylint: disable=broad-except  # only a background: the samples matter
+    return None
+
+
+def write_png_atomic(path: str, picture) -> None:
+  """Writes the picture to a temporary name beside `path`, then renames it (no partial file)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}.png"
+  try:
+    images.write_png(tmp, picture)
+    tf.io.gfile.rename(tmp, path, overwrite=True)
+  except tf.errors.OpError as e:
+    if tf.io.gfile.exists(tmp):
+      tf.io.gfile.remove(tmp)
+    raise ValueError(f"--out={path!r} cannot be written: {_first_line(e)}") from None
+
+
+def _fail(message: str, code: int = 1):
+  print(f"error: {message}", file=sys.stderr)
+  sys.exit(code)
+
+
+def _first_line(error: BaseException) -> str:
+  text = str(error).strip()
+  return text.splitlines()[0] if text else type(error).__name__
+
+
+def main(argv) -> None:
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flag_values = flags.FLAGS
+  if len(argv) > 1:
+    _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  if not flag_values.model_dir:
+    _fail("--model_dir is required: the run directory written by tfgan_mh.train")
+  try:
+    check_out(flag_values.out)
+    labels = parse_labels(flag_values.labels)
+    if flag_values.num < 1:
+      raise ValueError(f"--num={flag_values.num}: expected at least 1 sample per class")
+    from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+    run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
+    picture = render(run, labels=labels, num=flag_values.num, seed=flag_values.seed,
+                     shared_z=flag_values.shared_z, use_ema=not flag_values.raw)
+    write_png_atomic(flag_values.out, picture)
+  except ValueError as e:
+    _fail(_first_line(e))
+  which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
+  print(f"wrote {flag_values.out} ({picture.shape[1]}x{picture.shape[0]} px) from the {which} of "
+        f"{run.checkpoint} (step {run.step})")
+
+
+def _define_flags() -> None:
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train (local or gs://).")
+  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (the eval job's eval/best.json), a step "
+                      "number, or a checkpoint prefix.")
+  flags.DEFINE_integer("num", 8, "Samples per class (unconditional runs: in total).")
+  flags.DEFINE_string("labels", "all", "'all' (one row per class) or comma-separated class ids, e.g. 0,1,2.")
+  flags.DEFINE_string("out", None, "The .png file to write.")
+  flags.DEFINE_integer("seed", 0, "Seed of the latents.")
+  flags.DEFINE_bool("shared_z", False, "The same latents in every row (column j: one z across classes).")
+  flags.DEFINE_bool("raw", False, "Sample the trained generator even when the run has an EMA generator.")
+
+
+def _parse_flags(argv):
+  """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  try:
+    return flags.FLAGS(argv)
+  except flags.Error as e:
+    _fail(_first_line(e))
+
+
+if __name__ == "__main__":
+  from absl import app  # pylint: disable=g-import-not-at-top
+  _define_flags()
+  app.run(main, flags_parser=_parse_flags)
