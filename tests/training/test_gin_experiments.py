@@ -225,7 +225,8 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     # the sample picture of 1000 classes alone would take 10 s here.
     data = "build_source.name = 'celeb_a_5'"
     sagan_dir = os.path.join(self.tmp, "sagan")
-    self._assert_finished(sagan_dir, 1, self._train("imagenet64_sagan", sagan_dir, "train.num_steps = 1", data))
+    m = self._train("imagenet64_sagan", sagan_dir, "train.num_steps = 1", data)
+    self._assert_finished(sagan_dir, 1, m)
     switch_dir = os.path.join(self.tmp, "switch")
     # Restoring checks that every variable of the MHSharedGAN trainer (D with the shared classifier head,
     # optimizers) is in the SAGAN checkpoint; the restored step 1 is the end of this shrunk run (a real
