@@ -214,7 +214,7 @@ class GANTrainer:
     return tf.linalg.global_norm(grads)
 
   def _d_step(self, real_x, real_y, unlabeled_x=None):
-    b = real_x.shape[0]
+    b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
     z, fake_y = self._latents(b, salt=0)
     fake_x = tf.stop_gradient(self._generate(z, fake_y, training=True))
     margin = self.margin_state.margin if self.margin_state is not None else None
@@ -244,7 +244,7 @@ class GANTrainer:
     return out
 
   def _g_step(self, real_x, real_y):
-    b = real_x.shape[0]
+    b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
     z, fake_y = self._latents(b, salt=1)
     margin = self.margin_state.margin if self.margin_state is not None else None
     with tf.GradientTape() as tape:
