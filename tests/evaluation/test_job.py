@@ -1,0 +1,451 @@
+"""The sidecar eval job on tiny real runs: watcher, restart, deleted checkpoint, TRAIN_DONE, --once, timeout,
+best export, EMA choice, metric wiring checked against in-memory recomputation, bad input, CLI.
+
+Two runs are trained once per class: the 2-D ring (discriminator-side metrics, no image metrics) and, when
+../shared/data/mnist exists, a tiny 32 px MNIST DCGAN run (every image metric, with stand-in extractors:
+fixed random projections with the FeatureExtractor interface, and an untrained classifier SavedModel loaded
+through the real `classifier:` spec).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from unittest import mock
+
+import gin
+import numpy as np
+import tensorflow as tf
+
+from tfgan_mh import data
+from tfgan_mh import losses
+from tfgan_mh import metrics
+from tfgan_mh import train as train_main
+from tfgan_mh.evaluation import job
+from tfgan_mh.evaluation import records
+from tfgan_mh.evaluation import streaming
+from tfgan_mh.training import loop
+from tfgan_mh.training import restore
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MNIST = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "mnist"))
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
+        "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
+        "train.ema_decay = 0.5"]
+RING_CFG = dict(num_samples=100, batch_size=50, num_validation=200, best_metric="self_accuracy",
+                metrics="default")
+
+
+def _train(model_dir, extra=()):
+  gin.clear_config()
+  train_main.parse_gin([train_main.DEFAULT_GIN], TINY + list(extra))
+  loop.train(model_dir)
+  gin.clear_config()
+
+
+def _copy_run(src, dst):
+  shutil.copytree(src, dst, ignore=shutil.ignore_patterns("eval"))
+  return dst
+
+
+def _lines(model_dir):
+  with open(os.path.join(model_dir, "eval", "metrics.jsonl")) as f:
+    return [json.loads(line) for line in f]
+
+
+def _read(path):
+  with open(path, "rb") as f:
+    return f.read()
+
+
+def _summary_tags(event_dir):
+  tags = {}
+  for path in tf.io.gfile.glob(os.path.join(event_dir, "events.out.tfevents.*")):
+    for event in tf.compat.v1.train.summary_iterator(path):
+      for value in event.summary.value:
+        tags.setdefault(value.tag, set()).add(event.step)
+  return tags
+
+
+class RingJobTest(tf.test.TestCase):
+  """The 2-D ring: 10 classes, projection + classifier D, EMA G."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = os.path.join(tf.compat.v1.test.get_temp_dir(), "job_ring")
+    shutil.rmtree(cls.root, ignore_errors=True)
+    cls.run_dir = os.path.join(cls.root, "run")
+    _train(cls.run_dir)
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def _fresh(self):
+    return _copy_run(self.run_dir, os.path.join(self.create_tempdir().full_path, "run"))
+
+  def test_watch_restart_and_best_export(self):
+    d = self._fresh()
+    with self.assertLogs("absl", level="INFO") as logs:
+      self.assertEqual(job.watch(d, job.EvalConfig(**RING_CFG), poll_secs=1), "done")
+    self.assertTrue(any("ema_generator" in m for m in logs.output))
+    lines = _lines(d)
+    self.assertEqual([r["step"] for r in lines], [2, 4])
+    for r in lines:
+      self.assertEqual(r["generator"], "ema_generator")
+      self.assertEqual(r["num_samples"], 100)
+      self.assertEqual(r["num_validation"], 200)
+      self.assertEqual(r["errors"], {})
+      for key in ("validation_accuracy", "self_accuracy", "d_real_accuracy", "d_fake_accuracy",
+                  "projection_accuracy"):
+        self.assertBetween(r[key], 0.0, 1.0)
+        self.assertAlmostEqual(r[key] * (200 if key in ("validation_accuracy", "d_real_accuracy",
+                                                        "projection_accuracy") else 100) % 1, 0.0)
+      self.assertIn("not images", r["absent"]["fid"])
+      self.assertIn("energy", r["absent"])
+      self.assertNotIn("gan_train", r["absent"])  # opt-in, not asked for
+    # best.json: the highest self accuracy (first of ties), and its exported generator.
+    best = records.read_json(os.path.join(d, "eval", "best.json"))
+    top = max(lines, key=lambda r: r["self_accuracy"])
+    self.assertEqual((best["step"], best["metric"], best["mode"]), (top["step"], "self_accuracy", "max"))
+    self.assertEqual(best["value"], top["self_accuracy"])
+    self.assertEqual(restore.resolve_checkpoint(d, "best"), best["checkpoint"])
+    loaded = tf.saved_model.load(best["saved_model"])
+    run = restore.load_run(d, best["step"])
+    z = np.random.default_rng(5).standard_normal((6, run.generator.z_dim)).astype(np.float32)
+    y = np.arange(6, dtype=np.int32) % 10
+    exported = loaded.signatures["serving_default"](z=tf.constant(z), labels=tf.constant(y))["samples"]
+    self.assertAllClose(exported, run.sample(z, y, use_ema=True), atol=1e-5)
+    self.assertTrue(bool(loaded.ema.numpy()))
+    # TensorBoard scalars under MODEL_DIR/eval at both steps.
+    tags = _summary_tags(os.path.join(d, "eval"))
+    self.assertEqual(tags["self_accuracy"], {2, 4})
+    self.assertIn("timing/total_seconds", tags)
+    # Restart: nothing is evaluated again, the file is unchanged.
+    before = _read(os.path.join(d, "eval", "metrics.jsonl"))
+    with self.assertLogs("absl", level="INFO") as logs:
+      self.assertEqual(job.watch(d, job.EvalConfig(**RING_CFG), poll_secs=1), "done")
+    self.assertTrue(any("already holds steps 2, 4" in m for m in logs.output))
+    self.assertEqual(_read(os.path.join(d, "eval", "metrics.jsonl")), before)
+
+  def test_checkpoint_deleted_between_listing_and_restore_is_skipped(self):
+    d = self._fresh()
+    real_list = restore.list_checkpoints
+    deleted = []
+
+    def list_then_delete(model_dir):
+      found = real_list(model_dir)
+      if not deleted:  # the trainer's CheckpointManager removes ckpt-2 right after the job listed it
+        for path in tf.io.gfile.glob(os.path.join(d, "ckpt-2.*")):
+          os.remove(path)
+        deleted.append(True)
+      return found
+
+    with mock.patch.object(restore, "list_checkpoints", list_then_delete):
+      with self.assertLogs("absl", level="WARNING") as logs:
+        self.assertEqual(job.watch(d, job.EvalConfig(**RING_CFG), poll_secs=1), "done")
+    self.assertTrue(any("ckpt-2 (step 2) was deleted before it could be evaluated" in m for m in logs.output))
+    self.assertEqual([r["step"] for r in _lines(d)], [4])
+
+  def test_once_then_timeout_without_train_done(self):
+    d = self._fresh()
+    os.remove(os.path.join(d, loop.TRAIN_DONE))
+    cfg = job.EvalConfig(**RING_CFG)
+    self.assertEqual(job.watch(d, cfg, once=True), "once")
+    self.assertEqual([r["step"] for r in _lines(d)], [4])
+    self.assertEqual(job.watch(d, cfg, once=True), "once")  # the latest is done already: nothing new
+    self.assertEqual([r["step"] for r in _lines(d)], [4])
+    with self.assertLogs("absl", level="WARNING") as logs:
+      self.assertEqual(job.watch(d, cfg, timeout=1.0, poll_secs=1), "timeout")
+    self.assertTrue(any("no new checkpoint" in m for m in logs.output))
+    self.assertEqual(sorted(r["step"] for r in _lines(d)), [2, 4])
+
+  def test_truncated_last_line_is_set_aside_and_evaluated_again(self):
+    d = self._fresh()
+    cfg = job.EvalConfig(**RING_CFG)
+    job.watch(d, cfg, poll_secs=1)
+    path = os.path.join(d, "eval", "metrics.jsonl")
+    first, second = _read(path).splitlines(keepends=True)
+    with open(path, "wb") as f:
+      f.write(first + second[:40])  # a write cut short by a crash
+    with self.assertLogs("absl", level="WARNING") as logs:
+      self.assertEqual(job.watch(d, cfg, poll_secs=1), "done")
+    self.assertTrue(any("truncated line" in m for m in logs.output))
+    after = _read(path).splitlines(keepends=True)
+    self.assertLen(after, 2)
+    self.assertEqual(after[0], first)  # nothing complete is lost
+    self.assertEqual(json.loads(after[1])["step"], 4)
+    self.assertEqual(_read(path + ".truncated"), second[:40] + b"\n")
+
+  def test_raw_generator_and_self_accuracy_by_hand(self):
+    run = restore.load_run(self.run_dir, 2)
+    cfg = job.EvalConfig(num_samples=60, batch_size=25, metrics="self_accuracy,d_accuracy", best_metric=None,
+                         use_ema=False)
+    record = job.evaluate_checkpoint(run, cfg)
+    self.assertEqual(record["generator"], "generator")
+    correct, fake_correct = [], []
+    for z, y, b in job.sample_inputs(60, 25, run.generator.z_dim, 10, 0):
+      x = run.sample(z, y, use_ema=False)
+      out = run.discriminator(x, y, training=False)
+      correct.append(np.argmax(out.class_logits.numpy(), 1)[:b] == y[:b])
+      fake_correct.append(out.adv_logits.numpy()[:b] < 0)
+    self.assertAlmostEqual(record["self_accuracy"], np.mean(np.concatenate(correct)))
+    self.assertAlmostEqual(record["d_fake_accuracy"], np.mean(np.concatenate(fake_correct)))
+    self.assertEqual(job.evaluate_checkpoint(run, cfg.__class__(**{**cfg.__dict__, "use_ema": True}))["generator"],
+                     "ema_generator")
+
+  def test_inputs_are_balanced_and_seeded(self):
+    batches = list(job.sample_inputs(25, 10, 3, 5, seed=7))
+    self.assertEqual([b for _, _, b in batches], [10, 10, 5])
+    labels = np.concatenate([y[:b] for _, y, b in batches])
+    self.assertAllEqual(np.bincount(labels), [5] * 5)
+    again = list(job.sample_inputs(25, 10, 3, 5, seed=7))
+    self.assertAllEqual(batches[2][0], again[2][0])
+
+  def test_projection_matrix_in_one_pass_equals_k_passes(self):
+    run = restore.load_run(self.run_dir, 4)
+    x, y = data.build_source().arrays("validation")
+    x, y = tf.constant(x[:32]), tf.constant(y[:32])
+    out, matrix = job.projection_matrix_fn(run.discriminator, 10)(x, y)
+    reference = metrics.projection_logits(lambda a, b: run.discriminator(a, b, training=False), x, 10)
+    self.assertAllClose(matrix, reference, atol=1e-5)
+    self.assertAllClose(tf.gather(matrix, y, batch_dims=1), out.adv_logits, atol=1e-5)
+
+  def test_bad_input(self):
+    for kwargs, message in [
+        (dict(metrics="is,bogus"), "unknown metric 'bogus'"),
+        (dict(best_metric="lowest"), "best_metric='lowest'"),
+        (dict(best_metric="gan_train"), "needs the metric group 'gan_train'"),
+        (dict(inception="inceptionv3"), "--inception='inceptionv3' is not an extractor spec"),
+        (dict(classifier="classifier:"), "--classifier='classifier:' is not an extractor spec"),
+        (dict(num_samples=5), "smaller than num_splits"),
+        (dict(batch_size=0), "batch_size=0"),
+        (dict(best_mode="lowest"), "best_mode='lowest'"),
+        (dict(validation_split="dev"), "validation_split='dev'")]:
+      with self.assertRaisesRegex(ValueError, message):
+        job.EvalConfig(**kwargs).validate()
+    cfg = job.EvalConfig(**RING_CFG)
+    empty = self.create_tempdir().full_path
+    with self.assertRaisesRegex(ValueError, "does not exist: not a tfgan_mh run"):
+      job.watch(os.path.join(empty, "nope"), cfg)
+    with self.assertRaisesRegex(ValueError, "has no run_info.json"):
+      job.watch(empty, cfg)
+    with self.assertRaisesRegex(ValueError, r"holds runs \(run\), it is not one"):
+      job.watch(self.root, cfg)
+    with self.assertRaisesRegex(ValueError, "poll_secs=0"):
+      job.watch(self.run_dir, cfg, poll_secs=0)
+    no_ckpt = self.create_tempdir().full_path
+    shutil.copy(os.path.join(self.run_dir, restore.RUN_INFO), no_ckpt)
+    shutil.copy(os.path.join(self.run_dir, restore.OPERATIVE_CONFIG), no_ckpt)
+    with self.assertRaisesRegex(ValueError, "has no checkpoint yet"):
+      job.watch(no_ckpt, cfg, once=True)
+    # A failing job never loses what metrics.jsonl holds.
+    d = self._fresh()
+    job.watch(d, cfg, once=True)
+    before = _read(os.path.join(d, "eval", "metrics.jsonl"))
+    with self.assertRaisesRegex(ValueError, "unknown metric"):
+      job.watch(d, job.EvalConfig(metrics="nonsense"))
+    self.assertEqual(_read(os.path.join(d, "eval", "metrics.jsonl")), before)
+
+  def test_cli_and_launch_script(self):
+    d = self._fresh()
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    script = os.path.join(REPO, "eval", "run_eval.py")
+    ok = subprocess.run([sys.executable, script, f"--model_dir={d}", "--once", "--num_samples=50",
+                         "--batch_size=50", "--num_validation=100", "--metrics=self_accuracy,validation_accuracy",
+                         "--best_metric=self_accuracy", "--inception=none"],
+                        capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])
+    self.assertEqual(ok.stdout.strip(), f"once: {d}/eval/metrics.jsonl")
+    self.assertEqual([r["step"] for r in _lines(d)], [4])
+    bad = subprocess.run([sys.executable, script, f"--model_dir={d}", "--metrics=is,bogus"],
+                         capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    self.assertEqual(bad.returncode, 1)
+    self.assertEqual(bad.stderr.strip().splitlines()[-1],
+                     "error: unknown metric 'bogus': valid names are default, all, " + ", ".join(job.METRIC_GROUPS))
+    self.assertEqual([r["step"] for r in _lines(d)], [4])
+    launch = os.path.join(REPO, "launch", "eval.sh")
+    dry = subprocess.run([launch, d, "--once", "--dry_run", "--metrics=is"], capture_output=True, text=True,
+                         check=False)
+    self.assertEqual(dry.returncode, 0)
+    self.assertIn(f"eval/run_eval.py --model_dir={d} --once --metrics=is", dry.stdout)
+    usage = subprocess.run([launch], capture_output=True, text=True, check=False)
+    self.assertEqual(usage.returncode, 2)
+    self.assertIn("usage:", usage.stderr)
+
+
+class _Projection:
+  """A stand-in extractor: fixed random projection of the pixels (features) and a linear map (logits)."""
+
+  def __init__(self, name, num_logits, feature_dim, seed, pixels=32 * 32):
+    rng = np.random.default_rng(seed)
+    self.name, self.num_logits, self.feature_dim = name, num_logits, feature_dim
+    self.w_features = tf.constant(rng.standard_normal((pixels, feature_dim)).astype(np.float32) / 8.0)
+    self.w_logits = tf.constant(rng.standard_normal((feature_dim, num_logits)).astype(np.float32) * 2.0)
+
+  def __call__(self, images):
+    x = tf.reshape(tf.convert_to_tensor(images, tf.float32), [-1, self.w_features.shape[0]])
+    features = tf.tanh(x @ self.w_features)  # [B, d]
+    return features @ self.w_logits, features
+
+
+class MnistJobTest(tf.test.TestCase):
+  """Every image metric on a tiny 32 px MNIST DCGAN run (4 steps, checkpoints 2 and 4, EMA)."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    if not os.path.isdir(MNIST):
+      raise __import__("unittest").SkipTest(f"MNIST idx files not found at {MNIST} (../shared/data/mnist)")
+    cls.root = os.path.join(tf.compat.v1.test.get_temp_dir(), "job_mnist")
+    shutil.rmtree(cls.root, ignore_errors=True)
+    cls.run_dir = os.path.join(cls.root, "run")
+    _train(cls.run_dir, ["build_source.name = 'mnist_idx'", f"build_source.path = '{MNIST}'",
+                         "build_source.resolution = 32", "build_generator.arch = 'dcgan'",
+                         "build_generator.ch = 8", "build_discriminator.arch = 'dcgan'",
+                         "build_discriminator.ch = 8"])
+    from tfgan_mh.evaluation import classifier  # pylint: disable=g-import-not-at-top
+    cls.classifier_dir = os.path.join(cls.root, "classifier")
+    tf.keras.utils.set_random_seed(0)
+    classifier.export(classifier.build_classifier((32, 32, 1), 10), cls.classifier_dir)
+    cls.inception = _Projection("stand-in", 20, 16, seed=0)
+    cls.cfg = dict(num_samples=200, batch_size=50, num_real=300, num_validation=300, metrics="all",
+                   inception=cls.inception, classifier=f"classifier:{cls.classifier_dir}", pairwise_base=16,
+                   ms_ssim_images_per_class=10, ms_ssim_pairs_per_class=10, gan_train_epochs=1)
+    gin.clear_config()
+    cls.status = job.watch(cls.run_dir, job.EvalConfig(**cls.cfg), poll_secs=1)
+    gin.clear_config()
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def test_every_image_metric_is_recorded_and_sane(self):
+    self.assertEqual(self.status, "done")
+    lines = _lines(self.run_dir)
+    self.assertEqual([r["step"] for r in lines], [2, 4])
+    for r in lines:
+      self.assertEqual(r["generator"], "ema_generator")
+      self.assertEqual(r["errors"], {})
+      self.assertEqual(list(r["absent"]), ["energy"])
+      self.assertEqual((r["inception"], r["classifier"]), ("stand-in", f"classifier:{self.classifier_dir}"))
+      self.assertBetween(r["is_mean"], 1.0, 20.0)  # 1 <= IS <= number of logits
+      self.assertBetween(r["classifier_is_mean"], 1.0, 10.0)
+      self.assertAlmostEqual(r["is_mean_sample_entropy"] <= r["is_marginal_entropy"], True)
+      self.assertGreater(r["fid"], 0.0)
+      self.assertAlmostEqual(r["fid"], r["fid_mean_term"] + r["fid_trace_term"])
+      self.assertLen(r["intra_fid_per_class"], 10)
+      self.assertAlmostEqual(r["intra_fid_mean"], np.mean(r["intra_fid_per_class"]))
+      for key in ("validation_accuracy", "self_accuracy", "d_real_accuracy", "d_fake_accuracy",
+                  "projection_accuracy", "gan_test", "gan_train", "confidence_mean"):
+        self.assertBetween(r[key], 0.0, 1.0)
+      self.assertAlmostEqual(r["am_score"], r["am_score_kl"] + r["am_score_entropy"])
+      self.assertGreaterEqual(r["am_score_kl"], 0.0)
+      self.assertEqual(sum(r["confidence_histogram"]), 200)
+      self.assertAlmostEqual(sum(r["class_histogram"]), 1.0)
+      self.assertEqual(r["class_histogram_max"], max(r["class_histogram"]))
+      self.assertLen(r["ms_ssim_per_class"], 10)
+      self.assertEqual(r["ms_ssim_max"], max(r["ms_ssim_per_class"]))
+      self.assertBetween(r["ms_ssim_mean"], 0.0, 1.0)
+      self.assertEqual(r["ms_ssim_labels"], "conditioning")
+      self.assertEqual(sorted(k for k in r if k.startswith("pairwise_distance_") and not k.endswith("_std")),
+                       ["pairwise_distance_128", "pairwise_distance_16", "pairwise_distance_32",
+                        "pairwise_distance_64"])
+      self.assertGreater(r["pairwise_distance_16"], 0.0)
+    tags = _summary_tags(os.path.join(self.run_dir, "eval"))
+    self.assertEqual(tags["fid"], {2, 4})
+    self.assertIn("intra_fid_per_class/009", tags)
+    self.assertIn("confidence", tags)  # histogram
+
+  def test_streamed_is_fid_and_self_accuracy_equal_in_memory_computation(self):
+    record = _lines(self.run_dir)[1]
+    run = restore.load_run(self.run_dir, 4)
+    source = data.build_source()
+    fake_logits, fake_features, correct = [], [], []
+    for z, y, b in job.sample_inputs(200, 50, run.generator.z_dim, 10, 0):
+      x = run.sample(z, y, use_ema=True)
+      logits, features = self.inception(x[:b])
+      fake_logits.append(logits.numpy())
+      fake_features.append(features.numpy())
+      out = run.discriminator(x, y, training=False)
+      correct.append(np.argmax(out.class_logits.numpy()[:b], 1) == y[:b])
+    real_x, _ = source.arrays("train")
+    real_x = np.asarray(real_x[:300], np.float32) / 127.5 - 1.0 if real_x.dtype == np.uint8 else real_x[:300]
+    _, real_features = self.inception(real_x)
+    score = metrics.inception_score.inception_score(logits=np.concatenate(fake_logits), num_splits=10)
+    self.assertAllClose(record["is_mean"], score.mean, rtol=1e-6)
+    self.assertAllClose(record["is_std"], score.std, rtol=1e-5)
+    self.assertAllClose(record["is_marginal_entropy"], score.marginal_entropy, rtol=1e-6)
+    fid = metrics.fid_from_features(real_features.numpy(), np.concatenate(fake_features))
+    self.assertAllClose(record["fid"], fid, rtol=1e-5)
+    self.assertAlmostEqual(record["self_accuracy"], np.mean(np.concatenate(correct)))
+
+  def test_best_export_is_the_lowest_fid_ema_generator(self):
+    lines = _lines(self.run_dir)
+    best = records.read_json(os.path.join(self.run_dir, "eval", "best.json"))
+    top = min(lines, key=lambda r: r["fid"])
+    self.assertEqual((best["metric"], best["mode"], best["step"], best["value"]), ("fid", "min", top["step"],
+                                                                                     top["fid"]))
+    self.assertEqual(best["generator"], "ema_generator")
+    loaded = tf.saved_model.load(best["saved_model"])
+    run = restore.load_run(self.run_dir, "best")
+    self.assertEqual(run.step, top["step"])
+    z = np.random.default_rng(3).standard_normal((4, run.generator.z_dim)).astype(np.float32)
+    y = np.array([0, 3, 7, 9], np.int32)
+    images = loaded.signatures["serving_default"](z=tf.constant(z), labels=tf.constant(y))["images"].numpy()
+    self.assertEqual(images.dtype, np.uint8)
+    self.assertEqual(images.shape, (4, 32, 32, 1))
+    expected = np.clip(np.round((run.sample(z, y, use_ema=True).numpy() + 1.0) * 127.5), 0, 255)
+    self.assertLessEqual(np.max(np.abs(images.astype(np.float64) - expected)), 1.0)
+
+  def test_bad_extractor_keeps_metrics_jsonl(self):
+    path = os.path.join(self.run_dir, "eval", "metrics.jsonl")
+    before = _read(path)
+    with self.assertRaisesRegex(ValueError, "extractor spec 'classifier:/nonexistent'"):
+      job.watch(self.run_dir, job.EvalConfig(**{**self.cfg, "classifier": "classifier:/nonexistent"}))
+    self.assertEqual(_read(path), before)
+
+
+class PiecesTest(tf.test.TestCase):
+  """Energy / margin wiring and the records file, without a run."""
+
+  def test_checkpoint_margin_and_energy_metric(self):
+    state = losses.MarginState()
+    state._margin.assign(0.75)  # pylint: disable=protected-access
+    prefix = tf.train.Checkpoint(margin_state=state, step=tf.Variable(3)).save(
+        os.path.join(self.create_tempdir().full_path, "ckpt"))
+    self.assertAlmostEqual(job.checkpoint_margin(prefix), 0.75)
+    other = tf.train.Checkpoint(step=tf.Variable(3)).save(os.path.join(self.create_tempdir().full_path, "c"))
+    self.assertIsNone(job.checkpoint_margin(other))
+    m = streaming.EnergyMetric(0.75)
+    real, fake = np.array([0.1, 0.3, 0.2]), np.array([0.5, 0.9, 1.2, 0.7])
+    m.update_real(streaming.RealBatch(images=None, labels=None, energy=real))
+    m.update_fake(streaming.FakeBatch(images=None, labels=None, energy=fake[:2]))
+    m.update_fake(streaming.FakeBatch(images=None, labels=None, energy=fake[2:]))
+    r = m.result()
+    self.assertAlmostEqual(r["energy_real_mean"], 0.2)
+    self.assertAlmostEqual(r["energy_fake_mean"], 0.825)
+    self.assertAlmostEqual(r["energy_gap"], 0.625)
+    self.assertAlmostEqual(r["energy_fake_inside_margin"], 0.5)  # 0.5 and 0.7 < m
+    self.assertEqual(r["margin"], 0.75)
+
+  def test_records_roundtrip_nan_and_missing_newline(self):
+    path = os.path.join(self.create_tempdir().full_path, "metrics.jsonl")
+    self.assertEqual(records.read_records(path), [])
+    records.append_record(path, {"step": 1, "fid": float("nan"), "h": np.arange(3), "x": np.float32(0.5)})
+    with open(path, "a") as f:
+      f.write('{"step": 2}')  # complete, newline missing
+    self.assertEqual(records.read_records(path), [{"step": 1, "fid": None, "h": [0, 1, 2], "x": 0.5},
+                                                  {"step": 2}])
+    records.append_record(path, {"step": 3})
+    self.assertEqual([r["step"] for r in records.read_records(path)], [1, 2, 3])
+
+  def test_parse_metrics(self):
+    self.assertEqual(job.parse_metrics("default"), job.DEFAULT_GROUPS)
+    self.assertNotIn("gan_train", job.DEFAULT_GROUPS)
+    self.assertEqual(job.parse_metrics("default,gan_train"), job.METRIC_GROUPS)
+    self.assertEqual(job.parse_metrics("fid, is"), ("is", "fid"))
+    with self.assertRaisesRegex(ValueError, "selects nothing"):
+      job.parse_metrics(",")
