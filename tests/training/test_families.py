@@ -32,7 +32,7 @@ def _mirrored():
 
 def _setup(name):
   family = losses.get_family(name, num_classes=K)
-  if family.uses_margin:
+  if "energy" in family.required_heads:
     shape, g_arch, d_arch, heads = (28, 28, 1), "magan", "magan_ae", ("energy",)
   else:
     shape, g_arch, d_arch = (2,), "mlp", "mlp"

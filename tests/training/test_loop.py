@@ -156,3 +156,37 @@ class TrainLoopTest(tf.test.TestCase):
 
 if __name__ == "__main__":
   tf.test.main()
+
+
+class MaganEpochTest(tf.test.TestCase):
+  """004 Algorithm 1 in the loop: D-only pre-training, then the margin moves only at epoch ends."""
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def test_margin_changes_only_at_epoch_ends(self):
+    rng = np.random.default_rng(0)
+    data = self.create_tempdir().full_path + "/digits.npz"
+    # 64 images of 28x28: one epoch is 4 steps of 16. Two kinds of images so the energies differ.
+    x = np.where(rng.uniform(size=(64, 28, 28)) < np.linspace(0.1, 0.9, 64)[:, None, None], 255, 0)
+    np.savez(data, x=x.astype(np.uint8), y=np.arange(64) % 2)
+    model_dir = self.create_tempdir().full_path
+    _configure("build_source.name = 'npz'", f"build_source.path = '{data}'",
+               "build_generator.arch = 'magan'", "build_discriminator.arch = 'magan_ae'",
+               "build_discriminator.heads = ('energy',)", "train.loss_family = 'magan'",
+               "train.num_steps = 24", "train.pretrain_epochs = 1", "train.save_every = 24",
+               "train.image_every = 24", "train.log_every = 24")
+    out = loop.train(model_dir)
+    margin = _scalars(model_dir, "magan/margin")
+    self.assertEqual(sorted(margin), list(range(1, 25)))
+    # Pre-training (steps 1-4, no G step): m = 0 (Algorithm 1 line 1).
+    self.assertEqual([margin[s] for s in range(1, 5)], [0.0] * 4)
+    self.assertNotIn(1, _scalars(model_dir, "g/loss"))
+    self.assertIn(5, _scalars(model_dir, "g/loss"))
+    # Then m_1 = mean real energy of pre-training (line 9), > 0, and changes only between epochs.
+    self.assertGreater(margin[5], 0.0)
+    changed = [s for s in range(1, 24) if margin[s + 1] != margin[s]]
+    self.assertNotEmpty(changed)
+    self.assertTrue(all(s % 4 == 0 for s in changed), msg=f"margin changed after steps {changed}")
+    self.assertIn("magan/margin", out)

@@ -47,14 +47,15 @@ class EnergyFamily(LossFamily):
 class EBGANFamily(EnergyFamily):
   """EBGAN, Eq. (2) of shared/papers/004 with a fixed margin m (a hyperparameter).
 
-  The `margin` argument of the loss methods (the trainer passes its MarginState's value) is ignored:
-  EBGAN's margin is this family's own `margin`.
+  The `margin` argument of the loss methods is ignored: EBGAN's margin is this family's own `margin`.
 
   Args:
     num_classes: K (unused by the losses).
     margin: m > 0; 10 is the first EBGAN baseline of 004 §4.3 (MNIST; it also tries 5 and 1.08). The
       right value depends on the energy scale of the auto-encoder.
   """
+
+  uses_margin = False  # fixed margin: no MarginState, no pre-training, no epoch-end updates
 
   def __init__(self, *, num_classes: int, margin: float = 10.0):
     super().__init__(num_classes=num_classes)

@@ -84,8 +84,8 @@ class LossFamily:
     required_heads: DiscOutput fields the discriminator must produce.
     conditional_generator: whether G takes class labels (False for dynamic labeling, MAGAN, ...).
     uses_unlabeled: whether the discriminator loss needs an unlabeled batch (SSL families).
-    uses_margin: whether the family belongs to the energy (EBGAN / MAGAN) group that the trainer
-      pairs with a `MarginState`.
+    uses_margin: whether the family's margin is adapted by the trainer's `MarginState` (MAGAN: D-only
+      pre-training, margin updated at epoch ends, 004 Algorithm 1). EBGAN's margin is fixed: False.
     generator_uses_real: whether `generator_loss` needs D's output on real data (`real=`).
   """
 
