@@ -105,6 +105,30 @@ class TrainLoopTest(tf.test.TestCase):
         # gin appends "In call to configurable ..." lines; the CLI prints only the first line.
         self.assertRegex(train_main.first_line(ctx.exception), pattern)
 
+  def test_checkpoint_input_under_mirrored_is_refused(self):
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+      self.skipTest("needs 2 logical CPUs (tests/conftest.py)")
+    strategy = tf.distribute.MirroredStrategy(
+        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+    model_dir = self.create_tempdir().full_path
+    _configure("train.checkpoint_input = True")
+    with self.assertRaisesRegex(ValueError, "checkpoint_input=True: MirroredStrategy's input iterator"):
+      loop.train(model_dir, strategy)
+    self.assertEmpty(glob.glob(os.path.join(model_dir, "ckpt-*")))
+
+  def test_mirrored_run_resumes(self):
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+      self.skipTest("needs 2 logical CPUs (tests/conftest.py)")
+    strategy = tf.distribute.MirroredStrategy(
+        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+    model_dir = self.create_tempdir().full_path
+    _configure("train.num_steps = 2", "train.ema_decay = 0.9")
+    loop.train(model_dir, strategy)
+    _configure("train.ema_decay = 0.9")
+    out = loop.train(model_dir, strategy)
+    self.assertEqual(tf.train.latest_checkpoint(model_dir), os.path.join(model_dir, "ckpt-4"))
+    self.assertTrue(np.isfinite(out["g/loss"]))
+
   def test_unwritable_model_dir(self):
     blocker = self.create_tempfile().full_path  # a file where a directory should be
     _configure()

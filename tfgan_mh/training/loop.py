@@ -178,6 +178,11 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
 
   if checkpoint_input:
     iterator = make_iterator(seed)
+    if not isinstance(iterator, tf.__internal__.tracking.Trackable):
+      raise ValueError(
+          f"train.checkpoint_input=True: {type(strategy).__name__}'s input iterator cannot be "
+          f"checkpointed in TF {tf.__version__} (only the default strategy's can); set it to False "
+          "(a resumed run then reshuffles its data)")
     ckpt = tf.train.Checkpoint(**trainer.checkpoint_items(), input_iterator=iterator)
     manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
