@@ -96,6 +96,7 @@ class TrainLoopTest(tf.test.TestCase):
         (["build_discriminator.heads = ('projection',)"], "class_logits"),
         (["train.global_batch_size = 0"], "global batch size 0"),
         (["train.init_from = '/nonexistent/run'"], "init_from"),
+        (["train.picture_classes = 0"], r"train.picture_classes=0: must be >= 1"),
     ]
     for params, pattern in cases:
       with self.subTest(params=params):
@@ -104,6 +105,11 @@ class TrainLoopTest(tf.test.TestCase):
           loop.train(self.create_tempdir().full_path)
         # gin appends "In call to configurable ..." lines; the CLI prints only the first line.
         self.assertRegex(train_main.first_line(ctx.exception), pattern)
+
+  def test_picture_rows_are_evenly_spaced_classes(self):
+    self.assertAllEqual(loop.picture_class_ids(10, 20), np.arange(10))
+    self.assertAllEqual(loop.picture_class_ids(1000, 5), [0, 250, 500, 749, 999])
+    self.assertAllEqual(loop.picture_class_ids(1000, 1), [0])
 
   def test_checkpoint_input_under_mirrored_is_refused(self):
     if len(tf.config.list_logical_devices("CPU")) < 2:

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import optim
-from tfgan_mh.training.step import GANTrainer
+from tfgan_mh.training.step import GANTrainer, _is_real
 
 K, Z, D_IN = 3, 4, 2
 
@@ -162,6 +162,20 @@ class GANTrainerTest(tf.test.TestCase):
                  family=NeedsKplus1(), make_g_optimizer=lambda: optim.PreReducedAdam(1e-3),
                  make_d_optimizer=lambda: optim.PreReducedAdam(1e-3), num_classes=K,
                  image_shape=(D_IN,), global_batch_size=4)
+
+
+class IsRealTest(tf.test.TestCase):
+
+  def test_kplus1_real_when_the_real_classes_together_outweigh_fake(self):
+    # Row 0: p = (0.3, 0.3, 0.4 fake): argmax says fake, but sum_k p_k = 0.6 > 0.4 (001 Eq. (3)).
+    # Row 1: p = (0.1, 0.1, 0.8 fake): fake. Row 2: (0.7, 0.1, 0.2): real.
+    p = np.array([[0.3, 0.3, 0.4], [0.1, 0.1, 0.8], [0.7, 0.1, 0.2]])
+    out = DiscOutput(kplus1_logits=tf.constant(np.log(p) + 5.0, tf.float32))  # shift-invariant
+    self.assertAllEqual(_is_real(out), [True, False, True])
+
+  def test_adv_logit_sign_and_energy(self):
+    self.assertAllEqual(_is_real(DiscOutput(adv_logits=tf.constant([-0.5, 0.5]))), [False, True])
+    self.assertIsNone(_is_real(DiscOutput(energy=tf.constant([1.0]))))
 
 
 if __name__ == "__main__":

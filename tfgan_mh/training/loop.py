@@ -68,20 +68,28 @@ def _ring_extent(points):
   return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
 
 
+def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
+  """At most max_classes evenly spaced class ids, first and last included (1000 rows would be a huge PNG)."""
+  if max_classes < 1:
+    raise ValueError(f"train.picture_classes={max_classes}: must be >= 1")
+  return np.unique(np.linspace(0, num_classes - 1, min(num_classes, max_classes)).round().astype(np.int32))
+
+
 class _Pictures:
   """Fixed latents, one row per class, so pictures are comparable across steps."""
 
-  def __init__(self, trainer: GANTrainer, real_batch, per_class: int, seed: int):
+  def __init__(self, trainer: GANTrainer, real_batch, per_class: int, max_classes: int, seed: int):
     k = trainer.num_classes
     self.trainer = trainer
     self.two_d = len(trainer.image_shape) == 1
     if self.two_d:
       per_class = max(per_class, 100)
+    shown = picture_class_ids(k, max_classes)
     rng = np.random.default_rng(seed)
-    self.labels = np.repeat(np.arange(k, dtype=np.int32), per_class)
+    self.labels = np.repeat(shown, per_class)
     self.z = rng.standard_normal((len(self.labels), trainer.generator.z_dim)).astype(np.float32)
     self.real = real_batch
-    self.rows = k
+    self.rows = len(shown)
 
   def render(self):
     images = self.trainer.sample(tf.constant(self.z), tf.constant(self.labels)).numpy()
@@ -113,6 +121,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           image_every: int = 1000,
           log_every: int = 100,
           images_per_class: int = 8,
+          picture_classes: int = 20,  # rows of the sample picture (evenly spaced classes)
           init_from: str = None,  # another run's model_dir or checkpoint (MHSharedGAN switch, 000 §3.2)
           checkpoint_input: bool = False,  # also checkpoint the input iterator (saves the shuffle buffer)
           pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (004 §3.2.2)
@@ -132,13 +141,14 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
-           log_every, images_per_class, init_from, checkpoint_input, pretrain_epochs, steps_per_epoch,
-           seed):
+           log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
+           steps_per_epoch, seed):
   del mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
   source = data_lib.build_source()
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
+  picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
   if init_from is not None:
     init_from = resolve_init_from(init_from)
 
@@ -213,12 +223,16 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       raise ValueError("loss family %r needs epochs: set train.steps_per_epoch (the source does not "
                        "report num_examples)" % family.name)
     epoch_len = steps_per_epoch or max(1, num_examples // global_batch_size)
+    if pretrain_epochs < 1:
+      raise ValueError(f"train.pretrain_epochs={pretrain_epochs}: loss family {family.name!r} sets its "
+                       "first margin from D-only pre-training (004 Algorithm 1 l.9); use >= 1 (paper: 2)")
 
   writer = tf.summary.create_file_writer(model_dir)
   real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
                                             else global_batch_size, split="train",
                                             training=True, seed=seed)))
-  pictures = _Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class, seed)
+  pictures = _Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class,
+                       picture_classes, seed)
 
   def boundaries(step):
     marks = [num_steps, step + steps_per_loop]

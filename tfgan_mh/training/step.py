@@ -54,8 +54,10 @@ def _is_real(out: DiscOutput):
   if out.adv_logits is not None:
     return out.adv_logits > 0.0
   if out.kplus1_logits is not None:
-    num_real = tf.shape(out.kplus1_logits)[1] - 1
-    return tf.argmax(out.kplus1_logits, axis=1, output_type=tf.int32) != num_real
+    # Real when the K real classes together outweigh "fake": sum_k p_k > p_fake (001 Eq. (3)); an
+    # argmax over K+1 columns would call almost everything fake when the real classes overlap.
+    logits = tf.cast(out.kplus1_logits, tf.float32)
+    return tf.reduce_logsumexp(logits[:, :-1], axis=1) > logits[:, -1]
   return None
 
 
