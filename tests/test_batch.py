@@ -33,7 +33,8 @@ STUBS = {
                     'mkdir -p "$2"; touch "$2/TRAIN_DONE"',
     "eval.sh": 'echo "eval.sh $*" >> "$CALLS"; trap \'echo "eval.sh killed $1" >> "$CALLS"; exit 0\' TERM; '
                '[[ "$2" == --once ]] && exit 0; '
-               'while [[ ! -e "$1/TRAIN_DONE" ]]; do sleep 0.1; done; echo "eval.sh saw TRAIN_DONE $1" >> "$CALLS"',
+               'while [[ ! -e "$1/TRAIN_DONE" ]]; do sleep 0.1; done; '
+               'echo "eval.sh saw TRAIN_DONE $1" >> "$CALLS"',
 }
 
 
@@ -176,7 +177,8 @@ class SweepMainTest(tf.test.TestCase):
     lines = err.splitlines()
     self.assertLen(lines, 2)
     self.assertStartsWith(lines[0], f"{path}:2: gin configuration error")
-    self.assertEqual(lines[1], f"{path}:3: run name 'one' is already used on line 1; give each line its own name=")
+    self.assertEqual(lines[1],
+                     f"{path}:3: run name 'one' is already used on line 1; give each line its own name=")
     self.assertEqual(_read(self.calls), [])  # nothing started
     self.assertFalse(os.path.exists(self.prefix))
 
@@ -188,7 +190,8 @@ class SweepMainTest(tf.test.TestCase):
     code, _, err = _main([path, "--tpu=local", f"--prefix={self.prefix}", f"--launch_dir={launch}"])
     self.assertEqual(code, 2)
     self.assertIn("eval.sh is missing or not executable (pass --no_eval to start no sidecar eval)", err)
-    code, _, err = _main([path, "--tpu=node-a", f"--prefix={self.prefix}", "--no_eval", f"--launch_dir={launch}"])
+    code, _, err = _main([path, "--tpu=node-a", f"--prefix={self.prefix}", "--no_eval",
+                          f"--launch_dir={launch}"])
     self.assertEqual(code, 2)
     self.assertEqual(err, f"error: --prefix='{self.prefix}' must be gs://... for TPU node(s) node-a (their "
                      "workers cannot see local disks); only --tpu=local (a TPU VM) can use a local prefix\n")
@@ -196,7 +199,8 @@ class SweepMainTest(tf.test.TestCase):
     self.assertEqual(code, 2)
     self.assertStartsWith(err, "error: --prefix is required on TPU")
     code, _, err = _main([path, "--bogus"])
-    self.assertEqual((code, err), (2, "error: unrecognized arguments: --bogus (see launch/batch.sh --help)\n"))
+    self.assertEqual((code, err),
+                     (2, "error: unrecognized arguments: --bogus (see launch/batch.sh --help)\n"))
 
   def test_local_dry_run_prints_the_plan_and_runs_nothing(self):
     launch = _stub_launch_dir(self.tmp)
@@ -248,13 +252,15 @@ class SweepMainTest(tf.test.TestCase):
                             f"--launch_dir={launch}", f"--log_dir={log_dir}", "--dry_run"], self.calls)
     self.assertEqual((code, err), (0, ""))
     self.assertIn("4 run(s) on 3 TPU queue(s), each run with a sidecar eval job", out)
-    self.assertIn("queue node-a:\n  line 1 a1 -> gs://bucket/sweep/a1\n  line 3 a2_fail -> gs://bucket/sweep/a2_fail\n"
+    self.assertIn("queue node-a:\n  line 1 a1 -> gs://bucket/sweep/a1\n"
+                  "  line 3 a2_fail -> gs://bucket/sweep/a2_fail\n"
                   "queue node-b:\n  line 2 b1 -> gs://bucket/sweep/b1\n"
                   "queue v3-32:\n  line 4 big -> gs://bucket/sweep/big\n", out)
     self.assertIn("--- queue_node-a.sh ---\n#!/usr/bin/env bash\n", out)
-    self.assertIn(f"{launch}/eval.sh gs://bucket/sweep/a2_fail > {log_dir}/a2_fail.eval.log 2>&1 &\n", out)
-    self.assertIn(f"if {launch}/tpu_train.sh {RING} gs://bucket/sweep/a2_fail node-a > {log_dir}/a2_fail.train.log"
-                  " 2>&1; then", out)
+    self.assertIn(f"{launch}/eval.sh gs://bucket/sweep/a2_fail --wait_for_run > {log_dir}/a2_fail.eval.log "
+                  "2>&1 &\n", out)
+    self.assertIn(f"if {launch}/tpu_train.sh {RING} gs://bucket/sweep/a2_fail node-a > "
+                  f"{log_dir}/a2_fail.train.log 2>&1; then", out)
     self.assertFalse(os.path.exists(log_dir))
     self.assertEqual(_read(self.calls), [])
     # A real start on a TPU VM ('local': a local prefix is allowed), run by the stubs.
@@ -271,7 +277,7 @@ class SweepMainTest(tf.test.TestCase):
     calls = _read(self.calls)
     for name in ("a1", "a2_fail", "a3"):
       self.assertIn(f"tpu_train.sh {RING} {self.prefix}/{name} local", calls)
-      self.assertIn(f"eval.sh {self.prefix}/{name} --metrics=fid", calls)
+      self.assertIn(f"eval.sh {self.prefix}/{name} --wait_for_run --metrics=fid", calls)
     self.assertIn(f"eval.sh saw TRAIN_DONE {self.prefix}/a1", calls)  # the sidecar stops at TRAIN_DONE
     self.assertIn(f"eval.sh killed {self.prefix}/a2_fail", calls)     # failed training: sidecar killed
     self.assertIn(last, calls)
@@ -327,7 +333,8 @@ class BatchShTest(tf.test.TestCase):
       self.assertEqual(found, steps)
     self.assertIn(f"sweep finished: 2 run(s) under {prefix}", result.stdout)
     again = self._run([path, f"--prefix={prefix}", "--dry_run"])
-    self.assertIn(f"[2/2] line 3 ring_default-L3 -> {prefix}/ring_default-L3  (skip: TRAIN_DONE)", again.stdout)
+    self.assertIn(f"[2/2] line 3 ring_default-L3 -> {prefix}/ring_default-L3  (skip: TRAIN_DONE)",
+                  again.stdout)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,12 @@ too (to extend them with a larger train.num_steps).
 
 TPU (--tpu=NAME[,NAME...]; or $TPU_NAME with --tpu=env): lines go to the TPUs round-robin (or to the
 TPU named by the line's tpu=); each TPU gets a queue that runs its lines one after another with
-`launch/tpu_train.sh GIN MODEL_DIR TPU ...`, each with its sidecar `launch/eval.sh MODEL_DIR [--eval_args]`
-started beside it (it stops at TRAIN_DONE; it is killed if the training fails; --no_eval: none). The
-queues run detached (nohup) and log to --log_dir (default ./sweep_logs/SWEEP_STEM): queue_<TPU>.sh, its
-.log, RUN.train.log, RUN.eval.log; batch.sh returns after starting them. PREFIX must be gs:// unless every
-TPU is 'local' (a TPU VM).
+`launch/tpu_train.sh GIN MODEL_DIR TPU ...`, each beside its sidecar eval job
+`launch/eval.sh MODEL_DIR --wait_for_run [--eval_args]`, which stops by itself at TRAIN_DONE and is killed
+if the training fails (--no_eval: no sidecars). The queues run detached (nohup) and log to --log_dir
+(default ./sweep_logs/SWEEP_STEM): queue_<TPU>.sh, its .log, RUN.train.log, RUN.eval.log; batch.sh returns
+after starting them. PREFIX (--prefix or $SWEEP_PREFIX) is required and must be gs:// unless every TPU is
+'local' (a TPU VM); locally it defaults to /tmp/tfgan_mh_runs/SWEEP_STEM.
 
 --dry_run prints the plan (and, on TPU, the queue scripts) after the same checks, and starts nothing.
 """
@@ -159,8 +160,8 @@ def _parse_line(tokens: List[str], lineno: int) -> Run:
     elif _BINDING_RE.match(tok):
       params.append(tok)
     else:
-      raise ValueError(f"unexpected {tok!r}: expected --gin_param=BINDING, a binding 'configurable.param=value', "
-                       "--gin_file=FILE, name=RUN or tpu=TPU")
+      raise ValueError(f"unexpected {tok!r}: expected --gin_param=BINDING, a binding "
+                       "'configurable.param=value', --gin_file=FILE, name=RUN or tpu=TPU")
     i += 1
   stem = os.path.splitext(os.path.basename(gin_file))[0]
   return Run(lineno=lineno, gin_file=gin_file, extra_gin_files=extra, gin_params=params,
@@ -239,7 +240,8 @@ def queue_script(tpu: str, runs: List[Run], *, launch_dir: str, log_dir: str, wi
     train_log = os.path.join(log_dir, f"{run.name}.train.log")
     lines.append(f"say {q(f'{tag}: training in {run.model_dir} (log {train_log})')}")
     if with_eval:
-      ev = [os.path.join(launch_dir, "eval.sh"), run.model_dir] + eval_args
+      # Started beside the training: the run directory may not exist yet.
+      ev = [os.path.join(launch_dir, "eval.sh"), run.model_dir, "--wait_for_run"] + eval_args
       eval_log = os.path.join(log_dir, f"{run.name}.eval.log")
       lines.append(f"{shlex.join(ev)} > {q(eval_log)} 2>&1 &")
       lines.append("eval_pid=$!")
@@ -271,14 +273,16 @@ def _arg_parser() -> argparse.ArgumentParser:
                       "/tmp/tfgan_mh_runs/SWEEP_STEM)")
   p.add_argument("--tpu", default=None, help="TPU mode: TPU names (comma-separated), 'local' on a TPU VM, or "
                  "'env' for $TPU_NAME")
-  p.add_argument("--eval", action="store_true", help="local: run `launch/eval.sh MODEL_DIR --once` after each "
-                 "training")
+  p.add_argument("--eval", action="store_true",
+                 help="local: run `launch/eval.sh MODEL_DIR --once` after each training")
   p.add_argument("--no_eval", action="store_true", help="TPU: no sidecar eval jobs")
   p.add_argument("--eval_args", default="", help="extra flags for every launch/eval.sh call (one string)")
-  p.add_argument("--rerun_done", action="store_true", help="start runs whose model_dir has TRAIN_DONE too (the "
-                 "trainer extends them if num_steps grew, else stops at once)")
+  p.add_argument("--rerun_done", action="store_true",
+                 help="start runs whose model_dir has TRAIN_DONE too (the trainer extends them if "
+                      "num_steps grew, else stops at once)")
   p.add_argument("--keep_going", action="store_true", help="local: go on after a failed run")
-  p.add_argument("--log_dir", default=None, help="TPU: queue scripts and logs (default ./sweep_logs/SWEEP_STEM)")
+  p.add_argument("--log_dir", default=None,
+                 help="TPU: queue scripts and logs (default ./sweep_logs/SWEEP_STEM)")
   p.add_argument("--launch_dir", default=None, help=argparse.SUPPRESS)  # set by batch.sh: its own folder
   return p
 
@@ -307,7 +311,8 @@ def main(argv=None) -> int:
   prefix = args.prefix or (None if tpus else f"/tmp/tfgan_mh_runs/{stem}")
   problems = []
   if not prefix:
-    problems.append("error: --prefix is required on TPU: a gs://bucket/folder for the model_dirs (or $SWEEP_PREFIX)")
+    problems.append("error: --prefix is required on TPU: a gs://bucket/folder for the model_dirs "
+                    "(or $SWEEP_PREFIX)")
   with_eval = (not args.no_eval) if tpus else args.eval
   needed = ["tpu_train.sh" if tpus else "train.sh"] + (["eval.sh"] if with_eval else [])
   for script in needed:
@@ -323,8 +328,8 @@ def main(argv=None) -> int:
     queues = tpu_queues(runs, tpus)
     non_gcs = [t for t in queues if t != "local"]
     if non_gcs and not prefix.startswith("gs://"):
-      _fail([f"error: --prefix={prefix!r} must be gs://... for TPU node(s) {', '.join(non_gcs)} (their workers cannot "
-             "see local disks); only --tpu=local (a TPU VM) can use a local prefix"])
+      _fail([f"error: --prefix={prefix!r} must be gs://... for TPU node(s) {', '.join(non_gcs)} (their "
+             "workers cannot see local disks); only --tpu=local (a TPU VM) can use a local prefix"])
   errors += check_gin(runs, args.sweep)
   if errors:
     _fail(_by_line(errors, args.sweep))
