@@ -184,10 +184,6 @@ class TrainLoopTest(tf.test.TestCase):
     self.assertNotIn("In call to configurable", bad.stderr)
 
 
-if __name__ == "__main__":
-  tf.test.main()
-
-
 class MaganEpochTest(tf.test.TestCase):
   """004 Algorithm 1 in the loop: D-only pre-training, then the margin moves only at epoch ends."""
 
@@ -195,18 +191,31 @@ class MaganEpochTest(tf.test.TestCase):
     gin.clear_config()
     super().tearDown()
 
-  def test_margin_changes_only_at_epoch_ends(self):
+  def _configure_magan(self, *params):
     rng = np.random.default_rng(0)
     data = self.create_tempdir().full_path + "/digits.npz"
     # 64 images of 28x28: one epoch is 4 steps of 16. Two kinds of images so the energies differ.
     x = np.where(rng.uniform(size=(64, 28, 28)) < np.linspace(0.1, 0.9, 64)[:, None, None], 255, 0)
     np.savez(data, x=x.astype(np.uint8), y=np.arange(64) % 2)
-    model_dir = self.create_tempdir().full_path
     _configure("build_source.name = 'npz'", f"build_source.path = '{data}'",
                "build_generator.arch = 'magan'", "build_discriminator.arch = 'magan_ae'",
                "build_discriminator.heads = ('energy',)", "train.loss_family = 'magan'",
-               "train.num_steps = 24", "train.pretrain_epochs = 1", "train.save_every = 24",
-               "train.image_every = 24", "train.log_every = 24")
+               "train.num_steps = 24", "train.save_every = 24", "train.image_every = 24",
+               "train.log_every = 24", *params)
+
+  def test_no_pretraining_is_refused_before_anything_is_written(self):
+    self._configure_magan("train.pretrain_epochs = 0")
+    model_dir = self.create_tempdir().full_path
+    with self.assertRaises(ValueError) as ctx:
+      loop.train(model_dir)
+    self.assertEqual(train_main.first_line(ctx.exception),
+                     "train.pretrain_epochs=0: loss family 'magan' sets its first margin from D-only "
+                     "pre-training (004 Algorithm 1 l.9); use >= 1 (paper: 2)")
+    self.assertEqual(os.listdir(model_dir), [])
+
+  def test_margin_changes_only_at_epoch_ends(self):
+    self._configure_magan("train.pretrain_epochs = 1")
+    model_dir = self.create_tempdir().full_path
     out = loop.train(model_dir)
     margin = _scalars(model_dir, "magan/margin")
     self.assertEqual(sorted(margin), list(range(1, 25)))
@@ -220,3 +229,7 @@ class MaganEpochTest(tf.test.TestCase):
     self.assertNotEmpty(changed)
     self.assertTrue(all(s % 4 == 0 for s in changed), msg=f"margin changed after steps {changed}")
     self.assertIn("magan/margin", out)
+
+
+if __name__ == "__main__":
+  tf.test.main()
