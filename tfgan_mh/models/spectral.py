@@ -129,18 +129,8 @@ class SNDense(SpectralNormMixin, keras.layers.Layer):
     return y
 
 
-class SNConv2D(SpectralNormMixin, keras.layers.Layer):
-  """NHWC 2-D convolution with a spectrally normalized kernel [kh, kw, cin, cout].
-
-  Args:
-    filters: output channels.
-    kernel_size: int or (kh, kw).
-    strides: int.
-    padding: "SAME" or "VALID".
-    use_bias: add a bias.
-    spectral_norm: normalize the kernel.
-    kernel_initializer: initializer of W.
-  """
+class _SNConvBase(SpectralNormMixin, keras.layers.Layer):
+  """What SNConv2D and SNConv2DTranspose share: arguments, float32 kernel and bias, spectral-norm state."""
 
   def __init__(self, filters: int, kernel_size=3, strides: int = 1, padding: str = "SAME",
                use_bias: bool = True, spectral_norm: bool = True,
@@ -155,8 +145,11 @@ class SNConv2D(SpectralNormMixin, keras.layers.Layer):
     self.spectral_norm = spectral_norm
     self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
+  def _kernel_shape(self, in_channels: int):
+    raise NotImplementedError
+
   def build(self, input_shape):
-    kernel_shape = self.kernel_size + (int(input_shape[-1]), self.filters)
+    kernel_shape = self._kernel_shape(int(input_shape[-1]))
     self.kernel = self.add_weight(name="kernel", shape=kernel_shape,
                                   initializer=self.kernel_initializer, dtype="float32",
                                   autocast=False)
@@ -164,15 +157,33 @@ class SNConv2D(SpectralNormMixin, keras.layers.Layer):
                                  dtype="float32", autocast=False) if self.use_bias else None)
     self._build_sn(kernel_shape)
 
+  def _add_bias(self, y):
+    return y + tf.cast(self.bias.value, self.compute_dtype) if self.use_bias else y
+
+
+class SNConv2D(_SNConvBase):
+  """NHWC 2-D convolution with a spectrally normalized kernel [kh, kw, cin, cout].
+
+  Args:
+    filters: output channels.
+    kernel_size: int or (kh, kw).
+    strides: int.
+    padding: "SAME" or "VALID".
+    use_bias: add a bias.
+    spectral_norm: normalize the kernel.
+    kernel_initializer: initializer of W.
+  """
+
+  def _kernel_shape(self, in_channels: int):
+    return self.kernel_size + (in_channels, self.filters)
+
   def call(self, x, training=False):
     y = tf.nn.conv2d(tf.cast(x, self.compute_dtype), self._kernel_for_compute(training),
                      strides=self.strides, padding=self.padding)
-    if self.use_bias:
-      y = y + tf.cast(self.bias.value, self.compute_dtype)
-    return y
+    return self._add_bias(y)
 
 
-class SNConv2DTranspose(SpectralNormMixin, keras.layers.Layer):
+class SNConv2DTranspose(_SNConvBase):
   """NHWC transposed ("fractional-strided", DC in 004 App. B) convolution, kernel [kh, kw, cout, cin].
 
   Output size: H * strides for "SAME"; (H - 1) * strides + kh for "VALID" (e.g. 1x1 -> 7x7 with a
@@ -188,27 +199,8 @@ class SNConv2DTranspose(SpectralNormMixin, keras.layers.Layer):
     kernel_initializer: initializer of W.
   """
 
-  def __init__(self, filters: int, kernel_size=3, strides: int = 1, padding: str = "SAME",
-               use_bias: bool = True, spectral_norm: bool = True,
-               kernel_initializer="glorot_uniform", **kwargs):
-    super().__init__(**kwargs)
-    self.filters = int(filters)
-    self.kernel_size = ((kernel_size, kernel_size) if isinstance(kernel_size, int)
-                        else tuple(kernel_size))
-    self.strides = int(strides)
-    self.padding = padding.upper()
-    self.use_bias = use_bias
-    self.spectral_norm = spectral_norm
-    self.kernel_initializer = keras.initializers.get(kernel_initializer)
-
-  def build(self, input_shape):
-    kernel_shape = self.kernel_size + (self.filters, int(input_shape[-1]))
-    self.kernel = self.add_weight(name="kernel", shape=kernel_shape,
-                                  initializer=self.kernel_initializer, dtype="float32",
-                                  autocast=False)
-    self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer="zeros",
-                                 dtype="float32", autocast=False) if self.use_bias else None)
-    self._build_sn(kernel_shape)
+  def _kernel_shape(self, in_channels: int):
+    return self.kernel_size + (self.filters, in_channels)
 
   def _out_size(self, size, k):
     if self.padding == "SAME":
@@ -223,10 +215,7 @@ class SNConv2DTranspose(SpectralNormMixin, keras.layers.Layer):
     y = tf.nn.conv2d_transpose(x, self._kernel_for_compute(training),
                                output_shape=tf.stack([b, h, w, self.filters]),
                                strides=self.strides, padding=self.padding)
-    y = tf.ensure_shape(y, [None, h, w, self.filters])
-    if self.use_bias:
-      y = y + tf.cast(self.bias.value, self.compute_dtype)
-    return y
+    return self._add_bias(tf.ensure_shape(y, [None, h, w, self.filters]))
 
 
 class SNEmbedding(SpectralNormMixin, keras.layers.Layer):
