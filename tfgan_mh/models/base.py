@@ -3,6 +3,12 @@
 Generator:      G(z [B, z_dim], labels [B] int or None, training) -> samples [B, *image_shape] float32
 Discriminator:  D(x [B, *image_shape], labels [B] int or None, training) -> DiscOutput (float32 heads)
 
+A conditional generator also takes class weights [B, K] float in place of integer labels: row b mixes the
+class conditioning (the one-hot input, the conditional-BN gain and bias) as sum_k w_bk * (class k's), so
+a one-hot row gives exactly the sample of that class and (1 - t) e_a + t e_b interpolates the class
+embedding from class a to class b (`tfgan_mh.inspect_lib.interpolate_classes`). Integer labels [B] are
+unchanged.
+
 Both return float32 also under a mixed bfloat16 policy. Keras 3 model subclasses; variables are created
 on the first call (the trainer calls both once under `strategy.scope()`).
 """
@@ -19,10 +25,13 @@ from tfgan_mh.models.outputs import DiscOutput
 class Generator(keras.Model):
   """A generator G(z, labels) with attributes `z_dim`, `num_classes`, `conditional`, `image_shape`.
 
-  Subclasses implement `forward(z, labels, training)`; `labels` is None when unconditional.
+  Subclasses implement `forward(z, labels, training)`; `labels` is None when unconditional, int class ids
+  [B], or class weights [B, K] float (see the module docstring; `one_hot_concat` and the conditional
+  `BatchNorm` take both).
 
   Raises (at call):
-    ValueError: labels missing for a conditional generator, or given to an unconditional one.
+    ValueError: labels missing for a conditional generator, or given to an unconditional one; class
+      weights whose last dimension is not num_classes.
   """
 
   def __init__(self, *, z_dim: int, num_classes: int, conditional: bool, image_shape, **kwargs):
@@ -41,6 +50,9 @@ class Generator(keras.Model):
                        "labels=None")
     if z.shape[-1] is not None and z.shape[-1] != self.z_dim:
       raise ValueError(f"{self.name}: z has {z.shape[-1]} dims, expected z_dim={self.z_dim}")
+    if labels is not None and is_class_weights(labels) and labels.shape[-1] != self.num_classes:
+      raise ValueError(f"{self.name}: class weights have shape {labels.shape}, expected [B, "
+                       f"num_classes={self.num_classes}] (or int labels [B])")
     x = self.forward(z, labels, training)
     return tf.cast(x, tf.float32)
 
@@ -88,9 +100,20 @@ def tracked(owner, name: str, layers):
   return layers
 
 
+def is_class_weights(labels) -> bool:
+  """True for class weights [B, K] (rank 2), False for class ids [B]."""
+  return getattr(labels, "shape", None) is not None and len(labels.shape) == 2
+
+
 def one_hot_concat(z, labels, num_classes, dtype):
-  """[z, one_hot(y)]: the class input of the DCGAN generator of 001 App. F (noise 100 | 110)."""
+  """[z, one_hot(y)]: the class input of the DCGAN generator of 001 App. F (noise 100 | 110).
+
+  Class weights [B, K] take the place of one_hot(y) as they are (a mixture of the classes' inputs).
+  """
   if labels is None:
     return tf.cast(z, dtype)
-  return tf.concat([tf.cast(z, dtype), tf.one_hot(tf.cast(labels, tf.int32), num_classes,
-                                                    dtype=dtype)], axis=-1)
+  if is_class_weights(labels):
+    onehot = tf.cast(labels, dtype)  # [B, K]
+  else:
+    onehot = tf.one_hot(tf.cast(labels, tf.int32), num_classes, dtype=dtype)  # [B, K]
+  return tf.concat([tf.cast(z, dtype), onehot], axis=-1)

@@ -10,6 +10,7 @@ from typing import Optional
 import keras
 import tensorflow as tf
 
+from tfgan_mh.models.base import is_class_weights
 from tfgan_mh.models.spectral import SNConv2D
 
 
@@ -23,7 +24,8 @@ class BatchNorm(keras.layers.Layer):
 
   With `num_classes=None` it is an ordinary batch norm (learned per-channel gain and bias); with K
   classes the gain and bias are rows of [K, C] tables indexed by the label (gain initialised to 1,
-  bias to 0), as in the TF-GAN SAGAN generator.
+  bias to 0), as in the TF-GAN SAGAN generator. Class weights [B, K] (float, in place of the labels [B])
+  give the weighted sums of the rows, w @ table (a one-hot row is that class's row).
 
   Statistics are computed in float32 (also under mixed bfloat16) over all axes but the last, on this
   replica's batch (per-replica BN, as on TPU). The moving averages (float32, non-trainable,
@@ -72,7 +74,11 @@ class BatchNorm(keras.layers.Layer):
     else:
       mean, variance = self.moving_mean.value, self.moving_variance.value
     y = (x32 - mean) * tf.math.rsqrt(variance + self.epsilon)
-    if self.num_classes:
+    if self.num_classes and is_class_weights(labels):  # class weights [B, K]: mix the rows
+      weights = tf.cast(labels, tf.float32)
+      gamma = _expand_to(tf.matmul(weights, self.gamma.value), rank)  # [B, 1, 1, C]
+      beta = _expand_to(tf.matmul(weights, self.beta.value), rank)
+    elif self.num_classes:
       labels = tf.cast(labels, tf.int32)
       gamma = _expand_to(tf.gather(self.gamma.value, labels), rank)  # [B, 1, 1, C]
       beta = _expand_to(tf.gather(self.beta.value, labels), rank)
