@@ -23,6 +23,9 @@ setuptools.setup(
         "tensorboard",
     ],
     extras_require={
-        "test": ["pytest", "scipy"],
+        # nbclient + ipykernel execute notebooks/inspect.ipynb headless in tests/test_notebook.py.
+        "test": ["pytest", "scipy", "matplotlib", "nbclient", "nbformat", "ipykernel"],
+        # matplotlib only for the plot helpers of tfgan_mh.inspect_lib (imported inside them).
+        "notebook": ["matplotlib"],
     },
 )
