@@ -633,6 +633,7 @@ def plot_singular_values(spectra: Dict[str, np.ndarray], normalize: bool = True,
       values = values / values[0]
     ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
   ax.set_xlabel("rank")
+  ax.xaxis.get_major_locator().set_params(integer=True)
   ax.set_ylabel("singular value" + (" / largest" if normalize else ""))
   if log:
     ax.set_yscale("log")
