@@ -41,7 +41,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = os.path.join(REPO, "notebooks", "inspect.ipynb")
 K = 4
 TINY = ["train.num_steps = 4", "train.global_batch_size = 8", "train.steps_per_loop = 1",
-        "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2", "train.ema_decay = 0.5"]
+        "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
+        "train.ema_decay = 0.5"]
 _RUNS = {}
 
 
@@ -224,6 +225,10 @@ class InspectLibTest(tf.test.TestCase):
     with open(path, "rb") as f:
       self.assertEqual(f.read(), before)  # not repaired behind the eval job's back
     self.assertFalse(os.path.exists(path + ".truncated"))
+    with open(path, "w") as f:
+      f.write('{"step": 2, "fid"')  # the first record is being written
+    with self.assertRaisesRegex(ValueError, "metrics.jsonl holds no complete record yet"):
+      inspect_lib.metric_curves(d)
 
   def test_intra_fid_comparison_is_aligned_per_class(self):
     a, b = self.dirs["a"], self.dirs["b"]

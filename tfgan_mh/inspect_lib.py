@@ -43,7 +43,8 @@ DEFAULT_CURVES = ("fid", "is_mean", "intra_fid_mean", "classifier_is_mean", "am_
                   "margin")
 INTERPOLATION_METHODS = ("slerp", "linear")
 
-Checkpoint = Union[str, int]
+Checkpoint = Union[str, int]  # "best", "latest", a step, or a checkpoint prefix
+Curve = Tuple[np.ndarray, np.ndarray]  # (steps [N] int64, values [N] float64)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ def read_metrics(model_dir: str) -> list:
   """The records of MODEL_DIR/eval/metrics.jsonl by step (the last record of a step wins), read-only.
 
   Raises:
-    ValueError: model_dir is not a run, or has no eval/metrics.jsonl (the eval job has not run yet).
+    ValueError: model_dir is not a run, or its eval/metrics.jsonl does not exist or holds no record yet.
   """
   model_dir = _model_dir(model_dir)
   path = f"{model_dir}/{records_lib.EVAL_DIR}/{records_lib.METRICS_FILE}"
@@ -226,6 +227,8 @@ def read_metrics(model_dir: str) -> list:
       continue
     if isinstance(record, dict) and isinstance(record.get("step"), int):
       by_step[record["step"]] = record
+  if not by_step:
+    raise ValueError(f"{path} holds no complete record yet: the eval job has not finished a checkpoint")
   return [by_step[s] for s in sorted(by_step)]
 
 
@@ -234,8 +237,7 @@ def _is_metric(key: str, value) -> bool:
           and not key.startswith("num_"))
 
 
-def metric_curves(model_dir: str, metrics: Optional[Sequence[str]] = None) -> Dict[str, Tuple[np.ndarray,
-                                                                                              np.ndarray]]:
+def metric_curves(model_dir: str, metrics: Optional[Sequence[str]] = None) -> Dict[str, Curve]:
   """Scalar metrics of eval/metrics.jsonl over the evaluated steps.
 
   Args:
@@ -523,7 +525,7 @@ def plot_class_grid(run: restore.Run, classes: Optional[Sequence[int]] = None, p
   return fig
 
 
-def plot_metric_curves(curves: Dict[str, Tuple[np.ndarray, np.ndarray]],
+def plot_metric_curves(curves: Dict[str, Curve],
                        metrics: Optional[Sequence[str]] = None, cols: int = 3, title: str = ""):
   """One panel per metric (value vs step) of `metric_curves`.
 
