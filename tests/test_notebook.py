@@ -9,15 +9,16 @@ Runs (trained once per test process, in a temporary folder):
          intra-FID per class and eval/best.json exists.
   ring   2 steps of the embedded default (2-D ring, MLPs, no EMA), never evaluated (no metrics.jsonl).
 
-The notebook runs in a fresh ipykernel of this interpreter (a kernel spec written for the test, so a
-"python3" kernel spec installed elsewhere cannot be picked up), with MPLBACKEND=Agg; any failing cell fails
-the test.
+The library also imports without matplotlib (only its plot helpers need it). The notebook runs in a fresh
+ipykernel of this interpreter (a kernel spec written for the test, so a "python3" kernel spec installed
+elsewhere cannot be picked up), with MPLBACKEND=Agg; any failing cell fails the test.
 """
 
 import atexit
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -429,6 +430,20 @@ class InspectLibTest(tf.test.TestCase):
     self.assertEqual([t.get_text() for t in figs[2].axes[0].get_yticklabels()], ["0", "2"])
     for f in figs:
       f.canvas.draw()  # rendering errors surface here (Agg)
+
+
+class WithoutMatplotlibTest(tf.test.TestCase):
+
+  def test_library_imports_without_matplotlib_and_plots_say_what_to_install(self):
+    code = ("import sys; sys.modules['matplotlib'] = None\n"  # an import of matplotlib now fails
+            "from tfgan_mh import inspect_lib\n"
+            "try:\n  inspect_lib.plot_singular_values({'a': [1.0]})\n"
+            "except ImportError as e:\n  print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False,
+                         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+    self.assertEqual(out.stdout.strip(), "the plot helpers of tfgan_mh.inspect_lib need matplotlib: pip "
+                     "install 'tfgan_mh[notebook]' (or matplotlib)")
 
 
 def _kernel_manager(tmp):
