@@ -97,6 +97,7 @@ class TrainLoopTest(tf.test.TestCase):
         (["train.global_batch_size = 0"], "global batch size 0"),
         (["train.init_from = '/nonexistent/run'"], "init_from"),
         (["train.picture_classes = 0"], r"train.picture_classes=0: must be >= 1"),
+        (["train.optimizer = 'sgd'"], r"train.optimizer='sgd': valid optimizers are adam, adamax"),
     ]
     for params, pattern in cases:
       with self.subTest(params=params):

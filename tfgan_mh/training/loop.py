@@ -101,8 +101,8 @@ class _Pictures:
                                  else np.zeros_like(self.labels), background=real_x, extent=extent)
       gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
       return np.concatenate([left, gap, right], 1)  # real data | samples (coloured by input class)
-    picture = images_lib.class_grid(images, self.rows if self.trainer.conditional else 1)
-    return picture
+    # Unconditional G: the same number of samples in the same grid, rows are not classes.
+    return images_lib.class_grid(images, self.rows)
 
 
 @gin.configurable(denylist=["model_dir", "strategy"])
@@ -126,6 +126,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           checkpoint_input: bool = False,  # also checkpoint the input iterator (saves the shuffle buffer)
           pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (004 §3.2.2)
           steps_per_epoch: int = None,  # MAGAN epoch length in train steps; default N / global batch
+          optimizer: str = "adam",  # 'adam' or 'adamax' (004), configured per network: g/adam.*, d/adam.*
           seed: int = 0):
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
   check_writable(model_dir)
@@ -142,23 +143,25 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, seed):
+           steps_per_epoch, optimizer, seed):
   del mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
   source = data_lib.build_source()
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
+  if optimizer not in optim.OPTIMIZERS:
+    optim.build(optimizer, "")  # raises: names the valid ones
   if init_from is not None:
     init_from = resolve_init_from(init_from)
 
   def make_g_optimizer():
     with gin.config_scope("g"):
-      return optim.adam("g_adam")
+      return optim.build(optimizer, f"g_{optimizer}")
 
   def make_d_optimizer():
     with gin.config_scope("d"):
-      return optim.adam("d_adam")
+      return optim.build(optimizer, f"d_{optimizer}")
 
   trainer = GANTrainer(
       strategy=strategy,

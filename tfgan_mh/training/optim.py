@@ -3,9 +3,14 @@
 The train step all-reduces gradients itself (one `all_reduce` per step) so it can report the norm of the
 *global* gradient; the optimizer must then not sum them a second time. Keras 3's TensorFlow optimizer
 all-reduces inside `apply_gradients` when called in a replica context, through the method
-`_all_reduce_sum_gradients`; `PreReducedAdam` turns that into the identity. The test
+`_all_reduce_sum_gradients`; the `PreReduced*` optimizers turn that into the identity. The test
 `tests/training/test_step.py` checks that one step under MirroredStrategy on 2 replicas equals one step under
 the default strategy on the same global batch, so a change in Keras that re-introduces a double sum fails there.
+
+Per network in gin (the loop opens the scopes `g` and `d`; `train.optimizer` picks the configurable, adam by default):
+  g/adam.learning_rate = 1e-4            d/adam.learning_rate = 4e-4      # 000 §3.1 (TTUR), beta_1 = 0
+  train.optimizer = 'adamax'             g/adamax.learning_rate = 5e-4    # 004 §4
+  g/adam.decay_every = 10000             g/adam.decay_factor = 0.5        # staircase decay (001, 003)
 """
 
 import gin
@@ -19,17 +24,62 @@ class PreReducedAdam(keras.optimizers.Adam):
     return list(grads_and_vars)
 
 
-if not hasattr(keras.optimizers.Adam, "_all_reduce_sum_gradients"):  # pragma: no cover
-  raise ImportError(
-      "keras.optimizers.Adam has no _all_reduce_sum_gradients (Keras %s): PreReducedAdam in "
-      "tfgan_mh/training/optim.py must be adapted to this Keras version." % keras.__version__)
+class PreReducedAdamax(keras.optimizers.Adamax):
+  """Adamax (Kingma & Ba §7.1; 004 Algorithm 1) whose gradients arrive already summed over replicas."""
+
+  def _all_reduce_sum_gradients(self, grads_and_vars):
+    return list(grads_and_vars)
+
+
+for _cls in (keras.optimizers.Adam, keras.optimizers.Adamax):
+  if not hasattr(_cls, "_all_reduce_sum_gradients"):  # pragma: no cover
+    raise ImportError(
+        f"keras.optimizers.{_cls.__name__} has no _all_reduce_sum_gradients (Keras {keras.__version__}): "
+        "the PreReduced optimizers in tfgan_mh/training/optim.py must be adapted to this Keras version.")
+
+
+def rate_schedule(rate: float, decay_every=None, decay_factor=None):
+  """A constant rate, or rate * decay_factor ** floor(iterations / decay_every) (staircase decay).
+
+  Iterations are the optimizer's own: G steps for G, D steps for D.
+  """
+  if decay_every is None and decay_factor is None:
+    return rate
+  if decay_every is None or decay_factor is None:
+    raise ValueError(f"decay_every={decay_every!r}, decay_factor={decay_factor!r}: set both (a staircase "
+                     "decay) or neither (a constant rate)")
+  if int(decay_every) < 1 or not 0.0 < float(decay_factor) <= 1.0:
+    raise ValueError(f"decay_every={decay_every!r}, decay_factor={decay_factor!r}: need decay_every >= 1 "
+                     "and 0 < decay_factor <= 1")
+  return keras.optimizers.schedules.ExponentialDecay(
+      rate, decay_steps=int(decay_every), decay_rate=float(decay_factor), staircase=True)
 
 
 @gin.configurable(denylist=["name"])
-def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=1e-8):
+def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=1e-8, decay_every=None,
+         decay_factor=None):
   """Adam for one network. Defaults: beta_1 = 0, beta_2 = 0.999 (SAGAN / MHGAN, 000 §3.1).
 
   Bind per network in gin: `g/adam.learning_rate = 1e-4`, `d/adam.learning_rate = 4e-4` (000 §3.1, TTUR).
+  `decay_every` / `decay_factor`: optional staircase decay of the rate (`rate_schedule`).
   """
-  return PreReducedAdam(
-      learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
+  rate = rate_schedule(learning_rate, decay_every, decay_factor)
+  return PreReducedAdam(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
+
+
+@gin.configurable(denylist=["name"])
+def adamax(name, *, learning_rate=gin.REQUIRED, beta_1=0.5, beta_2=0.999, epsilon=1e-8, decay_every=None,
+           decay_factor=None):
+  """Adamax for one network, as 004 trains MAGAN and EBGAN (§4: rate 5e-4, beta_1 = 0.5)."""
+  rate = rate_schedule(learning_rate, decay_every, decay_factor)
+  return PreReducedAdamax(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
+
+
+OPTIMIZERS = {"adam": adam, "adamax": adamax}
+
+
+def build(kind: str, name: str):
+  """The gin-configured optimizer `kind` ('adam' or 'adamax') named `name`."""
+  if kind not in OPTIMIZERS:
+    raise ValueError(f"train.optimizer={kind!r}: valid optimizers are {', '.join(OPTIMIZERS)}")
+  return OPTIMIZERS[kind](name)
