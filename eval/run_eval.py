@@ -6,7 +6,7 @@ D/eval/best (+ D/eval/best.json). Stops when D/TRAIN_DONE exists and every check
 --timeout seconds without a new checkpoint; --once evaluates the latest checkpoint and exits.
 The job itself is `tfgan_mh.evaluation.job` (this file only turns flags into an `EvalConfig`).
 
-Examples (see eval/README.md):
+Examples (README.md, "Evaluate"):
   python eval/run_eval.py --model_dir=/tmp/runs/mnist --inception=none \
       --classifier=classifier:/work/artifacts/mnist32_classifier --best_metric=am_score
   python eval/run_eval.py --model_dir=gs://bucket/runs/imagenet128_mhgan --inception=inception:/models/inception \
