@@ -130,7 +130,17 @@ class SNDense(SpectralNormMixin, keras.layers.Layer):
 
 
 class _SNConvBase(SpectralNormMixin, keras.layers.Layer):
-  """What SNConv2D and SNConv2DTranspose share: arguments, float32 kernel and bias, spectral-norm state."""
+  """What SNConv2D and SNConv2DTranspose share: arguments, float32 kernel and bias, spectral-norm state.
+
+  Args:
+    filters: output channels.
+    kernel_size: int or (kh, kw).
+    strides: int.
+    padding: "SAME" or "VALID".
+    use_bias: add a bias.
+    spectral_norm: normalize the kernel (False for the MAGAN / DCGAN generators).
+    kernel_initializer: initializer of W.
+  """
 
   def __init__(self, filters: int, kernel_size=3, strides: int = 1, padding: str = "SAME",
                use_bias: bool = True, spectral_norm: bool = True,
@@ -162,17 +172,7 @@ class _SNConvBase(SpectralNormMixin, keras.layers.Layer):
 
 
 class SNConv2D(_SNConvBase):
-  """NHWC 2-D convolution with a spectrally normalized kernel [kh, kw, cin, cout].
-
-  Args:
-    filters: output channels.
-    kernel_size: int or (kh, kw).
-    strides: int.
-    padding: "SAME" or "VALID".
-    use_bias: add a bias.
-    spectral_norm: normalize the kernel.
-    kernel_initializer: initializer of W.
-  """
+  """NHWC 2-D convolution, spectrally normalized kernel [kh, kw, cin, cout] (arguments: `_SNConvBase`)."""
 
   def _kernel_shape(self, in_channels: int):
     return self.kernel_size + (in_channels, self.filters)
@@ -187,16 +187,7 @@ class SNConv2DTranspose(_SNConvBase):
   """NHWC transposed ("fractional-strided", DC in 004 App. B) convolution, kernel [kh, kw, cout, cin].
 
   Output size: H * strides for "SAME"; (H - 1) * strides + kh for "VALID" (e.g. 1x1 -> 7x7 with a
-  7x7 kernel, the first layer of the MNIST generator of 004 B.1).
-
-  Args:
-    filters: output channels.
-    kernel_size: int or (kh, kw).
-    strides: int.
-    padding: "SAME" or "VALID".
-    use_bias: add a bias.
-    spectral_norm: normalize the kernel (False for the MAGAN / DCGAN generators).
-    kernel_initializer: initializer of W.
+  7x7 kernel, the first layer of the MNIST generator of 004 B.1). Arguments: `_SNConvBase`.
   """
 
   def _kernel_shape(self, in_channels: int):
