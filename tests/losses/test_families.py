@@ -137,7 +137,8 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
   def test_names(self):
     expected = {"hinge", "mhinge", "mhinge_shared", "mhinge_kplus1_fm", "acgan", "mhinge_ssl",
                 "acgan_ssl", "labelgan", "amgan", "mode_gan", "ac_gan_star", "ac_gan_star_plus",
-                "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1"}
+                "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1", "labelgan_projection",
+                "mode_gan_projection"}
     self.assertEqual(set(losses.family_names()), expected)
 
   def test_unknown_name(self):
@@ -309,6 +310,23 @@ class FamilyValuesTest(tf.test.TestCase):
     self.assertAllClose(dyn, mode)
     self.assertAllClose(tape.gradient(dyn, x), tape.gradient(fixed, x))
     self.assertAllClose(tape.gradient(mode, x), tape.gradient(fixed, x))
+
+  def test_kplus1_with_projection_adds_the_hinge_projection_terms(self):
+    real, fake, ry, fy = _fixed()
+    for name in ("labelgan", "mode_gan"):
+      with self.subTest(name=name):
+        plain = losses.get_family(name, num_classes=K)
+        pj = losses.get_family(f"{name}_projection", num_classes=K)
+        self.assertFalse(pj.conditional_generator)
+        self.assertEqual(pj.required_heads, ("kplus1_logits", "adv_logits"))
+        d = pj.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
+        want = dict(plain.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy))
+        # real adv (1.5, -0.5): max(0, 1 - D) = 0, 1.5; fake adv (0.2, -2): max(0, 1 + D) = 1.2, 0.
+        want.update(d_proj_hinge_real=[0.0, 1.5], d_proj_hinge_fake=[1.2, 0.0])
+        self.assertAllClose(d, want)
+        g = pj.generator_loss(fake=fake, fake_labels=None)
+        want = dict(plain.generator_loss(fake=fake, fake_labels=None), g_proj_hinge=[-0.2, 2.0])
+        self.assertAllClose(g, want)
 
   def test_kplus1_minimax_generator(self):
     _, fake, _, _ = _fixed()

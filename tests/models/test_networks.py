@@ -193,7 +193,11 @@ class HeadsTest(tf.test.TestCase):
     out = d(x, None, training=False)
     pseudo = tf.argmax(out.class_logits, axis=1, output_type=tf.int32)
     self.assertAllClose(out.adv_logits, d(x, pseudo, training=False).adv_logits, atol=1e-6)
-    no_cls, x = _tiny_d(("projection", "kplus1"))
+    kplus1, x = _tiny_d(("projection", "kplus1"))  # the dynamic label: argmax of the K real columns
+    out = kplus1(x, None, training=False)
+    pseudo = tf.argmax(out.kplus1_logits[:, :K], axis=1, output_type=tf.int32)
+    self.assertAllClose(out.adv_logits, kplus1(x, pseudo, training=False).adv_logits, atol=1e-6)
+    no_cls, x = _tiny_d(("projection",))
     with self.assertRaisesRegex(ValueError, "without labels.*no classifier"):
       no_cls(x, None)
 

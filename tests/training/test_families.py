@@ -37,8 +37,9 @@ def _setup(name):
   else:
     shape, g_arch, d_arch = (2,), "mlp", "mlp"
     heads = tuple(dict.fromkeys(_HEADS[h] for h in family.required_heads if h in _HEADS))
-    if not family.conditional_generator and "projection" in heads:
-      # An unconditional G's samples have no label for a projection head: plain adversarial head.
+    if not family.conditional_generator and "projection" in heads and "kplus1" not in heads:
+      # An unconditional G's samples have no label for a projection head: plain adversarial head
+      # (a K+1 head gives them D's dynamic label instead, which the *_projection families use).
       heads = tuple("adversarial" if h == "projection" else h for h in heads)
   make_g = functools.partial(models.build_generator, g_arch, image_shape=shape, num_classes=K,
                              conditional=family.conditional_generator)

@@ -11,7 +11,8 @@ Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from g
   hinge, binary                                                 adversarial.py
   mhinge, mhinge_shared, mhinge_ssl, mhinge_kplus1_fm           mhinge.py
   acgan, acgan_ssl, ac_gan_star, ac_gan_star_plus, ac_gan, gan_star   acgan.py
-  labelgan, kplus1, amgan, mode_gan                             kplus1.py
+  labelgan, kplus1, amgan, mode_gan,                            kplus1.py
+  labelgan_projection, mode_gan_projection
   ebgan, magan (+ MarginState)                                  energy.py
 """
 

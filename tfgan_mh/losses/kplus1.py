@@ -11,6 +11,14 @@ All four share the discriminator objective of LabelGAN / the K+1 GAN,
   * `amgan`:    H(v(y), D(G(z))) with a target class y per sample, Eq. (14) of 001, y predefined
     (conditional G) or dynamic (argmax of D's K real-class probabilities, 001 §5.1);
   * `mode_gan`: L_Dyn = -log max_{l real} P(D = l | G(z)), 002 §2.2 (= AM-GAN with dynamic labels).
+
+`labelgan_projection` and `mode_gan_projection` are 002 §3's "Mode GAN and K+1 GAN that also used
+projection discrimination": the same K+1 terms plus the hinge projection discriminator of its reference
+[20] (Miyato & Koyama, the SN GAN default) on the same features, D: max(0, 1 - D(x, y)) +
+max(0, 1 + D(G(z), y_hat)), G: -D(G(z), y_hat). 002 does not write the combined objective; we add the
+two as 000 adds its auxiliary classifier to the projection. The generator stays unconditional (as without
+projection), so a sample's label y_hat for the projection is D's dynamic label argmax_{k real} of the
+K+1 logits (001 §5.1; `DiscHeads` pseudo-labels, under stop_gradient); real data uses its own label.
 """
 
 from tfgan_mh.losses import core
@@ -91,6 +99,31 @@ class AMGANFamily(KPlus1Family):
     return {"g_target_class": core.kplus1_class_loss(logits=fake.kplus1_logits, labels=labels)}
 
 
+class _WithProjection:
+  """Adds the hinge projection terms (000 Eq. (3), Miyato & Koyama) to a K+1 family's D and G losses."""
+
+  required_heads = ("kplus1_logits", "adv_logits")
+
+  def discriminator_loss(self, *, real, fake, **kwargs):
+    terms = super().discriminator_loss(real=real, fake=fake, **kwargs)
+    terms["d_proj_hinge_real"] = core.hinge_real(logits=real.adv_logits)
+    terms["d_proj_hinge_fake"] = core.hinge_fake(logits=fake.adv_logits)
+    return terms
+
+  def generator_loss(self, *, fake, **kwargs):
+    terms = super().generator_loss(fake=fake, **kwargs)
+    terms["g_proj_hinge"] = core.hinge_generator(logits=fake.adv_logits)
+    return terms
+
+
+@register("labelgan_projection")
+class LabelGANProjectionFamily(_WithProjection, LabelGANFamily):
+  """002 §3's K+1 GAN with projection: LabelGAN's terms plus the hinge projection terms.
+
+  Heads: ('projection', 'kplus1'). Unconditional G; fakes are projected on D's dynamic label.
+  """
+
+
 @register("mode_gan")
 class ModeGANFamily(KPlus1Family):
   """Mode GAN (dynamic labeling), shared/papers/002 §2.2: K+1 D objective unchanged,
@@ -101,3 +134,10 @@ class ModeGANFamily(KPlus1Family):
     self.check_heads(fake)
     return {"g_dyn": core.kplus1_max_real_loss(logits=fake.kplus1_logits)}
 
+
+@register("mode_gan_projection")
+class ModeGANProjectionFamily(_WithProjection, ModeGANFamily):
+  """002 §3's Mode GAN with projection: L_Dyn and the K+1 D terms plus the hinge projection terms.
+
+  Heads: ('projection', 'kplus1'). Unconditional G; fakes are projected on D's dynamic label.
+  """

@@ -20,7 +20,8 @@ Head names (chosen by `build_discriminator(heads=...)`):
                      by that network, not here.
 
 Projection without labels (unlabeled data): the label is the pseudo-label argmax_k of the classifier
-(`class_logits`, else `cosine_logits`), under stop_gradient (000 §2.2 and Fig. 9b).
+(`class_logits`, else `cosine_logits`, else the K real columns of `kplus1_logits` — the dynamic label of
+001 §5.1), under stop_gradient (000 §2.2 and Fig. 9b).
 
 All heads run in float32 (also under a mixed bfloat16 policy): phi is cast to float32 and the head
 layers are float32 layers.
@@ -124,10 +125,12 @@ class DiscHeads(keras.layers.Layer):
     return DiscOutput(**out)
 
   def _pseudo_labels(self, out):
-    """argmax of the classifier, 000 §2.2 Eq. (8) and Fig. 9b."""
+    """argmax of the classifier, 000 §2.2 Eq. (8) and Fig. 9b (K+1 head: of its K real columns)."""
     logits = out.get("class_logits", out.get("cosine_logits"))
+    if logits is None and "kplus1_logits" in out:
+      logits = out["kplus1_logits"][:, :-1]  # [B, K]: column K is fake
     if logits is None:
       raise ValueError(
           f"projection discriminator called without labels and heads {self.heads} have no classifier "
-          "('classifier', 'shared_classifier' or 'cosine') to take pseudo-labels from")
+          "('classifier', 'shared_classifier', 'cosine' or 'kplus1') to take pseudo-labels from")
     return tf.stop_gradient(tf.argmax(logits, axis=1, output_type=tf.int32))  # [B]
