@@ -43,6 +43,8 @@ from typing import Optional
 
 import tensorflow as tf
 
+from tfgan_mh import cli
+
 SIGNATURE = "serving_default"
 IMAGES = "images"    # output key for image data (uint8)
 SAMPLES = "samples"  # output key for point data (float32)
@@ -172,13 +174,9 @@ def _check_target(path: str, overwrite: bool) -> None:
                        "allow overwriting")
   if "://" in path:
     return
-  existing = os.path.dirname(os.path.abspath(path))
-  while not os.path.exists(existing):  # the folders to create, up to the first one that exists
-    existing = os.path.dirname(existing)
-  if not os.path.isdir(existing):
-    raise ValueError(f"export path {path!r} cannot be written: {existing!r} is a file, not a directory")
-  if not os.access(existing, os.W_OK | os.X_OK):
-    raise ValueError(f"export path {path!r} cannot be written: no write permission in {existing!r}")
+  reason = cli.unwritable_reason(path)
+  if reason:
+    raise ValueError(f"export path {path!r} cannot be written: {reason}")
 
 
 def _remove(path: str) -> None:
@@ -191,27 +189,22 @@ def _remove(path: str) -> None:
 
 def main(argv) -> None:
   """`python -m tfgan_mh.export`: exports one checkpoint's generator (flags defined under __main__ only)."""
-  import sys  # pylint: disable=g-import-not-at-top
   from absl import flags  # pylint: disable=g-import-not-at-top
   from absl import logging  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
   flag_values = flags.FLAGS
   if len(argv) > 1:
-    print(f"error: unexpected arguments: {' '.join(argv[1:])}", file=sys.stderr)
-    sys.exit(2)
+    cli.fail(f"unexpected arguments: {' '.join(argv[1:])}", 2)
   if not flag_values.model_dir or not flag_values.out:
-    print("error: --model_dir and --out are required", file=sys.stderr)
-    sys.exit(2)
+    cli.fail("--model_dir and --out are required", 2)
   start = time.time()
   try:
     _check_target(flag_values.out.rstrip("/"), flag_values.overwrite)
     run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
     export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite)
   except (ValueError, tf.errors.OpError) as e:
-    text = str(e).strip()
-    print(f"error: {text.splitlines()[0] if text else type(e).__name__}", file=sys.stderr)
-    sys.exit(1)
+    cli.fail(cli.first_line(e))
   which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
   print(f"exported the {which} of {run.checkpoint} (step {run.step}) to {flag_values.out} "
         f"in {time.time() - start:.1f}s")
@@ -226,18 +219,7 @@ def _define_flags() -> None:
   flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
 
 
-def _parse_flags(argv):
-  """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
-  import sys  # pylint: disable=g-import-not-at-top
-  from absl import flags  # pylint: disable=g-import-not-at-top
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    print(f"error: {str(e).strip().splitlines()[0]}", file=sys.stderr)
-    sys.exit(1)
-
-
 if __name__ == "__main__":
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
-  app.run(main, flags_parser=_parse_flags)
+  app.run(main, flags_parser=cli.parse_flags)

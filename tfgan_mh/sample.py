@@ -18,11 +18,12 @@ as the program, so importing it defines none.
 """
 
 import os
-import sys
 import uuid
 from typing import Optional, Sequence
 
 import numpy as np
+
+from tfgan_mh import cli
 
 COLUMNS_UNCONDITIONAL = 10  # samples per row when the run has no classes to make rows of
 GENERATE_BATCH = 256        # samples per generator call
@@ -53,13 +54,11 @@ def check_out(out: str) -> None:
     return
   if os.path.isdir(out):
     raise ValueError(f"--out={out!r} is a directory: expected a file name ending with .png")
-  existing = os.path.dirname(os.path.abspath(out))
-  while not os.path.exists(existing):  # the folders to create, up to the first one that exists
-    existing = os.path.dirname(existing)
-  if not os.path.isdir(existing):
-    raise ValueError(f"--out={out!r} cannot be written: {existing!r} is a file, not a directory")
-  if not os.access(existing, os.W_OK | os.X_OK) or (os.path.exists(out) and not os.access(out, os.W_OK)):
-    raise ValueError(f"--out={out!r} cannot be written: no write permission")
+  reason = cli.unwritable_reason(out)
+  if reason is None and os.path.exists(out) and not os.access(out, os.W_OK):
+    reason = f"no write permission on {out!r}"
+  if reason:
+    raise ValueError(f"--out={out!r} cannot be written: {reason}")
 
 
 def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: int = 0,
@@ -139,26 +138,16 @@ def write_png_atomic(path: str, picture) -> None:
   except tf.errors.OpError as e:
     if tf.io.gfile.exists(tmp):
       tf.io.gfile.remove(tmp)
-    raise ValueError(f"--out={path!r} cannot be written: {_first_line(e)}") from None
-
-
-def _fail(message: str, code: int = 1):
-  print(f"error: {message}", file=sys.stderr)
-  sys.exit(code)
-
-
-def _first_line(error: BaseException) -> str:
-  text = str(error).strip()
-  return text.splitlines()[0] if text else type(error).__name__
+    raise ValueError(f"--out={path!r} cannot be written: {cli.first_line(e)}") from None
 
 
 def main(argv) -> None:
   from absl import flags  # pylint: disable=g-import-not-at-top
   flag_values = flags.FLAGS
   if len(argv) > 1:
-    _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
   if not flag_values.model_dir:
-    _fail("--model_dir is required: the run directory written by tfgan_mh.train")
+    cli.fail("--model_dir is required: the run directory written by tfgan_mh.train")
   try:
     check_out(flag_values.out)
     labels = parse_labels(flag_values.labels)
@@ -170,7 +159,7 @@ def main(argv) -> None:
                      shared_z=flag_values.shared_z, use_ema=not flag_values.raw)
     write_png_atomic(flag_values.out, picture)
   except ValueError as e:
-    _fail(_first_line(e))
+    cli.fail(cli.first_line(e))
   which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
   print(f"wrote {flag_values.out} ({picture.shape[1]}x{picture.shape[0]} px) from the {which} of "
         f"{run.checkpoint} (step {run.step})")
@@ -189,16 +178,7 @@ def _define_flags() -> None:
   flags.DEFINE_bool("raw", False, "Sample the trained generator even when the run has an EMA generator.")
 
 
-def _parse_flags(argv):
-  """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
-  from absl import flags  # pylint: disable=g-import-not-at-top
-  try:
-    return flags.FLAGS(argv)
-  except flags.Error as e:
-    _fail(_first_line(e))
-
-
 if __name__ == "__main__":
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
-  app.run(main, flags_parser=_parse_flags)
+  app.run(main, flags_parser=cli.parse_flags)

@@ -14,6 +14,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from tfgan_mh.cli import first_line
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_GIN = os.path.join(_HERE, "configs", "ring_default.gin")
 
@@ -54,12 +56,6 @@ def parse_gin(gin_files, gin_params):
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
     raise ValueError(f"gin configuration error in {', '.join(gin_files) or 'bindings'}: "
                      f"{first_line(e)}") from None
-
-
-def first_line(error: BaseException) -> str:
-  """The message of an error without the context lines gin appends ("In call to configurable ...")."""
-  text = str(error).strip()
-  return text.splitlines()[0] if text else type(error).__name__
 
 
 def main(argv):

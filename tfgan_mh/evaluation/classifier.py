@@ -37,6 +37,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import cli
 from tfgan_mh import data
 from tfgan_mh.data import builder as data_builder
 from tfgan_mh.evaluation import extractors
@@ -168,13 +169,9 @@ def _check_out_dir(out: str, overwrite: bool) -> None:
   if os.path.isdir(out) and os.listdir(out) and not overwrite:
     raise ValueError(f"out={out!r} is not empty: pass overwrite (--overwrite) to replace it, or choose a new "
                      "directory")
-  existing = os.path.dirname(os.path.abspath(out))
-  while not os.path.exists(existing):  # the folders to create, up to the first one that exists
-    existing = os.path.dirname(existing)
-  if not os.path.isdir(existing):
-    raise ValueError(f"out={out!r} cannot be written: {existing!r} is a file, not a directory")
-  if not os.access(existing, os.W_OK | os.X_OK):
-    raise ValueError(f"out={out!r} cannot be written: no write permission in {existing!r}")
+  reason = cli.unwritable_reason(out)
+  if reason:
+    raise ValueError(f"out={out!r} cannot be written: {reason}")
 
 
 def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, path: Optional[str] = None,

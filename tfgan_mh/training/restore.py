@@ -20,6 +20,8 @@ from typing import Optional, Union
 import gin
 import tensorflow as tf
 
+from tfgan_mh import cli
+
 RUN_INFO = "run_info.json"
 OPERATIVE_CONFIG = "operative_config.gin"
 BEST_FILE = os.path.join("eval", "best.json")
@@ -133,8 +135,7 @@ def parse_operative_config(model_dir: str) -> None:
   try:
     gin.parse_config(text)
   except Exception as e:  # pylint: disable=broad-except
-    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    raise ValueError(f"cannot parse {path}: {first}") from None
+    raise ValueError(f"cannot parse {path}: {cli.first_line(e)}") from None
 
 
 def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool = True):
