@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
 
-from tests.models import helpers
+from tests import helpers
 from tfgan_mh import models
 
 K = 4

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
 
+from tests import helpers
 from tfgan_mh import losses
 from tfgan_mh import models
 from tfgan_mh.training import optim
@@ -21,13 +22,6 @@ from tfgan_mh.training.step import GANTrainer
 K, BATCH = 3, 8
 _HEADS = {"adv_logits": "projection", "class_logits": "classifier", "kplus1_logits": "kplus1",
           "cosine_logits": "cosine"}
-
-
-def _mirrored():
-  if len(tf.config.list_logical_devices("CPU")) < 2:
-    return None
-  return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"],
-                                        cross_device_ops=tf.distribute.ReductionToOneDevice())
 
 
 def _setup(name):
@@ -103,9 +97,7 @@ class EveryFamilyTest(tf.test.TestCase, parameterized.TestCase):
       self.assertIn("g/energy_fake", out)
       self.assertAllClose(default.margin_state.count.numpy(), float(BATCH))
 
-    strategy = _mirrored()
-    if strategy is None:
-      self.skipTest("needs 2 logical CPUs (tests/conftest.py)")
+    strategy = helpers.mirrored_strategy(self)
     mirrored = _trainer(strategy, name, d_steps)
     for n in _NETS:
       getattr(mirrored, n).set_weights(start[n])

@@ -9,6 +9,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tests import helpers
 from tfgan_mh import train as train_main
 from tfgan_mh.training import loop
 
@@ -113,10 +114,7 @@ class TrainLoopTest(tf.test.TestCase):
     self.assertAllEqual(loop.picture_class_ids(1000, 1), [0])
 
   def test_checkpoint_input_under_mirrored_is_refused(self):
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-      self.skipTest("needs 2 logical CPUs (tests/conftest.py)")
-    strategy = tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+    strategy = helpers.mirrored_strategy(self)
     model_dir = self.create_tempdir().full_path
     _configure("train.checkpoint_input = True")
     with self.assertRaisesRegex(ValueError, "checkpoint_input=True: MirroredStrategy's input iterator"):
@@ -124,10 +122,7 @@ class TrainLoopTest(tf.test.TestCase):
     self.assertEmpty(glob.glob(os.path.join(model_dir, "ckpt-*")))
 
   def test_mirrored_run_resumes(self):
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-      self.skipTest("needs 2 logical CPUs (tests/conftest.py)")
-    strategy = tf.distribute.MirroredStrategy(
-        ["/cpu:0", "/cpu:1"], cross_device_ops=tf.distribute.ReductionToOneDevice())
+    strategy = helpers.mirrored_strategy(self)
     model_dir = self.create_tempdir().full_path
     _configure("train.num_steps = 2", "train.ema_decay = 0.9")
     loop.train(model_dir, strategy)

@@ -1,4 +1,4 @@
-"""Shared test helpers for tests/models."""
+"""Helpers shared by the tests."""
 
 import tensorflow as tf
 
