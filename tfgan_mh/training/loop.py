@@ -150,8 +150,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   source = data_lib.build_source()
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
-  if optimizer not in optim.OPTIMIZERS:
-    optim.build(optimizer, "")  # raises: names the valid ones
+  optim.check_kind(optimizer)  # before anything is built
   if init_from is not None:
     init_from = resolve_init_from(init_from)
 

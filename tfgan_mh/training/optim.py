@@ -78,8 +78,13 @@ def adamax(name, *, learning_rate=gin.REQUIRED, beta_1=0.5, beta_2=0.999, epsilo
 OPTIMIZERS = {"adam": adam, "adamax": adamax}
 
 
-def build(kind: str, name: str):
-  """The gin-configured optimizer `kind` ('adam' or 'adamax') named `name`."""
+def check_kind(kind: str) -> None:
+  """ValueError (one line) unless `kind` names an optimizer of `OPTIMIZERS`."""
   if kind not in OPTIMIZERS:
     raise ValueError(f"train.optimizer={kind!r}: valid optimizers are {', '.join(OPTIMIZERS)}")
+
+
+def build(kind: str, name: str):
+  """The gin-configured optimizer `kind` ('adam' or 'adamax') named `name`."""
+  check_kind(kind)
   return OPTIMIZERS[kind](name)
