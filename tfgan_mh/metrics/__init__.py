@@ -6,7 +6,7 @@ MS-SSIM uses `tf.image.ssim_multiscale`; GAN-train trains a small Keras classifi
 
 Functions named like their module are reached through the module (`metrics.inception_score.
 inception_score`, `metrics.am_score.am_score`, `metrics.ms_ssim.ms_ssim`, `metrics.class_histogram.
-class_histogram`); everything else is also re-exported here.
+class_histogram`, `metrics.mixture.ring_metrics`); everything else is also re-exported here.
 
 | module | metric | paper |
 |---|---|---|
@@ -21,10 +21,12 @@ class_histogram`); everything else is also re-exported here.
 | ms_ssim | intra-class MS-SSIM (reduced scales for small images) | 001 Table 2 |
 | pairwise_distance | mean pairwise embedding distance | 002 Fig. 3 iv |
 | energy | MAGAN real / fake energies and margin | 004 Eq. (1)-(2) |
+| mixture | 2-D Gaussian mixture: high-quality share, modes covered, energy distance, sliced W1 | 002 §3.1 |
 """
 
 from tfgan_mh.metrics import am_score
 from tfgan_mh.metrics import class_histogram
+from tfgan_mh.metrics import mixture
 from tfgan_mh.metrics import inception_score
 from tfgan_mh.metrics import ms_ssim
 from tfgan_mh.metrics.accuracy import classifier_accuracy
