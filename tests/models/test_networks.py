@@ -9,6 +9,7 @@ from absl.testing import parameterized
 
 from tests import helpers
 from tfgan_mh import models
+from tfgan_mh.models import magan
 
 K = 4
 # (generator arch, discriminator arch, image_shape, small-width kwargs of G, of D)
@@ -201,16 +202,44 @@ class HeadsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "without labels.*no classifier"):
       no_cls(x, None)
 
-  def test_energy_is_reconstruction_norm(self):
+  def test_energy_is_the_authors_squared_error_on_unit_pixels(self):
+    # RuohanW/magan nn_utils.batch_l2_loss: sum over pixels of (recon - x)^2 on [0, 1] pixels, sigmoid output.
     keras.utils.set_random_seed(4)
     d = models.build_discriminator("magan_ae", image_shape=(28, 28, 1), num_classes=K)
     x = tf.random.uniform([3, 28, 28, 1], -1, 1, seed=5)
     out = d(x)
     recon, code = d.reconstruct(x)
-    self.assertAllClose(out.energy, np.linalg.norm((recon - x).numpy().reshape(3, -1), axis=1),
-                        rtol=1e-5)
+    recon = recon.numpy()
+    self.assertTrue(np.all((recon > 0.0) & (recon < 1.0)), "sigmoid reconstruction of [0, 1] pixels")
+    unit = (x.numpy() + 1.0) / 2.0
+    self.assertAllClose(out.energy, np.sum((recon - unit).reshape(3, -1) ** 2, axis=1), rtol=1e-5)
     self.assertAllClose(out.features, code)
     self.assertEqual(out.features.shape, (3, 256))
+
+  def test_energy_l2_norm_on_tanh_pixels_is_the_earlier_definition(self):
+    keras.utils.set_random_seed(4)
+    d = magan.MAGANAutoEncoderDiscriminator(image_shape=(28, 28, 1), num_classes=K, pixels="tanh",
+                                            energy="l2_norm")
+    x = tf.random.uniform([3, 28, 28, 1], -1, 1, seed=5)
+    recon, _ = d.reconstruct(x)
+    self.assertAllClose(d(x).energy, np.linalg.norm((recon - x).numpy().reshape(3, -1), axis=1), rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, r"energy='l1': expected one of squared_sum, l2_norm"):
+      magan.MAGANAutoEncoderDiscriminator(image_shape=(28, 28, 1), num_classes=K, energy="l1")
+
+  def test_magan_generator_sigmoid_output_mapped_to_the_project_range(self):
+    keras.utils.set_random_seed(4)
+    z = tf.random.normal([4, 50], seed=1)
+    unit = magan.MAGANGenerator(image_shape=(28, 28, 1), num_classes=K)
+    x = unit(z, None).numpy()
+    self.assertTrue(np.all((x > -1.0) & (x < 1.0)))
+    # 2 sigmoid(h) - 1 = tanh(h / 2): the same weights with pixels="tanh" give tanh(h).
+    h = np.arctanh(x) * 2.0
+    tanh = magan.MAGANGenerator(image_shape=(28, 28, 1), num_classes=K, pixels="tanh")
+    tanh(z, None)
+    tanh.set_weights(unit.get_weights())
+    self.assertAllClose(tanh(z, None).numpy(), np.tanh(h), atol=1e-4)
+    with self.assertRaisesRegex(ValueError, r"pixels='rgb': expected one of unit, tanh"):
+      magan.MAGANGenerator(image_shape=(28, 28, 1), num_classes=K, pixels="rgb")
 
 
 class ErrorsTest(tf.test.TestCase):

@@ -1,12 +1,14 @@
 """Energy families of shared/papers/004: EBGAN (fixed margin) and MAGAN (margin adapted per epoch).
 
-The discriminator is an auto-encoder; its `energy` head is D(x) = ||Dec(Enc(x)) - x|| per sample
-(Eq. (1) of 004). Eq. (2):
+The discriminator is an auto-encoder; its `energy` head is the per-sample reconstruction error (Eq. (1) of
+004; by default the authors' sum of squared errors on [0, 1] pixels, `tfgan_mh.models.magan`). Eq. (2):
 
     L_D(x, z) = D(x) + max(0, m - D(G(z)))        L_G(z) = D(G(z))
 
-MAGAN adapts m with `MarginState` (Algorithm 1 + Eq. (4) of 004): D-only pre-training with m = 0,
-initial margin = mean real energy of the pre-training, then at each epoch end
+MAGAN adapts m with `MarginState` (Algorithm 1 + Eq. (4) of 004): D-only pre-training with m = 0, then
+the initial margin m_1 = mean real energy of one more pass over the data with the pre-trained D and no
+updates (authors' code, gan_release.py: the `real_add` pass after pre-training; the trainer's
+`mean_real_energy`), then at each epoch end
 
     m_{t+1} = E^t_data   if   E^{t-1}_G <= E^t_G  and  E^t_data < m_t  and  E^t_data < E^t_G,
 
@@ -152,13 +154,20 @@ class MarginState(tf.Module):
     n = tf.maximum(self.count, 1.0)
     return self.real_energy_sum / n, self.fake_energy_sum / n
 
-  def end_pretraining(self):
-    """Sets m_1 = mean real energy of the pre-training phase (Algorithm 1 line 9) and starts epochs.
+  def end_pretraining(self, real_mean=None):
+    """Sets m_1 and starts the epochs (Algorithm 1 line 9).
 
-    With no accumulated samples the margin stays 0. Returns the new margin.
+    Args:
+      real_mean: mean real energy of a pass with the pre-trained D and no updates (the authors' code; the
+        trainer's `mean_real_energy`). None: the mean real energy accumulated during pre-training (which
+        includes the untrained auto-encoder); with no accumulated samples the margin then stays 0.
+
+    Returns the new margin.
     """
-    real_mean, _ = self._means()
-    self._margin.assign(tf.where(self.count > 0.0, real_mean, self._margin))
+    if real_mean is None:
+      real_mean, _ = self._means()
+      real_mean = tf.where(self.count > 0.0, real_mean, self._margin)
+    self._margin.assign(tf.cast(real_mean, tf.float32))
     self.last_fake_mean.assign(float("inf"))
     self.pretraining.assign(0)
     self._reset_sums()

@@ -77,13 +77,15 @@ class GANTrainer:
     make_margin_state: for energy families, a zero-argument callable returning the margin object.
     jit_compile: XLA-compile the per-replica step functions.
     seed: base seed of the latents.
+    label_probs: [K] class probabilities of the fake labels (000 Eq. (3)-(4): p_d); None = uniform.
   """
 
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
                make_discriminator: Callable, family, make_g_optimizer: Callable,
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
                d_steps: int = 1, ema_decay: Optional[float] = None,
-               make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0):
+               make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0,
+               label_probs=None):
     replicas = strategy.num_replicas_in_sync
     if global_batch_size <= 0 or global_batch_size % replicas:
       raise ValueError(
@@ -102,6 +104,8 @@ class GANTrainer:
     self.d_steps = d_steps
     self.ema_decay = ema_decay
     self.seed = seed
+    self.label_logits = (None if label_probs is None else
+                         tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
     self.jit_compile = jit_compile
     self.generator_uses_real = getattr(family, "generator_uses_real", False)
     with strategy.scope():
@@ -180,8 +184,12 @@ class GANTrainer:
     replica = tf.distribute.get_replica_context().replica_id_in_sync_group
     seed = tf.stack([tf.constant(self.seed, tf.int64), self.step.read_value() * 64 + salt])
     z = tf.random.stateless_normal([batch * replicas, self.generator.z_dim], seed=seed)
-    labels = tf.random.stateless_uniform([batch * replicas], seed=seed + [1, 0], minval=0,
-                                         maxval=self.num_classes, dtype=tf.int32)
+    if self.label_logits is None:
+      labels = tf.random.stateless_uniform([batch * replicas], seed=seed + [1, 0], minval=0,
+                                           maxval=self.num_classes, dtype=tf.int32)
+    else:  # y ~ p_d (000 Eq. (3)-(4))
+      labels = tf.random.stateless_categorical(self.label_logits, batch * replicas, seed=seed + [1, 0],
+                                               dtype=tf.int32)[0]
     start = replica * batch
     return z[start:start + batch], labels[start:start + batch]
 
@@ -328,6 +336,29 @@ class GANTrainer:
       out["magan/margin"] = tf.identity(self.margin_state.margin)
     self.step.assign_add(1)
     return out
+
+  def mean_real_energy(self, iterator, num_batches: int):
+    """Mean D(x) over `num_batches` global batches of real data, D in training mode, no updates (float).
+
+    004's first margin m_1 (authors' code: one pass over the data after the D-only pre-training).
+    """
+    if "mean_real_energy" not in self._compiled:
+
+      def replica_sum(x):
+        return tf.reduce_sum(tf.cast(self._discriminate(x, None).energy, tf.float32))
+
+      @tf.function
+      def energy_pass(it, n):
+        total = tf.constant(0.0)
+        for _ in tf.range(n):
+          batch = next(it)
+          real_x = batch[0][0] if self.family.uses_unlabeled else batch[0]
+          total += self.strategy.reduce(tf.distribute.ReduceOp.SUM, self.strategy.run(replica_sum, (real_x,)),
+                                        axis=None)
+        return total / tf.cast(n * self.global_batch_size, tf.float32)
+
+      self._compiled["mean_real_energy"] = energy_pass
+    return float(self._compiled["mean_real_energy"](iterator, tf.constant(int(num_batches))))
 
   def train_steps(self, iterator, num_steps: int, train_generator: bool = True):
     """Runs `num_steps` train steps in one host call; returns the last step's measurements (floats)."""
