@@ -33,9 +33,15 @@ flags.DEFINE_string("classifier", "none",
                     "classifier IS, GAN-test, confidence and class histogram; none = those are absent.")
 flags.DEFINE_integer("num_samples", 10000, "Generated samples per checkpoint.")
 flags.DEFINE_integer("batch_size", 100, "Samples per generator / extractor batch.")
-flags.DEFINE_integer("num_splits", 10, "Inception Score splits.")
+flags.DEFINE_integer("num_splits", 0, "Inception Score splits (0: the run's protocol, eval_protocol.inception_score_"
+                     "splits of its gin file: 1 for 000's TF-GAN eval, 10 for the Salimans script of 001 / 004).")
 flags.DEFINE_integer("num_real", 0, "Real samples for the FID reference (0: --num_samples).")
 flags.DEFINE_enum("real_split", "train", ["train", "validation", "test"], "Split of the FID reference.")
+flags.DEFINE_enum("intra_fid_split", "auto", ["auto", "train", "validation", "test"],
+                  "Split of the intra-FID reference (auto: validation, else test, else train; 000: validation).")
+flags.DEFINE_integer("num_intra_fid_real", 0, "Cap on intra-FID reference examples (0: the whole split).")
+flags.DEFINE_integer("intra_fid_min_per_class", 50,
+                     "Refuse intra-FID when a class has fewer real reference samples (000: ~50 per class).")
 flags.DEFINE_string("validation_split", "auto",
                     "Split for the discriminator metrics: auto (validation, else test), validation, test, none.")
 flags.DEFINE_integer("num_validation", 0, "Cap on validation examples (0: the whole split).")
@@ -77,8 +83,10 @@ def config_from_flags():
                      "1,2,4,8") from None
   return job.EvalConfig(
       metrics=FLAGS.metrics, inception=FLAGS.inception, classifier=FLAGS.classifier,
-      num_samples=FLAGS.num_samples, batch_size=FLAGS.batch_size, num_splits=FLAGS.num_splits,
-      num_real=FLAGS.num_real or None, real_split=FLAGS.real_split, validation_split=FLAGS.validation_split,
+      num_samples=FLAGS.num_samples, batch_size=FLAGS.batch_size, num_splits=FLAGS.num_splits or None,
+      num_real=FLAGS.num_real or None, real_split=FLAGS.real_split, intra_fid_split=FLAGS.intra_fid_split,
+      num_intra_fid_real=FLAGS.num_intra_fid_real or None, intra_fid_min_per_class=FLAGS.intra_fid_min_per_class,
+      validation_split=FLAGS.validation_split,
       num_validation=FLAGS.num_validation or None, use_ema=FLAGS.use_ema, seed=FLAGS.seed,
       intra_fid_classes=parse_classes(FLAGS.intra_fid_classes),
       ms_ssim_images_per_class=FLAGS.ms_ssim_images_per_class,

@@ -196,6 +196,40 @@ class RingJobTest(tf.test.TestCase):
     self.assertEqual(job.evaluate_checkpoint(run, cfg.__class__(**{**cfg.__dict__, "use_ema": True}))["generator"],
                      "ema_generator")
 
+  def test_ring_mixture_metrics_equal_in_memory_computation(self):
+    # The embedded default had no metric of its samples: now the mixture metrics of the ring (002 §3.1).
+    run = restore.load_run(self.run_dir, 4)
+    cfg = job.EvalConfig(num_samples=120, batch_size=50, metrics="mixture", best_metric=None)
+    record = job.evaluate_checkpoint(run, cfg)
+    self.assertEqual(record["errors"], {})
+    points, labels = [], []
+    for z, y, b in job.sample_inputs(120, 50, run.generator.z_dim, 10, 0):
+      points.append(run.sample(z, y, use_ema=True).numpy()[:b])
+      labels.append(y[:b])
+    source = data.build_source()
+    real = source.arrays("validation")[0]
+    expected = metrics.mixture.ring_metrics(np.concatenate(points), real, source.means, source.std,
+                                            labels=np.concatenate(labels))
+    for key in ("ring_high_quality_2std", "ring_high_quality_3std", "ring_modes_covered", "ring_mode_counts",
+                "ring_own_mode_share", "ring_own_mode_share_per_class", "ring_energy_distance",
+                "ring_sliced_wasserstein"):
+      self.assertEqual(record[key], expected[key], key)
+    self.assertEqual(record["ring_real_modes_covered"], 10)
+    self.assertBetween(record["ring_real_high_quality_3std"], 0.98, 1.0)  # Rayleigh: 1 - exp(-4.5) = 0.989
+    self.assertEqual(record["ring_num_real"], 10_000)
+
+  def test_every_record_states_its_protocol(self):
+    run = restore.load_run(self.run_dir, 4)
+    record = job.evaluate_checkpoint(run, job.EvalConfig(num_samples=40, batch_size=20, best_metric=None))
+    p = record["protocol"]
+    self.assertEqual((p["num_samples"], p["seed"], p["generator"]), (40, 0, "ema_generator"))
+    self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "run"))  # the ring's gin states no protocol
+    self.assertEqual(p["validation_reference"], {"split": "validation", "size": 10_000})
+    self.assertIn("balanced", p["eval_labels"])
+    self.assertTrue(p["train_fake_labels"].startswith("uniform (auto: class counts 5000-5000"))
+    self.assertIsNone(p["inception"])
+    json.dumps(record["protocol"])  # JSON as it is
+
   def test_inputs_are_balanced_and_seeded(self):
     batches = list(job.sample_inputs(25, 10, 3, 5, seed=7))
     self.assertEqual([b for _, _, b in batches], [10, 10, 5])
@@ -354,6 +388,11 @@ class MnistJobTest(tf.test.TestCase):
                        ["pairwise_distance_128", "pairwise_distance_16", "pairwise_distance_32",
                         "pairwise_distance_64"])
       self.assertGreater(r["pairwise_distance_16"], 0.0)
+      p = r["protocol"]
+      self.assertEqual(p["fid_reference"], {"split": "train", "size": 300})
+      self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "default"))
+      self.assertEqual(p["inception"]["name"], "stand-in")
+      self.assertIn("area to shrink", p["classifier"]["resize"])
     tags = _summary_tags(os.path.join(self.run_dir, "eval"))
     self.assertEqual(tags["fid"], {2, 4})
     self.assertIn("intra_fid_per_class/009", tags)
@@ -381,6 +420,49 @@ class MnistJobTest(tf.test.TestCase):
     fid = metrics.fid_from_features(real_features.numpy(), np.concatenate(fake_features))
     self.assertAllClose(record["fid"], fid, rtol=1e-5)
     self.assertAlmostEqual(record["self_accuracy"], np.mean(np.concatenate(correct)))
+
+  def test_intra_fid_reference_is_the_held_out_split_with_per_class_counts(self):
+    # Before: the first num_real training images (300 here, ~30 per class). Now MNIST's test split, all of it.
+    ref = _lines(self.run_dir)[0]["protocol"]["intra_fid_reference"]
+    test_labels = data.build_source().arrays("test")[1]
+    counts = np.bincount(test_labels, minlength=10).tolist()
+    self.assertEqual(ref["split"], "test")
+    self.assertEqual(ref["per_class_counts"], counts)
+    self.assertEqual((ref["size"], ref["min_per_class"], ref["max_per_class"]), (10_000, min(counts), max(counts)))
+    self.assertFalse(ref["low_sample"])  # ~1000 per class > 16-d stand-in features + 1
+
+  def test_intra_fid_refuses_too_few_real_per_class_before_writing(self):
+    d = _copy_run(self.run_dir, os.path.join(self.create_tempdir().full_path, "run"))
+    cfg = job.EvalConfig(**{**self.cfg, "metrics": "intra_fid", "best_metric": None,
+                            "intra_fid_min_per_class": 1000})
+    with self.assertRaises(ValueError) as ctx:
+      job.watch(d, cfg, poll_secs=1)
+    message = str(ctx.exception)
+    self.assertNotIn("\n", message)
+    self.assertRegex(message, r"split 'test' has fewer than intra_fid_min_per_class=1000 real samples in \d+ "
+                              r"of 10 classes \(class 0: 980, ")
+    self.assertFalse(os.path.exists(os.path.join(d, "eval", "metrics.jsonl")))
+
+  def test_one_split_protocol_of_000_experiments(self):
+    # A run whose gin says eval_protocol.inception_score_splits = 1 (000) gets ONE IS over all samples.
+    d = os.path.join(self.create_tempdir().full_path, "run")
+    shutil.copytree(self.run_dir, d, ignore=shutil.ignore_patterns("eval"))
+    info = restore.read_run_info(d)
+    info["eval_protocol"] = {"inception_score_splits": 1}
+    restore.write_run_info(d, info)
+    run = restore.load_run(d, 4)
+    cfg = job.EvalConfig(**{**self.cfg, "metrics": "is", "best_metric": None, "num_samples": 100})
+    record = job.evaluate_checkpoint(run, cfg)
+    gin.clear_config()
+    logits = [self.inception(run.sample(z, y, use_ema=True)[:b])[0].numpy()
+              for z, y, b in job.sample_inputs(100, 50, run.generator.z_dim, 10, 0)]
+    one = metrics.inception_score.inception_score(logits=np.concatenate(logits), num_splits=1)
+    ten = metrics.inception_score.inception_score(logits=np.concatenate(logits), num_splits=10)
+    self.assertAllClose(record["is_mean"], one.mean, rtol=1e-6)
+    self.assertEqual(record["is_std"], 0.0)
+    self.assertGreater(one.mean, ten.mean)  # 10 splits of a few samples are biased low
+    self.assertEqual((record["protocol"]["is_splits"], record["protocol"]["is_splits_from"]), (1, "run"))
+    self.assertIn("TF-GAN", record["protocol"]["is_splits_source"])
 
   def test_best_export_is_the_lowest_fid_ema_generator(self):
     lines = _lines(self.run_dir)

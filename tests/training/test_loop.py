@@ -10,8 +10,12 @@ import numpy as np
 import tensorflow as tf
 
 from tests import helpers
+from tfgan_mh import data
 from tfgan_mh import train as train_main
+from tfgan_mh.data import pipeline
+from tfgan_mh.evaluation import job
 from tfgan_mh.training import loop
+from tfgan_mh.training import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
@@ -225,6 +229,22 @@ class MaganEpochTest(tf.test.TestCase):
     self.assertNotEmpty(changed)
     self.assertTrue(all(s % 4 == 0 for s in changed), msg=f"margin changed after steps {changed}")
     self.assertIn("magan/margin", out)
+
+  def test_first_margin_is_a_pass_without_updates_after_pretraining(self):
+    # RuohanW/magan: after the D-only epochs, m_1 = mean real energy of one more epoch with no updates (not the
+    # mean energy logged while the auto-encoder was still learning).
+    self._configure_magan("train.pretrain_epochs = 1", "train.num_steps = 4", "train.save_every = 4",
+                          "train.image_every = 4", "train.log_every = 4")
+    model_dir = self.create_tempdir().full_path
+    loop.train(model_dir)
+    run = restore.load_run(model_dir, 4)
+    images = data.build_source().arrays("train")[0]
+    x = pipeline.to_unit_range(tf.constant(images))
+    energies = run.discriminator(x, None, training=True).energy.numpy()  # the whole set: the next epoch
+    margin = job.checkpoint_margin(os.path.join(model_dir, "ckpt-4"))
+    self.assertAllClose(margin, energies.mean(), rtol=1e-5)
+    logged = _scalars(model_dir, "d/energy_real")
+    self.assertNotAlmostEqual(margin, float(np.mean(list(logged.values()))), places=3)
 
 
 if __name__ == "__main__":

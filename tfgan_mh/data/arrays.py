@@ -55,6 +55,12 @@ class ArraySource(pipeline.DataSource):
       self._cache[split] = self._loaders[split]()
     return self._cache[split]
 
+  def class_counts(self) -> np.ndarray:
+    labels = self.arrays("train")[1]
+    if self._labeled is not None:
+      labels = labels[self._labeled]
+    return np.bincount(labels, minlength=self.num_classes)[:self.num_classes].astype(np.int64)
+
   @property
   def labeled_indices(self) -> Optional[np.ndarray]:
     """Indices of the labeled training examples when semi-supervised, else None."""

@@ -178,6 +178,10 @@ class DataSource:
     """
     raise NotImplementedError
 
+  def class_counts(self) -> np.ndarray:
+    """[K] int64: labeled training examples per class (the data's p_d up to normalisation)."""
+    raise NotImplementedError
+
   def unlabeled_input_fn(self, input_context: Optional[tf.distribute.InputContext] = None, *,
                          global_batch_size: int, seed: int = 0) -> tf.data.Dataset:
     """Images only, shuffled and repeated, for semi-supervised training: float32 [b, *image_shape]."""

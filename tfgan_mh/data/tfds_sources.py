@@ -123,6 +123,7 @@ class TfdsSource(pipeline.DataSource):
     if spec.unlabeled_tfds_name:
       self._read("train", self._unlabeled_builder)
     self._labeled_mask = None
+    self._class_counts = None
     if labeled_fraction is not None:
       labels = self._all_labels(spec.splits["train"])
       keep = pipeline.per_class_subset(labels, labeled_fraction, self.num_classes, labeled_split_seed)
@@ -156,6 +157,15 @@ class TfdsSource(pipeline.DataSource):
     fn = self._spec.label_fn
     label = tf.cast(fn(example) if fn else example["label"], tf.int32)
     return label
+
+  def class_counts(self) -> np.ndarray:
+    """Reads every training label once (images are not decoded; ImageNet: a minute or two)."""
+    if self._class_counts is None:
+      labels = self._all_labels(self._spec.splits["train"])
+      if self._labeled_mask is not None:
+        labels = labels[self._labeled_mask]
+      self._class_counts = np.bincount(labels, minlength=self.num_classes)[:self.num_classes].astype(np.int64)
+    return self._class_counts
 
   def _all_labels(self, tfds_split) -> np.ndarray:
     ds = self._read(tfds_split, self._builder).map(self._label, num_parallel_calls=pipeline.AUTOTUNE)

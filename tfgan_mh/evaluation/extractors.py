@@ -99,7 +99,10 @@ class FeatureExtractor:
     feature_dim: 2048 for Inception's pool_3, d (penultimate width) for a classifier.
     image_shape: (H, W, C) the model runs at (inputs are resized to it).
     batch_size: examples per chunk of `__call__`.
+    resize_method: how inputs reach image_shape (recorded in every eval record's protocol).
   """
+
+  resize_method = "none"
 
   name: str
   num_logits: int
@@ -187,6 +190,8 @@ def _signature_fn(loaded, names):
 class InceptionExtractor(FeatureExtractor):
   """TF-GAN's Inception SavedModel: legacy-bilinear resize to 299 px in the graph, logits and pool_3."""
 
+  resize_method = "TF1 legacy bilinear to 299 px in the graph (tf.compat.v1.image.resize, as TF-GAN)"
+
   def __init__(self, path: str, *, spec: str = "inception", batch_size: int = 64):
     """Args:
       path: local (or gs://) folder of the SavedModel (the unpacked TF-Hub module).
@@ -238,6 +243,8 @@ class InceptionExtractor(FeatureExtractor):
 class ClassifierExtractor(FeatureExtractor):
   """A dataset classifier saved by `tfgan_mh.evaluation.classifier.export` (or any SavedModel whose
   'serving_default' signature maps images [B, H, W, C] to {'logits': [B, K], 'features': [B, d]})."""
+
+  resize_method = "as the data pipeline: area to shrink, bilinear to enlarge (identity at the same size)"
 
   def __init__(self, path: str, *, spec: Optional[str] = None, batch_size: int = 500):
     """Args:

@@ -28,7 +28,8 @@ every checkpoint (seeded): z ~ N(0, I), labels a seeded permutation of i mod K (
 
 Metric groups (`METRIC_GROUPS`; a group the run cannot have is recorded under "absent" with the reason,
 it is not an error):
-  is                   IS over 10 splits (mean, std) and H(C_G), E[H(C(x))] (001 Eq. (21)-(22)), --inception
+  is                   IS over the run's splits (mean, std; 000: 1, 001 / 004: 10), H(C_G), E[H(C(x))]
+                       (001 Eq. (21)-(22)), --inception
   fid                  FID against `num_real` real samples of `real_split` (Heusel et al. Eq. (6)), --inception
   intra_fid            FID per class and its mean (000 Fig. 4c), conditional G, --inception
   validation_accuracy  D's classifier on real validation data (000 §3.2)
@@ -45,8 +46,17 @@ it is not an error):
                        px images use 3 scales and a 7-px window (`tfgan_mh.metrics.ms_ssim`)
   pairwise_distance    mean pairwise embedding distance of batches of n x 128 samples (002 Fig. 3 iv)
   energy               MAGAN / EBGAN real and generated energies and the checkpoint's margin (004)
+  mixture              2-D points of a Gaussian mixture (the ring, 002 §3.1): share within 2 / 3 std of a
+                       mode, modes covered, per-class share on its own mode, energy distance and sliced
+                       Wasserstein to the real validation points, the real points' own shares
+                       (`tfgan_mh.metrics.mixture`)
 Feature statistics are streamed (`tfgan_mh.metrics.FeatureStats`): memory O(d^2), not O(samples x d).
-Image metrics apply to image runs; the 2-D ring gets the discriminator-side metrics (and GAN-train).
+Image metrics apply to image runs; the 2-D ring gets the mixture metrics and the discriminator-side ones.
+
+Every record has a "protocol" dict (`tfgan_mh.evaluation.protocol`): samples, seed, IS splits (the run's
+`eval_protocol`, 1 for 000 and 10 for 001 / 004, unless --num_splits overrides) and their source, the FID
+and intra-FID references (split, size, per-class counts), extractors and their resize, EMA or raw generator,
+eval labels and the training fake-label distribution.
 """
 
 import collections
@@ -61,6 +71,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfgan_mh import metrics
+from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.evaluation import records as records_lib
 from tfgan_mh.evaluation import streaming
 from tfgan_mh.training import restore
@@ -69,7 +80,7 @@ TRAIN_DONE = "TRAIN_DONE"  # written by tfgan_mh.training.loop at the end of tra
 
 METRIC_GROUPS = ("is", "fid", "intra_fid", "validation_accuracy", "self_accuracy", "d_accuracy",
                  "projection_accuracy", "am_score", "classifier_is", "gan_test", "gan_train", "confidence",
-                 "class_histogram", "ms_ssim", "pairwise_distance", "energy")
+                 "class_histogram", "ms_ssim", "pairwise_distance", "energy", "mixture")
 OPT_IN_GROUPS = ("gan_train",)  # trains a classifier per checkpoint
 DEFAULT_GROUPS = tuple(g for g in METRIC_GROUPS if g not in OPT_IN_GROUPS)
 INCEPTION_GROUPS = ("is", "fid", "intra_fid")
@@ -136,9 +147,16 @@ class EvalConfig:
       histogram (and the embedding of the pairwise distance); None = those metrics are absent.
     num_samples: generated samples per checkpoint (10k: TF-GAN / compare_gan's usual FID/IS size).
     batch_size: samples per generator / extractor batch.
-    num_splits: IS splits (10 in the papers).
+    num_splits: IS splits; None = the run's protocol (`eval_protocol.inception_score_splits` of its gin file:
+      1 for 000's TF-GAN eval, 10 for the Salimans script of 001 / 004; 10 for runs that state none).
     num_real: real samples of `real_split` for the FID reference statistics and C_train (None: num_samples).
     real_split: split of the FID reference ("train": FID against the training data, as TF-GAN's SAGAN eval).
+    intra_fid_split: split of the intra-FID reference; "auto" = validation, else test, else train (000's code
+      uses the ImageNet validation split, ~50 images per class). All of it is used (`num_intra_fid_real` caps).
+    num_intra_fid_real: cap on intra-FID reference examples (None: the whole split).
+    intra_fid_min_per_class: fewest real reference samples a class may have; fewer refuses the evaluation
+      with one line (50: what 000 had per ImageNet class). Classes with fewer than feature_dim + 1 are
+      flagged in the record (`intra_fid_low_sample`): their covariance is rank-deficient.
     validation_split: split for the discriminator-side metrics and the GAN-train test set; "auto" =
       "validation", else "test"; "none" turns them off.
     num_validation: cap on validation examples (None: the whole split, as 000 §3.2 uses).
@@ -158,9 +176,12 @@ class EvalConfig:
   classifier: Any = None
   num_samples: int = 10_000
   batch_size: int = 100
-  num_splits: int = 10  # 000 §3.1, 004 §4.1: IS mean ± std over 10 splits
+  num_splits: Optional[int] = None  # the run's protocol (tfgan_mh.evaluation.protocol)
   num_real: Optional[int] = None
   real_split: str = "train"
+  intra_fid_split: str = "auto"
+  num_intra_fid_real: Optional[int] = None
+  intra_fid_min_per_class: int = 50  # 000's code: ImageNet validation, ~50 per class
   validation_split: str = "auto"
   num_validation: Optional[int] = None
   use_ema: bool = True
@@ -183,16 +204,15 @@ class EvalConfig:
     self.metrics = parse_metrics(self.metrics)
     check_extractor_spec(self.inception, "inception")
     check_extractor_spec(self.classifier, "classifier")
-    for name in ("num_samples", "batch_size", "num_splits", "ms_ssim_images_per_class",
+    for name in ("num_samples", "batch_size", "intra_fid_min_per_class", "ms_ssim_images_per_class",
                  "ms_ssim_pairs_per_class", "ms_ssim_max_classes", "pairwise_base", "pairwise_trials",
                  "confidence_bins", "gan_train_epochs", "max_stats_bytes"):
       _check_positive_int(name, getattr(self, name))
-    for name in ("num_real", "num_validation"):
+    for name in ("num_real", "num_validation", "num_splits", "num_intra_fid_real"):
       if getattr(self, name) is not None:
         _check_positive_int(name, getattr(self, name))
-    if self.num_samples < self.num_splits:
-      raise ValueError(f"num_samples={self.num_samples} is smaller than num_splits={self.num_splits}: each IS "
-                       "split needs samples")
+    if self.num_splits is not None:
+      check_splits(self.num_samples, self.num_splits)
     self.pairwise_multiples = tuple(int(n) for n in self.pairwise_multiples)
     if not self.pairwise_multiples or min(self.pairwise_multiples) < 1:
       raise ValueError(f"pairwise_multiples={self.pairwise_multiples!r}: expected positive ints such as 1,2,4,8")
@@ -213,6 +233,8 @@ class EvalConfig:
                          f"metrics ({','.join(self.metrics)})")
     if self.real_split not in ("train", "validation", "test"):
       raise ValueError(f"real_split={self.real_split!r}: expected train, validation or test")
+    if self.intra_fid_split not in ("auto", "train", "validation", "test"):
+      raise ValueError(f"intra_fid_split={self.intra_fid_split!r}: expected auto, validation, test or train")
     if self.validation_split not in ("auto", "none", "train", "validation", "test"):
       raise ValueError(f"validation_split={self.validation_split!r}: expected auto, validation, test, train or none")
     return self
@@ -222,6 +244,12 @@ class EvalConfig:
     if self.best_metric is None:
       return "min"
     return BEST_METRICS[self.best_metric][1] if self.best_mode == "auto" else self.best_mode
+
+
+def check_splits(num_samples: int, num_splits: int) -> None:
+  if num_samples < num_splits:
+    raise ValueError(f"num_samples={num_samples} is smaller than num_splits={num_splits}: each IS split needs "
+                     "samples")
 
 
 def _check_positive_int(name, value):
@@ -333,10 +361,25 @@ class _Reference:
 
   def __init__(self):
     self.stats = None  # FeatureStats of the --inception features
-    self.class_stats = None  # ClassFeatureStats (intra-FID)
     self.label_counts = None  # [K] real label counts (C_train of the AM Score)
     self.count = 0
     self.key = None
+
+
+class _ClassReference:
+  """Per-class real feature statistics of the intra-FID reference split (computed once per job)."""
+
+  def __init__(self, stats, split: str, counts: np.ndarray, classes: Sequence[int]):
+    self.stats = stats  # ClassFeatureStats
+    self.split = split
+    self.counts = counts  # [K] real examples per class in the reference
+    self.classes = tuple(classes)
+
+  def protocol(self, feature_dim: int) -> Dict[str, Any]:
+    counts = [int(self.counts[c]) for c in self.classes]
+    return {"split": self.split, "size": int(sum(counts)), "min_per_class": min(counts),
+            "max_per_class": max(counts), "per_class_counts": counts,
+            "low_sample": min(counts) < feature_dim + 1}
 
 
 class Evaluator:
@@ -353,6 +396,7 @@ class Evaluator:
     self._source = source
     self._extractors = {}
     self._reference = _Reference()
+    self._class_reference = None  # (key, _ClassReference)
     self._validation_split = {}
     self._warned = set()
 
@@ -423,28 +467,67 @@ class Evaluator:
       self._validation_split[wanted] = found
     return self._validation_split[wanted]
 
-  def reference(self, inception, *, features: bool, per_class: Optional[Sequence[int]], labels: bool,
-                num_classes: int, timer: _Timer) -> _Reference:
-    """Streams `num_real` real samples of `real_split` once: feature statistics, per-class ones, label counts."""
+  def intra_fid_split(self) -> str:
+    """The split of the intra-FID reference: `intra_fid_split`, or for "auto" validation, else test, else train."""
+    wanted = self.config.intra_fid_split
+    if wanted != "auto":
+      return wanted
+    for name in ("validation", "test"):
+      try:
+        self.source.input_fn(global_batch_size=1, split=name, training=False)
+        return name
+      except ValueError:
+        continue
+    return "train"
+
+  def class_reference(self, inception, per_class: Sequence[int], num_classes: int,
+                      timer: _Timer) -> _ClassReference:
+    """Streams the intra-FID reference split once through `inception`, per class; refuses too-small classes.
+
+    Raises:
+      ValueError: a class with fewer than `intra_fid_min_per_class` real samples (one line naming the counts).
+    """
     cfg = self.config
-    key = (getattr(inception, "name", None) if features else None, per_class if features else None, labels)
+    key = (inception.name, tuple(per_class), cfg.intra_fid_split, cfg.num_intra_fid_real)
+    cached = self._class_reference
+    if cached is not None and cached[0] == key:
+      return cached[1]
+    split = self.intra_fid_split()
+    stats = metrics.ClassFeatureStats(inception.feature_dim, num_classes, classes=per_class)
+    counts = np.zeros([num_classes], np.int64)
+    with timer.stage("real_reference"):
+      for x, y in self._real_batches(split, cfg.num_intra_fid_real):
+        stats.update(inception(x)[1].numpy(), y)
+        counts += np.bincount(y, minlength=num_classes)[:num_classes]
+    few = [c for c in per_class if counts[c] < cfg.intra_fid_min_per_class]
+    if few:
+      shown = ", ".join(f"class {c}: {counts[c]}" for c in few[:8]) + (" ..." if len(few) > 8 else "")
+      raise ValueError(f"intra-FID reference split {split!r} has fewer than intra_fid_min_per_class="
+                       f"{cfg.intra_fid_min_per_class} real samples in {len(few)} of {len(per_class)} classes "
+                       f"({shown}): use a larger split (--intra_fid_split), lower --intra_fid_min_per_class, "
+                       "or leave intra_fid out of --metrics")
+    logging.info("intra-FID reference: split %r, %d-%d real samples per class", split,
+                 min(counts[c] for c in per_class), max(counts[c] for c in per_class))
+    ref = _ClassReference(stats, split, counts, per_class)
+    self._class_reference = (key, ref)
+    return ref
+
+  def reference(self, inception, *, features: bool, labels: bool, num_classes: int,
+                timer: _Timer) -> _Reference:
+    """Streams `num_real` real samples of `real_split` once: feature statistics and label counts."""
+    cfg = self.config
+    key = (getattr(inception, "name", None) if features else None, labels)
     ref = self._reference
     if ref.key == key:
       return ref
     limit = cfg.num_real or cfg.num_samples
     ref.stats = metrics.FeatureStats(inception.feature_dim) if features else None
-    ref.class_stats = (metrics.ClassFeatureStats(inception.feature_dim, num_classes, classes=per_class)
-                       if features and per_class is not None else None)
     ref.label_counts = np.zeros([num_classes], np.int64)
     ref.count = 0
     with timer.stage("real_reference"):
       for x, y in self._real_batches(cfg.real_split, limit):
         if features:
-          _, f = inception(x)
-          f = f.numpy()
-          ref.stats.update(f)
-          if ref.class_stats is not None:
-            ref.class_stats.update(f, y)
+          ref.stats.update(inception(x)[1].numpy())
         ref.label_counts += np.bincount(y, minlength=num_classes)[:num_classes]
         ref.count += len(y)
     if ref.count < 2:
@@ -456,6 +539,20 @@ class Evaluator:
     return ref
 
   # --- one checkpoint ------------------------------------------------------------------------------
+
+  def base_protocol(self, run: restore.Run, split_protocol, inception, classifier) -> Dict[str, Any]:
+    """The part of a record's "protocol" known before sampling (references are added as they are used)."""
+    cfg = self.config
+    k = run.num_classes
+    return {
+        "num_samples": cfg.num_samples, "seed": cfg.seed, **split_protocol,
+        "eval_labels": (f"balanced: a seeded permutation of i mod {k}" if run.conditional
+                        else "none (unconditional generator)"),
+        "train_fake_labels": run.info.get("fake_labels", "uniform"),
+        "inception": protocol_lib.extractor_protocol(inception),
+        "classifier": protocol_lib.extractor_protocol(classifier),
+        "generator_mode": "inference (batch-norm moving statistics)",
+    }
 
   def evaluate(self, run: restore.Run) -> Dict[str, Any]:
     """Every configured metric the run supports, for one restored checkpoint.
@@ -487,6 +584,11 @@ class Evaluator:
     roles = self.extractor_roles(image_shape)
     inception = self.extractor("inception") if "inception" in roles else None
     classifier = self.extractor("classifier") if "classifier" in roles else None
+    split_protocol = protocol_lib.run_is_splits(run.info, cfg.num_splits)
+    splits = split_protocol["is_splits"]
+    if want & {"is", "classifier_is"}:
+      check_splits(cfg.num_samples, splits)
+    protocol = self.base_protocol(run, split_protocol, inception, classifier)
     not_images = f"samples are not images (shape {image_shape})"
     classifier_matches = classifier is not None and classifier.num_logits == k
     if classifier is not None and not classifier_matches:
@@ -511,18 +613,18 @@ class Evaluator:
           raise ValueError(f"intra-FID over {len(per_class)} classes of {inception.feature_dim}-d features needs "
                            f"{need / 2**30:.1f} GiB (> max_stats_bytes): pass intra_fid_classes "
                            "(--intra_fid_classes=0-99) to evaluate a chunk of classes")
-      ref = None
-      if want & {"fid", "intra_fid"}:
-        ref = self.reference(inception, features=True, per_class=per_class, labels=True, num_classes=k,
-                             timer=timer)
-      if "is" in want:
-        active.append(("is", streaming.InceptionScoreMetric("inception", inception.num_logits, cfg.num_splits,
-                                                            cfg.num_samples)))
       if "fid" in want:
+        ref = self.reference(inception, features=True, labels=True, num_classes=k, timer=timer)
+        protocol["fid_reference"] = {"split": cfg.real_split, "size": int(ref.count)}
         active.append(("fid", streaming.FIDMetric(ref.stats)))
+      if "is" in want:
+        active.append(("is", streaming.InceptionScoreMetric("inception", inception.num_logits, splits,
+                                                            cfg.num_samples)))
       if "intra_fid" in want:
         if conditional:
-          active.append(("intra_fid", streaming.IntraClassFIDMetric(ref.class_stats, per_class)))
+          class_ref = self.class_reference(inception, per_class, k, timer)
+          protocol["intra_fid_reference"] = class_ref.protocol(inception.feature_dim)
+          active.append(("intra_fid", streaming.IntraClassFIDMetric(class_ref.stats, per_class)))
         else:
           skip("intra_fid", "unconditional generator (samples have no class)")
 
@@ -574,7 +676,7 @@ class Evaluator:
       if not classifier_matches:
         skip("am_score", mismatch)
       else:
-        ref = self.reference(inception, features=False, per_class=None, labels=True, num_classes=k, timer=timer) \
+        ref = self.reference(inception, features=False, labels=True, num_classes=k, timer=timer) \
             if self._reference.label_counts is None else self._reference
         active.append(("am_score", streaming.AMScoreMetric(streaming.train_marginal_from_counts(ref.label_counts))))
     if "classifier_is" in want:
@@ -582,7 +684,7 @@ class Evaluator:
         skip("classifier_is", no_classifier)
       else:
         active.append(("classifier_is", streaming.InceptionScoreMetric("classifier", classifier.num_logits,
-                                                                       cfg.num_splits, cfg.num_samples)))
+                                                                       splits, cfg.num_samples)))
     if "gan_test" in want:
       if not classifier_matches:
         skip("gan_test", mismatch)
@@ -618,6 +720,13 @@ class Evaluator:
         active.append(("pairwise_distance", streaming.PairwiseDistanceMetric(
             role, base=cfg.pairwise_base, multiples=cfg.pairwise_multiples, trials=cfg.pairwise_trials,
             seed=cfg.seed)))
+    if "mixture" in want:
+      means, std = getattr(self.source, "means", None), getattr(self.source, "std", None)
+      if is_image or means is None or std is None:
+        skip("mixture", f"the source {self.source.name!r} is not a 2-D Gaussian mixture (no means / std)")
+      else:
+        from tfgan_mh.evaluation import point_metrics  # pylint: disable=g-import-not-at-top
+        active.append(("mixture", point_metrics.MixtureMetric(means, std, seed=cfg.seed)))
     if "gan_train" in want:
       if not conditional:
         skip("gan_train", "unconditional generator (samples have no labels to train on)")
@@ -693,10 +802,13 @@ class Evaluator:
           errors[group] = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
           logging.warning("step %d: metric %s failed: %s", run.step, group, errors[group])
     timer.seconds["total"] = time.perf_counter() - start
+    protocol["generator"] = which
+    if real_side and split is not None:
+      protocol["validation_reference"] = {"split": split, "size": num_validation}
     record = dict(step=run.step, checkpoint=run.checkpoint, generator=which, num_samples=n,
                   inception=getattr(inception, "name", None), classifier=getattr(classifier, "name", None),
                   validation_split=split, num_validation=num_validation, absent=absent, errors=errors,
-                  timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())})
+                  protocol=protocol, timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())})
     record.update(values)
     return record
 
@@ -851,7 +963,8 @@ def check_model_dir(model_dir: str, *, wait_for_run: bool) -> None:
 def _summary(record):
   keys = ("fid", "is_mean", "intra_fid_mean", "classifier_is_mean", "am_score", "validation_accuracy",
           "self_accuracy", "d_real_accuracy", "projection_accuracy", "gan_test", "gan_train", "ms_ssim_max",
-          "energy_gap")
+          "energy_gap", "ring_high_quality_2std", "ring_modes_covered", "ring_own_mode_share",
+          "ring_energy_distance")
   shown = " ".join(f"{k}={record[k]:.4g}" for k in keys if isinstance(record.get(k), (int, float)))
   return f"step {record['step']} ({record['generator']}): {shown or 'no scalar metric'} " \
          f"[{record['timing'].get('total', 0):.1f} s]"

@@ -13,7 +13,8 @@ the per-sample entropies H(C(x)) — the `InceptionScoreAccumulator` streams log
 O(splits x K) memory. The score per split is exactly TF-GAN's `classifier_score_from_logits`
 (float64 softmax, exp of the mean KL) applied to that split; the reported figure is the mean and
 the (population, ddof=0) standard deviation over the splits, as the improved-GAN script and
-compare_gan report "IS mean ± std over 10 splits" (000 §3.1, 004 §4.1).
+compare_gan report "IS mean ± std over 10 splits" (001 §6, 004 §4.1). With one split it is TF-GAN's
+`classifier_score` over all samples, which 000's numbers come from (`tfgan_mh.evaluation.protocol`).
 
 The classifier is the Inception network (TF-Hub TF-GAN Inception, 1008 logits) for the papers'
 ImageNet-style IS, or a dataset classifier (004 §4.1 uses an MNIST convnet).

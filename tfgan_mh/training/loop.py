@@ -23,7 +23,9 @@ from absl import logging
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
+from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.training import images as images_lib
+from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
 from tfgan_mh.training import restore as restore_lib
 from tfgan_mh.training.step import GANTrainer
@@ -127,6 +129,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (004 §3.2.2)
           steps_per_epoch: int = None,  # MAGAN epoch length in train steps; default N / global batch
           optimizer: str = "adam",  # 'adam' or 'adamax' (004), configured per network: g/adam.*, d/adam.*
+          fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
           seed: int = 0):
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
   check_writable(model_dir)
@@ -143,7 +146,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, optimizer, seed):
+           steps_per_epoch, optimizer, fake_labels, seed):
   del mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -151,6 +154,10 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
   optim.check_kind(optimizer)  # before anything is built
+  eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
+  label_probs, label_text = labels_lib.fake_label_distribution(source, fake_labels,
+                                                               family.conditional_generator)
+  logging.info("fake labels: %s", label_text)
   if init_from is not None:
     init_from = resolve_init_from(init_from)
 
@@ -173,7 +180,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       family=family, make_g_optimizer=make_g_optimizer, make_d_optimizer=make_d_optimizer,
       num_classes=source.num_classes, image_shape=source.image_shape,
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
-      make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed)
+      make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
+      label_probs=label_probs)
 
   ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
   manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
@@ -272,11 +280,14 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
-          global_batch_size=global_batch_size, num_steps=num_steps))
+          global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
+          eval_protocol=eval_protocol))
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:
-        trainer.margin_state.end_pretraining()
+        # 004's m_1: mean real energy of one more epoch with the pre-trained D and no updates (authors' code).
+        trainer.margin_state.end_pretraining(trainer.mean_real_energy(iterator, epoch_len))
+        logging.info("MAGAN pre-training done: m_1 = %.4g", float(trainer.margin_state.margin.numpy()))
       elif step > pretrain_steps:
         trainer.margin_state.end_epoch()
     if step % summary_every == 0 or step == num_steps:

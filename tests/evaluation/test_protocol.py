@@ -1,0 +1,56 @@
+"""Evaluation protocols: IS splits per paper (000: one score; 001 / 004: 10 splits), from gin to the eval job."""
+
+import glob
+import os
+import re
+
+import gin
+import tensorflow as tf
+
+from tfgan_mh.evaluation import protocol
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXPECTED_SPLITS = {"000": 1, "001": 10, "004": 10}  # TF-GAN's SAGAN eval; the Salimans script
+
+
+class ProtocolTest(tf.test.TestCase):
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def test_every_experiment_states_its_is_splits_as_its_paper(self):
+    seen = {}
+    for path in sorted(glob.glob(os.path.join(REPO, "gin", "experiments", "*.gin"))):
+      with open(path) as f:
+        text = f.read()
+      paper = re.search(r"Paper: (00\d)", text).group(1)
+      found = re.findall(r"^eval_protocol\.inception_score_splits = (\d+)", text, re.M)
+      self.assertLen(found, 1, f"{path}: states its IS splits once")
+      if paper in EXPECTED_SPLITS:
+        self.assertEqual(int(found[0]), EXPECTED_SPLITS[paper], path)
+        seen[paper] = seen.get(paper, 0) + 1
+    self.assertEqual(sorted(seen), ["000", "001", "004"])
+
+  def test_gin_binding_reaches_the_protocol(self):
+    gin.parse_config("eval_protocol.inception_score_splits = 1")
+    self.assertEqual(protocol.eval_protocol()["inception_score_splits"], 1)
+    self.assertIn("TF-GAN", protocol.eval_protocol()["inception_score_source"])
+
+  def test_flag_beats_run_beats_default(self):
+    info = {"eval_protocol": {"inception_score_splits": 1}}
+    self.assertEqual(protocol.run_is_splits(info, None)["is_splits_from"], "run")
+    self.assertEqual(protocol.run_is_splits(info, None)["is_splits"], 1)
+    self.assertEqual(protocol.run_is_splits(info, 10)["is_splits"], 10)
+    self.assertEqual(protocol.run_is_splits(info, 10)["is_splits_from"], "flag")
+    self.assertEqual(protocol.run_is_splits({}, None), {
+        "is_splits": 10, "is_splits_from": "default", "is_splits_source": protocol.IS_SPLITS_SOURCES[10]})
+
+  def test_bad_splits(self):
+    for bad in (0, -1, 2.5, True, "1"):
+      with self.assertRaisesRegex(ValueError, r"^eval_protocol.inception_score_splits=.*: expected a positive int"):
+        protocol.eval_protocol(inception_score_splits=bad)
+
+
+if __name__ == "__main__":
+  tf.test.main()

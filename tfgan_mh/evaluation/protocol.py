@@ -1,0 +1,75 @@
+"""Evaluation protocols: what a run's numbers are comparable to, fixed per experiment in its gin file.
+
+The papers do not all score the same way, and the difference is not small:
+
+  * 000 (MHGAN) takes its IS / FID from TF-GAN's SAGAN eval, which computes ONE Inception Score over all
+    samples (its `num_batches` only batches the work). With 1000 classes, a mean over 10 splits of 10k
+    samples is biased low by roughly 8-25 % at IS 13-160 (each split has 1k samples for 1k classes, so its
+    marginal C_G is noisy and its entropy low).
+  * 001 (AM-GAN) and 004 (MAGAN) use the improved-GAN script of Salimans et al. (2016): IS mean +- std over
+    10 splits (001 §6 / Table 1, 004 §4.1).
+
+An experiment states its protocol with `eval_protocol.inception_score_splits = 1` (000) or `= 10`
+(001 / 004 / default). The train job stores the bindings in run_info.json; the eval job reads them back, so
+a sidecar job scores every run as its paper does without a flag (`--num_splits` still overrides, and the
+record says which won).
+
+Every metrics.jsonl record carries a "protocol" dict (`record_protocol`): generated samples, generator (EMA
+or raw), IS splits and where they came from, FID / intra-FID reference split and sizes (per class for
+intra-FID), the extractors and how they resize, the eval labels and how training drew fake labels.
+"""
+
+from typing import Any, Dict, Optional
+
+import gin
+
+IS_SPLITS_SOURCES = {
+    1: "one score over all samples (TF-GAN SAGAN eval; 000)",
+    10: "mean +- std over 10 splits (Salimans et al. 2016 script; 001, 004)",
+}
+DEFAULT_IS_SPLITS = 10  # the Salimans script: most papers, and the eval job before protocols existed
+
+
+@gin.configurable("eval_protocol")
+def eval_protocol(*, inception_score_splits: int = DEFAULT_IS_SPLITS) -> Dict[str, Any]:
+  """The evaluation protocol of an experiment (stored in run_info.json under "eval_protocol").
+
+  Args:
+    inception_score_splits: 1 for 000 (TF-GAN: one score over all samples), 10 for 001 / 004 (Salimans).
+
+  Raises:
+    ValueError: a split count that is not a positive int (one line).
+  """
+  splits = inception_score_splits
+  if isinstance(splits, bool) or not isinstance(splits, int) or splits < 1:
+    raise ValueError(f"eval_protocol.inception_score_splits={splits!r}: expected a positive int (1 for 000's "
+                     "TF-GAN protocol, 10 for the Salimans script of 001 / 004)")
+  return {"inception_score_splits": splits,
+          "inception_score_source": IS_SPLITS_SOURCES.get(splits, f"mean +- std over {splits} splits")}
+
+
+def run_is_splits(run_info: Dict[str, Any], override: Optional[int]) -> Dict[str, Any]:
+  """The IS splits for a run: the flag when given, else the run's protocol, else the default.
+
+  Returns:
+    {"is_splits": S, "is_splits_from": "flag" | "run" | "default", "is_splits_source": text}.
+  """
+  stored = (run_info.get("eval_protocol") or {}).get("inception_score_splits")
+  if override is not None:
+    splits, origin = int(override), "flag"
+  elif stored is not None:
+    splits, origin = int(stored), "run"
+  else:
+    splits, origin = DEFAULT_IS_SPLITS, "default"
+  return {"is_splits": splits, "is_splits_from": origin,
+          "is_splits_source": IS_SPLITS_SOURCES.get(splits, f"mean +- std over {splits} splits")}
+
+
+def extractor_protocol(extractor) -> Optional[Dict[str, Any]]:
+  """Name, input size and resize method of an extractor (None when there is none)."""
+  if extractor is None:
+    return None
+  resize = getattr(extractor, "resize_method", None)
+  shape = getattr(extractor, "image_shape", None)
+  return {"name": extractor.name, "input_shape": list(shape) if shape is not None else None,
+          "resize": resize, "feature_dim": int(extractor.feature_dim), "num_logits": int(extractor.num_logits)}
