@@ -34,6 +34,14 @@ class MnistIdxTest(tf.test.TestCase):
     self.assertEqual(float(tf.reduce_min(x)), -1.0)
     self.assertEqual(float(tf.reduce_max(x)), 1.0)
 
+  def test_fashion_mnist_idx_source(self):
+    path = os.path.join(os.path.dirname(helpers.MNIST_DIR), "fashion_mnist")
+    src = data.build_source("fashion_mnist_idx", path=path, resolution=32)
+    self.assertEqual((src.name, src.num_classes, src.image_shape, src.num_examples),
+                     ("fashion_mnist_idx", 10, (32, 32, 1), 60000))
+    np.testing.assert_array_equal(src.class_counts(), [6000] * 10)  # Fashion-MNIST is balanced
+    self.assertEqual(len(src.arrays("test")[1]), 10000)
+
   def test_validation_is_t10k_in_file_order(self):
     src = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
     x, y = helpers.all_batches(src.input_fn(global_batch_size=1000, split="validation", training=False))

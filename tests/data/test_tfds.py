@@ -162,7 +162,7 @@ class TfdsAbsentTest(parameterized.TestCase, tf.test.TestCase):
     self.assertNotIn("\n", message)
     self.assertIn(f"data_dir={data_dir!r}", message)
     self.assertIn("pass data_dir pointing at prepared TFDS data", message)
-    self.assertIn("mnist_idx, npz, image_folder", message)
+    self.assertIn("mnist_idx, fashion_mnist_idx, npz, image_folder", message)
     self.assertFalse(os.path.exists(os.path.join(data_dir, "downloads")))
 
   def test_unknown_name_lists_valid_names(self):

@@ -38,6 +38,8 @@ class FakeLabelDistributionTest(tf.test.TestCase):
       labels.fake_label_distribution(_Source([1, 1]), "p_d", True)
     with self.assertRaisesRegex(ValueError, r"classes \[1\] have no training example"):
       labels.fake_label_distribution(_Source([5, 0, 5]), "data", True)
+    self.assertEqual(labels.fake_label_distribution(_Source([5, 0, 5]), "auto", True),
+                     (None, "uniform (auto: classes [1] have no training example)"))
 
 
 class TrainerLabelsTest(tf.test.TestCase):

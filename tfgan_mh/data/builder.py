@@ -9,7 +9,7 @@ from tfgan_mh.data import pipeline
 from tfgan_mh.data import ring
 from tfgan_mh.data import tfds_sources
 
-LOCAL_NAMES = ("mnist_idx", "npz", "image_folder")
+LOCAL_NAMES = ("mnist_idx", "fashion_mnist_idx", "npz", "image_folder")
 SYNTHETIC_NAMES = ("ring",)
 SOURCE_NAMES = tuple(tfds_sources.TFDS_SPECS) + LOCAL_NAMES + SYNTHETIC_NAMES
 
@@ -28,7 +28,8 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
 
   Names: TFDS — mnist, fashion_mnist, cifar10, cifar100, celeb_a_5 (002 §3.1, 64 x 64, 5 classes),
   imagenet2012_64, imagenet2012_128, imagenet_resized_64, imagenet2012_subset_10pct (labeled 10 %, with
-  imagenet2012 as the unlabeled stream, 128 x 128); local — mnist_idx, npz, image_folder; synthetic — ring.
+  imagenet2012 as the unlabeled stream, 128 x 128); local — mnist_idx, fashion_mnist_idx (idx(.gz) folders),
+  npz, image_folder; synthetic — ring.
 
   Args:
     name: one of `SOURCE_NAMES`.
@@ -73,7 +74,7 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
     return tfds_sources.TfdsSource(name=name, spec=tfds_sources.TFDS_SPECS[name], data_dir=data_dir,
                                    resolution=resolution, random_flip=random_flip,
                                    shuffle_buffer=shuffle_buffer, **semi)
-  if name == "mnist_idx":
+  if name in ("mnist_idx", "fashion_mnist_idx"):  # the same idx(.gz) format and file names
     return local.idx_source(name=name, path=path, num_classes=num_classes, resolution=resolution,
                             random_flip=random_flip, **semi)
   if name == "npz":

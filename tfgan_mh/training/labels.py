@@ -4,7 +4,7 @@
 distribution, which most code uses. `train.fake_labels`:
 
   "auto"     p_d when the training set is imbalanced (largest class > `IMBALANCE_RATIO` x smallest), else
-             uniform. MNIST (5421-6742 per class, ratio 1.24), CIFAR and the ring are uniform; CelebA-5 and
+             uniform (also when a class has no example: p_d would never draw it). MNIST (5421-6742 per class, ratio 1.24), CIFAR and the ring are uniform; CelebA-5 and
              other skewed sets get p_d.
   "uniform"  every class with probability 1 / K.
   "data"     p_d always.
@@ -37,6 +37,8 @@ def fake_label_distribution(source, mode: str, conditional: bool) -> Tuple[Optio
   ratio = counts.max() / max(counts.min(), 1.0)
   if mode == "auto" and ratio <= IMBALANCE_RATIO:
     return None, f"uniform (auto: class counts {int(counts.min())}-{int(counts.max())}, ratio {ratio:.2f})"
+  if mode == "auto" and len(empty):  # p_d would never draw them: keep every class in play
+    return None, f"uniform (auto: classes {empty[:8].tolist()} have no training example)"
   if len(empty):
     raise ValueError(f"train.fake_labels={mode!r}: classes {empty[:8].tolist()} have no training example, so "
                      "p_d gives them no samples: use train.fake_labels='uniform'")

@@ -1,0 +1,160 @@
+"""The six headline claims of shared/papers/000-004, at CPU scale, as comparisons of the project's gin experiments.
+
+Each `Claim` lists its arms (gin files + bindings), the datasets, the eval metrics to tabulate, the papers'
+numbers where one exists, and the expectations that decide the verdict. Steps are CPU-sized (one run in
+about ten minutes on 2 cores); `--steps` changes them, `--smoke` shrinks everything to a few steps.
+"""
+
+import dataclasses
+from typing import Dict, Optional, Sequence, Tuple
+
+MNIST_PATH = "../shared/data/mnist"
+FASHION_PATH = "../shared/data/fashion_mnist"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+  """A dataset the arms train on: gin bindings, and the dataset classifier's source (None: no classifier)."""
+  name: str
+  params: Tuple[str, ...] = ()
+  classifier_source: Optional[Tuple[str, str]] = None  # (tfgan_mh source name, path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Arm:
+  """One side of a comparison: gin files and bindings; `init_from` names an arm whose run it continues."""
+  name: str
+  gin_files: Tuple[str, ...]
+  params: Tuple[str, ...] = ()
+  init_from: Optional[str] = None
+  extra_steps: bool = False  # trains `steps` more than the arm it continues
+
+
+@dataclasses.dataclass(frozen=True)
+class Expect:
+  """Expectation `metric(a) op metric(b)` (b an arm, another metric of a, or a number); op "<", ">" or "~"
+  (see `report.judge`)."""
+  metric: str
+  a: str
+  op: str
+  b: object
+  why: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+  name: str
+  title: str
+  source: str  # paper + table / figure
+  datasets: Tuple[Dataset, ...]
+  arms: Tuple[Arm, ...]
+  metrics: Tuple[Tuple[str, str], ...]  # (record key, column label)
+  eval_groups: str  # the eval job's metric groups
+  steps: int
+  expectations: Tuple[Expect, ...]
+  paper: Dict[Tuple[str, str], str] = dataclasses.field(default_factory=dict)  # (arm, metric) -> text
+  num_samples: int = 5000
+  seeds: Sequence[int] = (0, 1)
+  notes: str = ""
+
+
+MNIST = Dataset("mnist", ("build_source.name = 'mnist_idx'", f"build_source.path = '{MNIST_PATH}'"),
+                ("mnist_idx", MNIST_PATH))
+FASHION = Dataset("fashion_mnist", ("build_source.name = 'fashion_mnist_idx'",
+                                   f"build_source.path = '{FASHION_PATH}'"), ("fashion_mnist_idx", FASHION_PATH))
+MNIST28 = Dataset("mnist", (f"build_source.path = '{MNIST_PATH}'",), ("mnist_idx", MNIST_PATH))
+RING = Dataset("ring")
+
+_E = "gin/experiments/"
+_B = "gin/base/"
+_IMAGE_METRICS = (("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"),
+                  ("intra_fid_mean", "mean intra-FID"), ("classifier_is_mean", "classifier IS"),
+                  ("ms_ssim_mean", "intra-class MS-SSIM"))
+
+CLAIMS = {c.name: c for c in (
+    Claim(
+        name="mhgan", title="MHGAN vs hinge projection vs ACGAN at equal steps",
+        source="000 Table 1 (ImageNet 128: MHGAN IS 60.9 / FID 16.2 vs SAGAN 52.8 / 18.2), at CPU scale",
+        datasets=(MNIST, FASHION),
+        arms=(Arm("hinge", (_E + "mnist_hinge_cpu.gin",)), Arm("mhgan", (_E + "mnist_mhinge_cpu.gin",)),
+              Arm("acgan", (_E + "mnist_acgan_cpu.gin",))),
+        metrics=_IMAGE_METRICS, eval_groups="fid,intra_fid,classifier_is,gan_test,ms_ssim", steps=3000,
+        seeds=(0, 1, 2),
+        expectations=(
+            Expect("classifier_is_mean", "mhgan", ">", "hinge", "000 Table 1: MHGAN's IS above SAGAN's"),
+            Expect("fid", "mhgan", "<", "hinge", "000 Table 1: MHGAN's FID below SAGAN's"),
+            Expect("gan_test", "mhgan", ">", "hinge", "000 §3.2: the multi-hinge pushes class fidelity"),
+            Expect("intra_fid_mean", "mhgan", "<", "acgan", "000 Table 1 / Fig. 4c: ACGAN loses diversity")),
+        notes="000 §3.2: more class fidelity (IS, GAN-test) can cost diversity (intra-FID, MS-SSIM)."),
+    Claim(
+        name="mode_gan", title="binary GAN vs K+1 GAN vs Mode GAN on the 2-D ring",
+        source="002 §3.1 / Fig. 1 (no numbers: K+1 ~ binary; Mode GAN concentrates mass on the modes)",
+        datasets=(RING,),
+        arms=(Arm("binary", (_E + "ring_kplus1.gin", _B + "loss_binary.gin")),
+              Arm("kplus1", (_E + "ring_kplus1.gin",)), Arm("mode_gan", (_E + "ring_mode_gan.gin",))),
+        metrics=(("ring_high_quality_2std", "within 2 std"), ("ring_high_quality_3std", "within 3 std"),
+                 ("ring_modes_covered", "modes covered"), ("ring_mode_kl", "mode KL"),
+                 ("ring_energy_distance", "energy dist. to real"),
+                 ("energy_distance_to_binary", "energy dist. to binary")),
+        eval_groups="mixture", steps=10000, num_samples=10000,
+        expectations=(
+            Expect("energy_distance_to_binary", "kplus1", "~", "binary",
+                   "002 §3: the K+1 GAN's samples are as close to the binary GAN's as binary GANs of two "
+                   "seeds are to each other"),
+            Expect("ring_high_quality_2std", "mode_gan", ">", "binary",
+                   "002 Fig. 1 (iii): dynamic labeling concentrates samples on the modes"))),
+    Claim(
+        name="magan", title="MAGAN vs EBGAN on MNIST",
+        source="004 §4.1 / Fig. 3 (classifier IS: MAGAN 7.52 +- 0.03, EBGAN 7.14 +- 0.04, real 9.09 +- 0.08)",
+        datasets=(MNIST28,),
+        arms=(Arm("magan", (_E + "mnist_magan.gin",)), Arm("ebgan", (_E + "mnist_ebgan.gin",))),
+        metrics=(("classifier_is_mean", "classifier IS"), ("class_histogram_max", "largest class share"),
+                 ("margin_first", "m_1"), ("margin_last", "final margin"), ("margin_updates", "margin updates"),
+                 ("energy_real_mean", "real energy"), ("energy_fake_mean", "G energy")),
+        eval_groups="classifier_is,class_histogram,energy", steps=9370, num_samples=10000,
+        expectations=(
+            Expect("margin_last", "magan", "<", "margin_first", "004 Algorithm 1 / Fig. 3: the margin decreases"),
+            Expect("classifier_is_mean", "magan", ">", "ebgan", "004 §4.1: MAGAN 7.52 > EBGAN 7.14")),
+        paper={("magan", "classifier_is_mean"): "7.52 +- 0.03", ("ebgan", "classifier_is_mean"): "7.14 +- 0.04",
+               ("real data", "classifier_is_mean"): "9.09 +- 0.08", ("magan", "margin_last"): "1.08"},
+        notes="004 trains T_max epochs (its code: 200); here 10 epochs (2 of them D-only) unless --steps."),
+    Claim(
+        name="aam", title="cross-entropy vs additive-angular-margin auxiliary classifier",
+        source="003 Table 2 (noise-to-image form: the AAM classifier raises GAN-test and confidence)",
+        datasets=(MNIST,),
+        arms=(Arm("ce", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_ce.gin")),
+              Arm("aam", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_aam.gin"))),
+        metrics=(("gan_test", "GAN-test acc"), ("confidence_mean", "classifier confidence"),
+                 ("fid", "FID (classifier feat.)"), ("intra_fid_mean", "mean intra-FID")),
+        eval_groups="gan_test,confidence,fid,intra_fid", steps=3000,
+        expectations=(
+            Expect("gan_test", "aam", ">", "ce", "003 Table 2: AAM's GAN-test above CE's"),
+            Expect("confidence_mean", "aam", ">", "ce", "003 Fig. 6: AAM's samples are classified confidently"))),
+    Claim(
+        name="amgan", title="AC-GAN* vs LabelGAN vs AM-GAN",
+        source="001 Table 1 (CIFAR-10 IS: AM-GAN 8.83 > AC-GAN* 8.56 > LabelGAN 8.34; AM Score lower is better)",
+        datasets=(MNIST,),
+        arms=(Arm("ac_gan_star", (_E + "mnist_hinge_cpu.gin", _B + "loss_ac_gan_star.gin")),
+              Arm("labelgan", (_E + "mnist_hinge_cpu.gin", _B + "loss_labelgan.gin")),
+              Arm("amgan", (_E + "mnist_hinge_cpu.gin", _B + "loss_amgan.gin"))),
+        metrics=(("am_score", "AM Score"), ("classifier_is_mean", "classifier IS"),
+                 ("class_histogram_max", "largest class share")),
+        eval_groups="am_score,classifier_is,class_histogram", steps=3000,
+        expectations=(
+            Expect("am_score", "amgan", "<", "labelgan", "001 Table 1: AM-GAN's AM Score below LabelGAN's"),
+            Expect("classifier_is_mean", "amgan", ">", "labelgan", "001 Table 1: AM-GAN's IS above LabelGAN's"))),
+    Claim(
+        name="mhshared_switch", title="hinge run switched to MHSharedGAN vs its unswitched continuation",
+        source="000 Fig. 8 / §3.2 (IS up after the switch; diversity worse)",
+        datasets=(MNIST,),
+        arms=(Arm("hinge_base", (_E + "mnist_hinge_cpu.gin",)),
+              Arm("switched", (_E + "mnist_hinge_cpu.gin", _B + "loss_mhinge_shared.gin"),
+                  init_from="hinge_base", extra_steps=True),
+              Arm("continued", (_E + "mnist_hinge_cpu.gin",), init_from="hinge_base", extra_steps=True)),
+        metrics=(("classifier_is_mean", "classifier IS"), ("intra_fid_mean", "mean intra-FID"),
+                 ("ms_ssim_mean", "intra-class MS-SSIM"), ("gan_test", "GAN-test acc")),
+        eval_groups="classifier_is,intra_fid,ms_ssim,gan_test", steps=2000,
+        expectations=(
+            Expect("classifier_is_mean", "switched", ">", "continued", "000 Fig. 8: IS jumps after the switch"),
+            Expect("ms_ssim_mean", "switched", ">", "continued", "000 §3.2: less diversity (higher MS-SSIM)"))),
+)}
