@@ -229,6 +229,13 @@ class MaganEpochTest(tf.test.TestCase):
     self.assertNotEmpty(changed)
     self.assertTrue(all(s % 4 == 0 for s in changed), msg=f"margin changed after steps {changed}")
     self.assertIn("magan/margin", out)
+    # Each epoch end logs E_data and E_G; a lowered margin is that epoch's E_data (Eq. (4)).
+    real = _scalars(model_dir, "magan/epoch_real_energy")
+    self.assertEqual(sorted(real), [8, 12, 16, 20, 24])
+    self.assertEqual(sorted(_scalars(model_dir, "magan/epoch_fake_energy")), [8, 12, 16, 20, 24])
+    for s in (8, 12, 16, 20):
+      self.assertTrue(margin[s + 1] == margin[s] or abs(margin[s + 1] - real[s]) < 1e-4,
+                      msg=f"step {s}: margin {margin[s]} -> {margin[s + 1]}, E_data {real[s]}")
 
   def test_first_margin_is_a_pass_without_updates_after_pretraining(self):
     # RuohanW/magan: after the D-only epochs, m_1 = mean real energy of one more epoch with no updates (not the

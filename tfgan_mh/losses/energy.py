@@ -154,6 +154,10 @@ class MarginState(tf.Module):
     n = tf.maximum(self.count, 1.0)
     return self.real_energy_sum / n, self.fake_energy_sum / n
 
+  def epoch_means(self):
+    """(E^t_data, E^t_G): this epoch's mean real and generated energies so far (0 with no samples)."""
+    return self._means()
+
   def end_pretraining(self, real_mean=None):
     """Sets m_1 and starts the epochs (Algorithm 1 line 9).
 

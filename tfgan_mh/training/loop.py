@@ -289,6 +289,10 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
         trainer.margin_state.end_pretraining(trainer.mean_real_energy(iterator, epoch_len))
         logging.info("MAGAN pre-training done: m_1 = %.4g", float(trainer.margin_state.margin.numpy()))
       elif step > pretrain_steps:
+        real_mean, fake_mean = (float(v) for v in trainer.margin_state.epoch_means())
+        with writer.as_default(step=step):  # Algorithm 1's epoch statistics, before Eq. (4) uses them
+          tf.summary.scalar("magan/epoch_real_energy", real_mean)
+          tf.summary.scalar("magan/epoch_fake_energy", fake_mean)
         trainer.margin_state.end_epoch()
     if step % summary_every == 0 or step == num_steps:
       with writer.as_default(step=step):
