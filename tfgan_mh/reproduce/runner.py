@@ -88,7 +88,7 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
   cfg = job.EvalConfig(metrics=claim.eval_groups, inception=spec, classifier=spec, num_samples=num_samples,
                        batch_size=min(100, num_samples), best_metric=None, pairwise_trials=1,
                        intra_fid_min_per_class=2 if smoke else 50,
-                       num_validation=200 if smoke else None)
+                       num_intra_fid_real=500 if smoke else None, num_validation=200 if smoke else None)
   gin.clear_config()
   try:
     job.watch(model_dir, cfg, once=True)
