@@ -254,7 +254,10 @@ class RingJobTest(tf.test.TestCase):
         (dict(best_metric="gan_train"), "needs the metric group 'gan_train'"),
         (dict(inception="inceptionv3"), "--inception='inceptionv3' is not an extractor spec"),
         (dict(classifier="classifier:"), "--classifier='classifier:' is not an extractor spec"),
-        (dict(num_samples=5), "smaller than num_splits"),
+        (dict(num_samples=5, num_splits=10), "smaller than num_splits=10"),
+        (dict(num_splits=0), "num_splits=0: expected a positive int"),
+        (dict(intra_fid_split="dev"), "intra_fid_split='dev': expected auto, validation, test or train"),
+        (dict(intra_fid_min_per_class=0), "intra_fid_min_per_class=0"),
         (dict(batch_size=0), "batch_size=0"),
         (dict(best_mode="lowest"), "best_mode='lowest'"),
         (dict(validation_split="dev"), "validation_split='dev'")]:
