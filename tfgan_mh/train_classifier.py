@@ -8,8 +8,8 @@ r"""Train a dataset classifier for the eval job and export it as a SavedModel (l
 The eval job then uses `--extractor=classifier:/tmp/mnist32_classifier` (AM Score of 001, GAN-test and
 confidence of 003, the MNIST "inception score" of 004). The test accuracy, measured through the exported
 SavedModel on the whole test split (validation split when there is no test split), is printed and written
-to `<out>/test_accuracy.json`. Local sources (mnist_idx, npz, image_folder) read `--path`, or `--data_dir`
-when only that is given. Train at the GAN's resolution (32 for gin/base/data_mnist_idx.gin); other sizes
+to `<out>/test_accuracy.json`. Local sources (mnist_idx, fashion_mnist_idx, npz, image_folder) read `--path`,
+or `--data_dir` when only that is given. Train at the GAN's resolution (32 for gin/base/data_mnist_idx.gin); other sizes
 are resized by the extractor. See `tfgan_mh.evaluation.classifier` for architectures and measured figures.
 """
 

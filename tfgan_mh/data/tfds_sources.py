@@ -21,7 +21,7 @@ import tensorflow_datasets as tfds
 from tfgan_mh.data import celeb_a
 from tfgan_mh.data import pipeline
 
-LOCAL_ALTERNATIVES = "mnist_idx, npz, image_folder"
+LOCAL_ALTERNATIVES = "mnist_idx, fashion_mnist_idx, npz, image_folder"
 _TEST_AS_VALIDATION = {"train": "train", "validation": "test", "test": "test"}
 _TRAIN_VALIDATION = {"train": "train", "validation": "validation"}
 
