@@ -223,7 +223,7 @@ class RingJobTest(tf.test.TestCase):
     record = job.evaluate_checkpoint(run, job.EvalConfig(num_samples=40, batch_size=20, best_metric=None))
     p = record["protocol"]
     self.assertEqual((p["num_samples"], p["seed"], p["generator"]), (40, 0, "ema_generator"))
-    self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "run"))  # the ring's gin states no protocol
+    self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "run"))  # the default, stored by the train job
     self.assertEqual(p["validation_reference"], {"split": "validation", "size": 10_000})
     self.assertIn("balanced", p["eval_labels"])
     self.assertTrue(p["train_fake_labels"].startswith("uniform (auto: class counts 5000-5000"))
@@ -366,7 +366,7 @@ class MnistJobTest(tf.test.TestCase):
     for r in lines:
       self.assertEqual(r["generator"], "ema_generator")
       self.assertEqual(r["errors"], {})
-      self.assertEqual(list(r["absent"]), ["energy"])
+      self.assertEqual(list(r["absent"]), ["energy", "mixture"])
       self.assertEqual((r["inception"], r["classifier"]), ("stand-in", f"classifier:{self.classifier_dir}"))
       self.assertBetween(r["is_mean"], 1.0, 20.0)  # 1 <= IS <= number of logits
       self.assertBetween(r["classifier_is_mean"], 1.0, 10.0)
@@ -393,7 +393,7 @@ class MnistJobTest(tf.test.TestCase):
       self.assertGreater(r["pairwise_distance_16"], 0.0)
       p = r["protocol"]
       self.assertEqual(p["fid_reference"], {"split": "train", "size": 300})
-      self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "default"))
+      self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "run"))  # eval_protocol default, stored
       self.assertEqual(p["inception"]["name"], "stand-in")
       self.assertIn("area to shrink", p["classifier"]["resize"])
     tags = _summary_tags(os.path.join(self.run_dir, "eval"))
@@ -425,11 +425,12 @@ class MnistJobTest(tf.test.TestCase):
     self.assertAlmostEqual(record["self_accuracy"], np.mean(np.concatenate(correct)))
 
   def test_intra_fid_reference_is_the_held_out_split_with_per_class_counts(self):
-    # Before: the first num_real training images (300 here, ~30 per class). Now MNIST's test split, all of it.
+    # Before: the first num_real training images (300 here, ~30 per class). Now the held-out t10k images (the
+    # idx source serves them as "validation"), all of them.
     ref = _lines(self.run_dir)[0]["protocol"]["intra_fid_reference"]
-    test_labels = data.build_source().arrays("test")[1]
+    test_labels = data.build_source("mnist_idx", path=MNIST).arrays("validation")[1]
     counts = np.bincount(test_labels, minlength=10).tolist()
-    self.assertEqual(ref["split"], "test")
+    self.assertEqual(ref["split"], "validation")
     self.assertEqual(ref["per_class_counts"], counts)
     self.assertEqual((ref["size"], ref["min_per_class"], ref["max_per_class"]), (10_000, min(counts), max(counts)))
     self.assertFalse(ref["low_sample"])  # ~1000 per class > 16-d stand-in features + 1
@@ -442,7 +443,7 @@ class MnistJobTest(tf.test.TestCase):
       job.watch(d, cfg, poll_secs=1)
     message = str(ctx.exception)
     self.assertNotIn("\n", message)
-    self.assertRegex(message, r"split 'test' has fewer than intra_fid_min_per_class=1000 real samples in \d+ "
+    self.assertRegex(message, r"split 'validation' has fewer than intra_fid_min_per_class=1000 real samples in \d+ "
                               r"of 10 classes \(class 0: 980, ")
     self.assertFalse(os.path.exists(os.path.join(d, "eval", "metrics.jsonl")))
 
