@@ -5,7 +5,8 @@ its values, e.g. the final vs the first margin). "<" / ">" hold when the means d
 more than the larger of the two seed standard deviations (less: "within seed noise"); "~" (a is about b, where
 b is a noise floor such as the distance between two seeds of the same arm) holds when a's mean is at most
 twice b's mean plus that seed noise. The claim is "reproduced" when every expectation
-holds, "not reproduced" when one fails, "inconclusive" otherwise (or with a single seed).
+holds, "not reproduced" when one fails, "inconclusive" when none fails but one is within seed noise (and
+always with a single seed).
 """
 
 import json
@@ -40,10 +41,12 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
       table[f"{dataset.name}/{arm.name}"] = {k: _stats([r["values"].get(k) for r in mine]) for k in keys}
   checks = [judge(e, table, d.name) for d in claim.datasets for e in claim.expectations]
   held = [c["holds"] for c in checks]
-  if len(seeds) < 2 or any(h is None for h in held):
+  if len(seeds) < 2:
     verdict = "inconclusive"
+  elif any(h is False for h in held):
+    verdict = "not reproduced"
   else:
-    verdict = "reproduced" if all(held) else "not reproduced"
+    verdict = "inconclusive" if any(h is None for h in held) else "reproduced"
   failed = [c for c in checks if c["holds"] is False]
   why = ("every expectation holds beyond seed noise" if verdict == "reproduced" else
          "; ".join(f"{c['dataset']}: {c['text']} ({c['detail']})" for c in failed) if failed else
