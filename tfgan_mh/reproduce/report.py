@@ -98,11 +98,13 @@ def _cell(stat) -> str:
 def markdown(claim, result) -> str:
   """CLAIM.md: header, table (paper values in brackets), checks, verdict, protocol, commands."""
   labels = dict(claim.metrics)
+  reused = sum(1 for r in result["runs"] if not r.get("train_seconds"))
   keys = list(next(iter(result["table"].values())).keys()) if result["table"] else []
   lines = [f"# {claim.name}: {claim.title}", "", f"Source: {claim.source}.", "",
            f"Seeds {', '.join(map(str, result['seeds']))}; {result['steps']} steps per run"
-           f"{' (SMOKE: a pipeline check, not a result)' if result['smoke'] else ''}; wall time "
-           f"{result['wall_seconds'] / 60:.1f} min. Cells: mean ± std over seeds (ddof 1).", "",
+           f"{' (SMOKE: a pipeline check, not a result)' if result['smoke'] else ''}; wall time of this call "
+           f"{result['wall_seconds'] / 60:.1f} min ({reused} of {len(result['runs'])} runs reused from an earlier "
+           "call). Cells: mean ± std over seeds (ddof 1).", "",
            "| run | " + " | ".join(labels.get(k, k) for k in keys) + " |",
            "|---|" + "---|" * len(keys)]
   for name, stats in result["table"].items():
