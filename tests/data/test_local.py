@@ -3,6 +3,7 @@
 import gzip
 import os
 
+import gin
 import numpy as np
 import tensorflow as tf
 
@@ -41,6 +42,17 @@ class MnistIdxTest(tf.test.TestCase):
                      ("fashion_mnist_idx", 10, (32, 32, 1), 60000))
     np.testing.assert_array_equal(src.class_counts(), [6000] * 10)  # Fashion-MNIST is balanced
     self.assertEqual(len(src.arrays("test")[1]), 10000)
+
+  def test_fashion_mnist_gin_base_file(self):
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    gin.clear_config()
+    try:
+      gin.parse_config_file(os.path.join(repo, "gin", "base", "data_fashion_mnist_idx.gin"))
+      gin.bind_parameter("build_source.path", os.path.join(os.path.dirname(helpers.MNIST_DIR), "fashion_mnist"))
+      src = data.build_source()
+    finally:
+      gin.clear_config()
+    self.assertEqual((src.name, src.image_shape), ("fashion_mnist_idx", (32, 32, 1)))
 
   def test_validation_is_t10k_in_file_order(self):
     src = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
