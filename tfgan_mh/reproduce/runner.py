@@ -7,8 +7,6 @@ evaluated again (the eval job skips recorded steps), so a restarted command resu
 """
 
 import glob
-import json
-import math
 import os
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -201,11 +199,3 @@ def _real_reference(claim, out, smoke, log) -> Dict[str, Any]:
     return {"real data": {"classifier_is_mean": score.mean, "classifier_is_std": score.std}}
   return {}
 
-
-def finite(value) -> bool:
-  return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def load_json(path: str) -> Dict[str, Any]:
-  with open(path) as f:
-    return json.load(f)
