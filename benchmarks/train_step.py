@@ -1,15 +1,35 @@
-r"""Train-step speed of the 32x32 SAGAN MHGAN at batch 64: float32 / mixed bfloat16, with and without XLA.
+r"""Train-step speed and MFU at PyTorch-StudioGAN's CIFAR-10 MHGAN shape (a benchmark, not a test).
 
-A benchmark, not a test: prints steps/s and images/s (D images per second) per configuration.
+  python benchmarks/train_step.py [--ch 96] [--d_ch 48] [--d_steps 5] [--iterations 3] [--configs f32]
+                                  [--profile DIR]
 
-  python benchmarks/train_step.py [--steps 20] [--warmup 3] [--ch 32] [--configs f32,bf16,f32_xla,bf16_xla]
+Default shape: 32x32x3, K = 10, batch 64, SAGAN ResNet G with 4*ch = 384 channels per block, D with
+4*d_ch = 192, self-attention at 16 px in both, spectral norm in both, conditional BN, the MH loss
+(`mhinge`, projection + classifier heads), 5 D steps per G step. One *iteration* = d_steps D steps + 1 G
+step, on synthetic CIFAR-shaped data (the input pipeline is benchmarks/input_pipeline.py's).
 
-One "step" is one D step + one G step (MHGAN, 000 §3.1: 1 D step per G step), on synthetic CIFAR-shaped data
-(the input pipeline is measured by benchmarks/input_pipeline.py). Compile / trace time is reported separately.
+Prints, per configuration: seconds / iteration (median of the timed iterations, and the best), images
+through G / s ((d_steps + 1) * batch per iteration), model GFLOP/s and MFU = model GFLOP/s / the float32
+matmul GFLOP/s measured in this process (2048^3, best of 5, before and after the timed iterations; the
+larger is used). Model FLOPs per iteration are counted from the step graphs by TF's profiler (all ops with
+a registered count) on the architecture as written (G upsamples, then convolves: what PyTorch-StudioGAN
+executes); the dense part (convolutions, matmuls) is checked against an independent count from the forward
+graphs of G and D times the passes of an iteration (`tfgan_mh.training.flops`). Configurations:
+  f32 / bf16         float32 / mixed bfloat16, G's conv(upsample(h)) as a stride-2 transposed conv (the
+                     library's default: the same function with fewer executed FLOPs, also printed)
+  f32_naive / bf16_naive   upsample, then convolve (the FLOPs the model is credited with)
+  f32_xla / bf16_xla       XLA-compiled step
+
+`--profile DIR` writes a TensorBoard profiler trace of one iteration (open with TensorBoard's profile
+plugin) and prints the ten op types with the most self time.
 """
 
 import argparse
+import collections
 import functools
+import glob
+import os
+import statistics
 import time
 
 import keras
@@ -17,62 +37,150 @@ import tensorflow as tf
 
 from tfgan_mh import losses
 from tfgan_mh import models
+from tfgan_mh.training import flops
 from tfgan_mh.training import optim
 from tfgan_mh.training.step import GANTrainer
 
-SHAPE, K, BATCH = (32, 32, 3), 10, 64
+SHAPE, K = (32, 32, 3), 10
+# name -> (Keras policy, XLA, how G computes conv(upsample(h)): see tfgan_mh.models.layers.GBlock)
+CONFIGS = {"f32": ("float32", False, "transposed"), "f32_naive": ("float32", False, "naive"),
+           "bf16": ("mixed_bfloat16", False, "transposed"), "bf16_naive": ("mixed_bfloat16", False, "naive"),
+           "f32_xla": ("float32", True, "transposed"), "bf16_xla": ("mixed_bfloat16", True, "transposed")}
 
 
-def _measure(policy: str, xla: bool, steps: int, warmup: int, ch: int):
+def build_trainer(args, xla: bool = False, upsample_conv: str = "naive") -> GANTrainer:
+  return GANTrainer(
+      strategy=tf.distribute.get_strategy(),
+      make_generator=functools.partial(models.build_generator, arch="sagan", image_shape=SHAPE,
+                                       num_classes=K, conditional=True, ch=args.ch,
+                                       upsample_conv=upsample_conv),
+      make_discriminator=functools.partial(models.build_discriminator, arch="sagan", image_shape=SHAPE,
+                                           num_classes=K, heads=("projection", "classifier"), ch=args.d_ch),
+      family=losses.get_family("mhinge", num_classes=K),
+      make_g_optimizer=lambda: optim.PreReducedAdam(2e-4, beta_1=0.5),
+      make_d_optimizer=lambda: optim.PreReducedAdam(2e-4, beta_1=0.5),
+      num_classes=K, image_shape=SHAPE, global_batch_size=args.batch, d_steps=args.d_steps,
+      jit_compile=xla)
+
+
+def count_flops(trainer: GANTrainer, batch: int, d_steps: int):
+  """(graph FLOPs, graph dense FLOPs, analytic dense FLOPs) of one iteration."""
+  x = tf.TensorSpec((batch,) + SHAPE, tf.float32)
+  y = tf.TensorSpec((batch,), tf.int32)
+  d_graph = trainer._d_replica.get_concrete_function(x, y).graph  # pylint: disable=protected-access
+  g_graph = trainer._g_replica.get_concrete_function(x, y).graph  # pylint: disable=protected-access
+  total = d_steps * flops.graph_flops(d_graph) + flops.graph_flops(g_graph)
+  dense = d_steps * flops.dense_flops(d_graph) + flops.dense_flops(g_graph)
+  g_fwd, d_fwd, d_fwd2 = (flops.dense_flops(g) for g in flops.forward_graphs(
+      trainer.generator, trainer.discriminator, batch=batch, conditional=True, image_shape=SHAPE,
+      projection=True))
+  return total, dense, flops.analytic_iteration_flops(g_fwd, d_fwd, d_fwd2, d_steps)
+
+
+def top_ops(logdir: str, n: int = 10):
+  """[(op type, self seconds, share)] of the n most expensive op types in the newest trace under logdir."""
+  from tensorflow.tsl.profiler.protobuf import xplane_pb2  # pylint: disable=g-import-not-at-top
+  path = sorted(glob.glob(os.path.join(logdir, "plugins", "profile", "*", "*.xplane.pb")))[-1]
+  space = xplane_pb2.XSpace()
+  with open(path, "rb") as f:
+    space.ParseFromString(f.read())
+  totals = collections.Counter()
+  for plane in space.planes:
+    if not plane.name.startswith("/host:CPU"):
+      continue
+    names = {k: m.name for k, m in plane.event_metadata.items()}
+    for line in plane.lines:
+      if not line.name.startswith("tf_") and "Thread" not in line.name and "Eigen" not in line.name:
+        continue
+      for event in line.events:
+        name = names.get(event.metadata_id, "")
+        if ":" in name and "::" not in name:  # executor op events are "op_name:OpType"
+          totals[name.rsplit(":", 1)[1]] += event.duration_ps / 1e12
+  whole = sum(totals.values()) or 1.0
+  return [(op, s, s / whole) for op, s in totals.most_common(n)]
+
+
+def measure(args, policy: str, xla: bool, upsample_conv: str):
+  """(seconds of each timed iteration, warm-up seconds, executed FLOPs per iteration or None)."""
   keras.mixed_precision.set_global_policy(policy)
   try:
-    strategy = tf.distribute.get_strategy()
-    trainer = GANTrainer(
-        strategy=strategy,
-        make_generator=functools.partial(models.build_generator, arch="sagan", image_shape=SHAPE,
-                                         num_classes=K, conditional=True, ch=ch),
-        make_discriminator=functools.partial(models.build_discriminator, arch="sagan", image_shape=SHAPE,
-                                             num_classes=K, heads=("projection", "classifier"), ch=ch),
-        family=losses.get_family("mhinge", num_classes=K),
-        make_g_optimizer=lambda: optim.PreReducedAdam(1e-4, beta_1=0.0),
-        make_d_optimizer=lambda: optim.PreReducedAdam(4e-4, beta_1=0.0),
-        num_classes=K, image_shape=SHAPE, global_batch_size=BATCH, jit_compile=xla)
-    x = tf.random.uniform((BATCH,) + SHAPE, -1, 1)
-    y = tf.random.uniform((BATCH,), 0, K, tf.int32)
+    trainer = build_trainer(args, xla, upsample_conv)
+    x = tf.random.uniform((args.batch,) + SHAPE, -1, 1)
+    y = tf.random.uniform((args.batch,), 0, K, tf.int32)
     it = iter(tf.data.Dataset.from_tensors((x, y)).repeat())
     t0 = time.perf_counter()
-    trainer.train_steps(it, warmup)["d/loss"].numpy()
-    compile_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    trainer.train_steps(it, steps)["d/loss"].numpy()
-    dt = time.perf_counter() - t0
-    g = sum(int(tf.size(v)) for v in trainer.generator.trainable_variables)
-    d = sum(int(tf.size(v)) for v in trainer.discriminator.trainable_variables)
-    return steps / dt, steps * BATCH / dt, compile_s, g, d
+    trainer.train_steps(it, 1)["d/loss"].numpy()  # traces, compiles, runs one iteration
+    warmup = time.perf_counter() - t0
+    times = []
+    for _ in range(args.iterations):
+      t0 = time.perf_counter()
+      trainer.train_steps(it, 1)["d/loss"].numpy()
+      times.append(time.perf_counter() - t0)
+    if args.profile:
+      tf.profiler.experimental.start(args.profile)
+      trainer.train_steps(it, 1)["d/loss"].numpy()
+      tf.profiler.experimental.stop()
+    executed = None if args.no_flops else count_flops(trainer, args.batch, args.d_steps)[0]
+    return times, warmup, executed
   finally:
     keras.mixed_precision.set_global_policy("float32")
 
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument("--steps", type=int, default=20)
-  parser.add_argument("--warmup", type=int, default=3)
-  parser.add_argument("--ch", type=int, default=64, help="SAGAN channel multiplier")
-  parser.add_argument("--configs", default="f32,bf16,f32_xla,bf16_xla")
+  parser.add_argument("--ch", type=int, default=96, help="G channel multiplier (4*ch channels per block)")
+  parser.add_argument("--d_ch", type=int, default=48, help="D channel multiplier (4*d_ch channels per block)")
+  parser.add_argument("--d_steps", type=int, default=5, help="D steps per G step")
+  parser.add_argument("--batch", type=int, default=64)
+  parser.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up")
+  parser.add_argument("--configs", default="f32", help=f"comma-separated, from {','.join(CONFIGS)}")
+  parser.add_argument("--profile", default=None, help="write a profiler trace of one iteration here")
+  parser.add_argument("--no_flops", action="store_true", help="skip the FLOP count (no GFLOP/s, no MFU)")
   args = parser.parse_args()
-  table = {"f32": ("float32", False), "bf16": ("mixed_bfloat16", False),
-           "f32_xla": ("float32", True), "bf16_xla": ("mixed_bfloat16", True)}
-  print(f"SAGAN 32x32 MHGAN, batch {BATCH}, ch {args.ch}, {args.steps} timed steps "
-        f"(1 D + 1 G step each), TF {tf.__version__}")
-  print(f"{'config':<10} {'steps/s':>8} {'images/s':>9} {'warm-up s':>10} {'G params':>10} {'D params':>10}")
   names = args.configs.split(",")
-  bad = [n for n in names if n not in table]
+  bad = [n for n in names if n not in CONFIGS]
   if bad:
-    parser.error(f"unknown config(s) {', '.join(bad)}; valid: {', '.join(table)}")
+    parser.error(f"unknown config(s) {', '.join(bad)}; valid: {', '.join(CONFIGS)}")
+  for flag in ("ch", "d_ch", "d_steps", "batch", "iterations"):
+    if getattr(args, flag) < 1:
+      parser.error(f"--{flag}={getattr(args, flag)}: must be a positive integer")
+
+  rate_before = {"f32": flops.matmul_rate(tf.float32), "bf16": flops.matmul_rate(tf.bfloat16)}
+  print(f"TF {tf.__version__}, {os.cpu_count()} CPUs; 2048^3 matmul: float32 {rate_before['f32']:.1f} "
+        f"GFLOP/s, bfloat16 {rate_before['bf16']:.1f} GFLOP/s", flush=True)
+  print(f"SAGAN 32x32 MHGAN, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch {args.d_ch} "
+        f"({4 * args.d_ch} per block), {args.d_steps} D + 1 G step per iteration", flush=True)
+  counts = None
+  if not args.no_flops:  # model FLOPs: the architecture as written (upsample, then conv), float32
+    counts = count_flops(build_trainer(args), args.batch, args.d_steps)
+  results = []
   for name in names:
-    policy, xla = table[name]
-    sps, ips, compile_s, g, d = _measure(policy, xla, args.steps, args.warmup, args.ch)
-    print(f"{name:<10} {sps:8.2f} {ips:9.1f} {compile_s:10.1f} {g:10,d} {d:10,d}", flush=True)
+    times, warmup, executed = measure(args, *CONFIGS[name])
+    results.append((name, times, warmup, executed))
+    print(f"  {name}: iterations {', '.join(f'{t:.2f}' for t in times)} s; warm-up {warmup:.1f} s", flush=True)
+  rate = max(rate_before["f32"], flops.matmul_rate(tf.float32))
+  print(f"float32 matmul rate used for MFU (best before / after): {rate:.1f} GFLOP/s")
+  print(f"{'config':<11} {'s/iter':>7} {'best':>7} {'G img/s':>8} {'model GFLOP/s':>14} {'MFU':>6} "
+        f"{'executed GFLOP/it':>18}")
+  for name, times, warmup, executed in results:
+    med = statistics.median(times)
+    images = (args.d_steps + 1) * args.batch / med
+    if counts is None:
+      print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f}")
+      continue
+    model = counts[0] / 1e9
+    print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f} {model / med:14.1f} {model / med / rate:6.3f} "
+          f"{executed / 1e9:18.0f}")
+  if counts is not None:
+    total, dense, analytic = counts
+    print(f"model FLOPs per iteration: graph (TF profiler, all ops) {total / 1e9:.1f} G; dense ops in the step "
+          f"graphs {dense / 1e9:.1f} G; analytic from the forward graphs x passes {analytic / 1e9:.1f} G "
+          f"(dense graph / analytic = {dense / analytic:.4f}). Executed FLOPs are fewer where G computes "
+          "conv(upsample(h)) as a transposed conv.")
+  if args.profile:
+    print(f"profile of one iteration written to {args.profile}; op types by self time:")
+    for op, seconds, share in top_ops(args.profile):
+      print(f"  {op:<32} {seconds:8.2f} s {100 * share:5.1f} %")
 
 
 if __name__ == "__main__":
