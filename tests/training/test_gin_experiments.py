@@ -179,6 +179,23 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertIn(f"gin/experiments/{name}.gin", launch, "the launch command runs this file")
     self.assertRegex(launch, r"(launch/tpu_train\.sh|launch/train\.sh|python -m tfgan_mh\.train)")
 
+  @parameterized.named_parameters(*[(n, n) for n in NAMES])
+  def test_cpu_experiments_train_in_float32(self, name):
+    """Experiments for a CPU pin float32 ('auto' would pick bf16 on avx512_bf16 CPUs); none forces bf16."""
+    header = "\n".join(_header(os.path.join(GIN_DIR, "experiments", name + ".gin")))
+    self._parse(name)
+    precision = gin.query_parameter("train.precision")
+    try:
+      legacy = gin.query_parameter("train.mixed_bfloat16")
+    except ValueError:
+      legacy = None
+    self.assertNotEqual(legacy, True, f"{name} forces mixed bfloat16")
+    self.assertNotEqual(precision, "mixed_bfloat16", f"{name} forces mixed bfloat16")
+    if "Hardware: CPU" in header:
+      self.assertEqual(precision, "float32", f"{name} is a CPU experiment")
+    else:
+      self.assertIn(precision, ("auto", "float32"))
+
   def test_gin_files_keep_the_line_length(self):
     for path in glob.glob(os.path.join(GIN_DIR, "**", "*.gin"), recursive=True):
       with open(path) as f:

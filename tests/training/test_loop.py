@@ -103,6 +103,8 @@ class TrainLoopTest(tf.test.TestCase):
         (["train.init_from = '/nonexistent/run'"], "init_from"),
         (["train.picture_classes = 0"], r"train.picture_classes=0: must be >= 1"),
         (["train.optimizer = 'sgd'"], r"train.optimizer='sgd': valid optimizers are adam, adamax"),
+        (["train.precision = 'fp16'"],
+         r"train.precision='fp16' is not valid; valid: 'auto', 'float32', 'mixed_bfloat16'"),
     ]
     for params, pattern in cases:
       with self.subTest(params=params):

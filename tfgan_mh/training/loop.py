@@ -27,6 +27,7 @@ from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
+from tfgan_mh.training import precision as precision_lib
 from tfgan_mh.training import restore as restore_lib
 from tfgan_mh.training.step import GANTrainer
 
@@ -115,7 +116,8 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           d_steps: int = 1,  # D steps per G step: 1 for SAGAN / MHGAN, 2 for ACGAN (000 §3.1)
           steps_per_loop: int = 100,  # train steps per host call (one tf.function)
           ema_decay: float = None,  # e.g. 0.9999 (BigGAN); None = no EMA generator
-          mixed_bfloat16: bool = False,
+          precision: str = "auto",  # 'auto', 'float32' or 'mixed_bfloat16' (tfgan_mh.training.precision)
+          mixed_bfloat16: bool = None,  # older configs: True / False = precision 'mixed_bfloat16' / 'float32'
           jit_compile: bool = False,  # XLA for GPU; TPUs always compile; slower on CPU (DESIGN.md)
           save_every: int = 1000,
           max_to_keep: int = 100000,  # large so a sidecar eval job never misses a checkpoint
@@ -134,20 +136,20 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
   check_writable(model_dir)
   strategy = strategy or tf.distribute.get_strategy()
+  policy = precision_lib.policy_for(precision, mixed_bfloat16, strategy)  # a bad value fails here
   previous_policy = keras.mixed_precision.global_policy()
-  if mixed_bfloat16:
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+  keras.mixed_precision.set_global_policy(policy)
   try:
-    return _train(**{k: v for k, v in locals().items() if k != "previous_policy"})
+    return _train(**{k: v for k, v in locals().items() if k not in ("previous_policy", "policy")})
   finally:
     keras.mixed_precision.set_global_policy(previous_policy)
 
 
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
-           ema_decay, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
+           ema_decay, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
            steps_per_epoch, optimizer, fake_labels, seed):
-  del mixed_bfloat16  # applied by train()
+  del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
   source = data_lib.build_source()
@@ -281,7 +283,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
-          eval_protocol=eval_protocol))
+          eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name))
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:

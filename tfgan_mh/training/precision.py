@@ -1,0 +1,96 @@
+"""Which Keras dtype policy a run trains under: `train.precision` and the legacy `train.mixed_bfloat16`.
+
+  precision='float32'         float32 everywhere.
+  precision='mixed_bfloat16'  bfloat16 compute, float32 variables (Keras' mixed precision policy); the
+                              networks keep BN statistics, spectral norm, heads and losses in float32.
+  precision='auto' (default)  mixed_bfloat16 where bfloat16 is native and pays: on a TPU, and on a CPU
+                              whose flags list `avx512_bf16` or `amx_bf16` (oneDNN then runs bf16
+                              convolutions and matmuls on the bf16 units); float32 elsewhere. On a GPU it
+                              is float32: whether bf16 pays depends on the card, so the user decides.
+
+`train.mixed_bfloat16=True` / `False` (older configs) means 'mixed_bfloat16' / 'float32' and wins over
+`precision`. Asking for bfloat16 on a CPU without native bf16 is allowed, with one warning: there every
+bf16 op is emulated, measured 4x slower than float32 at the CIFAR-10 MHGAN shape
+(benchmarks/train_step.py on a 2-core AVX2 EPYC: more than 300 s per iteration against 80 s).
+"""
+
+import platform
+from typing import Optional
+
+import tensorflow as tf
+from absl import logging
+
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+NATIVE_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+SLOW_BF16_WARNING = (
+    "mixed bfloat16 on a CPU without native bfloat16 (no avx512_bf16 / amx_bf16 among its flags): every "
+    "bf16 op is emulated, measured 4x slower than float32 at the CIFAR-10 MHGAN shape "
+    "(benchmarks/train_step.py); set train.precision='auto' or 'float32' (and train.mixed_bfloat16=None)")
+
+
+def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset:
+  """The CPU feature flags of this host (x86 `flags` line of /proc/cpuinfo); empty where unknown."""
+  try:
+    with open(path, encoding="utf-8", errors="replace") as f:
+      for line in f:
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+          return frozenset(value.split())
+  except OSError:
+    pass
+  return frozenset()
+
+
+def cpu_has_native_bf16(flags) -> bool:
+  return any(f in flags for f in NATIVE_BF16_CPU_FLAGS)
+
+
+def device_kind(strategy: tf.distribute.Strategy) -> str:
+  """'TPU', 'GPU' or 'CPU': where the strategy's replicas run."""
+  if isinstance(strategy, (tf.distribute.TPUStrategy, tf.distribute.experimental.TPUStrategy)):
+    return "TPU"
+  try:
+    devices = tuple(strategy.extended.worker_devices)
+  except (RuntimeError, AttributeError):  # the default strategy: TF places ops on a GPU if there is one
+    devices = tuple(d.name for d in tf.config.list_logical_devices("GPU"))
+  return "GPU" if any("GPU" in d.upper() for d in devices) else "CPU"
+
+
+def decide(precision: str, mixed_bfloat16: Optional[bool], kind: str, flags) -> tuple:
+  """(Keras policy name, reason, warning or None) for a run on `kind` ('TPU' / 'GPU' / 'CPU').
+
+  Raises:
+    ValueError: `precision` is not one of PRECISIONS.
+  """
+  if precision not in PRECISIONS:
+    raise ValueError(f"train.precision={precision!r} is not valid; valid: {', '.join(map(repr, PRECISIONS))}")
+  if mixed_bfloat16 is not None:
+    policy = "mixed_bfloat16" if mixed_bfloat16 else "float32"
+    reason = f"train.mixed_bfloat16={bool(mixed_bfloat16)}"
+  elif precision != "auto":
+    policy, reason = precision, f"train.precision={precision!r}"
+  elif kind == "TPU":
+    policy, reason = "mixed_bfloat16", "auto: TPU"
+  elif kind == "CPU" and cpu_has_native_bf16(flags):
+    policy, reason = "mixed_bfloat16", "auto: CPU with native bfloat16 (avx512_bf16 / amx_bf16)"
+  else:
+    policy = "float32"
+    reason = "auto: GPU (set train.precision for bfloat16)" if kind == "GPU" else (
+        "auto: CPU without native bfloat16")
+  warning = None
+  if policy == "mixed_bfloat16" and kind == "CPU" and not cpu_has_native_bf16(flags):
+    warning = SLOW_BF16_WARNING
+  return policy, reason, warning
+
+
+def policy_for(precision: str, mixed_bfloat16: Optional[bool], strategy: tf.distribute.Strategy) -> str:
+  """The Keras policy for this run on this host; logs the choice and, where bf16 is emulated, a warning."""
+  kind = device_kind(strategy)
+  flags = cpu_flags() if kind == "CPU" else frozenset()
+  policy, reason, warning = decide(precision, mixed_bfloat16, kind, flags)
+  logging.info("precision: %s (%s; %s %s)", policy, reason, kind,
+               platform.machine())
+  if warning:
+    logging.warning(warning)
+  return policy
