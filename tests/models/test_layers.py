@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tfgan_mh import models
 from tfgan_mh.models import layers
+from tfgan_mh.models import spectral
 
 
 class BatchNormTest(tf.test.TestCase):
@@ -98,6 +99,53 @@ class BlocksTest(tf.test.TestCase):
     up = layers.upsample2x(x).numpy()[0, :, :, 0]
     self.assertAllEqual(up, [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]])
     self.assertAllEqual(layers.avgpool2x(layers.upsample2x(x)), x)
+
+
+class UpsampledConvTest(tf.test.TestCase):
+  """conv(upsample2x(x)) computed without upsampling (SNConv2D(upsample=True)) equals the naive order."""
+
+  def _compare(self, conv, x):
+    conv(x)  # build
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch(x)
+      fast = conv(x, training=False, upsample=True)
+      naive = conv(layers.upsample2x(x), training=False)
+      weights = tf.random.stateless_normal(naive.shape, seed=[5, 6])
+      loss_fast, loss_naive = tf.reduce_sum(fast * weights), tf.reduce_sum(naive * weights)
+    self.assertEqual(fast.shape, naive.shape)
+    self.assertAllClose(fast, naive, atol=1e-5, rtol=1e-5)
+    for target in (x, conv.kernel.value, conv.bias.value):
+      self.assertAllClose(tape.gradient(loss_fast, target), tape.gradient(loss_naive, target),
+                          atol=1e-4, rtol=1e-5)
+
+  def test_3x3_is_a_stride_2_transposed_conv(self):
+    x = tf.random.stateless_normal([2, 5, 4, 3], seed=[1, 2])
+    self._compare(models.SNConv2D(7, 3, name="c3"), x)
+
+  def test_1x1_and_other_kernels(self):
+    x = tf.random.stateless_normal([2, 4, 4, 3], seed=[3, 4])
+    self._compare(models.SNConv2D(6, 1, name="c1"), x)
+    self._compare(models.SNConv2D(6, 5, name="c5"), x)  # no shortcut: upsamples first
+
+  def test_kernel_taps_by_hand(self):
+    k = np.arange(9, dtype=np.float32).reshape(3, 3, 1, 1)  # rows [0 1 2], [3 4 5], [6 7 8]
+    t = spectral.upsampled_conv_kernel(tf.constant(k)).numpy()[:, :, 0, 0]
+    row_taps = [[2], [1, 2], [0, 1], [0]]  # input row i reaches output rows 2i-1 .. 2i+2
+    expected = [[sum(k[r, c, 0, 0] for r in rows for c in cols) for cols in row_taps] for rows in row_taps]
+    self.assertAllEqual(t, expected)
+
+  def test_gblock_modes_agree(self):
+    x = tf.random.stateless_normal([4, 4, 4, 8], seed=[7, 8])
+    y = tf.constant([0, 2, 1, 2])
+    fast = models.GBlock(6, num_classes=3, name="fast")
+    naive = models.GBlock(6, num_classes=3, upsample_conv="naive", name="naive")
+    fast(x, y)
+    naive(x, y)
+    for a, b in zip(naive.weights, fast.weights):
+      a.assign(b)
+    self.assertAllClose(fast(x, y, training=True), naive(x, y, training=True), atol=1e-5, rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, r"upsample_conv='nearest' is not valid; valid: transposed, naive"):
+      models.GBlock(6, upsample_conv="nearest")
 
 
 if __name__ == "__main__":

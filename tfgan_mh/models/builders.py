@@ -46,7 +46,7 @@ def _check_shape(arch, image_shape, kind):
 def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, conditional: bool = True,
                     z_dim: Optional[int] = None, ch: Optional[int] = None,
                     attention_resolution="default", spectral_norm: Optional[bool] = None,
-                    hidden: Sequence[int] = (128, 128, 128)):
+                    hidden: Sequence[int] = (128, 128, 128), upsample_conv: str = "transposed"):
   """Builds a generator G(z [B, z_dim], labels [B] or None, training) -> [B, *image_shape] float32.
 
   Args:
@@ -61,6 +61,8 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
     attention_resolution: sagan only: resolution of the attention block, "default" (G: R/2) or None.
     spectral_norm: dcgan only: SN in G (None = off, as 001).
     hidden: mlp only: hidden widths.
+    upsample_conv: sagan only: "transposed" (default) computes each block's conv(upsample(h)) without
+      upsampling first (4/9 of the multiply-adds, same function); "naive" upsamples first.
 
   Returns:
     A `tfgan_mh.models.base.Generator` (attributes z_dim, num_classes, conditional, image_shape).
@@ -76,7 +78,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
     common["z_dim"] = z_dim
   if arch == "sagan":
     return sagan.SAGANGenerator(ch=ch or 64, attention_resolution=attention_resolution,
-                                name="generator", **common)
+                                upsample_conv=upsample_conv, name="generator", **common)
   if arch == "dcgan":
     return dcgan.DCGANGenerator(ch=ch or 96, spectral_norm=bool(spectral_norm), name="generator",
                                 **common)

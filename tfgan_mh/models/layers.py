@@ -11,7 +11,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mh.models.base import is_class_weights
-from tfgan_mh.models.spectral import SNConv2D
+from tfgan_mh.models.spectral import SNConv2D, upsample2x
 
 
 def _expand_to(params, rank):
@@ -87,9 +87,7 @@ class BatchNorm(keras.layers.Layer):
     return tf.cast(y * gamma + beta, self.compute_dtype)
 
 
-def upsample2x(x):
-  """Nearest-neighbour 2x upsampling [B, H, W, C] -> [B, 2H, 2W, C] (XLA/TPU friendly)."""
-  return tf.repeat(tf.repeat(x, 2, axis=1), 2, axis=2)
+UPSAMPLE_CONVS = ("transposed", "naive")
 
 
 def avgpool2x(x):
@@ -137,10 +135,17 @@ class GBlock(keras.layers.Layer):
   Args:
     channels: output channels.
     num_classes: K for conditional BN, None for unconditional.
+    upsample_conv: "transposed" computes conv3x3(up(.)) as a stride-2 transposed conv and conv1x1(up(x)) as
+      up(conv1x1(x)) (`SNConv2D(upsample=True)`: the same function, 4/9 and 1/4 of the multiply-adds);
+      "naive" upsamples first, as written above (and as PyTorch-StudioGAN / BigGAN-PyTorch compute it).
   """
 
-  def __init__(self, channels: int, num_classes: Optional[int] = None, **kwargs):
+  def __init__(self, channels: int, num_classes: Optional[int] = None, upsample_conv: str = "transposed",
+               **kwargs):
     super().__init__(**kwargs)
+    if upsample_conv not in UPSAMPLE_CONVS:
+      raise ValueError(f"upsample_conv={upsample_conv!r} is not valid; valid: {', '.join(UPSAMPLE_CONVS)}")
+    self.upsample_conv = upsample_conv
     self.bn1 = BatchNorm(num_classes, name="bn1")
     self.conv1 = SNConv2D(channels, 3, name="conv1")
     self.bn2 = BatchNorm(num_classes, name="bn2")
@@ -148,11 +153,16 @@ class GBlock(keras.layers.Layer):
     self.conv_sc = SNConv2D(channels, 1, name="conv_sc")
 
   def call(self, x, labels=None, training=False):
-    h = upsample2x(tf.nn.relu(self.bn1(x, labels, training=training)))
-    h = self.conv1(h, training=training)
+    h = tf.nn.relu(self.bn1(x, labels, training=training))
+    if self.upsample_conv == "naive":
+      h = self.conv1(upsample2x(h), training=training)
+      shortcut = self.conv_sc(upsample2x(x), training=training)
+    else:
+      h = self.conv1(h, training=training, upsample=True)
+      shortcut = self.conv_sc(x, training=training, upsample=True)
     h = tf.nn.relu(self.bn2(h, labels, training=training))
     h = self.conv2(h, training=training)
-    return h + self.conv_sc(upsample2x(x), training=training)
+    return h + shortcut
 
 
 class DBlock(keras.layers.Layer):

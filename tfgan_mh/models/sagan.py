@@ -52,10 +52,12 @@ class SAGANGenerator(Generator):
     z_dim: latent size (128 in 000).
     ch: channel multiplier (64 in 000).
     attention_resolution: resolution of the self-attention block, "default" for G_ATTENTION, or None.
+    upsample_conv: how the blocks compute conv(upsample(.)): "transposed" (fast, default) or "naive"
+      (`tfgan_mh.models.layers.GBlock`); the same function and variables either way.
   """
 
   def __init__(self, *, image_shape, num_classes: int, conditional: bool = True, z_dim: int = 128,
-               ch: int = 64, attention_resolution="default", **kwargs):
+               ch: int = 64, attention_resolution="default", upsample_conv: str = "transposed", **kwargs):
     super().__init__(z_dim=z_dim, num_classes=num_classes, conditional=conditional,
                      image_shape=image_shape, **kwargs)
     r = self.image_shape[0]
@@ -68,7 +70,7 @@ class SAGANGenerator(Generator):
     k = num_classes if conditional else None
     self.init_ch = init_mult * ch
     self.linear = SNDense(4 * 4 * self.init_ch, name="linear")
-    self.blocks = tracked(self, "block", [GBlock(m * ch, k, name=f"block{i}")
+    self.blocks = tracked(self, "block", [GBlock(m * ch, k, upsample_conv=upsample_conv, name=f"block{i}")
                                            for i, m in enumerate(mults)])
     self.attention_after = (block_res.index(attention_resolution)
                             if attention_resolution is not None else None)

@@ -171,16 +171,53 @@ class _SNConvBase(SpectralNormMixin, keras.layers.Layer):
     return y + tf.cast(self.bias.value, self.compute_dtype) if self.use_bias else y
 
 
+def upsampled_conv_kernel(kernel):
+  """The kernel [4, 4, cout, cin] of the stride-2 transposed conv equal to a 3x3 SAME conv after 2x nearest
+  upsampling.
+
+  Output row 2i of conv(up(x)) sees input rows i-1 (tap 0) and i (taps 1 + 2); row 2i+1 sees rows i (taps
+  0 + 1) and i+1 (tap 2). So input row i reaches output rows 2i-1 .. 2i+2 with the row taps
+  [k2, k1 + k2, k0 + k1, k0]; the same holds for columns. The transposed conv does 16 multiply-adds per
+  input pixel and channel pair where conv(up(x)) does 4 * 9 = 36.
+  """
+  k = kernel  # [3, 3, cin, cout]
+  rows = tf.stack([k[2], k[1] + k[2], k[0] + k[1], k[0]])  # [4, 3, cin, cout]
+  taps = tf.stack([rows[:, 2], rows[:, 1] + rows[:, 2], rows[:, 0] + rows[:, 1], rows[:, 0]], axis=1)
+  return tf.transpose(taps, [0, 1, 3, 2])  # [4, 4, cout, cin]
+
+
 class SNConv2D(_SNConvBase):
-  """NHWC 2-D convolution, spectrally normalized kernel [kh, kw, cin, cout] (arguments: `_SNConvBase`)."""
+  """NHWC 2-D convolution, spectrally normalized kernel [kh, kw, cin, cout] (arguments: `_SNConvBase`).
+
+  `call(x, upsample=True)` returns conv(upsample2x(x)) (2x nearest-neighbour upsampling) computed without
+  materializing the upsampled input: a 1x1 conv commutes with the upsampling (4x fewer multiply-adds), a
+  3x3 SAME conv is a stride-2 transposed conv with the kernel of `upsampled_conv_kernel` (4/9 of them).
+  Equal to the naive order up to float rounding (tests/models/test_layers.py).
+  """
 
   def _kernel_shape(self, in_channels: int):
     return self.kernel_size + (in_channels, self.filters)
 
-  def call(self, x, training=False):
-    y = tf.nn.conv2d(tf.cast(x, self.compute_dtype), self._kernel_for_compute(training),
-                     strides=self.strides, padding=self.padding)
+  def call(self, x, training=False, upsample=False):
+    x = tf.cast(x, self.compute_dtype)
+    kernel = self._kernel_for_compute(training)
+    if not upsample:
+      y = tf.nn.conv2d(x, kernel, strides=self.strides, padding=self.padding)
+    elif self.kernel_size == (1, 1) and self.strides == 1:
+      y = upsample2x(tf.nn.conv2d(x, kernel, strides=1, padding="VALID"))
+    elif self.kernel_size == (3, 3) and self.strides == 1 and self.padding == "SAME":
+      b, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
+      y = tf.nn.conv2d_transpose(x, upsampled_conv_kernel(kernel), tf.stack([b, 2 * h, 2 * w, self.filters]),
+                                 strides=2, padding="SAME")
+      y = tf.ensure_shape(y, [None, 2 * h, 2 * w, self.filters])
+    else:
+      y = tf.nn.conv2d(upsample2x(x), kernel, strides=self.strides, padding=self.padding)
     return self._add_bias(y)
+
+
+def upsample2x(x):
+  """Nearest-neighbour 2x upsampling [B, H, W, C] -> [B, 2H, 2W, C]."""
+  return tf.repeat(tf.repeat(x, 2, axis=1), 2, axis=2)
 
 
 class SNConv2DTranspose(_SNConvBase):
