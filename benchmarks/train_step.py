@@ -135,7 +135,10 @@ def main():
   parser.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up")
   parser.add_argument("--configs", default="f32", help=f"comma-separated, from {','.join(CONFIGS)}")
   parser.add_argument("--profile", default=None, help="write a profiler trace of one iteration here")
+  parser.add_argument("--top", type=int, default=10, help="op types to print from the profile")
   parser.add_argument("--no_flops", action="store_true", help="skip the FLOP count (no GFLOP/s, no MFU)")
+  parser.add_argument("--inter_op", type=int, default=0, help="TF inter-op threads (0: TF's default)")
+  parser.add_argument("--intra_op", type=int, default=0, help="TF intra-op threads (0: TF's default)")
   args = parser.parse_args()
   names = args.configs.split(",")
   bad = [n for n in names if n not in CONFIGS]
@@ -144,9 +147,15 @@ def main():
   for flag in ("ch", "d_ch", "d_steps", "batch", "iterations"):
     if getattr(args, flag) < 1:
       parser.error(f"--{flag}={getattr(args, flag)}: must be a positive integer")
+  for flag in ("inter_op", "intra_op"):
+    if getattr(args, flag) < 0:
+      parser.error(f"--{flag}={getattr(args, flag)}: must be >= 0 (0: TF's default)")
+  tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)  # before the runtime starts
+  tf.config.threading.set_intra_op_parallelism_threads(args.intra_op)
 
   rate_before = {"f32": flops.matmul_rate(tf.float32), "bf16": flops.matmul_rate(tf.bfloat16)}
-  print(f"TF {tf.__version__}, {os.cpu_count()} CPUs; 2048^3 matmul: float32 {rate_before['f32']:.1f} "
+  print(f"TF {tf.__version__}, {os.cpu_count()} CPUs, inter-op threads {args.inter_op or 'default'}, intra-op "
+        f"{args.intra_op or 'default'}, TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}; 2048^3 matmul: float32 {rate_before['f32']:.1f} "
         f"GFLOP/s, bfloat16 {rate_before['bf16']:.1f} GFLOP/s", flush=True)
   print(f"SAGAN 32x32 MHGAN, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch {args.d_ch} "
         f"({4 * args.d_ch} per block), {args.d_steps} D + 1 G step per iteration", flush=True)
@@ -178,8 +187,8 @@ def main():
           f"(dense graph / analytic = {dense / analytic:.4f}). Executed FLOPs are fewer where G computes "
           "conv(upsample(h)) as a transposed conv.")
   if args.profile:
-    print(f"profile of one iteration written to {args.profile}; op types by self time:")
-    for op, seconds, share in top_ops(args.profile):
+    print(f"profile of one iteration written to {args.profile}; op types by time (summed over threads):")
+    for op, seconds, share in top_ops(args.profile, args.top):
       print(f"  {op:<32} {seconds:8.2f} s {100 * share:5.1f} %")
 
 

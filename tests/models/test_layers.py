@@ -41,6 +41,32 @@ class BatchNormTest(tf.test.TestCase):
     self.assertAllClose(inf, (x.numpy() - bn.moving_mean.numpy()) /
                         np.sqrt(bn.moving_variance.numpy() + 1e-5), atol=1e-5)
 
+  def test_images_fused_path_equals_the_composed_formula(self):
+    bn = models.BatchNorm(num_classes=2, momentum=0.5)
+    x = tf.random.stateless_normal([3, 4, 5, 6], seed=[1, 1]) * 3.0 + 1.0
+    y = tf.constant([0, 1, 1])
+    bn(x, y)
+    bn.gamma.assign(tf.random.stateless_normal([2, 6], seed=[2, 2]))
+    bn.beta.assign(tf.random.stateless_normal([2, 6], seed=[3, 3]))
+    w = tf.random.stateless_normal([3, 4, 5, 6], seed=[4, 4])
+
+    def composed(x):
+      mean, var = tf.nn.moments(x, [0, 1, 2])
+      return ((x - mean) * tf.math.rsqrt(var + 1e-5) * tf.gather(bn.gamma.value, y)[:, None, None]
+              + tf.gather(bn.beta.value, y)[:, None, None])
+
+    with tf.GradientTape(persistent=True) as tape:
+      tape.watch(x)
+      fused_loss = tf.reduce_sum(bn(x, y, training=True) * w)
+      composed_loss = tf.reduce_sum(composed(x) * w)
+    self.assertAllClose(fused_loss, composed_loss, rtol=1e-5)
+    for target in (x, bn.gamma.value, bn.beta.value):
+      self.assertAllClose(tf.convert_to_tensor(tape.gradient(fused_loss, target)),
+                          tf.convert_to_tensor(tape.gradient(composed_loss, target)), atol=1e-4, rtol=1e-4)
+    xn = x.numpy()
+    self.assertAllClose(bn.moving_mean, 0.5 * xn.mean((0, 1, 2)), rtol=1e-5)
+    self.assertAllClose(bn.moving_variance, 0.5 + 0.5 * xn.var((0, 1, 2)), rtol=1e-5)  # biased, as numpy's
+
   def test_conditional_without_labels_is_an_error(self):
     bn = models.BatchNorm(num_classes=3)
     with self.assertRaisesRegex(ValueError, "needs labels"):
