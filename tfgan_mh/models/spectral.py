@@ -125,7 +125,7 @@ class SNDense(SpectralNormMixin, keras.layers.Layer):
   def call(self, x, training=False):
     y = tf.matmul(tf.cast(x, self.compute_dtype), self._kernel_for_compute(training))
     if self.use_bias:
-      y = y + tf.cast(self.bias.value, self.compute_dtype)
+      y = tf.nn.bias_add(y, tf.cast(self.bias.value, self.compute_dtype))
     return y
 
 
@@ -168,7 +168,9 @@ class _SNConvBase(SpectralNormMixin, keras.layers.Layer):
     self._build_sn(kernel_shape)
 
   def _add_bias(self, y):
-    return y + tf.cast(self.bias.value, self.compute_dtype) if self.use_bias else y
+    # BiasAdd (not AddV2): oneDNN fuses it into the convolution (with a following residual add) and its
+    # gradient is one BiasAddGrad instead of a broadcast reduction.
+    return tf.nn.bias_add(y, tf.cast(self.bias.value, self.compute_dtype)) if self.use_bias else y
 
 
 def upsampled_conv_kernel(kernel):
@@ -200,16 +202,18 @@ class SNConv2D(_SNConvBase):
 
   def call(self, x, training=False, upsample=False):
     x = tf.cast(x, self.compute_dtype)
+    if upsample and self.kernel_size == (3, 3) and self.strides == 1 and self.padding == "SAME":
+      # Taps summed in float32, then cast (under mixed bfloat16 the kernel is rounded once, as in conv).
+      kernel = tf.cast(upsampled_conv_kernel(self.normalized_kernel(training)), self.compute_dtype)
+      b, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
+      y = tf.nn.conv2d_transpose(x, kernel, tf.stack([b, 2 * h, 2 * w, self.filters]), strides=2,
+                                 padding="SAME")
+      return self._add_bias(tf.ensure_shape(y, [None, 2 * h, 2 * w, self.filters]))
     kernel = self._kernel_for_compute(training)
     if not upsample:
       y = tf.nn.conv2d(x, kernel, strides=self.strides, padding=self.padding)
     elif self.kernel_size == (1, 1) and self.strides == 1:
       y = upsample2x(tf.nn.conv2d(x, kernel, strides=1, padding="VALID"))
-    elif self.kernel_size == (3, 3) and self.strides == 1 and self.padding == "SAME":
-      b, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
-      y = tf.nn.conv2d_transpose(x, upsampled_conv_kernel(kernel), tf.stack([b, 2 * h, 2 * w, self.filters]),
-                                 strides=2, padding="SAME")
-      y = tf.ensure_shape(y, [None, 2 * h, 2 * w, self.filters])
     else:
       y = tf.nn.conv2d(upsample2x(x), kernel, strides=self.strides, padding=self.padding)
     return self._add_bias(y)
