@@ -49,11 +49,13 @@ CONFIGS = {"f32": ("float32", False, "transposed"), "f32_naive": ("float32", Fal
 
 
 def build_trainer(args, xla: bool = False, upsample_conv: str = "naive") -> GANTrainer:
+  # upsample_conv is passed only when it is not the library's default, so the script also times a library
+  # from before the option (a checkout on PYTHONPATH: its own default).
+  g_kwargs = {} if upsample_conv == "transposed" else dict(upsample_conv=upsample_conv)
   return GANTrainer(
       strategy=tf.distribute.get_strategy(),
       make_generator=functools.partial(models.build_generator, arch="sagan", image_shape=SHAPE,
-                                       num_classes=K, conditional=True, ch=args.ch,
-                                       upsample_conv=upsample_conv),
+                                       num_classes=K, conditional=True, ch=args.ch, **g_kwargs),
       make_discriminator=functools.partial(models.build_discriminator, arch="sagan", image_shape=SHAPE,
                                            num_classes=K, heads=("projection", "classifier"), ch=args.d_ch),
       family=losses.get_family("mhinge", num_classes=K),
@@ -157,6 +159,7 @@ def main():
   print(f"TF {tf.__version__}, {os.cpu_count()} CPUs, inter-op threads {args.inter_op or 'default'}, intra-op "
         f"{args.intra_op or 'default'}, TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}; 2048^3 matmul: float32 {rate_before['f32']:.1f} "
         f"GFLOP/s, bfloat16 {rate_before['bf16']:.1f} GFLOP/s", flush=True)
+  print(f"library: {os.path.dirname(os.path.dirname(models.__file__))}")
   print(f"SAGAN 32x32 MHGAN, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch {args.d_ch} "
         f"({4 * args.d_ch} per block), {args.d_steps} D + 1 G step per iteration", flush=True)
   counts = None
