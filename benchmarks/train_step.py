@@ -122,6 +122,9 @@ def measure(args, policy: str, xla: bool, upsample_conv: str):
       tf.profiler.experimental.start(args.profile)
       trainer.train_steps(it, 1)["d/loss"].numpy()
       tf.profiler.experimental.stop()
+    traces = trainer._compiled[(1, True)].experimental_get_tracing_count()  # pylint: disable=protected-access
+    calls = args.iterations + 1 + bool(args.profile)
+    print(f"  {policy}: the step function was traced {traces} time(s) over {calls} calls", flush=True)
     executed = None if args.no_flops else count_flops(trainer, args.batch, args.d_steps)[0]
     return times, warmup, executed
   finally:
@@ -156,8 +159,10 @@ def main():
   tf.config.threading.set_intra_op_parallelism_threads(args.intra_op)
 
   rate_before = {"f32": flops.matmul_rate(tf.float32), "bf16": flops.matmul_rate(tf.bfloat16)}
+  onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
   print(f"TF {tf.__version__}, {os.cpu_count()} CPUs, inter-op threads {args.inter_op or 'default'}, intra-op "
-        f"{args.intra_op or 'default'}, TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset')}; 2048^3 matmul: float32 {rate_before['f32']:.1f} "
+        f"{args.intra_op or 'default'}, TF_ENABLE_ONEDNN_OPTS={onednn}; 2048^3 matmul: "
+        f"float32 {rate_before['f32']:.1f} "
         f"GFLOP/s, bfloat16 {rate_before['bf16']:.1f} GFLOP/s", flush=True)
   print(f"library: {os.path.dirname(os.path.dirname(models.__file__))}")
   print(f"SAGAN 32x32 MHGAN, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch {args.d_ch} "

@@ -4,8 +4,10 @@ import glob
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import gin
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -15,6 +17,7 @@ from tfgan_mh import train as train_main
 from tfgan_mh.data import pipeline
 from tfgan_mh.evaluation import job
 from tfgan_mh.training import loop
+from tfgan_mh.training import precision
 from tfgan_mh.training import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -59,6 +62,16 @@ class TrainLoopTest(tf.test.TestCase):
       self.assertIn(key, out)
       self.assertTrue(np.isfinite(out[key]))
     self.assertEqual(sorted(_scalars(model_dir, "d/loss")), [1, 2, 3, 4])
+    self.assertEqual(restore.read_run_info(model_dir)["precision"], "float32")  # pinned by the default config
+
+  def test_auto_precision_trains_in_bf16_on_a_native_bf16_cpu_and_records_it(self):
+    model_dir = self.create_tempdir().full_path
+    _configure("train.precision = 'auto'")
+    with mock.patch.object(precision, "cpu_flags", return_value=frozenset({"avx2", "avx512_bf16"})):
+      out = loop.train(model_dir)
+    self.assertTrue(all(np.isfinite(v) for v in out.values()), out)
+    self.assertEqual(restore.read_run_info(model_dir)["precision"], "mixed_bfloat16")
+    self.assertEqual(keras.mixed_precision.global_policy().name, "float32")  # restored after the run
 
   def test_restart_continues_like_an_uninterrupted_run(self):
     straight, split = self.create_tempdir().full_path, self.create_tempdir().full_path
