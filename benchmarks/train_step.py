@@ -1,7 +1,8 @@
 r"""Train-step speed and MFU at PyTorch-StudioGAN's CIFAR-10 MHGAN shape (a benchmark, not a test).
 
-  python benchmarks/train_step.py [--ch 96] [--d_ch 48] [--d_steps 5] [--iterations 3] [--configs f32]
-                                  [--profile DIR]
+  python benchmarks/train_step.py [--ch 96] [--d_ch 48] [--d_steps 5] [--batch 64] [--iterations 3]
+                                  [--configs f32] [--profile DIR [--top 10]] [--inter_op N] [--intra_op N]
+                                  [--no_flops]
 
 Default shape: 32x32x3, K = 10, batch 64, SAGAN ResNet G with 4*ch = 384 channels per block, D with
 4*d_ch = 192, self-attention at 16 px in both, spectral norm in both, conditional BN, the MH loss
@@ -14,14 +15,16 @@ matmul GFLOP/s measured in this process (2048^3, best of 5, before and after the
 larger is used). Model FLOPs per iteration are counted from the step graphs by TF's profiler (all ops with
 a registered count) on the architecture as written (G upsamples, then convolves: what PyTorch-StudioGAN
 executes); the dense part (convolutions, matmuls) is checked against an independent count from the forward
-graphs of G and D times the passes of an iteration (`tfgan_mh.training.flops`). Configurations:
+graphs of G and D times the passes of an iteration (`tfgan_mh.training.flops`); "MFU analytic" uses that count
+(1.2 % lower at the default shape: the G step's graph also holds D's weight gradients, which TF prunes).
+The step function's trace count is printed too (1: no retracing). Configurations:
   f32 / bf16         float32 / mixed bfloat16, G's conv(upsample(h)) as a stride-2 transposed conv (the
                      library's default: the same function with fewer executed FLOPs, also printed)
   f32_naive / bf16_naive   upsample, then convolve (the FLOPs the model is credited with)
   f32_xla / bf16_xla       XLA-compiled step
 
 `--profile DIR` writes a TensorBoard profiler trace of one iteration (open with TensorBoard's profile
-plugin) and prints the ten op types with the most self time.
+plugin) and prints the `--top` op types by time (summed over the threads that ran them).
 """
 
 import argparse
@@ -178,22 +181,23 @@ def main():
   rate = max(rate_before["f32"], flops.matmul_rate(tf.float32))
   print(f"float32 matmul rate used for MFU (best before / after): {rate:.1f} GFLOP/s")
   print(f"{'config':<11} {'s/iter':>7} {'best':>7} {'G img/s':>8} {'model GFLOP/s':>14} {'MFU':>6} "
-        f"{'executed GFLOP/it':>18}")
+        f"{'MFU analytic':>13} {'own graph GFLOP/it':>19}")
   for name, times, warmup, executed in results:
     med = statistics.median(times)
     images = (args.d_steps + 1) * args.batch / med
     if counts is None:
       print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f}")
       continue
-    model = counts[0] / 1e9
+    model, analytic = counts[0] / 1e9, counts[2] / 1e9
     print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f} {model / med:14.1f} {model / med / rate:6.3f} "
-          f"{executed / 1e9:18.0f}")
+          f"{analytic / med / rate:13.3f} {executed / 1e9:19.0f}")
   if counts is not None:
     total, dense, analytic = counts
     print(f"model FLOPs per iteration: graph (TF profiler, all ops) {total / 1e9:.1f} G; dense ops in the step "
           f"graphs {dense / 1e9:.1f} G; analytic from the forward graphs x passes {analytic / 1e9:.1f} G "
-          f"(dense graph / analytic = {dense / analytic:.4f}). Executed FLOPs are fewer where G computes "
-          "conv(upsample(h)) as a transposed conv.")
+          f"(dense graph / analytic = {dense / analytic:.4f}: the G step's graph also holds D's weight gradients, "
+          "which TF prunes as unused). A configuration's own graph has fewer FLOPs where G computes conv(upsample(h)) "
+          "as a transposed conv.")
   if args.profile:
     print(f"profile of one iteration written to {args.profile}; op types by time (summed over threads):")
     for op, seconds, share in top_ops(args.profile, args.top):

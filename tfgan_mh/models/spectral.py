@@ -125,7 +125,7 @@ class SNDense(SpectralNormMixin, keras.layers.Layer):
   def call(self, x, training=False):
     y = tf.matmul(tf.cast(x, self.compute_dtype), self._kernel_for_compute(training))
     if self.use_bias:
-      y = tf.nn.bias_add(y, tf.cast(self.bias.value, self.compute_dtype))
+      y = y + tf.cast(self.bias.value, self.compute_dtype)
     return y
 
 
@@ -168,9 +168,9 @@ class _SNConvBase(SpectralNormMixin, keras.layers.Layer):
     self._build_sn(kernel_shape)
 
   def _add_bias(self, y):
-    # BiasAdd (not AddV2): oneDNN fuses it into the convolution (with a following residual add) and its
-    # gradient is one BiasAddGrad instead of a broadcast reduction.
-    return tf.nn.bias_add(y, tf.cast(self.bias.value, self.compute_dtype)) if self.use_bias else y
+    # AddV2, not tf.nn.bias_add: with BiasAdd, TF 2.21's grappler remapper fails on the DBlocks' conv + bias +
+    # residual add + ReLU ("remapper failed: ... Mutation::Apply error") and drops every fusion of the graph.
+    return y + tf.cast(self.bias.value, self.compute_dtype) if self.use_bias else y
 
 
 def upsampled_conv_kernel(kernel):
