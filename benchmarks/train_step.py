@@ -24,7 +24,7 @@ The step function's trace count is printed too (1: no retracing). Configurations
   f32_xla / bf16_xla       XLA-compiled step
 
 `--profile DIR` writes a TensorBoard profiler trace of one iteration (open with TensorBoard's profile
-plugin) and prints the `--top` op types by time (summed over the threads that ran them).
+plugin) per configuration, in DIR/<config>, and prints its `--top` op types by time (summed over threads).
 """
 
 import argparse
@@ -105,8 +105,9 @@ def top_ops(logdir: str, n: int = 10):
   return [(op, s, s / whole) for op, s in totals.most_common(n)]
 
 
-def measure(args, policy: str, xla: bool, upsample_conv: str):
-  """(seconds of each timed iteration, warm-up seconds, executed FLOPs per iteration or None)."""
+def measure(args, name: str):
+  """(seconds of each timed iteration, warm-up seconds, FLOPs of its own graph per iteration or None)."""
+  policy, xla, upsample_conv = CONFIGS[name]
   keras.mixed_precision.set_global_policy(policy)
   try:
     trainer = build_trainer(args, xla, upsample_conv)
@@ -122,7 +123,7 @@ def measure(args, policy: str, xla: bool, upsample_conv: str):
       trainer.train_steps(it, 1)["d/loss"].numpy()
       times.append(time.perf_counter() - t0)
     if args.profile:
-      tf.profiler.experimental.start(args.profile)
+      tf.profiler.experimental.start(os.path.join(args.profile, name))
       trainer.train_steps(it, 1)["d/loss"].numpy()
       tf.profiler.experimental.stop()
     traces = trainer._compiled[(1, True)].experimental_get_tracing_count()  # pylint: disable=protected-access
@@ -134,7 +135,8 @@ def measure(args, policy: str, xla: bool, upsample_conv: str):
     keras.mixed_precision.set_global_policy("float32")
 
 
-def main():
+def parse_args():
+  """The flags, checked (one-line argparse errors), and the list of configuration names."""
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--ch", type=int, default=96, help="G channel multiplier (4*ch channels per block)")
   parser.add_argument("--d_ch", type=int, default=48, help="D channel multiplier (4*d_ch channels per block)")
@@ -158,6 +160,39 @@ def main():
   for flag in ("inter_op", "intra_op"):
     if getattr(args, flag) < 0:
       parser.error(f"--{flag}={getattr(args, flag)}: must be >= 0 (0: TF's default)")
+  return args, names
+
+
+def report(args, results, counts, rate):
+  """Prints the table of the measured configurations, the FLOP counts and the profiles' top op types."""
+  print(f"float32 matmul rate used for MFU (best before / after): {rate:.1f} GFLOP/s")
+  print(f"{'config':<11} {'s/iter':>7} {'best':>7} {'G img/s':>8} {'model GFLOP/s':>14} {'MFU':>6} "
+        f"{'MFU analytic':>13} {'own graph GFLOP/it':>19}")
+  for name, times, own in results:
+    med = statistics.median(times)
+    images = (args.d_steps + 1) * args.batch / med
+    if counts is None:
+      print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f}")
+      continue
+    model, analytic = counts[0] / 1e9, counts[2] / 1e9
+    print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f} {model / med:14.1f} {model / med / rate:6.3f} "
+          f"{analytic / med / rate:13.3f} {own / 1e9:19.0f}")
+  if counts is not None:
+    total, dense, analytic = counts
+    print(f"model FLOPs per iteration: graph (TF profiler, all ops) {total / 1e9:.1f} G; dense ops in the step "
+          f"graphs {dense / 1e9:.1f} G; analytic from the forward graphs x passes {analytic / 1e9:.1f} G "
+          f"(dense graph / analytic = {dense / analytic:.4f}: the G step's graph also holds D's weight gradients, "
+          "which TF prunes as unused). A configuration's own graph has fewer FLOPs where G computes conv(upsample(h)) "
+          "as a transposed conv.")
+  for name, _, _ in results if args.profile else ():
+    logdir = os.path.join(args.profile, name)
+    print(f"{name}: profile of one iteration in {logdir}; op types by time (summed over threads):")
+    for op, seconds, share in top_ops(logdir, args.top):
+      print(f"  {op:<32} {seconds:8.2f} s {100 * share:5.1f} %")
+
+
+def main():
+  args, names = parse_args()
   tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)  # before the runtime starts
   tf.config.threading.set_intra_op_parallelism_threads(args.intra_op)
 
@@ -175,33 +210,10 @@ def main():
     counts = count_flops(build_trainer(args), args.batch, args.d_steps)
   results = []
   for name in names:
-    times, warmup, executed = measure(args, *CONFIGS[name])
-    results.append((name, times, warmup, executed))
+    times, warmup, own = measure(args, name)
+    results.append((name, times, own))
     print(f"  {name}: iterations {', '.join(f'{t:.2f}' for t in times)} s; warm-up {warmup:.1f} s", flush=True)
-  rate = max(rate_before["f32"], flops.matmul_rate(tf.float32))
-  print(f"float32 matmul rate used for MFU (best before / after): {rate:.1f} GFLOP/s")
-  print(f"{'config':<11} {'s/iter':>7} {'best':>7} {'G img/s':>8} {'model GFLOP/s':>14} {'MFU':>6} "
-        f"{'MFU analytic':>13} {'own graph GFLOP/it':>19}")
-  for name, times, warmup, executed in results:
-    med = statistics.median(times)
-    images = (args.d_steps + 1) * args.batch / med
-    if counts is None:
-      print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f}")
-      continue
-    model, analytic = counts[0] / 1e9, counts[2] / 1e9
-    print(f"{name:<11} {med:7.2f} {min(times):7.2f} {images:8.2f} {model / med:14.1f} {model / med / rate:6.3f} "
-          f"{analytic / med / rate:13.3f} {executed / 1e9:19.0f}")
-  if counts is not None:
-    total, dense, analytic = counts
-    print(f"model FLOPs per iteration: graph (TF profiler, all ops) {total / 1e9:.1f} G; dense ops in the step "
-          f"graphs {dense / 1e9:.1f} G; analytic from the forward graphs x passes {analytic / 1e9:.1f} G "
-          f"(dense graph / analytic = {dense / analytic:.4f}: the G step's graph also holds D's weight gradients, "
-          "which TF prunes as unused). A configuration's own graph has fewer FLOPs where G computes conv(upsample(h)) "
-          "as a transposed conv.")
-  if args.profile:
-    print(f"profile of one iteration written to {args.profile}; op types by time (summed over threads):")
-    for op, seconds, share in top_ops(args.profile, args.top):
-      print(f"  {op:<32} {seconds:8.2f} s {100 * share:5.1f} %")
+  report(args, results, counts, max(rate_before["f32"], flops.matmul_rate(tf.float32)))
 
 
 if __name__ == "__main__":
