@@ -116,6 +116,10 @@ class TrainLoopTest(tf.test.TestCase):
         (["train.init_from = '/nonexistent/run'"], "init_from"),
         (["train.picture_classes = 0"], r"train.picture_classes=0: must be >= 1"),
         (["train.optimizer = 'sgd'"], r"train.optimizer='sgd': valid optimizers are adam, adamax"),
+        (["train.diffaugment = 'color,flip'"], r"DiffAugment policy 'flip' is not valid; valid: color, "
+         r"translation, cutout"),
+        (["train.diffaugment = 'cutout'"], r"DiffAugment cutout needs images \[H, W, C\]; these samples have "
+         r"shape \(2,\): set train.diffaugment=''"),
         (["train.precision = 'fp16'"],
          r"train.precision='fp16' is not valid; valid: 'auto', 'float32', 'mixed_bfloat16'"),
     ]

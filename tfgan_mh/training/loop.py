@@ -24,6 +24,7 @@ from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh.evaluation import protocol as protocol_lib
+from tfgan_mh.training import augment as augment_lib
 from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
@@ -132,6 +133,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           steps_per_epoch: int = None,  # MAGAN epoch length in train steps; default N / global batch
           optimizer: str = "adam",  # 'adam' or 'adamax' (004), configured per network: g/adam.*, d/adam.*
           fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
+          diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,translation,cutout'
           seed: int = 0):
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
   check_writable(model_dir)
@@ -148,7 +150,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, optimizer, fake_labels, seed):
+           steps_per_epoch, optimizer, fake_labels, diffaugment, seed):
   del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -156,6 +158,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
   optim.check_kind(optimizer)  # before anything is built
+  augment_lib.parse_policy(diffaugment)  # a bad policy fails before anything is built
   eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
   label_probs, label_text = labels_lib.fake_label_distribution(source, fake_labels,
                                                                family.conditional_generator)
@@ -183,7 +186,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       num_classes=source.num_classes, image_shape=source.image_shape,
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
       make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
-      label_probs=label_probs)
+      label_probs=label_probs, augment=diffaugment)
 
   ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
   manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
@@ -283,7 +286,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
-          eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name))
+          eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,
+          diffaugment=",".join(trainer.augment)))
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:

@@ -21,6 +21,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.training import augment as augment_lib
 
 
 def _tf_variable(v):
@@ -78,6 +79,9 @@ class GANTrainer:
     jit_compile: XLA-compile the per-replica step functions.
     seed: base seed of the latents.
     label_probs: [K] class probabilities of the fake labels (000 Eq. (3)-(4): p_d); None = uniform.
+    augment: DiffAugment policies (`tfgan_mh.training.augment`), e.g. ('color', 'translation', 'cutout'):
+      every image D sees in training is augmented (real and fake in the D step, fake (and real) in the G
+      step), with draws from (seed, step, replica); () = none.
   """
 
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
@@ -85,7 +89,7 @@ class GANTrainer:
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
                d_steps: int = 1, ema_decay: Optional[float] = None,
                make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0,
-               label_probs=None):
+               label_probs=None, augment=()):
     replicas = strategy.num_replicas_in_sync
     if global_batch_size <= 0 or global_batch_size % replicas:
       raise ValueError(
@@ -95,6 +99,10 @@ class GANTrainer:
       raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
     if ema_decay is not None and not 0.0 < ema_decay < 1.0:
       raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
+    self.augment = augment_lib.parse_policy(augment)
+    if self.augment and len(tuple(image_shape)) != 3:
+      raise ValueError(f"DiffAugment {','.join(self.augment)} needs images [H, W, C]; these samples have shape "
+                       f"{tuple(image_shape)}: set train.diffaugment=''")
     self.strategy = strategy
     self.family = family
     self.num_classes = int(num_classes)
@@ -193,6 +201,18 @@ class GANTrainer:
     start = replica * batch
     return z[start:start + batch], labels[start:start + batch]
 
+  def _augment(self, images, salt):
+    """DiffAugment T(images) with draws from (seed, step, salt, replica); images unchanged without a policy.
+
+    Salts are multiples of 8 (the latents use 0 and 1, `augment` adds 1..7 inside), so no two draws of a step
+    share a seed.
+    """
+    if not self.augment:
+      return images
+    replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
+    seed = tf.stack([tf.constant(self.seed, tf.int64) + 1_000_003 * replica, self.step.read_value() * 64 + salt])
+    return augment_lib.diff_augment(images, self.augment, seed)
+
   def _generate(self, z, labels, training):
     return tf.cast(self.generator(z, labels if self.conditional else None, training=training),
                    tf.float32)
@@ -229,8 +249,8 @@ class GANTrainer:
     fake_x = tf.stop_gradient(self._generate(z, fake_y, training=True))
     margin = self.margin_state.margin if self.margin_state is not None else None
     with tf.GradientTape() as tape:
-      real, fake = self._discriminate_pair(real_x, real_y, fake_x, fake_y)
-      unlabeled = (self.discriminator(unlabeled_x, None, training=True)
+      real, fake = self._discriminate_pair(self._augment(real_x, 8), real_y, self._augment(fake_x, 16), fake_y)
+      unlabeled = (self.discriminator(self._augment(unlabeled_x, 24), None, training=True)
                    if unlabeled_x is not None else None)
       kwargs = dict(unlabeled=unlabeled) if unlabeled is not None else {}
       terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y,
@@ -259,10 +279,10 @@ class GANTrainer:
     margin = self.margin_state.margin if self.margin_state is not None else None
     with tf.GradientTape() as tape:
       fake_x = self._generate(z, fake_y, training=True)
-      fake = self._discriminate(fake_x, self._fake_labels_for_d(fake_y))
+      fake = self._discriminate(self._augment(fake_x, 32), self._fake_labels_for_d(fake_y))
       kwargs = {}
       if self.generator_uses_real:
-        kwargs["real"] = self._discriminate(real_x, real_y)
+        kwargs["real"] = self._discriminate(self._augment(real_x, 40), real_y)
       terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
       loss, out = self._reduce_terms(terms, "g")
     out["g/loss"] = loss
