@@ -24,7 +24,6 @@ from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh.evaluation import protocol as protocol_lib
-from tfgan_mh.training import augment as augment_lib
 from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
@@ -158,7 +157,6 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
   picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
   optim.check_kind(optimizer)  # before anything is built
-  augment_lib.parse_policy(diffaugment)  # a bad policy fails before anything is built
   eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
   label_probs, label_text = labels_lib.fake_label_distribution(source, fake_labels,
                                                                family.conditional_generator)

@@ -182,6 +182,10 @@ class GANTrainer:
     global_size = per_example.shape[0] * self.strategy.num_replicas_in_sync
     return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
 
+  def _step_seed(self, salt, offset=0):
+    """[2] int64 stateless seed of this step's draws: (seed + offset, step * 64 + salt), salt in [0, 64)."""
+    return tf.stack([tf.constant(self.seed, tf.int64) + offset, self.step.read_value() * 64 + salt])
+
   def _latents(self, batch, salt):
     """This replica's slice of the global batch of z [b, z_dim] and fake labels [b].
 
@@ -190,7 +194,7 @@ class GANTrainer:
     """
     replicas = self.strategy.num_replicas_in_sync
     replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-    seed = tf.stack([tf.constant(self.seed, tf.int64), self.step.read_value() * 64 + salt])
+    seed = self._step_seed(salt)
     z = tf.random.stateless_normal([batch * replicas, self.generator.z_dim], seed=seed)
     if self.label_logits is None:
       labels = tf.random.stateless_uniform([batch * replicas], seed=seed + [1, 0], minval=0,
@@ -210,8 +214,7 @@ class GANTrainer:
     if not self.augment:
       return images
     replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
-    seed = tf.stack([tf.constant(self.seed, tf.int64) + 1_000_003 * replica, self.step.read_value() * 64 + salt])
-    return augment_lib.diff_augment(images, self.augment, seed)
+    return augment_lib.diff_augment(images, self.augment, self._step_seed(salt, offset=1_000_003 * replica))
 
   def _generate(self, z, labels, training):
     return tf.cast(self.generator(z, labels if self.conditional else None, training=training),
