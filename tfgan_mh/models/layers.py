@@ -36,12 +36,16 @@ class BatchNorm(keras.layers.Layer):
     num_classes: K for class-conditional gain/bias, None for unconditional.
     momentum: moving-average decay of the inference statistics.
     epsilon: added to the variance.
+    affine: False: no gain and bias at all (the caller applies its own, e.g. BigGAN's linear conditional BN).
   """
 
   def __init__(self, num_classes: Optional[int] = None, momentum: float = 0.9,
-               epsilon: float = 1e-5, **kwargs):
+               epsilon: float = 1e-5, affine: bool = True, **kwargs):
     super().__init__(**kwargs)
+    if num_classes and not affine:
+      raise ValueError(f"BatchNorm: affine=False has no gain and bias, so num_classes={num_classes} must be None")
     self.num_classes = num_classes
+    self.affine = affine
     self.momentum = momentum
     self.epsilon = epsilon
 
@@ -54,6 +58,8 @@ class BatchNorm(keras.layers.Layer):
 
     self.moving_mean = weight("moving_mean", (c,), "zeros", False, "mean")
     self.moving_variance = weight("moving_variance", (c,), "ones", False, "mean")
+    if not self.affine:
+      return
     if self.num_classes:
       self.gamma = weight("gamma_table", (self.num_classes, c), "ones")  # [K, C]
       self.beta = weight("beta_table", (self.num_classes, c), "zeros")  # [K, C]
@@ -64,16 +70,10 @@ class BatchNorm(keras.layers.Layer):
   def call(self, x, labels=None, training=False):
     if self.num_classes and labels is None:
       raise ValueError(f"{self.name}: class-conditional batch norm needs labels, got None")
-    x32 = tf.cast(x, tf.float32)
+    y = self.normalize(x, training)
     rank = len(x.shape)
-    if training:
-      y, mean, variance = self._normalize_batch(x32)
-      m = self.momentum
-      self.moving_mean.assign(m * self.moving_mean.value + (1 - m) * mean)
-      self.moving_variance.assign(m * self.moving_variance.value + (1 - m) * variance)
-    else:
-      mean, variance = self.moving_mean.value, self.moving_variance.value
-      y = (x32 - mean) * tf.math.rsqrt(variance + self.epsilon)
+    if not self.affine:
+      return tf.cast(y, self.compute_dtype)
     if self.num_classes and is_class_weights(labels):  # class weights [B, K]: mix the rows
       weights = tf.cast(labels, tf.float32)
       gamma = _expand_to(tf.matmul(weights, self.gamma.value), rank)  # [B, 1, 1, C]
@@ -85,6 +85,19 @@ class BatchNorm(keras.layers.Layer):
     else:
       gamma, beta = self.gamma.value, self.beta.value
     return tf.cast(y * gamma + beta, self.compute_dtype)
+
+  def normalize(self, x, training=False):
+    """(x - mean) / sqrt(var + eps) in float32: the batch's statistics in training (and the moving averages
+    updated from them), the moving averages in inference."""
+    x32 = tf.cast(x, tf.float32)
+    if training:
+      y, mean, variance = self._normalize_batch(x32)
+      m = self.momentum
+      self.moving_mean.assign(m * self.moving_mean.value + (1 - m) * mean)
+      self.moving_variance.assign(m * self.moving_variance.value + (1 - m) * variance)
+      return y
+    mean, variance = self.moving_mean.value, self.moving_variance.value
+    return (x32 - mean) * tf.math.rsqrt(variance + self.epsilon)
 
   def _normalize_batch(self, x32):
     """(x - mean) / sqrt(var + eps) with this batch's mean and (biased) variance [C], float32.
