@@ -7,6 +7,7 @@ blocks as in SNGAN, ref. [22] of 000).
 
 from typing import Optional
 
+import gin
 import keras
 import tensorflow as tf
 
@@ -19,6 +20,17 @@ def _expand_to(params, rank):
   return tf.reshape(params, [tf.shape(params)[0]] + [1] * (rank - 2) + [params.shape[-1]])
 
 
+@gin.configurable("BatchNorm", module="tfgan_mh.models")
+def batch_norm_defaults(cross_replica: bool = False) -> dict:
+  """The gin-set defaults of every `BatchNorm` (gin name `BatchNorm`): `BatchNorm.cross_replica = True`.
+
+  A function, not the class: Keras 3 reads the layer's own `__init__` signature, which gin's wrapper hides.
+  False: per-replica statistics, as 000's SAGAN baseline (TF-GAN) trains; BigGAN (Brock et al. 2019, App. C)
+  syncs them across replicas (compare_gan: `standardize_batch.use_cross_replica_mean = True`).
+  """
+  return dict(cross_replica=cross_replica)
+
+
 class BatchNorm(keras.layers.Layer):
   """Batch norm whose gain and bias come from the class (conditional BN, 000 §3) or are learned.
 
@@ -28,22 +40,32 @@ class BatchNorm(keras.layers.Layer):
   give the weighted sums of the rows, w @ table (a one-hot row is that class's row).
 
   Statistics are computed in float32 (also under mixed bfloat16) over all axes but the last, on this
-  replica's batch (per-replica BN, as on TPU). The moving averages (float32, non-trainable,
-  checkpointed) use `aggregation="mean"`: under tf.distribute each update writes the mean of the
-  replicas' new values to every copy, so they stay identical. Inference (`training=False`) uses them.
+  replica's batch (per-replica BN, as on TPU), or with `cross_replica=True` over the global batch of all
+  replicas (synchronized BN, as BigGAN trains: compare_gan's `standardize_batch.use_cross_replica_mean`;
+  gin: `BatchNorm.cross_replica = True` turns it on for every BatchNorm of G and D). The moving averages
+  (float32, non-trainable, checkpointed) use `aggregation="mean"`: under tf.distribute each update writes
+  the mean of the replicas' new values to every copy, so they stay identical (with `cross_replica` the
+  replicas' values are already equal). Inference (`training=False`) uses them.
 
   Args:
     num_classes: K for class-conditional gain/bias, None for unconditional.
     momentum: moving-average decay of the inference statistics.
     epsilon: added to the variance.
     affine: False: no gain and bias at all (the caller applies its own, e.g. BigGAN's linear conditional BN).
+    cross_replica: in training, mean and variance over all replicas' examples (`_normalize_global_batch`);
+      False: this replica's (identical with one replica); None: the gin default (`batch_norm_defaults`).
   """
 
   def __init__(self, num_classes: Optional[int] = None, momentum: float = 0.9,
-               epsilon: float = 1e-5, affine: bool = True, **kwargs):
+               epsilon: float = 1e-5, affine: bool = True, cross_replica: Optional[bool] = None, **kwargs):
     super().__init__(**kwargs)
     if num_classes and not affine:
       raise ValueError(f"BatchNorm: affine=False has no gain and bias, so num_classes={num_classes} must be None")
+    if cross_replica is None:
+      cross_replica = batch_norm_defaults()["cross_replica"]
+    if not isinstance(cross_replica, bool):
+      raise ValueError(f"BatchNorm: cross_replica={cross_replica!r} is not valid; valid: True, False")
+    self.cross_replica = cross_replica
     self.num_classes = num_classes
     self.affine = affine
     self.momentum = momentum
@@ -104,8 +126,12 @@ class BatchNorm(keras.layers.Layer):
 
     Images [B, H, W, C] go through one fused op (FusedBatchNormV3: one pass forward, one backward, 2x faster
     than the composed ops at [64, 32, 32, 384]); it returns the Bessel-corrected variance, scaled back here
-    so the moving average keeps tracking the biased one.
+    so the moving average keeps tracking the biased one. With `cross_replica` and more than one replica in
+    sync the statistics are the global batch's (`_normalize_global_batch`).
     """
+    replica = tf.distribute.get_replica_context()  # None in cross-replica context: x is the whole batch
+    if self.cross_replica and replica is not None and replica.num_replicas_in_sync > 1:
+      return self._normalize_global_batch(x32, replica)
     if len(x32.shape) == 4:
       c = x32.shape[-1]
       y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
@@ -114,6 +140,27 @@ class BatchNorm(keras.layers.Layer):
       return y, mean, variance * (n - 1.0) / n
     mean, variance = tf.nn.moments(x32, axes=list(range(len(x32.shape) - 1)))  # [C]
     return (x32 - mean) * tf.math.rsqrt(variance + self.epsilon), mean, variance
+
+  def _normalize_global_batch(self, x32, replica):
+    """(x - mean) / sqrt(var + eps) with the mean and (biased) variance [C] of every replica's examples.
+
+    Two passes, two all-reduce SUMs of [C + 1] and [C] floats: sum(x) and the example count give the global
+    mean, then sum((x - mean)^2) the variance. Not the one-pass E[x^2] - E[x]^2: in float32 that loses
+    about (mean / std)^2 ulps to cancellation and can turn negative once activations drift off zero; the
+    second all-reduce only adds latency. Gradients flow through both: the gradient of an all-reduce SUM
+    in replica context is the all-reduce SUM of the replicas' incoming gradients (`ReplicaContext.
+    all_reduce` defines it), i.e. exactly the gradient of the global-batch formula. Shapes stay static.
+    """
+    axes = list(range(len(x32.shape) - 1))
+    c = int(x32.shape[-1])
+    count = tf.cast(tf.size(x32) // c, tf.float32)  # this replica's examples x positions
+    sums = replica.all_reduce(tf.distribute.ReduceOp.SUM,
+                              tf.concat([tf.reduce_sum(x32, axes), count[None]], 0))  # [C + 1]
+    n = sums[c]
+    mean = sums[:c] / n  # [C]
+    centered = x32 - mean
+    variance = replica.all_reduce(tf.distribute.ReduceOp.SUM, tf.reduce_sum(tf.square(centered), axes)) / n
+    return centered * tf.math.rsqrt(variance + self.epsilon), mean, variance
 
 
 UPSAMPLE_CONVS = ("transposed", "naive")
