@@ -17,6 +17,9 @@ NETWORKS = [
     ("sagan", "sagan", (32, 32, 3), dict(ch=2), dict(ch=2)),
     ("sagan", "sagan", (64, 64, 3), dict(ch=1), dict(ch=1)),
     ("sagan", "sagan", (128, 128, 1), dict(ch=1), dict(ch=1)),
+    ("biggan", "biggan", (32, 32, 3), dict(ch=2), dict(ch=2)),
+    ("biggan", "biggan", (64, 64, 3), dict(ch=1, attention_resolution=None), dict(ch=1)),
+    ("biggan", "biggan", (128, 128, 1), dict(ch=1), dict(ch=1, attention_resolution=None)),
     ("dcgan", "dcgan", (32, 32, 3), dict(ch=4), dict(ch=4)),
     ("magan", "magan_ae", (28, 28, 1), {}, {}),
     ("magan", "magan_ae", (32, 32, 3), {}, {}),
@@ -273,8 +276,8 @@ class ErrorsTest(tf.test.TestCase):
       models.build_discriminator("magan_ae", image_shape=(128, 128, 3), num_classes=K)
     with self.assertRaisesRegex(ValueError, r"'mlp' takes flat points"):
       models.build_generator("mlp", image_shape=(4, 4, 1), num_classes=K)
-    with self.assertRaisesRegex(ValueError, "unknown generator arch 'biggan'; valid: sagan"):
-      models.build_generator("biggan", image_shape=(32, 32, 3), num_classes=K)
+    with self.assertRaisesRegex(ValueError, "unknown generator arch 'stylegan'; valid: sagan, biggan"):
+      models.build_generator("stylegan", image_shape=(32, 32, 3), num_classes=K)
     with self.assertRaisesRegex(ValueError, "unknown discriminator arch 'magan'; valid:.*magan_ae"):
       models.build_discriminator("magan", image_shape=(32, 32, 3), num_classes=K)
 
@@ -293,7 +296,7 @@ class ErrorsTest(tf.test.TestCase):
 
 class MixedBfloat16Test(MixedPolicyMixin, parameterized.TestCase, tf.test.TestCase):
 
-  @parameterized.parameters(NETWORKS[0], NETWORKS[3], NETWORKS[4], NETWORKS[7])
+  @parameterized.parameters(NETWORKS[0], NETWORKS[3], NETWORKS[6], NETWORKS[7], NETWORKS[10])
   def test_float32_variables_outputs_and_untouched_master_weights(self, g_arch, d_arch, shape, g_kw,
                                                                   d_kw):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")

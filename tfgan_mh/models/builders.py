@@ -3,10 +3,11 @@
 Archs and the image shapes they support:
 
   generator       sagan  (R, R, C), R in 32, 64, 128   000 §3 (SAGAN ResNet, conditional BN)
+                  biggan (R, R, C), R in 32, 64, 128   Brock et al. 2019 (shared embedding, hierarchical z)
                   dcgan  (32, 32, C)                   001 App. F
                   magan  (28, 28, C), (32, 32, C), (64, 64, C)   004 App. B (MNIST, CIFAR-10, CelebA)
                   mlp    (D,)                          002 §3.1 ring of Gaussians
-  discriminator   sagan, dcgan, mlp as above, heads from `tfgan_mh.models.heads.CLASSIFIER_HEADS`
+  discriminator   sagan, biggan, dcgan, mlp as above, heads from `tfgan_mh.models.heads.CLASSIFIER_HEADS`
                   magan_ae  (28, 28, C) fully connected, (32, 32, C) / (64, 64, C) convolutional;
                             heads ("energy",) only (004)
 """
@@ -15,14 +16,14 @@ from typing import Optional, Sequence
 
 import gin
 
-from tfgan_mh.models import dcgan, magan, mlp, sagan
+from tfgan_mh.models import biggan, dcgan, magan, mlp, sagan
 from tfgan_mh.models.heads import CLASSIFIER_HEADS, ENERGY_HEADS, validate_heads
 
-GENERATOR_ARCHS = ("sagan", "dcgan", "magan", "mlp")
-DISCRIMINATOR_ARCHS = ("sagan", "dcgan", "magan_ae", "mlp")
-_RESOLUTIONS = {"sagan": sagan.SUPPORTED, "dcgan": dcgan.SUPPORTED, "magan": magan.SUPPORTED,
+GENERATOR_ARCHS = ("sagan", "biggan", "dcgan", "magan", "mlp")
+DISCRIMINATOR_ARCHS = ("sagan", "biggan", "dcgan", "magan_ae", "mlp")
+_RESOLUTIONS = {"sagan": sagan.SUPPORTED, "biggan": biggan.SUPPORTED, "dcgan": dcgan.SUPPORTED, "magan": magan.SUPPORTED,
                 "magan_ae": magan.SUPPORTED}
-_DEFAULT_HEADS = {"sagan": ("projection", "classifier"), "dcgan": ("projection", "classifier"),
+_DEFAULT_HEADS = {"sagan": ("projection", "classifier"), "biggan": ("projection", "classifier"), "dcgan": ("projection", "classifier"),
                   "mlp": ("projection", "classifier"), "magan_ae": ENERGY_HEADS}
 
 
@@ -46,22 +47,25 @@ def _check_shape(arch, image_shape, kind):
 def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, conditional: bool = True,
                     z_dim: Optional[int] = None, ch: Optional[int] = None,
                     attention_resolution="default", spectral_norm: Optional[bool] = None,
-                    hidden: Sequence[int] = (128, 128, 128), upsample_conv: str = "transposed"):
+                    hidden: Sequence[int] = (128, 128, 128), upsample_conv: str = "transposed",
+                    shared_dim: int = 128):
   """Builds a generator G(z [B, z_dim], labels [B] or None, training) -> [B, *image_shape] float32.
 
   Args:
-    arch: "sagan", "dcgan", "magan" or "mlp" (see module docstring).
+    arch: "sagan", "biggan", "dcgan", "magan" or "mlp" (see module docstring).
     image_shape: shape of one sample, read from the data.
     num_classes: K, read from the data.
     conditional: class-conditional G (labels required) or unconditional (labels=None; dynamic
       labeling, MAGAN).
-    z_dim: latent size; None = the paper's (sagan 128 (000), dcgan 100 (001), magan 50 / 320 / 350
-      (004), mlp 16).
-    ch: channel multiplier; None = the paper's (sagan 64 (000), dcgan 96 (001)).
-    attention_resolution: sagan only: resolution of the attention block, "default" (G: R/2) or None.
+    z_dim: latent size; None = the paper's (sagan 128 (000), biggan 80 / 100 / 120 at 32 / 64 / 128 px,
+      dcgan 100 (001), magan 50 / 320 / 350 (004), mlp 16).
+    ch: channel multiplier; None = the paper's (sagan 64 (000), biggan 96, dcgan 96 (001)).
+    attention_resolution: sagan / biggan: resolution of the attention block, "default" (sagan R/2,
+      biggan 16 / 32 / 64 at 32 / 64 / 128 px) or None.
     spectral_norm: dcgan only: SN in G (None = off, as 001).
     hidden: mlp only: hidden widths.
-    upsample_conv: sagan only: "transposed" (default) computes each block's conv(upsample(h)) without
+    shared_dim: biggan only: size of the shared class embedding (128).
+    upsample_conv: sagan / biggan: "transposed" (default) computes each block's conv(upsample(h)) without
       upsampling first (4/9 of the multiply-adds, same function); "naive" upsamples first.
 
   Returns:
@@ -79,6 +83,9 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
   if arch == "sagan":
     return sagan.SAGANGenerator(ch=ch or 64, attention_resolution=attention_resolution,
                                 upsample_conv=upsample_conv, name="generator", **common)
+  if arch == "biggan":
+    return biggan.BigGANGenerator(ch=ch or 96, shared_dim=shared_dim, attention_resolution=attention_resolution,
+                                  upsample_conv=upsample_conv, name="generator", **common)
   if arch == "dcgan":
     return dcgan.DCGANGenerator(ch=ch or 96, spectral_norm=bool(spectral_norm), name="generator",
                                 **common)
@@ -95,13 +102,13 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
   """Builds a discriminator D(x, labels [B] or None, training) -> `DiscOutput`.
 
   Args:
-    arch: "sagan", "dcgan", "magan_ae" or "mlp" (see module docstring).
+    arch: "sagan", "biggan", "dcgan", "magan_ae" or "mlp" (see module docstring).
     image_shape: shape of one sample, read from the data.
     num_classes: K, read from the data.
     heads: head names (see `tfgan_mh.models.heads`); None = ("projection", "classifier") (MHGAN,
       000 Fig. 2c), or ("energy",) for magan_ae.
-    ch: channel multiplier; None = the paper's (sagan 64 (000), dcgan 64 (001)).
-    attention_resolution: sagan only: resolution of the attention block, "default" or None.
+    ch: channel multiplier; None = the paper's (sagan 64 (000), biggan 96, dcgan 64 (001)).
+    attention_resolution: sagan / biggan: resolution of the attention block, "default" or None.
     hidden: mlp only: hidden widths.
     input_noise, dropout: dcgan only (001 App. F: 0.1 and 0.3).
 
@@ -121,6 +128,8 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
                 name="discriminator")
   if arch == "sagan":
     return sagan.SAGANDiscriminator(ch=ch or 64, attention_resolution=attention_resolution, **common)
+  if arch == "biggan":
+    return biggan.BigGANDiscriminator(ch=ch or 96, attention_resolution=attention_resolution, **common)
   if arch == "dcgan":
     return dcgan.DCGANDiscriminator(ch=ch or 64, input_noise=input_noise, dropout=dropout, **common)
   if arch == "magan_ae":

@@ -176,15 +176,24 @@ class SelfAttention(keras.layers.Layer):
   theta, phi: 1x1 SN convs to C/8 channels; g: 1x1 SN conv to C/2; phi and g are 2x2 max-pooled
   (TF-GAN SAGAN); o: 1x1 SN conv back to C. At initialisation gamma = 0 so the block is the identity.
   The attention softmax is computed in float32.
+
+  Args:
+    kernel_initializer: of the four convs (BigGAN: orthogonal).
   """
+
+  def __init__(self, kernel_initializer="glorot_uniform", **kwargs):
+    super().__init__(**kwargs)
+    self.kernel_initializer = kernel_initializer
 
   def build(self, input_shape):
     c = int(input_shape[-1])
     self.channels = c
-    self.theta = SNConv2D(max(1, c // 8), 1, use_bias=False, name="theta")
-    self.phi = SNConv2D(max(1, c // 8), 1, use_bias=False, name="phi")
-    self.g = SNConv2D(max(1, c // 2), 1, use_bias=False, name="g")
-    self.o = SNConv2D(c, 1, use_bias=False, name="o")
+    conv = lambda ch, name: SNConv2D(max(1, ch), 1, use_bias=False, kernel_initializer=self.kernel_initializer,
+                                     name=name)
+    self.theta = conv(c // 8, "theta")
+    self.phi = conv(c // 8, "phi")
+    self.g = conv(c // 2, "g")
+    self.o = conv(c, "o")
     self.gamma = self.add_weight(name="gamma", shape=(), initializer="zeros", dtype="float32",
                                  autocast=False)
 
@@ -214,19 +223,24 @@ class GBlock(keras.layers.Layer):
     upsample_conv: "transposed" computes conv3x3(up(.)) as a stride-2 transposed conv and conv1x1(up(x)) as
       up(conv1x1(x)) (`SNConv2D(upsample=True)`: the same function, 4/9 and 1/4 of the multiply-adds);
       "naive" upsamples first, as written above (and as PyTorch-StudioGAN / BigGAN-PyTorch compute it).
+    make_bn: None, or make_bn(name) -> the layer used for both batch norms, called as bn(x, cond, training)
+      (BigGAN's linear conditional BN, `tfgan_mh.models.biggan`); `labels` is then passed through as `cond`.
+    kernel_initializer: of the three convs (BigGAN: orthogonal).
   """
 
   def __init__(self, channels: int, num_classes: Optional[int] = None, upsample_conv: str = "transposed",
-               **kwargs):
+               make_bn=None, kernel_initializer="glorot_uniform", **kwargs):
     super().__init__(**kwargs)
     if upsample_conv not in UPSAMPLE_CONVS:
       raise ValueError(f"upsample_conv={upsample_conv!r} is not valid; valid: {', '.join(UPSAMPLE_CONVS)}")
     self.upsample_conv = upsample_conv
-    self.bn1 = BatchNorm(num_classes, name="bn1")
-    self.conv1 = SNConv2D(channels, 3, name="conv1")
-    self.bn2 = BatchNorm(num_classes, name="bn2")
-    self.conv2 = SNConv2D(channels, 3, name="conv2")
-    self.conv_sc = SNConv2D(channels, 1, name="conv_sc")
+    make_bn = make_bn or (lambda name: BatchNorm(num_classes, name=name))
+    init = dict(kernel_initializer=kernel_initializer)
+    self.bn1 = make_bn("bn1")
+    self.conv1 = SNConv2D(channels, 3, name="conv1", **init)
+    self.bn2 = make_bn("bn2")
+    self.conv2 = SNConv2D(channels, 3, name="conv2", **init)
+    self.conv_sc = SNConv2D(channels, 1, name="conv_sc", **init)
 
   def call(self, x, labels=None, training=False):
     h = tf.nn.relu(self.bn1(x, labels, training=training))
@@ -252,20 +266,23 @@ class DBlock(keras.layers.Layer):
     channels: output channels.
     downsample: 2x average pooling at the end.
     first: the optimized first block (no pre-activation on the raw image).
+    kernel_initializer: of the convs (BigGAN: orthogonal).
   """
 
-  def __init__(self, channels: int, downsample: bool = True, first: bool = False, **kwargs):
+  def __init__(self, channels: int, downsample: bool = True, first: bool = False,
+               kernel_initializer="glorot_uniform", **kwargs):
     super().__init__(**kwargs)
     self.channels = channels
     self.downsample = downsample
     self.first = first
-    self.conv1 = SNConv2D(channels, 3, name="conv1")
-    self.conv2 = SNConv2D(channels, 3, name="conv2")
+    self.kernel_initializer = kernel_initializer
+    self.conv1 = SNConv2D(channels, 3, name="conv1", kernel_initializer=kernel_initializer)
+    self.conv2 = SNConv2D(channels, 3, name="conv2", kernel_initializer=kernel_initializer)
     self.conv_sc = None
 
   def build(self, input_shape):
     if self.first or self.downsample or int(input_shape[-1]) != self.channels:
-      self.conv_sc = SNConv2D(self.channels, 1, name="conv_sc")
+      self.conv_sc = SNConv2D(self.channels, 1, name="conv_sc", kernel_initializer=self.kernel_initializer)
 
   def call(self, x, training=False):
     pool = avgpool2x if self.downsample else (lambda t: t)
