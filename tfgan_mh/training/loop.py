@@ -116,6 +116,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           d_steps: int = 1,  # D steps per G step: 1 for SAGAN / MHGAN, 2 for ACGAN (000 §3.1)
           steps_per_loop: int = 100,  # train steps per host call (one tf.function)
           ema_decay: float = None,  # e.g. 0.9999 (BigGAN); None = no EMA generator
+          ema_start: int = 0,  # steps before the EMA starts (a copy until then); StudioGAN MHGAN: 1000
           precision: str = "auto",  # 'auto', 'float32' or 'mixed_bfloat16' (tfgan_mh.training.precision)
           mixed_bfloat16: bool = None,  # older configs: True / False = precision 'mixed_bfloat16' / 'float32'
           jit_compile: bool = False,  # XLA for GPU; TPUs always compile; slower on CPU (DESIGN.md)
@@ -133,6 +134,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           optimizer: str = "adam",  # 'adam' or 'adamax' (004), configured per network: g/adam.*, d/adam.*
           fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
           diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,translation,cutout'
+          lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
           seed: int = 0):
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
   check_writable(model_dir)
@@ -147,9 +149,9 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 
 
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
-           ema_decay, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
+           ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, optimizer, fake_labels, diffaugment, seed):
+           steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, seed):
   del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -184,7 +186,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       num_classes=source.num_classes, image_shape=source.image_shape,
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
       make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
-      label_probs=label_probs, augment=diffaugment)
+      label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight)
 
   ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
   manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
@@ -285,7 +287,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
           eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,
-          diffaugment=",".join(trainer.augment)))
+          diffaugment=",".join(trainer.augment), lecam_weight=lecam_weight))
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import augment as augment_lib
+from tfgan_mh.training import lecam as lecam_lib
 
 
 def _tf_variable(v):
@@ -75,6 +76,8 @@ class GANTrainer:
     global_batch_size: examples per D step over all replicas (the unlabeled batch, if any, has the same size).
     d_steps: discriminator updates per generator update.
     ema_decay: None, or the decay of an exponential moving average of the generator weights.
+    ema_start: train steps before the average starts: until then the EMA generator is a copy (StudioGAN's
+      g_ema_start; BigGAN-PyTorch's ema_start).
     make_margin_state: for energy families, a zero-argument callable returning the margin object.
     jit_compile: XLA-compile the per-replica step functions.
     seed: base seed of the latents.
@@ -82,6 +85,8 @@ class GANTrainer:
     augment: DiffAugment policies (`tfgan_mh.training.augment`), e.g. ('color', 'translation', 'cutout'):
       every image D sees in training is augmented (real and fake in the D step, fake (and real) in the G
       step), with draws from (seed, step, replica); () = none.
+    lecam_weight: lambda of the LeCam regularisation of D (`tfgan_mh.training.lecam`; its other settings are
+      gin arguments of `LeCam`); 0 = off.
   """
 
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
@@ -89,7 +94,7 @@ class GANTrainer:
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
                d_steps: int = 1, ema_decay: Optional[float] = None,
                make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0,
-               label_probs=None, augment=()):
+               label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0):
     replicas = strategy.num_replicas_in_sync
     if global_batch_size <= 0 or global_batch_size % replicas:
       raise ValueError(
@@ -99,6 +104,10 @@ class GANTrainer:
       raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
     if ema_decay is not None and not 0.0 < ema_decay < 1.0:
       raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
+    if ema_start < 0:
+      raise ValueError(f"ema_start={ema_start}: must be >= 0 (train steps before the EMA starts)")
+    if lecam_weight < 0:
+      raise ValueError(f"lecam_weight={lecam_weight}: must be >= 0 (0 = no LeCam regularisation)")
     self.augment = augment_lib.parse_policy(augment)
     if self.augment and len(tuple(image_shape)) != 3:
       raise ValueError(f"DiffAugment {','.join(self.augment)} needs images [H, W, C]; these samples have shape "
@@ -111,6 +120,7 @@ class GANTrainer:
     self.per_replica_batch = global_batch_size // replicas
     self.d_steps = d_steps
     self.ema_decay = ema_decay
+    self.ema_start = int(ema_start)
     self.seed = seed
     self.label_logits = (None if label_probs is None else
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
@@ -132,6 +142,9 @@ class GANTrainer:
         self._call_generator(self.ema_generator, 2)
         for e, w in zip(self.ema_generator.variables, self.generator.variables):
           e.assign(w)
+      self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
+      if self.lecam is not None:
+        lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
       self.margin_state = make_margin_state() if getattr(family, "uses_margin", False) else None
       if getattr(family, "uses_margin", False) and self.margin_state is None:
         raise ValueError(f"loss family {family.name!r} needs a margin state (make_margin_state)")
@@ -172,6 +185,8 @@ class GANTrainer:
       items["ema_generator"] = self.ema_generator
     if self.margin_state is not None:
       items["margin_state"] = self.margin_state
+    if self.lecam is not None:
+      items["lecam"] = self.lecam
     return items
 
   # --- per-replica pieces --------------------------------------------------------------------------
@@ -258,6 +273,8 @@ class GANTrainer:
       kwargs = dict(unlabeled=unlabeled) if unlabeled is not None else {}
       terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y,
                                              fake_labels=fake_y, margin=margin, **kwargs)
+      if self.lecam is not None:
+        terms.update(self.lecam.terms(real, fake, self.step, self.global_batch_size))
       loss, out = self._reduce_terms(terms, "d")
     out["d/loss"] = loss
     out["d/grad_norm"] = self._apply(self.d_optimizer, tape, loss,
@@ -312,12 +329,13 @@ class GANTrainer:
             for k, v in per_replica.items()}
 
   def _update_ema(self):
-    """e <- decay * e + (1 - decay) * w for G's weights; buffers (BN statistics, SN u) are copied.
+    """e <- decay * e + (1 - decay) * w for G's weights (e <- w before `ema_start`); buffers (BN statistics, SN u)
+    are copied.
 
     Runs in cross-replica context on the distributed variables behind the Keras 3 variables (a
     `keras.Variable` is not itself a `tf.distribute` variable), so every replica's copy is updated.
     """
-    decay = self.ema_decay
+    decay = tf.where(self.step >= self.ema_start, self.ema_decay, 0.0)
 
     def _ema(e, w):
       return e.assign(decay * e + (1.0 - decay) * w)
