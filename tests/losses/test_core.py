@@ -154,6 +154,14 @@ class EnergyAndFeatureTermsTest(tf.test.TestCase):
     # d/d fake_i of ||m_r - m_f||^2 = -2 (m_r - m_f) / B_fake.
     self.assertAllClose(g_fake, np.tile([[-2.0 / 3, 0.0]], [3, 1]))
 
+  def test_feature_matching_mean_abs(self):
+    real = tf.constant([[1.0, 0.0], [3.0, 2.0]])  # mean [2, 1]
+    fake = tf.constant([[0.0, 0.0], [2.0, 0.0], [1.0, 6.0]])  # mean [1, 2]
+    out = core.feature_matching(real_features=real, fake_features=fake, distance="mean_abs")
+    self.assertAllClose(out, [1.0, 1.0, 1.0])  # (|2 - 1| + |1 - 2|) / 2
+    with self.assertRaisesRegex(ValueError, "distance='l1' is not valid; valid: squared_l2, mean_abs"):
+      core.feature_matching(real_features=real, fake_features=fake, distance="l1")
+
 
 if __name__ == "__main__":
   tf.test.main()

@@ -379,6 +379,33 @@ class FamilyValuesTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "needs real="):
       fam.generator_loss(fake=fake, fake_labels=fy)
 
+  def test_mhinge_kplus1_fm_equals_studiogans_mh_loss(self):
+    # PyTorch-StudioGAN (worker.py, losses.py), written out in numpy: D = mean CS(real, y) + mean CS(fake, K);
+    # G = mh_lambda * mean CS(fake, y_fake) + fm_lambda * mean_j |mean fake_j - mean real_j|.
+    rng = np.random.default_rng(0)
+    kp1 = lambda: tf.constant(rng.normal(size=(6, K + 1)), tf.float32)
+    feats = lambda: tf.constant(rng.normal(size=(6, 5)), tf.float32)
+    real, fake = DiscOutput(kplus1_logits=kp1(), features=feats()), DiscOutput(kplus1_logits=kp1(), features=feats())
+    ry, fy = tf.constant(rng.integers(0, K, 6), tf.int32), tf.constant(rng.integers(0, K, 6), tf.int32)
+
+    def cs(logits, labels):
+      logits = logits.numpy()
+      target = logits[np.arange(len(labels)), labels]
+      wrong = np.where(np.eye(logits.shape[1])[labels] > 0, -np.inf, logits).max(1)
+      return np.maximum(0.0, 1.0 + wrong - target).mean()
+
+    fam = losses.get_family("mhinge_kplus1_fm", num_classes=K, g_aux_weight=0.05, fm_weight=1.0,
+                            fm_distance="mean_abs")
+    d = fam.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
+    g = fam.generator_loss(fake=fake, fake_labels=fy, real=real)
+    studio_d = cs(real.kplus1_logits, ry.numpy()) + cs(fake.kplus1_logits, np.full(6, K))
+    studio_g = 0.05 * cs(fake.kplus1_logits, fy.numpy()) + np.abs(
+        fake.features.numpy().mean(0) - real.features.numpy().mean(0)).mean()
+    self.assertAllClose(sum(float(tf.reduce_mean(v)) for v in d.values()), studio_d, atol=1e-5)
+    self.assertAllClose(sum(float(tf.reduce_mean(v)) for v in g.values()), studio_g, atol=1e-5)
+    with self.assertRaisesRegex(ValueError, "fm_distance='l1' is not valid; valid: squared_l2, mean_abs"):
+      losses.get_family("mhinge_kplus1_fm", num_classes=K, fm_distance="l1")
+
   def test_energy_families(self):
     real, fake, ry, fy = _fixed()
     magan = losses.get_family("magan", num_classes=K)

@@ -285,8 +285,14 @@ def energy_hinge(*, energy, margin):
   return tf.nn.relu(_f32(margin) - _f32(energy))
 
 
-def feature_matching(*, real_features, fake_features):
+FM_DISTANCES = ("squared_l2", "mean_abs")
+
+
+def feature_matching(*, real_features, fake_features, distance: str = "squared_l2"):
   """Mean feature matching ||mean_x f(x) - mean_z f(G(z))||_2^2, broadcast to [B_fake].
+
+  `distance="mean_abs"` gives mean_j |mean_x f_j(x) - mean_z f_j(G(z))| instead: the L1 distance averaged over
+  the F features, as the MHGAN authors' PyTorch code and PyTorch-StudioGAN (`feature_matching_loss`) compute it.
 
   The generator term of Improved GAN (Salimans et al. 2016, cited as [27] in shared/papers/000 §1.3),
   used by the K+1 Crammer-Singer variant `mhinge_kplus1_fm`. It is a batch-level quantity: the
@@ -298,12 +304,16 @@ def feature_matching(*, real_features, fake_features):
   Args:
     real_features: [B_real, F] discriminator features of real samples.
     fake_features: [B_fake, F] discriminator features of generated samples.
+    distance: "squared_l2" (Improved GAN) or "mean_abs" (StudioGAN).
 
   Returns:
     [B_fake] float32, every entry equal.
   """
+  if distance not in FM_DISTANCES:
+    raise ValueError(f"feature matching distance={distance!r} is not valid; valid: {', '.join(FM_DISTANCES)}")
   real_mean = tf.stop_gradient(tf.reduce_mean(_f32(real_features), axis=0))  # [F]
   fake_features = _f32(fake_features)
   fake_mean = tf.reduce_mean(fake_features, axis=0)  # [F]
-  value = tf.reduce_sum(tf.square(real_mean - fake_mean))  # []
+  diff = real_mean - fake_mean  # [F]
+  value = tf.reduce_sum(tf.square(diff)) if distance == "squared_l2" else tf.reduce_mean(tf.abs(diff))  # []
   return value * tf.ones_like(fake_features[:, 0])  # [B_fake]

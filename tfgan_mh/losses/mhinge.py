@@ -155,6 +155,9 @@ class MHingeKPlus1FMFamily(LossFamily):
     g_aux_weight: lambda; 0.1 as in 000 §3 (StudioGAN calls it `mh_lambda`).
     fm_weight: weight of the feature matching term.
     margin: Crammer-Singer margin (1, Eq. (4) of 000).
+    fm_distance: "squared_l2" (the formula above, Improved GAN) or "mean_abs" (mean over features of
+      |mean f(x) - mean f(G(z))|: the authors' code and StudioGAN; with g_aux_weight 0.05 and fm_weight 1 this
+      family is StudioGAN's "MH" loss, `gin/experiments/cifar10_biggan_mhgan_studiogan.gin`).
   """
 
   required_heads = ("kplus1_logits", "features")
@@ -162,8 +165,12 @@ class MHingeKPlus1FMFamily(LossFamily):
   generator_uses_real = True
 
   def __init__(self, *, num_classes: int, g_aux_weight: float = 0.1, fm_weight: float = 1.0,
-               margin: float = 1.0):
+               margin: float = 1.0, fm_distance: str = "squared_l2"):
     super().__init__(num_classes=num_classes)
+    if fm_distance not in core.FM_DISTANCES:
+      raise ValueError(f"loss family {self.name!r}: fm_distance={fm_distance!r} is not valid; valid: "
+                       f"{', '.join(core.FM_DISTANCES)}")
+    self.fm_distance = fm_distance
     _check_nonnegative(self.name, "g_aux_weight", g_aux_weight)
     _check_nonnegative(self.name, "fm_weight", fm_weight)
     _check_nonnegative(self.name, "margin", margin)
@@ -192,4 +199,4 @@ class MHingeKPlus1FMFamily(LossFamily):
     return {"g_cs": self.g_aux_weight * core.crammer_singer(
                 logits=fake.kplus1_logits, labels=fake_labels, margin=self.margin),
             "g_feature_matching": self.fm_weight * core.feature_matching(
-                real_features=real.features, fake_features=fake.features)}
+                real_features=real.features, fake_features=fake.features, distance=self.fm_distance)}
