@@ -225,6 +225,27 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
                      ("mhinge", [32, 32, 1], 10))
     self.assertEqual(info["discriminator_heads"], ["projection", "classifier"])
 
+  def test_biggan_studiogan_recipe_trains_on_mock_cifar10(self):
+    model_dir = os.path.join(self.tmp, "biggan_cifar")
+    m = self._train("cifar10_biggan_mhgan_studiogan", model_dir, "train.num_steps = 2", "train.ema_start = 1")
+    self._assert_finished(model_dir, 2, m)
+    self.assertIn("g/g_feature_matching", m)
+    with open(os.path.join(model_dir, "run_info.json")) as f:
+      info = json.load(f)
+    self.assertEqual((info["loss_family"], info["discriminator_heads"], info["ema"]),
+                     ("mhinge_kplus1_fm", ["kplus1"], True))
+
+  def test_biggan_mnist_with_diffaugment_and_lecam_trains(self):
+    model_dir = os.path.join(self.tmp, "biggan_mnist")
+    m = self._train("mnist_biggan_mhinge_cpu", model_dir, "train.num_steps = 2",
+                    "train.diffaugment = 'color,translation,cutout'", "train.lecam_weight = 0.3")
+    self._assert_finished(model_dir, 2, m)
+    self.assertGreater(m["d/d_lecam_real"], 0.0)
+    with open(os.path.join(model_dir, "run_info.json")) as f:
+      info = json.load(f)
+    self.assertEqual((info["image_shape"], info["diffaugment"], info["lecam_weight"]),
+                     ([32, 32, 1], "color,translation,cutout", 0.3))
+
   def test_ring_mode_gan_trains(self):
     model_dir = os.path.join(self.tmp, "ring")
     m = self._train("ring_mode_gan", model_dir, "train.num_steps = 1", "build_source.num_examples = 64")
