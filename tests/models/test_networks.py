@@ -329,14 +329,20 @@ class MixedBfloat16Test(MixedPolicyMixin, parameterized.TestCase, tf.test.TestCa
                         for gr in grads))
 
 
-class MirroredNetworksTest(tf.test.TestCase):
+class MirroredNetworksTest(parameterized.TestCase, tf.test.TestCase):
 
-  def test_sagan_forward_backward_consistent_state(self):
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  @parameterized.parameters(("sagan", False), ("biggan", False), ("biggan", True))
+  def test_forward_backward_consistent_state(self, arch, cross_replica):
     strategy = helpers.mirrored_strategy(self)
     keras.utils.set_random_seed(0)
+    gin.bind_parameter("BatchNorm.cross_replica", cross_replica)  # BigGAN on TPU: synchronized BN
     with strategy.scope():
-      g = models.build_generator("sagan", image_shape=(32, 32, 3), num_classes=K, ch=1, z_dim=8)
-      d = models.build_discriminator("sagan", image_shape=(32, 32, 3), num_classes=K, ch=1,
+      g = models.build_generator(arch, image_shape=(32, 32, 3), num_classes=K, ch=1, z_dim=8)
+      d = models.build_discriminator(arch, image_shape=(32, 32, 3), num_classes=K, ch=1,
                                      heads=("projection", "classifier"))
       d(g(tf.zeros([2, 8]), tf.zeros([2], tf.int32)), tf.zeros([2], tf.int32))
       opt = keras.optimizers.Adam(1e-2)
