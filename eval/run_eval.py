@@ -47,6 +47,12 @@ flags.DEFINE_string("validation_split", "auto",
 flags.DEFINE_integer("num_validation", 0, "Cap on validation examples (0: the whole split).")
 flags.DEFINE_bool("use_ema", True, "Sample from the EMA generator when the run has one.")
 flags.DEFINE_integer("seed", 0, "Seed of the latents and labels (the same for every checkpoint).")
+flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the latents: every |z_i| beyond it is resampled "
+                   "(BigGAN §3.1; 0: z ~ N(0, I)). Recorded as \"truncation\" in metrics.jsonl.")
+flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many prior "
+                     "batches before sampling each checkpoint (BigGAN §3; 0: the checkpoint's moving statistics). "
+                     "Recorded as \"standing_stats\" in metrics.jsonl.")
+flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 flags.DEFINE_string("intra_fid_classes", "", "Classes for intra-FID, e.g. '0-99' or '1,5,9' (default: all).")
 flags.DEFINE_integer("ms_ssim_images_per_class", 50, "Samples kept per class for MS-SSIM pairs.")
 flags.DEFINE_integer("ms_ssim_pairs_per_class", 100, "Random same-class pairs per class.")
@@ -88,6 +94,8 @@ def config_from_flags():
       num_intra_fid_real=FLAGS.num_intra_fid_real or None, intra_fid_min_per_class=FLAGS.intra_fid_min_per_class,
       validation_split=FLAGS.validation_split,
       num_validation=FLAGS.num_validation or None, use_ema=FLAGS.use_ema, seed=FLAGS.seed,
+      truncation=FLAGS.truncation, standing_stats_batches=FLAGS.standing_stats_batches,
+      standing_stats_batch_size=FLAGS.standing_stats_batch_size,
       intra_fid_classes=parse_classes(FLAGS.intra_fid_classes),
       ms_ssim_images_per_class=FLAGS.ms_ssim_images_per_class,
       ms_ssim_pairs_per_class=FLAGS.ms_ssim_pairs_per_class, pairwise_base=FLAGS.pairwise_base,

@@ -4,7 +4,8 @@ r"""SavedModel export of a trained generator, loadable with TensorFlow alone (no
   from tfgan_mh.training import restore
   export.export_generator(restore.load_run(model_dir, "best"), "/tmp/g_best")   # the EMA G when there is one
 
-or from the shell: `python -m tfgan_mh.export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`.
+or from the shell: `python -m tfgan_mh.export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`
+[--truncation=0.5] [--standing_stats_batches=16 [--standing_stats_batch_size=256] [--seed=0]].
 
 The eval job exports the best checkpoint's generator to MODEL_DIR/eval/best with the same function.
 
@@ -24,10 +25,16 @@ Signature `serving_default(z: float32 [None, z_dim], labels: int32 [None])`:
   InvalidArgumentError names the problem). An unconditional generator (MAGAN, dynamic labels) ignores them.
 The same computation is the object's `generate(z, labels)` function.
 
+Signature `sample(labels: int32 [None], seed: int64 [])`: the same outputs for latents drawn inside the
+graph (stateless, so a seed gives the same images): z ~ N(0, I), or with `truncation` (BigGAN §3.1,
+`tfgan_mh.training.latents.truncated_normal`) every |z_i| > truncation resampled.
+
 Attributes of the loaded object (non-trainable variables, `.numpy()` to read): z_dim, num_classes,
 image_shape (int32 vector), conditional (bool), step (int64, the checkpoint's), ema (bool: the EMA
-generator was exported), kind ('images' | 'points'), metadata (JSON string: model_dir, checkpoint, and the
-run's run_info.json).
+generator was exported), kind ('images' | 'points'), truncation (float32, 0: none), metadata (JSON string:
+model_dir, checkpoint, the run's run_info.json, truncation, and standing_stats: null, or the record of the
+standing statistics (BigGAN §3, `tfgan_mh.models.standing_stats`) the generator's batch norms were given
+before the export — the CLI's --standing_stats_batches; the run's checkpoint keeps its own statistics).
 
 Writing is atomic per directory: the SavedModel goes to a sibling temporary directory which is renamed
 into place, so a reader (or a crash half-way) never sees a half-written export, and an existing export is
@@ -44,8 +51,10 @@ from typing import Optional
 import tensorflow as tf
 
 from tfgan_mh import cli
+from tfgan_mh.training import latents
 
 SIGNATURE = "serving_default"
+SAMPLE_SIGNATURE = "sample"  # latents drawn in the graph (with the export's truncation)
 IMAGES = "images"    # output key for image data (uint8)
 SAMPLES = "samples"  # output key for point data (float32)
 
@@ -53,7 +62,7 @@ SAMPLES = "samples"  # output key for point data (float32)
 class _GeneratorModule(tf.Module):
   """What is saved: the generator's variables, its description, and the serving function."""
 
-  def __init__(self, generator, *, step: int, ema: bool, metadata: dict):
+  def __init__(self, generator, *, step: int, ema: bool, metadata: dict, truncation: Optional[float] = None):
     super().__init__(name="tfgan_mh_generator")
     image_shape = tuple(int(d) for d in generator.image_shape)
     image_data = len(image_shape) == 3
@@ -67,6 +76,7 @@ class _GeneratorModule(tf.Module):
     self.step = const(int(step), tf.int64)
     self.ema = const(bool(ema), tf.bool)
     self.kind = const(IMAGES if image_data else "points", tf.string)
+    self.truncation = const(truncation or 0.0, tf.float32)
     self.metadata = const(json.dumps(metadata, sort_keys=True), tf.string)
     # The generator's variables, not the Keras model: saving a subclassed Keras 3 model as an object also
     # traces its default `serving_default(inputs)`, which calls G without labels (an error when conditional).
@@ -90,10 +100,21 @@ class _GeneratorModule(tf.Module):
       return {IMAGES: tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)}
 
     self.generate = generate
+    z_dim = int(generator.z_dim)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32, name="labels"),
+                                  tf.TensorSpec([], tf.int64, name="seed")])
+    def sample(labels, seed):
+      z = latents.truncated_normal(tf.stack([tf.shape(labels)[0], z_dim]), truncation,
+                                   tf.stack([seed, tf.constant(0, tf.int64)]))  # [B, z_dim]
+      return generate(z, labels)
+
+    self.sample = sample
 
 
 def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overwrite: bool = True,
-                     step: Optional[int] = None) -> str:
+                     step: Optional[int] = None, truncation: Optional[float] = None,
+                     standing_stats: Optional[dict] = None) -> str:
   """Writes a generator as a SavedModel (see the module docstring for the signature and attributes).
 
   Args:
@@ -105,14 +126,18 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
     overwrite: replace an existing export at `path` (after the new one is complete); if False an existing
       `path` is a ValueError.
     step: the training step recorded in the export (default: the Run's, else 0).
+    truncation: threshold of the `sample` signature's latents (BigGAN §3.1); None / 0: N(0, I).
+    standing_stats: the record `tfgan_mh.models.standing_stats.accumulate_standing_stats` returned when it was
+      applied to this generator (it is not applied here), kept in the metadata; None: not applied.
 
   Returns:
     `path`.
 
   Raises:
     ValueError: not a run or generator, a generator without variables, `path` exists (overwrite=False) or
-      is a file, or cannot be written.
+      is a file, or cannot be written; a negative truncation.
   """
+  truncation = latents.check_truncation(truncation)
   if not path:
     raise ValueError("export path is empty: expected a directory to write the SavedModel to")
   path = str(path).rstrip("/")
@@ -136,16 +161,16 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   if len(generator.image_shape) not in (1, 3):
     raise ValueError(f"generator image_shape {tuple(generator.image_shape)} is neither [H, W, C] images nor "
                      "[D] points")
-  metadata.update(use_ema=bool(ema))
+  metadata.update(use_ema=bool(ema), truncation=truncation, standing_stats=standing_stats)
   _check_target(path, overwrite)
 
-  module = _GeneratorModule(generator, step=int(step or 0), ema=ema, metadata=metadata)
+  module = _GeneratorModule(generator, step=int(step or 0), ema=ema, metadata=metadata, truncation=truncation)
   parent = os.path.dirname(path) or "."
   tf.io.gfile.makedirs(parent)
   tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
   tmp = f"{path}.tmp-{tag}"
   try:
-    tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.generate})
+    tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.generate, SAMPLE_SIGNATURE: module.sample})
   except Exception:
     _remove(tmp)
     raise
@@ -191,6 +216,7 @@ def main(argv) -> None:
   """`python -m tfgan_mh.export`: exports one checkpoint's generator (flags defined under __main__ only)."""
   from absl import flags  # pylint: disable=g-import-not-at-top
   from absl import logging  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
   flag_values = flags.FLAGS
@@ -200,14 +226,24 @@ def main(argv) -> None:
     cli.fail("--model_dir and --out are required", 2)
   start = time.time()
   try:
+    truncation = latents.check_truncation(flag_values.truncation, "--truncation")
+    standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
     _check_target(flag_values.out.rstrip("/"), flag_values.overwrite)
     run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
-    export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite)
+    standing = None
+    if flag_values.standing_stats_batches:
+      standing = standing_stats.accumulate_standing_stats(
+          run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
+          batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
+    export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite,
+                     truncation=truncation, standing_stats=standing)
   except (ValueError, tf.errors.OpError) as e:
     cli.fail(cli.first_line(e))
   which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
+  extra = "".join([f", truncation {truncation:g}" if truncation else "",
+                   f", {standing_stats.describe(standing)}" if standing else ""])
   print(f"exported the {which} of {run.checkpoint} (step {run.step}) to {flag_values.out} "
-        f"in {time.time() - start:.1f}s")
+        f"in {time.time() - start:.1f}s{extra}")
 
 
 def _define_flags() -> None:
@@ -217,6 +253,12 @@ def _define_flags() -> None:
   flags.DEFINE_string("out", None, "Export directory (replaced atomically when it exists and --overwrite).")
   flags.DEFINE_bool("overwrite", False, "Replace an existing export at --out.")
   flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
+  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the 'sample' signature's latents (BigGAN §3.1; "
+                     "0: N(0, I)).")
+  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
+                       "prior batches before exporting (BigGAN §3; 0: the checkpoint's moving statistics).")
+  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
+  flags.DEFINE_integer("seed", 0, "Seed of the standing-statistics batches.")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 r"""Sample a trained run into a PNG: one row per class.
 
   python -m tfgan_mh.sample --model_dir=D [--checkpoint=best|latest|STEP] [--num=8] [--labels=all|0,3,7] \
-      --out=FILE.png [--seed=0] [--shared_z] [--raw]
+      --out=FILE.png [--seed=0] [--shared_z] [--raw] [--truncation=0.5] [--standing_stats_batches=16]
 
 Rows are the requested classes in the order given, `--num` samples each (images in [-1, 1] quantised as
 the train job's pictures). `--shared_z` gives column j the same latent in every row, so a column shows one
@@ -9,6 +9,10 @@ z across classes. The EMA generator is used when the run has one (`--raw` for th
 Unconditional runs (MAGAN, dynamic labeling) take no labels: the picture is `--num` samples in rows of 10.
 2-D point data (the ring of 002): a scatter plot of `--num` samples per class coloured by class, over the
 real data in grey when the run's data source can be rebuilt (use --num of 100 or more).
+BigGAN's sampling options (Brock et al. 2019), both off by default and named in the printed line:
+`--truncation=T` draws z from the truncated normal (every |z_i| > T resampled, §3.1); `--standing_stats_batches=N`
+first sets G's batch-norm statistics to their average over N prior batches of `--standing_stats_batch_size`
+(§3, `tfgan_mh.models.standing_stats`; the restored copy only, never the checkpoint).
 
 Bad flags (unknown checkpoint, a label >= num_classes, an --out that cannot be written, ...) print one line
 on stderr and exit 1 without writing anything; the PNG is written to a temporary name and renamed.
@@ -62,7 +66,7 @@ def check_out(out: str) -> None:
 
 
 def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: int = 0,
-           shared_z: bool = False, use_ema: bool = True):
+           shared_z: bool = False, use_ema: bool = True, truncation: Optional[float] = None):
   """A uint8 [H, W, C] picture of samples of a restored run (`tfgan_mh.training.restore.Run`).
 
   Args:
@@ -72,12 +76,15 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
     seed: seed of the latents (numpy default_rng, standard normal).
     shared_z: the same `num` latents in every row.
     use_ema: the EMA generator when the run has one.
+    truncation: every |z_i| > truncation drawn again (BigGAN §3.1, `latents.truncate_numpy`); None / 0: off.
 
   Raises:
-    ValueError: num < 1, a label outside [0, num_classes), labels for an unconditional run.
+    ValueError: num < 1, a label outside [0, num_classes), labels for an unconditional run, truncation < 0.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
+  truncation = latents.check_truncation(truncation, "--truncation")
   k = run.num_classes
   if num < 1:
     raise ValueError(f"--num={num}: expected at least 1 sample per class")
@@ -96,11 +103,10 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
     rows, row_labels = len(labels), np.asarray(labels, np.int32)
   z_dim = int(run.info["z_dim"])
   rng = np.random.default_rng(seed)
+  z = rng.standard_normal((num if shared_z else rows * num, z_dim)).astype(np.float32)
+  z = latents.truncate_numpy(z, truncation, rng)
   if shared_z:
-    z = np.tile(rng.standard_normal((num, z_dim)), (rows, 1))
-  else:
-    z = rng.standard_normal((rows * num, z_dim))
-  z = z.astype(np.float32)  # [rows * num, z_dim]
+    z = np.tile(z, (rows, 1))  # [rows * num, z_dim]
   y = np.repeat(row_labels, num)  # [rows * num], row-major: row r holds class row_labels[r]
   samples = np.concatenate([
       run.sample(tf.constant(z[i:i + GENERATE_BATCH]), tf.constant(y[i:i + GENERATE_BATCH]),
@@ -153,16 +159,27 @@ def main(argv) -> None:
     labels = parse_labels(flag_values.labels)
     if flag_values.num < 1:
       raise ValueError(f"--num={flag_values.num}: expected at least 1 sample per class")
+    from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
     from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+    truncation = latents.check_truncation(flag_values.truncation, "--truncation")
+    standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
     run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
+    standing = None
+    if flag_values.standing_stats_batches:
+      standing = standing_stats.accumulate_standing_stats(
+          run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
+          batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
     picture = render(run, labels=labels, num=flag_values.num, seed=flag_values.seed,
-                     shared_z=flag_values.shared_z, use_ema=not flag_values.raw)
+                     shared_z=flag_values.shared_z, use_ema=not flag_values.raw, truncation=truncation)
     write_png_atomic(flag_values.out, picture)
   except ValueError as e:
     cli.fail(cli.first_line(e))
   which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
+  extra = "".join([f", truncation {truncation:g}" if truncation else "",
+                   f", {standing_stats.describe(standing)}" if standing else ""])
   print(f"wrote {flag_values.out} ({picture.shape[1]}x{picture.shape[0]} px) from the {which} of "
-        f"{run.checkpoint} (step {run.step})")
+        f"{run.checkpoint} (step {run.step}){extra}")
 
 
 def _define_flags() -> None:
@@ -173,9 +190,14 @@ def _define_flags() -> None:
   flags.DEFINE_integer("num", 8, "Samples per class (unconditional runs: in total).")
   flags.DEFINE_string("labels", "all", "'all' (one row per class) or comma-separated class ids, e.g. 0,1,2.")
   flags.DEFINE_string("out", None, "The .png file to write.")
-  flags.DEFINE_integer("seed", 0, "Seed of the latents.")
+  flags.DEFINE_integer("seed", 0, "Seed of the latents (and of the standing-statistics batches).")
   flags.DEFINE_bool("shared_z", False, "The same latents in every row (column j: one z across classes).")
   flags.DEFINE_bool("raw", False, "Sample the trained generator even when the run has an EMA generator.")
+  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the latents: every |z_i| beyond it is resampled "
+                     "(BigGAN §3.1; 0: N(0, I)).")
+  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
+                       "prior batches first (BigGAN §3; 0: the checkpoint's moving statistics).")
+  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,13 @@ What `watch` does (compare_gan's continuous_eval, on `tf.train.checkpoints_itera
 Samples come from the EMA generator when the run has one (`use_ema`, recorded as "generator" in each
 record), always in inference mode (batch-norm moving statistics). The same latents and labels are used for
 every checkpoint (seeded): z ~ N(0, I), labels a seeded permutation of i mod K (balanced classes).
+BigGAN's sampling options (Brock et al. 2019), off by default, recorded in every record as "truncation" (null or
+the threshold) and "standing_stats" (null or what was done):
+  truncation              z from the truncated normal, every |z_i| > threshold resampled (§3.1,
+                          `tfgan_mh.training.latents`)
+  standing_stats_batches  before sampling, G's batch-norm statistics become the average over this many prior
+                          batches of `standing_stats_batch_size` (§3, `tfgan_mh.models.standing_stats`); only
+                          the restored copy changes, never the checkpoint. The best export carries both.
 
 Metric groups (`METRIC_GROUPS`; a group the run cannot have is recorded under "absent" with the reason,
 it is not an error):
@@ -74,6 +81,8 @@ from tfgan_mh import metrics
 from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.evaluation import records as records_lib
 from tfgan_mh.evaluation import streaming
+from tfgan_mh.models import standing_stats
+from tfgan_mh.training import latents
 from tfgan_mh.training import restore
 
 TRAIN_DONE = "TRAIN_DONE"  # written by tfgan_mh.training.loop at the end of training
@@ -161,7 +170,11 @@ class EvalConfig:
       "validation", else "test"; "none" turns them off.
     num_validation: cap on validation examples (None: the whole split, as 000 §3.2 uses).
     use_ema: sample from the EMA generator when the run has one.
-    seed: seed of the latents and labels (the same for every checkpoint).
+    seed: seed of the latents and labels (the same for every checkpoint), and of the standing statistics.
+    truncation: truncation threshold of the latents (BigGAN §3.1); None / 0: z ~ N(0, I).
+    standing_stats_batches: prior batches of standing statistics (BigGAN §3) applied to G before sampling;
+      0: the checkpoint's moving statistics.
+    standing_stats_batch_size: samples per standing-statistics batch.
     intra_fid_classes: classes for intra-FID (None: all); needed for ImageNet-size K (memory below).
     max_stats_bytes: limit on the memory of the per-class feature statistics (2 x classes x d^2 x 8 bytes).
     ms_ssim_images_per_class, ms_ssim_pairs_per_class, ms_ssim_max_classes: the MS-SSIM pool.
@@ -186,6 +199,9 @@ class EvalConfig:
   num_validation: Optional[int] = None
   use_ema: bool = True
   seed: int = 0
+  truncation: Optional[float] = None
+  standing_stats_batches: int = 0  # off; BigGAN-PyTorch's --num_standing_accumulations defaults to 16
+  standing_stats_batch_size: int = 256
   intra_fid_classes: Optional[Sequence[int]] = None
   max_stats_bytes: int = 8 << 30
   ms_ssim_images_per_class: int = 50
@@ -213,6 +229,8 @@ class EvalConfig:
         _check_positive_int(name, getattr(self, name))
     if self.num_splits is not None:
       check_splits(self.num_samples, self.num_splits)
+    self.truncation = latents.check_truncation(self.truncation)
+    standing_stats.check_settings(self.standing_stats_batches, self.standing_stats_batch_size)
     self.pairwise_multiples = tuple(int(n) for n in self.pairwise_multiples)
     if not self.pairwise_multiples or min(self.pairwise_multiples) < 1:
       raise ValueError(f"pairwise_multiples={self.pairwise_multiples!r}: expected positive ints such as 1,2,4,8")
@@ -320,18 +338,20 @@ def checkpoint_margin(prefix: str) -> Optional[float]:
   return float(state.margin.numpy())
 
 
-def sample_inputs(num_samples: int, batch_size: int, z_dim: int, num_classes: int,
-                  seed: int) -> Iterator[Tuple[np.ndarray, np.ndarray, int]]:
+def sample_inputs(num_samples: int, batch_size: int, z_dim: int, num_classes: int, seed: int,
+                  truncation: Optional[float] = None) -> Iterator[Tuple[np.ndarray, np.ndarray, int]]:
   """The generator inputs of an evaluation: (z [bs, z_dim] float32, labels [bs] int32, b) per batch.
 
-  z ~ N(0, I) from `seed`; labels are a permutation (seed + 1) of i mod K over all samples, so classes are
+  z ~ N(0, I) from `seed` (with `truncation`: entries beyond it resampled from the same generator,
+  `latents.truncate_numpy`); labels are a permutation (seed + 1) of i mod K over all samples, so classes are
   balanced. Every batch is full (static shapes); only its first b rows count (b < bs in the last one).
   """
   rng_z = np.random.default_rng(seed)
   labels = np.random.default_rng(seed + 1).permutation(np.arange(num_samples) % num_classes).astype(np.int32)
   for begin in range(0, num_samples, batch_size):
     b = min(batch_size, num_samples - begin)
-    z = rng_z.standard_normal((batch_size, z_dim), dtype=np.float32)  # [bs, z_dim]
+    z = latents.truncate_numpy(rng_z.standard_normal((batch_size, z_dim), dtype=np.float32), truncation,
+                               rng_z)  # [bs, z_dim]
     y = np.zeros([batch_size], np.int32)
     y[:b] = labels[begin:begin + b]
     yield z, y, b
@@ -540,6 +560,18 @@ class Evaluator:
 
   # --- one checkpoint ------------------------------------------------------------------------------
 
+  def apply_standing_stats(self, run: restore.Run) -> Optional[Dict[str, Any]]:
+    """Standing statistics (BigGAN §3) in the generator `evaluate` samples from, as configured; None when off.
+
+    Changes only the batch-norm moving statistics of `run`'s restored generator (not the checkpoint).
+    """
+    cfg = self.config
+    if not cfg.standing_stats_batches:
+      return None
+    return standing_stats.accumulate_standing_stats(
+        run.sampler(cfg.use_ema), num_batches=cfg.standing_stats_batches,
+        batch_size=cfg.standing_stats_batch_size, seed=cfg.seed, truncation=cfg.truncation)
+
   def base_protocol(self, run: restore.Run, split_protocol, inception, classifier) -> Dict[str, Any]:
     """The part of a record's "protocol" known before sampling (references are added as they are used)."""
     cfg = self.config
@@ -744,6 +776,12 @@ class Evaluator:
 
     g = run.sampler(cfg.use_ema)
     which = "ema_generator" if (g is run.ema_generator and g is not None) else "generator"
+    standing = None
+    if cfg.standing_stats_batches:
+      with timer.stage("standing_stats"):
+        standing = self.apply_standing_stats(run)
+      protocol["generator_mode"] = f"inference ({standing_stats.describe(standing)})"
+    protocol["latents"] = latents.describe(cfg.truncation)
     self._warn_once(("generator", which), f"evaluating samples of the {which}"
                     + (" (the run has an EMA generator)" if run.ema_generator is not None else
                        " (the run has no EMA generator)"))
@@ -753,7 +791,7 @@ class Evaluator:
 
     # Generated samples, streamed.
     n, bs = cfg.num_samples, cfg.batch_size
-    for z, y, b in sample_inputs(n, bs, g.z_dim, k, cfg.seed):
+    for z, y, b in sample_inputs(n, bs, g.z_dim, k, cfg.seed, cfg.truncation):
       with timer.stage("generator"):
         x = generate(tf.constant(z), tf.constant(y) if conditional else None)
         x_np = x.numpy()
@@ -806,6 +844,7 @@ class Evaluator:
     if real_side and split is not None:
       protocol["validation_reference"] = {"split": split, "size": num_validation}
     record = dict(step=run.step, checkpoint=run.checkpoint, generator=which, num_samples=n,
+                  truncation=cfg.truncation, standing_stats=standing,
                   inception=getattr(inception, "name", None), classifier=getattr(classifier, "name", None),
                   validation_split=split, num_validation=num_validation, absent=absent, errors=errors,
                   protocol=protocol, timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())})
@@ -820,7 +859,7 @@ def evaluate_checkpoint(run: restore.Run, config: Optional[EvalConfig] = None, *
 
 # --- summaries ------------------------------------------------------------------------------------
 
-_NOT_SUMMARISED = ("step", "num_samples", "num_validation", "wall_time", "checkpoint_time")
+_NOT_SUMMARISED = ("step", "num_samples", "num_validation", "wall_time", "checkpoint_time", "truncation")
 
 
 def write_summaries(writer, record: Dict[str, Any]) -> None:
@@ -847,10 +886,12 @@ def write_summaries(writer, record: Dict[str, Any]) -> None:
 
 # --- the best checkpoint -------------------------------------------------------------------------
 
-def export_generator(run: restore.Run, path: str, use_ema: bool) -> str:
-  """`tfgan_mh.export.export_generator`: serving (z, labels) -> uint8 images, written atomically to `path`."""
+def export_generator(run: restore.Run, path: str, use_ema: bool, **options) -> str:
+  """`tfgan_mh.export.export_generator`: serving (z, labels) -> uint8 images, written atomically to `path`.
+
+  `options`: its `truncation` and `standing_stats` (recorded in the export's metadata)."""
   from tfgan_mh import export as export_lib  # pylint: disable=g-import-not-at-top
-  return export_lib.export_generator(run, path, use_ema=use_ema, overwrite=True)
+  return export_lib.export_generator(run, path, use_ema=use_ema, overwrite=True, **options)
 
 
 class BestTracker:
@@ -859,10 +900,14 @@ class BestTracker:
   On start it takes the best value from best.json when that file names the same metric and direction;
   otherwise (no file, another metric) it picks the best checkpoint among the records already in
   metrics.jsonl whose files still exist and exports it, so best.json always matches metrics.jsonl.
+  With an `evaluator`, the export is of the generator as it evaluates it: its standing statistics applied,
+  its truncation in the export's `sample` signature.
   """
 
-  def __init__(self, model_dir: str, metric: Optional[str], mode: str, use_ema: bool, records: Sequence[dict]):
+  def __init__(self, model_dir: str, metric: Optional[str], mode: str, use_ema: bool, records: Sequence[dict],
+               evaluator: Optional[Evaluator] = None):
     self.model_dir = model_dir
+    self.evaluator = evaluator
     self.eval_dir = f"{model_dir}/{records_lib.EVAL_DIR}"
     self.path = f"{self.eval_dir}/{records_lib.BEST_FILE}"
     self.saved_model = f"{self.eval_dir}/{records_lib.BEST_SAVED_MODEL}"
@@ -889,7 +934,8 @@ class BestTracker:
         except ValueError as e:
           logging.warning("cannot restore %s to export it as best: %s", prefix, e)
           continue
-        self._save(run, float(r[metric]), r)
+        standing = self.evaluator.apply_standing_stats(run) if self.evaluator is not None else None
+        self._save(run, float(r[metric]), r, standing)
         return
 
   def better(self, value) -> bool:
@@ -913,13 +959,14 @@ class BestTracker:
       return False
     if not self.better(float(value)):
       return False
-    self._save(run, float(value), record)
+    self._save(run, float(value), record, record.get("standing_stats"))
     return True
 
-  def _save(self, run, value, record):
+  def _save(self, run, value, record, standing=None):
     saved = self.saved_model
+    truncation = self.evaluator.config.truncation if self.evaluator is not None else None
     try:
-      export_generator(run, saved, self.use_ema)
+      export_generator(run, saved, self.use_ema, truncation=truncation, standing_stats=standing)
     except Exception as e:  # the job must go on: best.json still names the checkpoint # pylint: disable=broad-except
       first = str(e).strip().splitlines()[0] if str(e).strip() else ""
       logging.warning("could not export the best generator to %s (%s: %s); best.json still names the "
@@ -927,7 +974,8 @@ class BestTracker:
       saved = None
     records_lib.write_json_atomic(self.path, dict(
         checkpoint=run.checkpoint, step=int(run.step), metric=self.metric, value=value, mode=self.mode,
-        generator=record.get("generator"), saved_model=saved, wall_time=time.time()))
+        generator=record.get("generator"), truncation=truncation, standing_stats=standing, saved_model=saved,
+        wall_time=time.time()))
     self.value = value
     logging.info("best %s so far: %.6g at step %d -> %s", self.metric, value, run.step, saved or self.path)
 
@@ -1014,7 +1062,8 @@ def watch(model_dir: str, config: Optional[EvalConfig] = None, *, once: bool = F
   done = {int(r["step"]) for r in existing if "step" in r}
   if done:
     logging.info("%s already holds steps %s: not evaluated again", metrics_path, _steps_text(done))
-  best = BestTracker(model_dir, cfg.best_metric, cfg.resolved_best_mode, cfg.use_ema, existing)
+  _warn_if_settings_changed(existing, cfg, metrics_path)
+  best = BestTracker(model_dir, cfg.best_metric, cfg.resolved_best_mode, cfg.use_ema, existing, evaluator)
   writer = tf.summary.create_file_writer(eval_dir)
   skipped = set()
 
@@ -1088,6 +1137,19 @@ def watch(model_dir: str, config: Optional[EvalConfig] = None, *, once: bool = F
     return "timeout"
   logging.info("%s exists and every checkpoint is evaluated: done", TRAIN_DONE)
   return "done"
+
+
+def _warn_if_settings_changed(existing: Sequence[dict], cfg: EvalConfig, metrics_path: str) -> None:
+  """Warns when the records already there were sampled with another truncation / standing statistics."""
+  want = (cfg.truncation, cfg.standing_stats_batches or None, cfg.standing_stats_batch_size)
+  for r in existing:
+    s = r.get("standing_stats") or {}
+    if (r.get("truncation"), s.get("batches"), s.get("batch_size", cfg.standing_stats_batch_size)) != want:
+      logging.warning("%s: step %s was sampled with truncation=%s, standing_stats=%s; this job uses "
+                      "truncation=%s, standing_stats_batches=%d: the curve mixes the two", metrics_path,
+                      r.get("step"), r.get("truncation"), r.get("standing_stats"), cfg.truncation,
+                      cfg.standing_stats_batches)
+      return
 
 
 def _steps_text(steps):
