@@ -4,16 +4,18 @@ from unittest import mock
 
 import numpy as np
 import tensorflow as tf
+from absl.testing import parameterized
 
 from tfgan_mh import models
 from tfgan_mh.models import layers
 from tfgan_mh.models import standing_stats
 
 
-def _generator(arch, **kwargs):
-  shape = (32, 32, 3) if arch == "sagan" else (32, 32, 1)
-  g = models.build_generator(arch, image_shape=shape, num_classes=3, ch=4, z_dim=8, **kwargs)
-  g(tf.zeros([2, 8]), tf.zeros([2], tf.int32), training=False)
+def _generator(arch):
+  shape = (32, 32, 1) if arch == "dcgan" else (32, 32, 3)
+  g = models.build_generator(arch, image_shape=shape, num_classes=3, ch=4,
+                             z_dim=None if arch == "biggan" else 8)  # biggan: its hierarchical z (80 at 32 px)
+  g(tf.zeros([2, g.z_dim]), tf.zeros([2], tf.int32), training=False)
   return g
 
 
@@ -22,7 +24,7 @@ def _stats(g):
           for bn in standing_stats.batch_norm_layers(g)]
 
 
-class StandingStatsTest(tf.test.TestCase):
+class StandingStatsTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_average_of_the_per_batch_statistics_against_numpy(self):
     g = _generator("dcgan")
@@ -70,12 +72,13 @@ class StandingStatsTest(tf.test.TestCase):
     standing_stats.accumulate_standing_stats(g, num_batches=2, batch_size=8, seed=2)
     self.assertGreater(np.abs(first[0][0] - _stats(g)[0][0]).max(), 0)
 
-  def test_only_the_batch_norm_statistics_change(self):
-    g = _generator("sagan")  # spectral norm: training-mode passes update u, which must be put back
+  @parameterized.parameters("sagan", "biggan")
+  def test_only_the_batch_norm_statistics_change(self, arch):
+    g = _generator(arch)  # spectral norm: training-mode passes update u, which must be put back
     stats_ids = {id(v) for bn in standing_stats.batch_norm_layers(g) for v in (bn.moving_mean, bn.moving_variance)}
-    self.assertLen(stats_ids, 14)
+    self.assertLen(stats_ids, 14)  # sagan: 3 blocks x 2 + output BN; biggan: the same, affine=False in the blocks
     before = {id(v): v.numpy().copy() for v in g.variables}
-    z, labels = tf.random.stateless_normal([4, 8], [0, 0]), tf.constant([0, 1, 2, 0])
+    z, labels = tf.random.stateless_normal([4, g.z_dim], [0, 0]), tf.constant([0, 1, 2, 0])
     out_before = g(z, labels, training=False).numpy()
     standing_stats.accumulate_standing_stats(g, num_batches=2, batch_size=6, seed=0)
     changed = 0
