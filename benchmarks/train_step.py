@@ -1,6 +1,7 @@
 r"""Train-step speed and MFU at PyTorch-StudioGAN's CIFAR-10 MHGAN shape (a benchmark, not a test).
 
-  python benchmarks/train_step.py [--ch 96] [--d_ch 48] [--d_steps 5] [--batch 64] [--iterations 3]
+  python benchmarks/train_step.py [--arch sagan|biggan] [--loss mhinge|mh_studiogan] [--ch 96] [--d_ch 48]
+                                  [--d_steps 5] [--batch 64] [--iterations 3]
                                   [--configs f32] [--profile DIR [--top 10]] [--inter_op N] [--intra_op N]
                                   [--no_flops]
 
@@ -8,6 +9,9 @@ Default shape: 32x32x3, K = 10, batch 64, SAGAN ResNet G with 4*ch = 384 channel
 4*d_ch = 192, self-attention at 16 px in both, spectral norm in both, conditional BN, the MH loss
 (`mhinge`, projection + classifier heads), 5 D steps per G step. One *iteration* = d_steps D steps + 1 G
 step, on synthetic CIFAR-shaped data (the input pipeline is benchmarks/input_pipeline.py's).
+`--arch biggan --loss mh_studiogan` is exactly StudioGAN's CIFAR-10 MHGAN.yaml model and loss: BigGAN (G 384
+channels per block, D 2*d_ch = 192 with the default d_ch 96 for biggan, z 80, shared embedding 128), one K+1 head,
+the G step also runs D on a real batch for feature matching.
 
 Prints, per configuration: seconds / iteration (median of the timed iterations, and the best), images
 through G / s ((d_steps + 1) * batch per iteration), model GFLOP/s and MFU = model GFLOP/s / the float32
@@ -51,17 +55,22 @@ CONFIGS = {"f32": ("float32", False, "transposed"), "f32_naive": ("float32", Fal
            "f32_xla": ("float32", True, "transposed"), "bf16_xla": ("mixed_bfloat16", True, "transposed")}
 
 
+LOSSES = {"mhinge": (("projection", "classifier"), "mhinge", {}),
+          "mh_studiogan": (("kplus1",), "mhinge_kplus1_fm", dict(g_aux_weight=0.05, fm_distance="mean_abs"))}
+
+
 def build_trainer(args, xla: bool = False, upsample_conv: str = "naive") -> GANTrainer:
   # upsample_conv is passed only when it is not the library's default, so the script also times a library
   # from before the option (a checkout on PYTHONPATH: its own default).
   g_kwargs = {} if upsample_conv == "transposed" else dict(upsample_conv=upsample_conv)
+  heads, family, family_kwargs = LOSSES[args.loss]
   return GANTrainer(
       strategy=tf.distribute.get_strategy(),
-      make_generator=functools.partial(models.build_generator, arch="sagan", image_shape=SHAPE,
+      make_generator=functools.partial(models.build_generator, arch=args.arch, image_shape=SHAPE,
                                        num_classes=K, conditional=True, ch=args.ch, **g_kwargs),
-      make_discriminator=functools.partial(models.build_discriminator, arch="sagan", image_shape=SHAPE,
-                                           num_classes=K, heads=("projection", "classifier"), ch=args.d_ch),
-      family=losses.get_family("mhinge", num_classes=K),
+      make_discriminator=functools.partial(models.build_discriminator, arch=args.arch, image_shape=SHAPE,
+                                           num_classes=K, heads=heads, ch=args.d_ch),
+      family=losses.get_family(family, num_classes=K, **family_kwargs),
       make_g_optimizer=lambda: optim.PreReducedAdam(2e-4, beta_1=0.5),
       make_d_optimizer=lambda: optim.PreReducedAdam(2e-4, beta_1=0.5),
       num_classes=K, image_shape=SHAPE, global_batch_size=args.batch, d_steps=args.d_steps,
@@ -78,8 +87,9 @@ def count_flops(trainer: GANTrainer, batch: int, d_steps: int):
   dense = d_steps * flops.dense_flops(d_graph) + flops.dense_flops(g_graph)
   g_fwd, d_fwd, d_fwd2 = (flops.dense_flops(g) for g in flops.forward_graphs(
       trainer.generator, trainer.discriminator, batch=batch, conditional=True, image_shape=SHAPE,
-      projection=True))
-  return total, dense, flops.analytic_iteration_flops(g_fwd, d_fwd, d_fwd2, d_steps)
+      projection=trainer.uses_projection))
+  return total, dense, flops.analytic_iteration_flops(g_fwd, d_fwd, d_fwd2, d_steps,
+                                                      g_step_real=trainer.generator_uses_real)
 
 
 def top_ops(logdir: str, n: int = 10):
@@ -138,8 +148,13 @@ def measure(args, name: str):
 def parse_args():
   """The flags, checked (one-line argparse errors), and the list of configuration names."""
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--arch", default="sagan", choices=("sagan", "biggan"), help="G and D architecture")
+  parser.add_argument("--loss", default="mhinge", choices=tuple(LOSSES),
+                      help="mhinge: 000's MHGAN (projection + classifier); mh_studiogan: StudioGAN's K+1 MH + FM")
   parser.add_argument("--ch", type=int, default=96, help="G channel multiplier (4*ch channels per block)")
-  parser.add_argument("--d_ch", type=int, default=48, help="D channel multiplier (4*d_ch channels per block)")
+  parser.add_argument("--d_ch", type=int, default=None,
+                      help="D channel multiplier (sagan: 4*d_ch channels per block, default 48; biggan: 2*d_ch, "
+                           "default 96)")
   parser.add_argument("--d_steps", type=int, default=5, help="D steps per G step")
   parser.add_argument("--batch", type=int, default=64)
   parser.add_argument("--iterations", type=int, default=3, help="timed iterations after one warm-up")
@@ -150,6 +165,8 @@ def parse_args():
   parser.add_argument("--inter_op", type=int, default=0, help="TF inter-op threads (0: TF's default)")
   parser.add_argument("--intra_op", type=int, default=0, help="TF intra-op threads (0: TF's default)")
   args = parser.parse_args()
+  if args.d_ch is None:
+    args.d_ch = 48 if args.arch == "sagan" else 96
   names = args.configs.split(",")
   bad = [n for n in names if n not in CONFIGS]
   if bad:
@@ -203,8 +220,9 @@ def main():
         f"float32 {rate_before['f32']:.1f} "
         f"GFLOP/s, bfloat16 {rate_before['bf16']:.1f} GFLOP/s", flush=True)
   print(f"library: {os.path.dirname(os.path.dirname(models.__file__))}")
-  print(f"SAGAN 32x32 MHGAN, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch {args.d_ch} "
-        f"({4 * args.d_ch} per block), {args.d_steps} D + 1 G step per iteration", flush=True)
+  d_mult = 4 if args.arch == "sagan" else 2
+  print(f"{args.arch} 32x32, loss {args.loss}, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch "
+        f"{args.d_ch} ({d_mult * args.d_ch} per block), {args.d_steps} D + 1 G step per iteration", flush=True)
   counts = None
   if not args.no_flops:  # model FLOPs: the architecture as written (upsample, then conv), float32
     counts = count_flops(build_trainer(args), args.batch, args.d_steps)

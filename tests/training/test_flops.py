@@ -53,6 +53,7 @@ class DenseFlopsTest(tf.test.TestCase):
   def test_iteration_passes(self):
     # 5 D steps: G forward + D trained on 2B (3 forwards); G step: G trained + D back-propagated (2x).
     self.assertEqual(flops.analytic_iteration_flops(10, 1, 2, d_steps=5), 5 * (10 + 6) + 30 + 2)
+    self.assertEqual(flops.analytic_iteration_flops(10, 1, 2, d_steps=5, g_step_real=True), 5 * (10 + 6) + 30 + 3)
 
 
 if __name__ == "__main__":

@@ -86,13 +86,15 @@ def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, i
 
 
 def analytic_iteration_flops(g_forward: int, d_forward_batch: int, d_forward_double: int,
-                             d_steps: int) -> int:
+                             d_steps: int, g_step_real: bool = False) -> int:
   """Dense FLOPs of d_steps D steps (real + fake in one D call) and one G step, from forward counts.
 
   D step: G forward (no gradient) + D on 2B trained (3x). G step: G trained (3x) + D on B back-propagated
-  through to its input only (2x).
+  through to its input only (2x), plus, when the G loss reads D on a real batch (feature matching,
+  `g_step_real`), one forward pass of D on B.
   """
-  return d_steps * (g_forward + 3 * d_forward_double) + 3 * g_forward + 2 * d_forward_batch
+  return (d_steps * (g_forward + 3 * d_forward_double) + 3 * g_forward + 2 * d_forward_batch
+          + (d_forward_batch if g_step_real else 0))
 
 
 def matmul_rate(dtype=tf.float32, n: int = 2048, repeats: int = 5) -> float:
