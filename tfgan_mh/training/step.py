@@ -17,17 +17,12 @@ latents do not depend on the number of replicas.
 
 from typing import Callable, Optional
 
-import keras
 import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import augment as augment_lib
+from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
-
-
-def _tf_variable(v):
-  """The tf.Variable (a distributed variable under a strategy) behind a Keras 3 variable."""
-  return v.value if isinstance(v, keras.Variable) else v
 
 
 def _split(out: DiscOutput, sizes):
@@ -140,8 +135,7 @@ class GANTrainer:
       if ema_decay is not None:
         self.ema_generator = make_generator()
         self._call_generator(self.ema_generator, 2)
-        for e, w in zip(self.ema_generator.variables, self.generator.variables):
-          e.assign(w)
+        ema_lib.copy_weights(self.ema_generator, self.generator)
       self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
       if self.lecam is not None:
         lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
@@ -328,27 +322,6 @@ class GANTrainer:
     return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
             for k, v in per_replica.items()}
 
-  def _update_ema(self):
-    """e <- decay * e + (1 - decay) * w for G's weights (e <- w before `ema_start`); buffers (BN statistics, SN u)
-    are copied.
-
-    Runs in cross-replica context on the distributed variables behind the Keras 3 variables (a
-    `keras.Variable` is not itself a `tf.distribute` variable), so every replica's copy is updated.
-    """
-    decay = tf.where(self.step >= self.ema_start, self.ema_decay, 0.0)
-
-    def _ema(e, w):
-      return e.assign(decay * e + (1.0 - decay) * w)
-
-    def _copy(e, w):
-      return e.assign(w)
-
-    pairs = [(_ema, self.ema_generator.trainable_variables, self.generator.trainable_variables),
-             (_copy, self.ema_generator.non_trainable_variables, self.generator.non_trainable_variables)]
-    for fn, ema_vars, variables in pairs:
-      for e, w in zip(ema_vars, variables):
-        self.strategy.extended.update(_tf_variable(e), fn, args=(_tf_variable(w),))
-
   def _one_step(self, iterator, train_generator):
     out = {}
     real_energy = tf.constant(0.0)
@@ -367,7 +340,7 @@ class GANTrainer:
     if train_generator:
       out.update(self._reduce(self.strategy.run(self._g_replica, args=(real_x, real_y))))
       if self.ema_generator is not None:
-        self._update_ema()
+        ema_lib.update(self.strategy, self.ema_generator, self.generator, self.ema_decay, self.step, self.ema_start)
     if self.margin_state is not None:
       # 004 Algorithm 1: S_data sums D(x) of the D step (line 16), S_G sums D(G(z)) of the G step
       # (line 21); during the D-only pre-training there is no G step and only S_data matters (line 9).

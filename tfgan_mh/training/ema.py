@@ -1,0 +1,42 @@
+"""An exponential moving average of the generator's weights (BigGAN, Brock et al. 2019 §4; StudioGAN's G_ema).
+
+  e <- decay * e + (1 - decay) * w     for G's trainable weights, from step `start` on (a copy e <- w before)
+  e <- w                               for its buffers (batch-norm moving statistics, spectral-norm u)
+
+The averaged generator is what sample / export / the eval job use when a run has one.
+"""
+
+import keras
+import tensorflow as tf
+
+
+def _tf_variable(v):
+  """The tf.Variable (a distributed variable under a strategy) behind a Keras 3 variable."""
+  return v.value if isinstance(v, keras.Variable) else v
+
+
+def copy_weights(target, source) -> None:
+  """target's variables <- source's (same architecture, already built)."""
+  for t, s in zip(target.variables, source.variables):
+    t.assign(s)
+
+
+def update(strategy: tf.distribute.Strategy, ema_model, model, decay: float, step, start: int = 0) -> None:
+  """One EMA update of `ema_model` towards `model` (module docstring); `step` < `start` copies instead.
+
+  Runs in cross-replica context on the distributed variables behind the Keras 3 variables (a `keras.Variable` is
+  not itself a `tf.distribute` variable), so every replica's copy is updated.
+  """
+  decay = tf.where(step >= start, decay, 0.0)
+
+  def _ema(e, w):
+    return e.assign(decay * e + (1.0 - decay) * w)
+
+  def _copy(e, w):
+    return e.assign(w)
+
+  pairs = [(_ema, ema_model.trainable_variables, model.trainable_variables),
+           (_copy, ema_model.non_trainable_variables, model.non_trainable_variables)]
+  for fn, ema_vars, variables in pairs:
+    for e, w in zip(ema_vars, variables):
+      strategy.extended.update(_tf_variable(e), fn, args=(_tf_variable(w),))
