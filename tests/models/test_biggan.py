@@ -95,6 +95,17 @@ class GeneratorTest(tf.test.TestCase):
     w = g.blocks[0].conv1.kernel.numpy().reshape(-1, 8)  # [3*3*8, 8]: orthonormal columns
     self.assertAllClose(w.T @ w, np.eye(8), atol=1e-5)
 
+  def test_layers_of_the_same_shape_start_different(self):
+    # One shared Keras initializer instance would give every same-shaped kernel the same draw.
+    g = self._g()
+    d = models.build_discriminator("biggan", image_shape=(32, 32, 3), num_classes=5, ch=2, heads=("kplus1",))
+    d(tf.zeros([2, 32, 32, 3]), None)
+    pairs = [(d.blocks[2].conv1, d.blocks[3].conv1), (d.attention.theta, d.attention.phi),
+             (g.blocks[1].conv1, g.blocks[2].conv1), (g.blocks[1].bn1.gain, g.blocks[1].bn1.bias)]
+    for a, b in pairs:
+      self.assertEqual(a.kernel.shape, b.kernel.shape)
+      self.assertGreater(np.abs(a.kernel.numpy() - b.kernel.numpy()).max(), 0.1, msg=f"{a.path} vs {b.path}")
+
   def test_unconditional_uses_z_chunks_only(self):
     g = self._g(conditional=False)
     self.assertIsNone(g.shared)

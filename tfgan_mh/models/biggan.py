@@ -30,8 +30,9 @@ from typing import Optional, Sequence
 import keras
 import tensorflow as tf
 
-from tfgan_mh.models.base import Discriminator, Generator, is_class_weights, tracked
-from tfgan_mh.models.layers import BatchNorm, DBlock, GBlock, SelfAttention
+from tfgan_mh.models.base import Generator, is_class_weights, tracked
+from tfgan_mh.models.layers import BatchNorm, GBlock, SelfAttention
+from tfgan_mh.models.sagan import ResNetDiscriminator, attention_index, run_generator_blocks
 from tfgan_mh.models.spectral import SNConv2D, SNDense
 
 # resolution -> (channels of the 4x4 map, output channels of each GBlock), in units of ch.
@@ -48,17 +49,9 @@ BN_EPSILON = 1e-4
 SUPPORTED = tuple(sorted(G_SPECS))
 
 
-def orthogonal():
-  return keras.initializers.Orthogonal()
-
-
-def _attention_index(attention_resolution, block_res, what):
-  if attention_resolution is None:
-    return None
-  if attention_resolution not in block_res:
-    raise ValueError(f"{what}: attention_resolution={attention_resolution} is not the resolution of any "
-                     f"block; valid: {sorted(set(block_res))} or None (no attention)")
-  return block_res.index(attention_resolution)
+# By name, not an instance: Keras 3 gives one unseeded initializer instance the same draws on every call, so a
+# shared instance would make every conv of the same shape start identical; each layer gets its own from the name.
+ORTHOGONAL = "orthogonal"
 
 
 class LinearConditionalBN(keras.layers.Layer):
@@ -76,8 +69,8 @@ class LinearConditionalBN(keras.layers.Layer):
   def build(self, input_shape):
     c = int(input_shape[-1])
     self.bn.build(input_shape)  # `normalize` is called directly, not through __call__
-    self.gain = SNDense(c, use_bias=False, kernel_initializer=orthogonal(), name="gain")
-    self.bias = SNDense(c, use_bias=False, kernel_initializer=orthogonal(), name="bias")
+    self.gain = SNDense(c, use_bias=False, kernel_initializer=ORTHOGONAL, name="gain")
+    self.bias = SNDense(c, use_bias=False, kernel_initializer=ORTHOGONAL, name="bias")
 
   def call(self, x, cond, training=False):
     if cond is None:
@@ -117,21 +110,21 @@ class BigGANGenerator(Generator):
     if attention_resolution == "default":
       attention_resolution = ATTENTION[r]
     block_res = [8 * 2**i for i in range(len(mults))]
-    self.attention_after = _attention_index(attention_resolution, block_res, "BigGAN generator")
+    self.attention_after = attention_index(attention_resolution, block_res, "BigGAN generator")
     self.attention_resolution = attention_resolution
     self.chunk = z_dim // chunks
     self.shared_dim = int(shared_dim) if conditional else 0
     self.init_ch = init_mult * ch
-    self.linear = SNDense(4 * 4 * self.init_ch, kernel_initializer=orthogonal(), name="linear")
+    self.linear = SNDense(4 * 4 * self.init_ch, kernel_initializer=ORTHOGONAL, name="linear")
     self.blocks = tracked(self, "block", [
-        GBlock(m * ch, upsample_conv=upsample_conv, kernel_initializer=orthogonal(), name=f"block{i}",
+        GBlock(m * ch, upsample_conv=upsample_conv, kernel_initializer=ORTHOGONAL, name=f"block{i}",
                make_bn=lambda name: LinearConditionalBN(name=name)) for i, m in enumerate(mults)])
-    self.attention = (SelfAttention(kernel_initializer=orthogonal(), name="attention")
+    self.attention = (SelfAttention(kernel_initializer=ORTHOGONAL, name="attention")
                       if attention_resolution is not None else None)
     self.bn = BatchNorm(None, epsilon=BN_EPSILON, name="bn_out")
-    self.conv_out = SNConv2D(self.image_shape[-1], 3, kernel_initializer=orthogonal(), name="conv_out")
+    self.conv_out = SNConv2D(self.image_shape[-1], 3, kernel_initializer=ORTHOGONAL, name="conv_out")
     self.shared = (self.add_weight(name="shared_embedding", shape=(num_classes, self.shared_dim),
-                                   initializer=orthogonal(), dtype="float32", autocast=False)
+                                   initializer=ORTHOGONAL, dtype="float32", autocast=False)
                    if conditional else None)
 
   def _shared(self, labels):
@@ -148,15 +141,10 @@ class BigGANGenerator(Generator):
       shared = self._shared(labels)  # [B, shared_dim]
       conds = [tf.concat([shared, zi], axis=1) for zi in conds]  # [B, shared_dim + chunk] (StudioGAN's order)
     h = tf.reshape(self.linear(zs[0], training=training), [-1, 4, 4, self.init_ch])  # [B, 4, 4, C0]
-    for i, block in enumerate(self.blocks):
-      h = block(h, conds[i], training=training)
-      if i == self.attention_after:
-        h = self.attention(h, training=training)
-    h = tf.nn.relu(self.bn(h, training=training))
-    return tf.tanh(tf.cast(self.conv_out(h, training=training), tf.float32))  # [B, R, R, C]
+    return run_generator_blocks(self, h, conds, training)  # [B, R, R, C]
 
 
-class BigGANDiscriminator(Discriminator):
+class BigGANDiscriminator(ResNetDiscriminator):
   """BigGAN discriminator (module docstring): SN ResNet, sum-pooled ReLU features phi, the given heads.
 
   Args:
@@ -169,27 +157,9 @@ class BigGANDiscriminator(Discriminator):
 
   def __init__(self, *, image_shape, num_classes: int, heads: Sequence[str], ch: int = 96,
                attention_resolution="default", **kwargs):
-    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape, **kwargs)
-    r = self.image_shape[0]
-    spec = D_SPECS[r]
+    r = int(image_shape[0])
     if attention_resolution == "default":
       attention_resolution = ATTENTION[r]
-    res, block_res = r, []
-    for _, down in spec:
-      res = res // 2 if down else res
-      block_res.append(res)
-    self.attention_after = _attention_index(attention_resolution, block_res, "BigGAN discriminator")
-    self.attention_resolution = attention_resolution
-    self.blocks = tracked(self, "block", [
-        DBlock(m * ch, downsample=down, first=(i == 0), kernel_initializer=orthogonal(), name=f"block{i}")
-        for i, (m, down) in enumerate(spec)])
-    self.attention = (SelfAttention(kernel_initializer=orthogonal(), name="attention")
-                      if attention_resolution is not None else None)
-
-  def features(self, x, training):
-    h = x
-    for i, block in enumerate(self.blocks):
-      h = block(h, training=training)
-      if i == self.attention_after:
-        h = self.attention(h, training=training)
-    return tf.reduce_sum(tf.cast(tf.nn.relu(h), tf.float32), axis=[1, 2])  # [B, F]
+    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape,
+                     spec=[(m * ch, down) for m, down in D_SPECS[r]], attention_resolution=attention_resolution,
+                     kernel_initializer=ORTHOGONAL, what="BigGAN discriminator", **kwargs)

@@ -36,10 +36,25 @@ D_ATTENTION = {32: 16, 64: 32, 128: 32}
 SUPPORTED = tuple(sorted(G_SPECS))
 
 
-def _check_attention(attention_resolution, resolutions, what):
-  if attention_resolution is not None and attention_resolution not in resolutions:
+def attention_index(attention_resolution, resolutions, what) -> Optional[int]:
+  """Index of the first block whose output has `attention_resolution` (None: no attention); one-line error."""
+  if attention_resolution is None:
+    return None
+  if attention_resolution not in resolutions:
     raise ValueError(f"{what}: attention_resolution={attention_resolution} is not the resolution of "
                      f"any block; valid: {sorted(set(resolutions))} or None (no attention)")
+  return list(resolutions).index(attention_resolution)
+
+
+def run_generator_blocks(g, h, conds, training):
+  """The ResNet generator body shared with BigGAN: blocks (block i gets conds[i]), the attention block after
+  block `g.attention_after`, then BN -> ReLU -> conv -> tanh. Returns [B, R, R, C] float32."""
+  for i, block in enumerate(g.blocks):
+    h = block(h, conds[i], training=training)
+    if i == g.attention_after:
+      h = g.attention(h, training=training)
+  h = tf.nn.relu(g.bn(h, training=training))
+  return tf.tanh(tf.cast(g.conv_out(h, training=training), tf.float32))
 
 
 class SAGANGenerator(Generator):
@@ -65,30 +80,57 @@ class SAGANGenerator(Generator):
     if attention_resolution == "default":
       attention_resolution = G_ATTENTION[r]
     block_res = [8 * 2**i for i in range(len(mults))]
-    _check_attention(attention_resolution, block_res, "SAGAN generator")
+    self.attention_after = attention_index(attention_resolution, block_res, "SAGAN generator")
     self.attention_resolution = attention_resolution
     k = num_classes if conditional else None
     self.init_ch = init_mult * ch
     self.linear = SNDense(4 * 4 * self.init_ch, name="linear")
     self.blocks = tracked(self, "block", [GBlock(m * ch, k, upsample_conv=upsample_conv, name=f"block{i}")
                                            for i, m in enumerate(mults)])
-    self.attention_after = (block_res.index(attention_resolution)
-                            if attention_resolution is not None else None)
     self.attention = SelfAttention(name="attention") if attention_resolution is not None else None
     self.bn = BatchNorm(None, name="bn_out")
     self.conv_out = SNConv2D(self.image_shape[-1], 3, name="conv_out")
 
   def forward(self, z, labels, training):
     h = tf.reshape(self.linear(z, training=training), [-1, 4, 4, self.init_ch])  # [B, 4, 4, C0]
+    return run_generator_blocks(self, h, [labels] * len(self.blocks), training)  # [B, R, R, C]
+
+
+class ResNetDiscriminator(Discriminator):
+  """The SN ResNet discriminator trunk of SAGAN and BigGAN: DBlocks, one attention block, phi = sum of ReLU.
+
+  Args:
+    spec: ((channels, downsample) of each DBlock).
+    attention_resolution: resolution of the attention block (a block's output resolution) or None.
+    kernel_initializer: of every conv (BigGAN: orthogonal).
+    what: the network's name in error messages.
+    Others: `tfgan_mh.models.base.Discriminator`'s.
+  """
+
+  def __init__(self, *, spec, attention_resolution, kernel_initializer="glorot_uniform", what: str, **kwargs):
+    super().__init__(**kwargs)
+    res, block_res = self.image_shape[0], []
+    for _, down in spec:
+      res = res // 2 if down else res
+      block_res.append(res)
+    self.attention_after = attention_index(attention_resolution, block_res, what)
+    self.attention_resolution = attention_resolution
+    self.blocks = tracked(self, "block", [
+        DBlock(c, downsample=down, first=(i == 0), kernel_initializer=kernel_initializer, name=f"block{i}")
+        for i, (c, down) in enumerate(spec)])
+    self.attention = (SelfAttention(kernel_initializer=kernel_initializer, name="attention")
+                      if attention_resolution is not None else None)
+
+  def features(self, x, training):
+    h = x
     for i, block in enumerate(self.blocks):
-      h = block(h, labels, training=training)
+      h = block(h, training=training)
       if i == self.attention_after:
         h = self.attention(h, training=training)
-    h = tf.nn.relu(self.bn(h, training=training))
-    return tf.tanh(tf.cast(self.conv_out(h, training=training), tf.float32))  # [B, R, R, C]
+    return tf.reduce_sum(tf.cast(tf.nn.relu(h), tf.float32), axis=[1, 2])  # [B, F]
 
 
-class SAGANDiscriminator(Discriminator):
+class SAGANDiscriminator(ResNetDiscriminator):
   """ResNet discriminator of 000 §3 (SAGAN): SN everywhere, sum-pooled ReLU features phi [B, 16ch].
 
   Args:
@@ -101,28 +143,9 @@ class SAGANDiscriminator(Discriminator):
 
   def __init__(self, *, image_shape, num_classes: int, heads: Sequence[str], ch: int = 64,
                attention_resolution="default", **kwargs):
-    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape, **kwargs)
-    r = self.image_shape[0]
-    spec = D_SPECS[r]
+    r = int(image_shape[0])
     if attention_resolution == "default":
       attention_resolution = D_ATTENTION[r]
-    res, block_res = r, []
-    for _, down in spec:
-      res = res // 2 if down else res
-      block_res.append(res)
-    _check_attention(attention_resolution, block_res, "SAGAN discriminator")
-    self.attention_resolution = attention_resolution
-    self.blocks = tracked(self, "block", [
-        DBlock(m * ch, downsample=down, first=(i == 0), name=f"block{i}")
-        for i, (m, down) in enumerate(spec)])
-    self.attention_after: Optional[int] = (block_res.index(attention_resolution)
-                                           if attention_resolution is not None else None)
-    self.attention = SelfAttention(name="attention") if attention_resolution is not None else None
-
-  def features(self, x, training):
-    h = x
-    for i, block in enumerate(self.blocks):
-      h = block(h, training=training)
-      if i == self.attention_after:
-        h = self.attention(h, training=training)
-    return tf.reduce_sum(tf.cast(tf.nn.relu(h), tf.float32), axis=[1, 2])  # [B, 16ch]
+    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape,
+                     spec=[(m * ch, down) for m, down in D_SPECS[r]], attention_resolution=attention_resolution,
+                     what="SAGAN discriminator", **kwargs)
