@@ -22,6 +22,8 @@ class_histogram`, `metrics.mixture.ring_metrics`); everything else is also re-ex
 | pairwise_distance | mean pairwise embedding distance | 002 Fig. 3 iv |
 | energy | MAGAN real / fake energies and margin | 004 Eq. (1)-(2) |
 | mixture | 2-D Gaussian mixture: high-quality share, modes covered, energy distance, sliced W1 | 002 §3.1 |
+| kid | Kernel Inception Distance (unbiased polynomial-kernel MMD^2 over subsets) | Bińkowski et al. 2018 |
+| manifold | improved precision / recall; density / coverage (k-NN balls) | Kynkäänniemi et al. 2019; Naeem et al. 2020 |
 """
 
 from tfgan_mh.metrics import am_score
@@ -52,6 +54,9 @@ from tfgan_mh.metrics.gan_train_test import gan_train
 from tfgan_mh.metrics.gan_train_test import predict_logits
 from tfgan_mh.metrics.gan_train_test import train_classifier
 from tfgan_mh.metrics.inception_score import InceptionScoreAccumulator
+from tfgan_mh.metrics.kid import kernel_inception_distance
+from tfgan_mh.metrics.manifold import density_coverage
+from tfgan_mh.metrics.manifold import precision_recall
 from tfgan_mh.metrics.ms_ssim import intra_class_ms_ssim
 from tfgan_mh.metrics.ms_ssim import ms_ssim_params
 from tfgan_mh.metrics.pairwise_distance import mean_pairwise_distance
