@@ -23,6 +23,7 @@ from tfgan_mh import metrics
 from tfgan_mh import sample
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import records
+from tfgan_mh.evaluation import watcher
 from tfgan_mh.models import standing_stats
 from tfgan_mh.training import images
 from tfgan_mh.training import latents
@@ -236,10 +237,10 @@ class EvalJobOptionsTest(tf.test.TestCase):
     cfg = self._config(truncation=0.5).validate()
     same = [dict(step=2, truncation=0.5, standing_stats=None)]
     with self.assertNoLogs("absl", level="WARNING"):
-      job._warn_if_settings_changed(same, cfg, "m.jsonl")  # pylint: disable=protected-access
+      watcher._warn_if_settings_changed(same, cfg, "m.jsonl")  # pylint: disable=protected-access
     changed = [dict(step=2, truncation=None, standing_stats=None)] + same
     with self.assertLogs("absl", level="WARNING") as logs:
-      job._warn_if_settings_changed(changed, cfg, "m.jsonl")  # pylint: disable=protected-access
+      watcher._warn_if_settings_changed(changed, cfg, "m.jsonl")  # pylint: disable=protected-access
     self.assertLen(logs.output, 1)
     self.assertIn("step 2 was sampled with truncation=None, standing_stats=None; this job uses truncation=0.5",
                   logs.output[0])

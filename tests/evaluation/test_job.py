@@ -25,6 +25,7 @@ from tfgan_mh import train as train_main
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import records
 from tfgan_mh.evaluation import streaming
+from tfgan_mh.evaluation.metric_groups import energy
 from tfgan_mh.training import loop
 from tfgan_mh.training import restore
 
@@ -256,7 +257,7 @@ class RingJobTest(tf.test.TestCase):
         (dict(classifier="classifier:"), "--classifier='classifier:' is not an extractor spec"),
         (dict(num_samples=5, num_splits=10), "smaller than num_splits=10"),
         (dict(num_splits=0), "num_splits=0: expected a positive int"),
-        (dict(intra_fid_split="dev"), "intra_fid_split='dev': expected auto, validation, test or train"),
+        (dict(intra_fid_split="dev"), "intra_fid_split='dev': expected one of auto, train, validation, test"),
         (dict(intra_fid_min_per_class=0), "intra_fid_min_per_class=0"),
         (dict(batch_size=0), "batch_size=0"),
         (dict(best_mode="lowest"), "best_mode='lowest'"),
@@ -505,7 +506,7 @@ class PiecesTest(tf.test.TestCase):
     self.assertAlmostEqual(job.checkpoint_margin(prefix), 0.75)
     other = tf.train.Checkpoint(step=tf.Variable(3)).save(os.path.join(self.create_tempdir().full_path, "c"))
     self.assertIsNone(job.checkpoint_margin(other))
-    m = streaming.EnergyMetric(0.75)
+    m = energy.EnergyMetric(0.75)
     real, fake = np.array([0.1, 0.3, 0.2]), np.array([0.5, 0.9, 1.2, 0.7])
     m.update_real(streaming.RealBatch(images=None, labels=None, energy=real))
     m.update_fake(streaming.FakeBatch(images=None, labels=None, energy=fake[:2]))

@@ -23,6 +23,8 @@ from typing import Any, Dict, Optional
 
 import gin
 
+from tfgan_mh.training import latents
+
 IS_SPLITS_SOURCES = {
     1: "one score over all samples (TF-GAN SAGAN eval; 000)",
     10: "mean +- std over 10 splits (Salimans et al. 2016 script; 001, 004)",
@@ -73,3 +75,23 @@ def extractor_protocol(extractor) -> Optional[Dict[str, Any]]:
   shape = getattr(extractor, "image_shape", None)
   return {"name": extractor.name, "input_shape": list(shape) if shape is not None else None,
           "resize": resize, "feature_dim": int(extractor.feature_dim), "num_logits": int(extractor.num_logits)}
+
+
+def base_protocol(config, split_protocol: Dict[str, Any], run=None) -> Dict[str, Any]:
+  """The part of a record's "protocol" known before sampling; the metric groups add the references they use
+  (fid_reference, intra_fid_reference, kept_features, validation_reference) and the job the extractors.
+
+  Args:
+    config: the EvalConfig.
+    split_protocol: `run_is_splits`'s dict.
+    run: the restored run (None for samples from elsewhere).
+  """
+  p = {"num_samples": config.num_samples, "seed": config.seed, **split_protocol,
+       "truncation": config.truncation, "latents": latents.describe(config.truncation),
+       "generator_mode": "inference (batch-norm moving statistics)"}
+  if run is not None:
+    k = run.num_classes
+    p["eval_labels"] = (f"balanced: a seeded permutation of i mod {k}" if run.conditional
+                        else "none (unconditional generator)")
+    p["train_fake_labels"] = run.info.get("fake_labels", "uniform")
+  return p

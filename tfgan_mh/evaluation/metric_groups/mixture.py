@@ -1,16 +1,17 @@
-"""Streaming wrapper of the mixture-of-Gaussians metrics (`tfgan_mh.metrics.mixture`) for 2-D point runs.
+"""mixture: the mixture-of-Gaussians metrics (`tfgan_mh.metrics.mixture`) for 2-D point runs.
 
-The eval job's "mixture" group: on a source that knows its mixture (the ring of 002 §3.1: `means`, `std`)
-it keeps every generated point (10k x 2 floats) and the real validation points, and reports high-quality
-shares within 2 and 3 std, modes covered, per-mode counts and their KL to uniform, each class's share on its
-own mode (conditional G), energy distance and sliced Wasserstein-1 to the real points, and, as the reference
-a reader compares with, the same high-quality shares of the real validation points (`ring_real_*`).
+On a source that knows its mixture (the ring of 002 §3.1: `means`, `std`) it keeps every generated point (10k
+x 2 floats) and the real validation points, and reports high-quality shares within 2 and 3 std, modes covered,
+per-mode counts and their KL to uniform, each class's share on its own mode (conditional G), energy distance
+and sliced Wasserstein-1 to the real points, and, as the reference a reader compares with, the same high-
+quality shares of the real validation points (`ring_real_*`).
 """
 
 from typing import Any, Dict, List
 
 import numpy as np
 
+from tfgan_mh.evaluation import registry
 from tfgan_mh.evaluation import streaming
 from tfgan_mh.metrics import mixture
 
@@ -55,3 +56,20 @@ class MixtureMetric(streaming.StreamingMetric):
         out[key.replace("ring_", "ring_real_", 1)] = value
     out["ring_num_real"] = int(len(real))
     return out
+
+
+@registry.register
+class Mixture(registry.MetricGroup):
+  name = "mixture"
+  doc = ("2-D points of a Gaussian mixture (the ring, 002 §3.1): share within 2 / 3 std of a mode, modes covered, "
+         "per-class share on its own mode, energy distance and sliced Wasserstein to the real validation points")
+  keys = ("ring_*",)
+  shown = ("ring_high_quality_2std", "ring_modes_covered", "ring_own_mode_share",
+           "ring_energy_distance")
+
+  @classmethod
+  def build(cls, ctx):
+    means, std = getattr(ctx.source, "means", None), getattr(ctx.source, "std", None)
+    if ctx.is_image or means is None or std is None:
+      ctx.absent(f"the source {ctx.source.name!r} is not a 2-D Gaussian mixture (no means / std)")
+    return MixtureMetric(means, std, seed=ctx.config.seed)

@@ -1,0 +1,22 @@
+"""validation_accuracy: the GAN's own classifier C on real validation data, argmax_k C_k(x) = y (000 §3.2)."""
+
+from tfgan_mh import metrics
+from tfgan_mh.evaluation import registry
+from tfgan_mh.evaluation import streaming
+
+CLASSIFIER_HEADS = ("classifier", "shared_classifier", "kplus1", "cosine")
+
+
+@registry.register
+class ValidationAccuracy(registry.MetricGroup):
+  name = "validation_accuracy"
+  doc = "D's classifier on real validation data (000 §3.2)"
+  keys = ("validation_accuracy",)
+  best = {"validation_accuracy": "max"}
+
+  @classmethod
+  def build(cls, ctx):
+    ctx.need_heads(CLASSIFIER_HEADS, "classifier head")
+    ctx.need_validation()
+    return streaming.AccuracyMetric("validation_accuracy", "real", lambda b: metrics.classifier_accuracy(
+        logits=b.class_logits, labels=b.labels, reduce=False), ("disc_real",))
