@@ -17,6 +17,24 @@ def fail(message: str, code: int = 1):
   sys.exit(code)
 
 
+def parse_gin(gin_files, gin_params) -> None:
+  """Parses gin files + bindings (every configurable registered); ValueError naming the file and gin's message.
+
+  `include 'gin/base/x.gin'` resolves against the checkout (editable install) and the current directory.
+  """
+  import gin  # pylint: disable=g-import-not-at-top
+  import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  for path in gin_files:
+    if not os.path.exists(path):
+      raise ValueError(f"gin file {path!r} does not exist")
+  gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  try:
+    gin.parse_config_files_and_bindings(gin_files, gin_params, finalize_config=False)
+  except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
+    raise ValueError(f"gin configuration error in {', '.join(gin_files) or 'bindings'}: "
+                     f"{first_line(e)}") from None
+
+
 def parse_flags(argv):
   """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
   from absl import flags  # pylint: disable=g-import-not-at-top

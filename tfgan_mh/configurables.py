@@ -6,3 +6,4 @@ from tfgan_mh import losses  # noqa: F401
 from tfgan_mh import models  # noqa: F401
 from tfgan_mh.training import loop  # noqa: F401
 from tfgan_mh.training import optim  # noqa: F401
+from tfgan_mh.evaluation import config  # noqa: F401  (EvalConfig.<setting> bindings)

@@ -14,6 +14,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from tfgan_mh import cli
 from tfgan_mh.cli import first_line
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,19 +44,8 @@ def make_strategy(kind: str, tpu: str = None):
 
 
 def parse_gin(gin_files, gin_params):
-  """Parses gin files + bindings; ValueError with the file and gin's message on any error."""
-  import gin  # pylint: disable=g-import-not-at-top
-  import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
-  for path in gin_files:
-    if not os.path.exists(path):
-      raise ValueError(f"gin file {path!r} does not exist")
-  # `include 'gin/base/x.gin'` resolves against the checkout (editable install) and the current directory.
-  gin.add_config_file_search_path(os.path.dirname(_HERE))
-  try:
-    gin.parse_config_files_and_bindings(gin_files, gin_params, finalize_config=False)
-  except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
-    raise ValueError(f"gin configuration error in {', '.join(gin_files) or 'bindings'}: "
-                     f"{first_line(e)}") from None
+  """Parses gin files + bindings; ValueError with the file and gin's message on any error (`cli.parse_gin`)."""
+  cli.parse_gin(gin_files, gin_params)
 
 
 def main(argv):

@@ -392,6 +392,10 @@ class MnistJobTest(tf.test.TestCase):
                        ["pairwise_distance_128", "pairwise_distance_16", "pairwise_distance_32",
                         "pairwise_distance_64"])
       self.assertGreater(r["pairwise_distance_16"], 0.0)
+      self.assertGreater(r["kid_mean"], 0.0)  # an untrained G: far from the data, even unbiased
+      for key in ("precision", "recall", "coverage"):
+        self.assertBetween(r[key], 0.0, 1.0)
+      self.assertGreaterEqual(r["density"], 0.0)
       p = r["protocol"]
       self.assertEqual(p["fid_reference"], {"split": "train", "size": 300})
       self.assertEqual((p["is_splits"], p["is_splits_from"]), (10, "run"))  # eval_protocol default, stored
@@ -417,11 +421,25 @@ class MnistJobTest(tf.test.TestCase):
     real_x, _ = source.arrays("train")
     real_x = np.asarray(real_x[:300], np.float32) / 127.5 - 1.0 if real_x.dtype == np.uint8 else real_x[:300]
     _, real_features = self.inception(real_x)
+    fake_features = np.concatenate(fake_features)
+    real_features = real_features.numpy()
+    # KID, precision-recall, density-coverage: the kept features (300 real, 200 generated: under the cap).
+    self.assertEqual(record["protocol"]["kept_features"],
+                     {"real": 300, "generated": 200, "split": "train", "extractor": "stand-in"})
+    kid_mean, kid_std = metrics.kernel_inception_distance(real_features, fake_features, num_subsets=100,
+                                                          subset_size=1000, seed=0)
+    self.assertAllClose((record["kid_mean"], record["kid_std"]), (kid_mean, kid_std), rtol=1e-4, atol=1e-6)
+    self.assertEqual(record["kid_subset_size"], 200)
+    one = 1.0 / 200 + 1e-9  # a point on a ball's boundary may flip with float32 round-off of the features
+    for key, value in zip(("precision", "recall"), metrics.precision_recall(real_features, fake_features, k=3)):
+      self.assertAlmostEqual(record[key], value, delta=one)
+    for key, value in zip(("density", "coverage"), metrics.density_coverage(real_features, fake_features, k=5)):
+      self.assertAlmostEqual(record[key], value, delta=one)
     score = metrics.inception_score.inception_score(logits=np.concatenate(fake_logits), num_splits=10)
     self.assertAllClose(record["is_mean"], score.mean, rtol=1e-6)
     self.assertAllClose(record["is_std"], score.std, rtol=1e-5)
     self.assertAllClose(record["is_marginal_entropy"], score.marginal_entropy, rtol=1e-6)
-    fid = metrics.fid_from_features(real_features.numpy(), np.concatenate(fake_features))
+    fid = metrics.fid_from_features(real_features, fake_features)
     self.assertAllClose(record["fid"], fid, rtol=1e-5)
     self.assertAlmostEqual(record["self_accuracy"], np.mean(np.concatenate(correct)))
 
@@ -486,6 +504,23 @@ class MnistJobTest(tf.test.TestCase):
     self.assertEqual(images.shape, (4, 32, 32, 1))
     expected = np.clip(np.round((run.sample(z, y, use_ema=True).numpy() + 1.0) * 127.5), 0, 255)
     self.assertLessEqual(np.max(np.abs(images.astype(np.float64) - expected)), 1.0)
+
+  def test_best_by_kid_is_chosen_from_the_records(self):
+    d = _copy_run(self.run_dir, os.path.join(self.create_tempdir().full_path, "run"))
+    os.makedirs(os.path.join(d, "eval"))
+    shutil.copy(os.path.join(self.run_dir, "eval", "metrics.jsonl"), os.path.join(d, "eval", "metrics.jsonl"))
+    lines = _lines(d)
+    cfg = job.EvalConfig(**{**self.cfg, "metrics": "kid", "best_metric": "kid_mean"}).validate()
+    self.assertEqual(cfg.resolved_best_mode, "min")
+    job.BestTracker(d, "kid_mean", "min", True, lines)
+    best = records.read_json(os.path.join(d, "eval", "best.json"))
+    top = min(lines, key=lambda r: r["kid_mean"])
+    self.assertEqual((best["metric"], best["step"], best["value"]), ("kid_mean", top["step"], top["kid_mean"]))
+    self.assertTrue(os.path.isdir(best["saved_model"]))
+    with self.assertRaisesRegex(ValueError, "best_metric='precision': expected one of"):
+      job.EvalConfig(metrics="precision_recall", best_metric="precision").validate()
+    self.assertEqual(job.EvalConfig(metrics="density_coverage", best_metric="coverage").validate()
+                     .resolved_best_mode, "max")
 
   def test_bad_extractor_keeps_metrics_jsonl(self):
     path = os.path.join(self.run_dir, "eval", "metrics.jsonl")

@@ -216,19 +216,18 @@ def _from_flag(s: Setting, value):
 
 
 def parse_gin(files: Sequence[str], params: Sequence[str]) -> None:
-  """Parses eval gin files / bindings (a fresh gin config); one-line ValueError for a bad file or binding."""
+  """Parses eval gin files / bindings into a fresh gin config (`tfgan_mh.cli.parse_gin`: includes resolve
+  against the checkout); one-line ValueError for a missing file or a bad binding."""
+  from tfgan_mh import cli  # pylint: disable=g-import-not-at-top
   gin.clear_config()
-  try:
-    gin.parse_config_files_and_bindings(list(files), list(params))
-  except (ValueError, IOError, OSError, SyntaxError) as e:
-    text = str(e).strip().splitlines()
-    raise ValueError(f"eval gin {list(files) + list(params)}: {text[0] if text else type(e).__name__}") from None
+  cli.parse_gin(list(files), list(params))
 
 
-def config_from_flags(flag_values, skip: Sequence[str] = ()) -> "EvalConfig":
-  """The validated EvalConfig: defaults, then --gin_file / --gin_param, then the flags given explicitly."""
+def config_from_flags(flag_values, skip: Sequence[str] = (), **overrides) -> "EvalConfig":
+  """The validated EvalConfig: defaults, then --gin_file / --gin_param, then `overrides`, then the flags given
+  explicitly on the command line."""
   if flag_values.gin_file or flag_values.gin_param:
     parse_gin(flag_values.gin_file, flag_values.gin_param)
   given = {s.name: _from_flag(s, flag_values[s.name].value) for s in all_settings()
            if s.name not in skip and flag_values[s.name].present}
-  return from_gin(**given).validate()
+  return from_gin(**{**overrides, **given}).validate()

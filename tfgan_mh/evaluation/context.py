@@ -24,13 +24,15 @@ class Context:
     is_splits: Inception Score splits of the protocol.
     protocol: the record's "protocol" dict; groups add the references they use.
     validation_split: the split of the discriminator-side metrics (None: none).
+    no_discriminator: the reason D-side groups are absent when there is no D.
   """
 
   def __init__(self, *, config, real: references.RealData, timer: references.Timer, num_classes: int,
                image_shape: Sequence[int], conditional: bool, heads=(), has_discriminator: bool = False,
                checkpoint: Optional[str] = None, extractors: Optional[Dict[str, Any]] = None,
                is_splits: int = 10, protocol: Optional[Dict[str, Any]] = None,
-               validation_split: Optional[str] = None, keep_features: int = 0):
+               validation_split: Optional[str] = None, keep_features: int = 0,
+               no_discriminator: str = "the run has no discriminator"):
     self.config = config
     self.real = real
     self.timer = timer
@@ -48,6 +50,7 @@ class Context:
     self.validation_split = validation_split
     self.keep_features = keep_features
     self.pools: Dict[str, streaming.FeaturePool] = {}
+    self.no_discriminator = no_discriminator
 
   @property
   def source(self):
@@ -90,14 +93,14 @@ class Context:
 
   def need_heads(self, any_of: Tuple[str, ...], what: str, missing: Optional[str] = None) -> None:
     if not self.has_discriminator:
-      self.absent("the run has no discriminator")
+      self.absent(self.no_discriminator)
     if not self.heads & set(any_of):
       self.absent(missing or f"D has no {what} (heads {sorted(self.heads)})")
 
   def need_validation(self) -> str:
     if self.validation_split is None:
       if not self.has_discriminator:
-        self.absent("the run has no discriminator")
+        self.absent(self.no_discriminator)
       if self.config.validation_split == "none":
         self.absent("validation_split=none")
       self.absent(f"the source {self.source.name!r} has no validation/test split")

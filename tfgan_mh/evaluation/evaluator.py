@@ -157,7 +157,7 @@ class Evaluator:
       self.extractor(role)
 
   def context(self, *, num_classes: int, image_shape, conditional: bool, timer, discriminator=None,
-              checkpoint=None, is_splits: int, protocol: Dict[str, Any]) -> context_lib.Context:
+              checkpoint=None, is_splits: int, protocol: Dict[str, Any], **kwargs) -> context_lib.Context:
     """The `Context` of one evaluation; loads the extractors it uses and finds the validation split."""
     cfg = self.config
     extractors = {role: self.extractor(role) for role in self.extractor_roles(image_shape)}
@@ -172,7 +172,7 @@ class Evaluator:
         config=cfg, real=self.real, timer=timer, num_classes=num_classes, image_shape=image_shape,
         conditional=conditional, heads=getattr(discriminator, "heads", ()) if discriminator is not None else (),
         has_discriminator=discriminator is not None, checkpoint=checkpoint, extractors=extractors,
-        is_splits=is_splits, protocol=protocol, validation_split=split, keep_features=keep)
+        is_splits=is_splits, protocol=protocol, validation_split=split, keep_features=keep, **kwargs)
 
   def build_metrics(self, ctx) -> Tuple[List[Tuple[str, streaming.StreamingMetric]], Dict[str, str]]:
     """(active (group, metric) pairs with the shared feature pools first, absent group -> reason)."""
@@ -315,6 +315,45 @@ class Evaluator:
                   validation_split=ctx.validation_split, num_validation=num_validation, absent=absent,
                   errors=errors, protocol=protocol,
                   timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())})
+    record.update(values)
+    return record
+
+
+  # --- images from anywhere -----------------------------------------------------------------------
+
+  def evaluate_samples(self, samples, reference: str) -> Dict[str, Any]:
+    """Every selected metric that applies to a `samples.SampleSet` (no generator, no discriminator), against
+    the real data of this evaluator's source (`reference` names it in the record).
+
+    Raises:
+      ValueError: labels outside the reference's classes (one line).
+    """
+    cfg = self.config
+    timer = references.Timer()
+    start = time.perf_counter()
+    with timer.stage("data_source"):
+      k = self.source.num_classes
+    if samples.labels is not None and samples.num and int(samples.labels.max()) >= k:
+      raise ValueError(f"--samples={samples.path!r} has class {int(samples.labels.max())} but the reference "
+                       f"{reference!r} has {k} classes (0-{k - 1})")
+    split_protocol = protocol_lib.run_is_splits({}, cfg.num_splits)
+    protocol = protocol_lib.base_protocol(cfg, split_protocol)
+    protocol.update(samples={"path": samples.path, "num": samples.num, "image_shape": list(samples.image_shape),
+                             "labels": "none" if samples.labels is None else "class subfolders / npz labels"},
+                    reference={"source": reference, "name": self.source.name, "num_classes": k})
+    ctx = self.context(num_classes=k, image_shape=samples.image_shape, conditional=samples.labels is not None,
+                       timer=timer, is_splits=split_protocol["is_splits"], protocol=protocol,
+                       no_discriminator="samples from elsewhere have no discriminator")
+    protocol.update(inception=protocol_lib.extractor_protocol(ctx.inception),
+                    classifier=protocol_lib.extractor_protocol(ctx.classifier))
+    active, absent = self.build_metrics(ctx)
+    self.stream_fake(ctx, active, samples.batches(cfg.batch_size))
+    values, errors = self.results(ctx, active)
+    timer.seconds["total"] = time.perf_counter() - start
+    record = dict(samples=samples.path, reference=reference, num_samples=samples.num,
+                  inception=getattr(ctx.inception, "name", None), classifier=getattr(ctx.classifier, "name", None),
+                  absent=absent, errors=errors, protocol=protocol,
+                  timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())}, wall_time=time.time())
     record.update(values)
     return record
 

@@ -86,12 +86,12 @@ def base_protocol(config, split_protocol: Dict[str, Any], run=None) -> Dict[str,
     split_protocol: `run_is_splits`'s dict.
     run: the restored run (None for samples from elsewhere).
   """
-  p = {"num_samples": config.num_samples, "seed": config.seed, **split_protocol,
-       "truncation": config.truncation, "latents": latents.describe(config.truncation),
-       "generator_mode": "inference (batch-norm moving statistics)"}
+  p = {"num_samples": config.num_samples, "seed": config.seed, **split_protocol}
   if run is not None:
     k = run.num_classes
-    p["eval_labels"] = (f"balanced: a seeded permutation of i mod {k}" if run.conditional
-                        else "none (unconditional generator)")
-    p["train_fake_labels"] = run.info.get("fake_labels", "uniform")
+    p.update(truncation=config.truncation, latents=latents.describe(config.truncation),
+             generator_mode="inference (batch-norm moving statistics)",
+             eval_labels=(f"balanced: a seeded permutation of i mod {k}" if run.conditional
+                          else "none (unconditional generator)"),
+             train_fake_labels=run.info.get("fake_labels", "uniform"))
   return p
