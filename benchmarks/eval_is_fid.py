@@ -1,6 +1,6 @@
 r"""Seconds the eval job spends on IS + FID of 10k samples: generator, feature extractor, metric math.
 
-A benchmark, not a test. It runs the job's own `Evaluator` (tfgan_mh/evaluation/job.py) with metrics "is,fid"
+A benchmark, not a test. It runs the job's own `Evaluator` (tfgan_mh/evaluation/evaluator.py) with metrics "is,fid"
 and reads the per-stage timing it records in metrics.jsonl ("timing"), so the figures are the job's:
 
   python benchmarks/eval_is_fid.py [--n 10000] [--batch 100] [--arch sagan --resolution 32 --ch 64]

@@ -11,8 +11,9 @@ from tfgan_mh.evaluation import protocol
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXPECTED_SPLITS = {"000": 1, "001": 10, "004": 10}  # TF-GAN's SAGAN eval; the Salimans script
-# Experiments compared with PyTorch-StudioGAN's table say so ("IS protocol: StudioGAN") and use its 10 splits.
-STUDIOGAN_SPLITS = 10
+# Experiments compared with PyTorch-StudioGAN's table say so ("IS protocol: StudioGAN") and use its one score over
+# all samples (its README: "we do not split a dataset into ten folds"; src/worker.py: num_splits = 1).
+STUDIOGAN_SPLITS = 1
 
 
 class ProtocolTest(tf.test.TestCase):

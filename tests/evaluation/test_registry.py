@@ -1,6 +1,7 @@
 """The metric registry and the eval settings: what the groups declare, one default per setting reachable by
 flag and gin with the stated precedence, and a metric added as one module (here: one class in the test)."""
 
+import glob
 import os
 
 import gin
@@ -70,6 +71,18 @@ class RegistryTest(tf.test.TestCase):
       f.write("EvalConfig.density_coverage_k = 9\nEvalConfig.inception = 'none'\n")
     cfg = config.config_from_flags(_flags([f"--gin_file={path}"]))
     self.assertEqual((cfg.density_coverage_k, cfg.inception), (9, "none"))
+
+  def test_every_eval_gin_file_gives_a_valid_config(self):
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    paths = sorted(glob.glob(os.path.join(repo, "gin", "eval", "*.gin")))
+    self.assertNotEmpty(paths)
+    for path in paths:
+      cfg = config.config_from_flags(_flags([f"--gin_file={path}"]))
+      self.assertIn("kid", cfg.metrics, path)
+      gin.clear_config()
+    cfg = config.config_from_flags(_flags([f"--gin_file={os.path.join(repo, 'gin', 'eval', 'studiogan.gin')}"]))
+    self.assertEqual((cfg.num_samples, cfg.num_splits, cfg.precision_recall_k, cfg.density_coverage_k),
+                     (50_000, 1, 5, 5))
 
   def test_bad_settings_fail_with_one_line(self):
     for argv, message in [

@@ -58,7 +58,7 @@ CORE_SETTINGS = (
             "§3.1; 0/None: z ~ N(0, I)). Recorded as \"truncation\" in metrics.jsonl.", type=float, optional=True),
     Setting("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many prior batches "
             "before sampling (BigGAN §3; 0: the checkpoint's moving statistics; BigGAN-PyTorch uses 16)."),
-    Setting("standing_stats_batch_size", 256, "Samples per standing-statistics batch.", positive=True),
+    Setting("standing_stats_batch_size", 256, "Samples per standing-statistics batch."),  # checked by standing_stats
     Setting("best_metric", "fid", "Record key choosing the exported best checkpoint (none: no export).",
             optional=True),
     Setting("best_mode", "auto", "auto: the metric's own direction (lower FID, higher accuracy).",

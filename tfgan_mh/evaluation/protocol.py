@@ -26,7 +26,7 @@ import gin
 from tfgan_mh.training import latents
 
 IS_SPLITS_SOURCES = {
-    1: "one score over all samples (TF-GAN SAGAN eval; 000)",
+    1: "one score over all samples (TF-GAN SAGAN eval: 000; PyTorch-StudioGAN)",
     10: "mean +- std over 10 splits (Salimans et al. 2016 script; 001, 004)",
 }
 DEFAULT_IS_SPLITS = 10  # the Salimans script: most papers, and the eval job before protocols existed

@@ -1,12 +1,12 @@
-"""Per-checkpoint streaming wrappers that feed the eval job's batches to `tfgan_mh.metrics`.
+"""The streaming interface between the evaluator and the metric groups (`metric_groups/`).
 
-The eval job (`tfgan_mh.evaluation.job`) pushes every batch of generated samples (`FakeBatch`) and of real
-validation data (`RealBatch`) through the networks and extractors once, then hands it to each active
+The evaluator (`tfgan_mh.evaluation.evaluator`) pushes every batch of generated samples (`FakeBatch`) and of
+real validation data (`RealBatch`) through the networks and extractors once, then hands it to each active
 metric's `update_fake` / `update_real`; `result()` returns that metric's entries of the metrics.jsonl record.
-The math is `tfgan_mh.metrics`'; these classes only keep the streaming state, whose size does not grow with
-the number of samples beyond O(samples) scalars: feature statistics are O(d^2) (`FeatureStats`), IS / AM
-Score O(splits x K), and the few pools are bounded by their own settings (MS-SSIM images per class,
-pairwise-distance embeddings, GAN-train images when that opt-in metric is on).
+The math is `tfgan_mh.metrics`'; the metrics only keep the streaming state, whose size does not grow with the
+number of samples beyond O(samples) scalars: feature statistics are O(d^2) (`FeatureStats`), IS / AM Score
+O(splits x K), and the pools are bounded by their own settings (`FeaturePool`: max_kept_features; MS-SSIM
+images per class, pairwise-distance embeddings, GAN-train images when that opt-in metric is on).
 
 Result values: floats, lists (histograms, per-class values; None where a class has no value), and, under
 keys starting with "_", arrays for TensorBoard only (not written to metrics.jsonl).
