@@ -1,14 +1,17 @@
-r"""Seconds for the metric math of IS + FID on 10k samples (2048-d features, 1008 logits).
+r"""Seconds for the metric math of IS + FID (+ KID, precision-recall, density-coverage) on 10k samples.
 
 A benchmark, not a test: random data stand in for Inception pool_3 features and logits, so only the
 host-side math of `tfgan_mh.metrics` is timed (the generator and the feature extractor are timed by
 the eval job's own benchmark).
 
   python benchmarks/metrics_math.py [--n 10000] [--dim 2048] [--classes 1008] [--batch 500] [--sqrtm]
+                                   [--kid_subsets 100] [--kid_subset_size 1000] [--no_knn]
 
 Timed stages: streaming FeatureStats for the real and the generated set (batches of --batch),
 Fréchet distance by the eigh route (and scipy sqrtm with --sqrtm), streaming Inception Score with
-10 splits. Prints one line per stage and the IS + FID total.
+10 splits; KID (100 subsets of 1000), improved precision / recall (k 3), density / coverage (k 5) on the
+kept features, separately and in the eval job's shared pass (`manifold.prdc`); `--no_knn` leaves those out.
+Prints one line per stage and the totals.
 """
 
 import argparse
@@ -20,6 +23,8 @@ import numpy as np
 from tfgan_mh.metrics import feature_stats
 from tfgan_mh.metrics import fid
 from tfgan_mh.metrics import inception_score
+from tfgan_mh.metrics import kid
+from tfgan_mh.metrics import manifold
 
 
 def _timed(label, fn):
@@ -37,6 +42,9 @@ def main():
   parser.add_argument("--classes", type=int, default=1008)
   parser.add_argument("--batch", type=int, default=500)
   parser.add_argument("--sqrtm", action="store_true", help="also time the scipy sqrtm route")
+  parser.add_argument("--kid_subsets", type=int, default=100)
+  parser.add_argument("--kid_subset_size", type=int, default=1000)
+  parser.add_argument("--no_knn", action="store_true", help="skip KID, precision-recall, density-coverage")
   args = parser.parse_args()
 
   rng = np.random.default_rng(0)
@@ -78,6 +86,21 @@ def main():
   print(f"{'TOTAL IS + FID math (generated + real stats)':<44s} "
         f"{t_real + t_fake + t_mom + t_fid + t_is:8.2f} s")
   print(f"{'  per checkpoint with cached real stats':<44s} {t_fake + t_mom + t_fid + t_is:8.2f} s")
+  if args.no_knn:
+    return
+  ((kid_mean, kid_std), t_kid) = _timed(f"KID, {args.kid_subsets} subsets of {args.kid_subset_size}",
+                                        lambda: kid.kernel_inception_distance(
+                                            real, fake, num_subsets=args.kid_subsets,
+                                            subset_size=args.kid_subset_size))
+  print(f"  KID = {kid_mean:.5f} +- {kid_std:.5f}")
+  ((prec, rec), t_pr) = _timed("precision / recall, k 3", lambda: manifold.precision_recall(real, fake, k=3))
+  print(f"  precision = {prec:.4f}, recall = {rec:.4f}")
+  ((dens, cov), t_dc) = _timed("density / coverage, k 5", lambda: manifold.density_coverage(real, fake, k=5))
+  print(f"  density = {dens:.4f}, coverage = {cov:.4f}")
+  (both, t_prdc) = _timed("prdc: all four in one set of passes", lambda: manifold.prdc(real, fake))
+  assert both == dict(precision=prec, recall=rec, density=dens, coverage=cov), both
+  print(f"{'TOTAL KID + the four k-NN metrics (eval job)':<44s} {t_kid + t_prdc:8.2f} s "
+        f"(separately: {t_kid + t_pr + t_dc:.2f} s)")
 
 
 if __name__ == "__main__":

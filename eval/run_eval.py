@@ -33,6 +33,7 @@ flags.DEFINE_float("timeout", 3 * 3600.0, "Stop after this many seconds without 
 flags.DEFINE_float("poll_secs", 60.0, "Seconds between looks for new checkpoints and TRAIN_DONE.")
 flags.DEFINE_bool("wait_for_run", False, "Wait for training to create the run instead of failing.")
 config_lib.define_flags(FLAGS)
+flags.adopt_module_key_flags(config_lib)  # --help lists the eval settings too
 
 
 def main(argv):

@@ -50,6 +50,7 @@ def define_flags(fv) -> None:
                       flag_values=fv)
   flags.DEFINE_integer("num_samples", 0, "Score the first N samples (0: all of them).", flag_values=fv)
   config_lib.define_flags(fv, skip=_NOT_FOR_SAMPLES)
+  flags.adopt_module_key_flags(config_lib, flag_values=fv)  # --help lists the eval settings too
 
 
 def build_reference(spec: str, resolution: int = 0):

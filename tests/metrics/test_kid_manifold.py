@@ -90,6 +90,13 @@ class ManifoldTest(tf.test.TestCase):
     coverage = inside.any(axis=0).mean()
     self.assertAllClose(metrics.density_coverage(real, fake, k=5), (density, coverage), atol=1e-12)
 
+  def test_one_pass_prdc_equals_the_separate_functions(self):
+    real, fake = _features(11, 70, d=4), _features(12, 50, d=4, shift=0.4)
+    both = metrics.prdc(real, fake, precision_recall_k=2, density_coverage_k=4)
+    self.assertEqual((both["precision"], both["recall"]), metrics.precision_recall(real, fake, k=2))
+    self.assertEqual((both["density"], both["coverage"]), metrics.density_coverage(real, fake, k=4))
+    self.assertEqual(set(metrics.prdc(real, fake, density_coverage_k=None)), {"precision", "recall"})
+
   def test_one_dimensional_hand_case(self):
     real = np.array([[0.0], [1.0], [3.0]])  # 1-NN radii: 1, 1, 2
     fake = np.array([[0.5], [10.0]])  # 0.5 is in the balls of 0 and 1; 10 in none

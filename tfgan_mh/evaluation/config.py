@@ -182,14 +182,17 @@ def define_flags(flag_values, skip: Sequence[str] = ()) -> None:
   --gin_file / --gin_param for `EvalConfig.<setting>` bindings."""
   from absl import flags  # pylint: disable=g-import-not-at-top
   flags.DEFINE_multi_string("gin_file", [], "Gin file(s) of eval settings (EvalConfig.<setting> = value), e.g. "
-                            "gin/eval/cifar10_studiogan.gin; flags given on the command line win.",
+                            "gin/eval/studiogan.gin; flags given on the command line win",
                             flag_values=flag_values)
   flags.DEFINE_multi_string("gin_param", [], "Gin binding(s), e.g. 'EvalConfig.num_samples = 5000'.",
                             flag_values=flag_values)
+  extra = {"metrics": " Groups: " + ", ".join(registry.names()) + ".",
+           "best_metric": " Keys: " + ", ".join(f"{k} ({m})" for k, (_, m) in registry.best_metrics().items()) + "."}
   for s in all_settings():
     if s.name in skip:
       continue
     default, kw = _flag_default(s), dict(flag_values=flag_values)
+    s = dataclasses.replace(s, help=s.help + extra.get(s.name, ""))
     if s.kind is bool:
       flags.DEFINE_bool(s.name, default, s.help, **kw)
     elif s.kind is int and s.parse is None:

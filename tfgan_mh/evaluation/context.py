@@ -50,6 +50,7 @@ class Context:
     self.validation_split = validation_split
     self.keep_features = keep_features
     self.pools: Dict[str, streaming.FeaturePool] = {}
+    self._shared: Dict[str, Any] = {}
     self.no_discriminator = no_discriminator
 
   @property
@@ -128,6 +129,12 @@ class Context:
                                                                                self.config.max_kept_features),
                                       "split": self.config.real_split, "extractor": self.inception.name}
     return kept
+
+  def shared(self, key: str, factory):
+    """An object shared by the groups of this evaluation (made by `factory()` at the first call)."""
+    if key not in self._shared:
+      self._shared[key] = factory()
+    return self._shared[key]
 
   def fake_pool(self, role: str) -> streaming.FeaturePool:
     """The shared pool of the first `max_kept_features` generated features of `role`'s extractor."""

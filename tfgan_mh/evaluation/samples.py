@@ -1,6 +1,6 @@
 """Images from anywhere, as the eval job's generated side: a folder of PNG / JPEG files or an .npz array.
 
-  s = samples.load_samples("/tmp/studiogan_samples")      # or "samples.npz"
+  s = samples.load_samples("/tmp/studiogan_samples")      # or "samples.npz"; samples.from_arrays(x, y)
   s.num, s.image_shape, s.labels                           # labels: [N] int or None
   for x, y, b in s.batches(100): ...                       # float32 [-1, 1] NHWC, full batches (b rows count)
 
@@ -113,11 +113,15 @@ def _npz(path: str, image_key: Optional[str]) -> SampleSet:
     text = str(e).strip().splitlines()
     raise ValueError(f"--samples={path!r} is not a readable .npz ({text[0] if text else type(e).__name__})") \
         from None
-  images = arrays.prepare_images(images, path)
+  return from_arrays(images, labels, path)
+
+
+def from_arrays(images, labels=None, name: str = "arrays") -> SampleSet:
+  """A `SampleSet` of in-memory images [N, H, W(, C)] (uint8 pixels or floats, as an npz) and labels [N]."""
+  images = arrays.prepare_images(np.asarray(images), name)
   if labels is not None:
-    labels, _ = arrays.prepare_labels(labels, len(images), None, path)
-    labels = labels.astype(np.int32)
-  return SampleSet(path, len(images), images.shape[1:], labels, images=images)
+    labels = arrays.prepare_labels(np.asarray(labels), len(images), None, name)[0].astype(np.int32)
+  return SampleSet(name, len(images), images.shape[1:], labels, images=images)
 
 
 def load_samples(path: str, image_key: Optional[str] = None) -> SampleSet:

@@ -56,6 +56,7 @@ from tfgan_mh.metrics.gan_train_test import train_classifier
 from tfgan_mh.metrics.inception_score import InceptionScoreAccumulator
 from tfgan_mh.metrics.kid import kernel_inception_distance
 from tfgan_mh.metrics.manifold import density_coverage
+from tfgan_mh.metrics.manifold import prdc
 from tfgan_mh.metrics.manifold import precision_recall
 from tfgan_mh.metrics.ms_ssim import intra_class_ms_ssim
 from tfgan_mh.metrics.ms_ssim import ms_ssim_params

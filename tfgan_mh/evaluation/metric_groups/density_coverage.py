@@ -5,19 +5,8 @@ hold each sample (1 in expectation for matching distributions), coverage is the 
 at least one sample — robust to real outliers, a usable single --best_metric.
 """
 
-from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
-from tfgan_mh.evaluation import streaming
-
-
-class DensityCoverageMetric(streaming.StreamingMetric):
-
-  def __init__(self, real, pool: streaming.FeaturePool, k: int):
-    self.real, self.pool, self.k = real, pool, k
-
-  def result(self):
-    density, coverage = metrics.density_coverage(self.real, self.pool.features(), k=self.k)
-    return {"density": density, "coverage": coverage}
+from tfgan_mh.evaluation.metric_groups import knn
 
 
 @registry.register
@@ -35,5 +24,4 @@ class DensityCoverage(registry.MetricGroup):
   @classmethod
   def build(cls, ctx):
     ctx.need_extractor("inception")
-    return DensityCoverageMetric(ctx.real_features("inception"), ctx.fake_pool("inception"),
-                                 ctx.config.density_coverage_k)
+    return knn.KNNMetric(knn.table(ctx), cls.keys)

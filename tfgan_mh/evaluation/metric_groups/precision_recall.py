@@ -4,19 +4,8 @@ k-NN balls around the kept real / generated features (--inception space): precis
 the real manifold (fidelity), recall = share of real points on the generated one (diversity).
 """
 
-from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
-from tfgan_mh.evaluation import streaming
-
-
-class PrecisionRecallMetric(streaming.StreamingMetric):
-
-  def __init__(self, real, pool: streaming.FeaturePool, k: int):
-    self.real, self.pool, self.k = real, pool, k
-
-  def result(self):
-    precision, recall = metrics.precision_recall(self.real, self.pool.features(), k=self.k)
-    return {"precision": precision, "recall": recall}
+from tfgan_mh.evaluation.metric_groups import knn
 
 
 @registry.register
@@ -32,5 +21,4 @@ class PrecisionRecall(registry.MetricGroup):
   @classmethod
   def build(cls, ctx):
     ctx.need_extractor("inception")
-    return PrecisionRecallMetric(ctx.real_features("inception"), ctx.fake_pool("inception"),
-                                 ctx.config.precision_recall_k)
+    return knn.KNNMetric(knn.table(ctx), cls.keys)
