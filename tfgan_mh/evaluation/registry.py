@@ -13,7 +13,7 @@ the job (`evaluator`, `watcher`), the `--metrics` parser, `--best_metric`, the f
 
 import dataclasses
 import textwrap
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 
 class Absent(Exception):

@@ -13,7 +13,7 @@ keys starting with "_", arrays for TensorBoard only (not written to metrics.json
 """
 
 import dataclasses
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 

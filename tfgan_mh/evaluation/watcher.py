@@ -193,6 +193,102 @@ def _summary(record):
          f"[{record['timing'].get('total', 0):.1f} s]"
 
 
+class _Session:
+  """One watch of a run directory: what is already evaluated, the writer and the best tracker."""
+
+  def __init__(self, model_dir: str, evaluator: evaluator_lib.Evaluator):
+    cfg = evaluator.config
+    self.model_dir, self.evaluator = model_dir, evaluator
+    evaluator.prepare(restore.read_run_info(model_dir))
+    eval_dir = f"{model_dir}/{records_lib.EVAL_DIR}"
+    tf.io.gfile.makedirs(eval_dir)
+    self.metrics_path = f"{eval_dir}/{records_lib.METRICS_FILE}"
+    existing = records_lib.read_records(self.metrics_path)
+    self.done = {int(r["step"]) for r in existing if "step" in r}
+    if self.done:
+      logging.info("%s already holds steps %s: not evaluated again", self.metrics_path, _steps_text(self.done))
+    _warn_if_settings_changed(existing, cfg, self.metrics_path)
+    self.best = BestTracker(model_dir, cfg.best_metric, cfg.resolved_best_mode, cfg.use_ema, existing, evaluator)
+    self.writer = tf.summary.create_file_writer(eval_dir)
+    self.skipped = set()
+
+  def evaluate(self, step: int, prefix: str) -> bool:
+    """Evaluates one checkpoint and records it; False when it was deleted before the restore."""
+    try:
+      run = restore.load_run(self.model_dir, prefix)
+    except ValueError as e:
+      if _checkpoint_present(prefix):
+        raise
+      logging.warning("checkpoint %s (step %d) was deleted before it could be evaluated: skipped (%s)", prefix,
+                      step, str(e).splitlines()[0])
+      self.skipped.add(prefix)
+      return False
+    record = self.evaluator.evaluate(run)
+    record["wall_time"] = time.time()
+    try:
+      record["checkpoint_time"] = tf.io.gfile.stat(prefix + ".index").mtime_nsec / 1e9
+    except tf.errors.OpError:  # deleted since the restore
+      pass
+    records_lib.append_record(self.metrics_path, {k: v for k, v in record.items() if not k.startswith("_")})
+    self.done.add(step)
+    write_summaries(self.writer, record)
+    self.best.consider(record, run)
+    logging.info("%s", _summary(record))
+    return True
+
+  def pending(self):
+    return [(s, p) for s, p in restore.list_checkpoints(self.model_dir) if s not in self.done
+            and p not in self.skipped]
+
+  def sweep(self) -> int:
+    return sum(self.evaluate(s, p) for s, p in self.pending())
+
+  def train_done(self) -> bool:
+    return tf.io.gfile.exists(f"{self.model_dir}/{TRAIN_DONE}")
+
+  def once(self) -> str:
+    checkpoints = restore.list_checkpoints(self.model_dir)
+    if not checkpoints:
+      raise ValueError(f"model_dir {self.model_dir!r} has no checkpoint yet (no ckpt-N.index)")
+    step, prefix = checkpoints[-1]
+    if step in self.done:
+      logging.info("the latest checkpoint (step %d) is already in %s: nothing to do", step, self.metrics_path)
+    else:
+      self.evaluate(step, prefix)
+    self.writer.close()
+    return "once"
+
+  def follow(self, timeout: Optional[float], poll_secs: float) -> str:
+    """Evaluates checkpoints as they come until TRAIN_DONE (and nothing pending) or `timeout` idle seconds."""
+    last_activity, next_check, timed_out = [time.time()], [0.0], []
+
+    def stop():
+      if self.train_done():
+        return True
+      if timeout is not None and time.time() - last_activity[0] > timeout:
+        timed_out.append(True)
+        return True
+      # checkpoints_iterator's wait sleeps in steps of 1 s and returns at once when its timeout is shorter than
+      # that: pace the looks here so they happen every poll_secs.
+      time.sleep(max(0.0, next_check[0] - time.time()))
+      next_check[0] = time.time() + poll_secs
+      return False
+
+    for _ in tf.train.checkpoints_iterator(self.model_dir, timeout=poll_secs, timeout_fn=stop):
+      if self.sweep():
+        last_activity[0] = time.time()
+      if self.train_done() and not self.pending():
+        break
+    self.sweep()  # checkpoints written after the last wake-up (TRAIN_DONE follows the last save)
+    self.writer.close()
+    if timed_out and not self.train_done():
+      logging.warning("no new checkpoint in %s for %.0f s and no %s: stopping", self.model_dir, timeout,
+                      TRAIN_DONE)
+      return "timeout"
+    logging.info("%s exists and every checkpoint is evaluated: done", TRAIN_DONE)
+    return "done"
+
+
 def watch(model_dir: str, config=None, *, once: bool = False,
           timeout: Optional[float] = 3 * 3600.0, poll_secs: float = 60.0, wait_for_run: bool = False,
           evaluator: Optional[evaluator_lib.Evaluator] = None) -> str:
@@ -215,103 +311,20 @@ def watch(model_dir: str, config=None, *, once: bool = False,
   """
   model_dir = str(model_dir).rstrip("/")
   evaluator = evaluator or evaluator_lib.Evaluator(config)
-  cfg = evaluator.config
   if not poll_secs >= 1:
     raise ValueError(f"poll_secs={poll_secs!r}: expected >= 1 second")
   if timeout is not None and not timeout > 0:
     raise ValueError(f"timeout={timeout!r}: expected a positive number of seconds (or None to wait forever)")
   check_model_dir(model_dir, wait_for_run=wait_for_run and not once)
-  last_activity = time.time()
+  started = time.time()
   while not _has_run(model_dir):
-    if timeout is not None and time.time() - last_activity > timeout:
+    if timeout is not None and time.time() - started > timeout:
       logging.warning("no run appeared in %s within %.0f s: stopping", model_dir, timeout)
       return "timeout"
     logging.info("waiting for training to start in %s", model_dir)
     time.sleep(poll_secs)
-
-  evaluator.prepare(restore.read_run_info(model_dir))
-  eval_dir = f"{model_dir}/{records_lib.EVAL_DIR}"
-  tf.io.gfile.makedirs(eval_dir)
-  metrics_path = f"{eval_dir}/{records_lib.METRICS_FILE}"
-  existing = records_lib.read_records(metrics_path)
-  done = {int(r["step"]) for r in existing if "step" in r}
-  if done:
-    logging.info("%s already holds steps %s: not evaluated again", metrics_path, _steps_text(done))
-  _warn_if_settings_changed(existing, cfg, metrics_path)
-  best = BestTracker(model_dir, cfg.best_metric, cfg.resolved_best_mode, cfg.use_ema, existing, evaluator)
-  writer = tf.summary.create_file_writer(eval_dir)
-  skipped = set()
-
-  def evaluate(step, prefix):
-    try:
-      run = restore.load_run(model_dir, prefix)
-    except ValueError as e:
-      if _checkpoint_present(prefix):
-        raise
-      logging.warning("checkpoint %s (step %d) was deleted before it could be evaluated: skipped (%s)", prefix,
-                      step, str(e).splitlines()[0])
-      skipped.add(prefix)
-      return False
-    record = evaluator.evaluate(run)
-    record["wall_time"] = time.time()
-    try:
-      record["checkpoint_time"] = tf.io.gfile.stat(prefix + ".index").mtime_nsec / 1e9
-    except tf.errors.OpError:  # deleted since the restore
-      pass
-    records_lib.append_record(metrics_path, {k: v for k, v in record.items() if not k.startswith("_")})
-    done.add(step)
-    write_summaries(writer, record)
-    best.consider(record, run)
-    logging.info("%s", _summary(record))
-    return True
-
-  def pending():
-    return [(s, p) for s, p in restore.list_checkpoints(model_dir) if s not in done and p not in skipped]
-
-  def sweep():
-    return sum(evaluate(s, p) for s, p in pending())
-
-  train_done = lambda: tf.io.gfile.exists(f"{model_dir}/{TRAIN_DONE}")  # noqa: E731
-
-  if once:
-    checkpoints = restore.list_checkpoints(model_dir)
-    if not checkpoints:
-      raise ValueError(f"model_dir {model_dir!r} has no checkpoint yet (no ckpt-N.index)")
-    step, prefix = checkpoints[-1]
-    if step in done:
-      logging.info("the latest checkpoint (step %d) is already in %s: nothing to do", step, metrics_path)
-    else:
-      evaluate(step, prefix)
-    return "once"
-
-  timed_out = []
-
-  next_check = [0.0]
-
-  def stop():
-    if train_done():
-      return True
-    if timeout is not None and time.time() - last_activity > timeout:
-      timed_out.append(True)
-      return True
-    # checkpoints_iterator's wait sleeps in steps of 1 s and returns at once when its timeout is shorter than
-    # that: pace the looks here so they happen every poll_secs.
-    time.sleep(max(0.0, next_check[0] - time.time()))
-    next_check[0] = time.time() + poll_secs
-    return False
-
-  for _ in tf.train.checkpoints_iterator(model_dir, timeout=poll_secs, timeout_fn=stop):
-    if sweep():
-      last_activity = time.time()
-    if train_done() and not pending():
-      break
-  sweep()  # checkpoints written after the last wake-up (TRAIN_DONE follows the last save)
-  writer.close()
-  if timed_out and not train_done():
-    logging.warning("no new checkpoint in %s for %.0f s and no %s: stopping", model_dir, timeout, TRAIN_DONE)
-    return "timeout"
-  logging.info("%s exists and every checkpoint is evaluated: done", TRAIN_DONE)
-  return "done"
+  session = _Session(model_dir, evaluator)
+  return session.once() if once else session.follow(timeout, poll_secs)
 
 
 def _warn_if_settings_changed(existing: Sequence[dict], cfg, metrics_path: str) -> None:
