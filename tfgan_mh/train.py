@@ -24,13 +24,27 @@ FLAGS = flags.FLAGS
 flags.DEFINE_multi_string("gin_file", None, "Gin files, applied in order (default: the embedded ring config).")
 flags.DEFINE_multi_string("gin_param", [], "Gin bindings applied after the files, e.g. 'train.num_steps=100'.")
 flags.DEFINE_string("model_dir", None, "Run directory (local or gs://): checkpoints, summaries, samples.")
-flags.DEFINE_enum("strategy", "auto", ["auto", "default", "mirrored", "tpu"], "tf.distribute strategy.")
+flags.DEFINE_enum("strategy", "auto", ["auto", "default", "mirrored", "multi_worker", "tpu"],
+                  "tf.distribute strategy (multi_worker: the cluster in TF_CONFIG; tpu: --tpu, a pod slice from "
+                  "its worker 0).")
 flags.DEFINE_string("tpu", None, "TPU name or grpc:// address; 'local' for a TPU VM.")
 
 
 def make_strategy(kind: str, tpu: str = None):
-  """A tf.distribute strategy: 'auto' | 'default' | 'mirrored' | 'tpu'."""
+  """A tf.distribute strategy: 'auto' | 'default' | 'mirrored' | 'multi_worker' | 'tpu'.
+
+  multi_worker: MultiWorkerMirroredStrategy over the cluster in TF_CONFIG (every worker runs this same
+  command with its own TF_CONFIG task; README "Running on many machines"). tpu: TPUStrategy on the TPU
+  named by --tpu ('local' on a TPU VM); a pod slice is the same call from its worker 0.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if kind == "multi_worker":
+    resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    if not resolver.cluster_spec().jobs or resolver.task_type is None:
+      raise ValueError("--strategy=multi_worker needs TF_CONFIG with a cluster and this process's task, e.g. "
+                       "{\"cluster\": {\"worker\": [\"host0:2222\", \"host1:2222\"]}, "
+                       "\"task\": {\"type\": \"worker\", \"index\": 0}}")
+    return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
   if kind == "auto":
     kind = "tpu" if tpu else ("mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "default")
   if kind == "tpu":

@@ -110,6 +110,24 @@ class InputContextTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "global_batch_size=16 is not divisible by the 3 replicas"):
       src.input_fn(ctx, global_batch_size=16)
 
+  def test_training_global_batches_do_not_depend_on_the_number_of_pipelines(self):
+    # One pipeline feeding 4 replicas and two pipelines feeding 2 each (two workers) build the same global
+    # batch at every step: pipeline p keeps its slice [p*8, (p+1)*8) of each global batch of 16.
+    src = data.build_source("npz", path=_index_npz(self))
+
+    def first(pipelines, pid, n):
+      ctx = tf.distribute.InputContext(num_input_pipelines=pipelines, input_pipeline_id=pid, num_replicas_in_sync=4)
+      it = iter(src.input_fn(ctx, global_batch_size=16, training=True, seed=3))
+      return [_ids(next(it)[0]) for _ in range(n)]  # per-replica batches of 4
+
+    one = first(1, 0, 12)  # 3 global batches
+    two = [first(2, pid, 6) for pid in range(2)]
+    for step in range(3):
+      global_one = np.concatenate(one[4 * step:4 * step + 4])
+      global_two = np.concatenate(two[0][2 * step:2 * step + 2] + two[1][2 * step:2 * step + 2])
+      np.testing.assert_array_equal(global_two, global_one)
+    self.assertLen(set(np.concatenate(one[:4])), 16)  # a shuffled draw without repeats
+
   def test_iterator_checkpoint_resumes_the_same_stream(self):
     # Under the default strategy (one device) distribute_datasets_from_function returns the dataset itself,
     # whose iterator is checkpointable (train.checkpoint_input). TF 2.21's MirroredStrategy

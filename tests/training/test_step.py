@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import optim
-from tfgan_mh.training.step import GANTrainer, _is_real
+from tfgan_mh.models.outputs import is_real as _is_real
+from tfgan_mh.training.step import GANTrainer
 
 K, Z, D_IN = 3, 4, 2
 

@@ -67,11 +67,12 @@ class ArraySource(pipeline.DataSource):
     return self._labeled
 
   def _batches(self, indices, images, labels, input_context, batch, training, seed, with_labels=True):
-    ds = pipeline.shard(tf.data.Dataset.from_tensor_slices(indices), input_context)
-    if training:
-      n = len(indices)
-      pseed = pipeline.pipeline_seed(seed, input_context)
-      ds = ds.shuffle(n, seed=pseed, reshuffle_each_iteration=True).repeat()
+    ds = tf.data.Dataset.from_tensor_slices(indices)
+    if training:  # one shuffled stream on every pipeline, each keeping its slice of the global batches
+      ds = ds.shuffle(len(indices), seed=pipeline.pipeline_seed(seed, None), reshuffle_each_iteration=True)
+      ds = pipeline.slice_global_batches(ds.repeat(), input_context, batch)
+    else:  # evaluation: disjoint shards in file order
+      ds = pipeline.shard(ds, input_context)
     ds = ds.batch(batch, drop_remainder=True)
     images_t = tf.constant(images)
     labels_t = tf.constant(labels, tf.int32)

@@ -6,6 +6,10 @@ A source yields `(images, labels)` batches for `strategy.distribute_datasets_fro
 with `b = input_context.get_per_replica_batch_size(global_batch_size)` and `drop_remainder=True`, so every
 shape is static (TPU). Each input pipeline reads a disjoint shard of the split
 (`input_pipeline_id` of `num_input_pipelines`) in a fixed order, so the same `seed` gives the same batches.
+In-memory sources train on global batches that do not depend on the topology (`slice_global_batches`):
+every pipeline shuffles the same index stream and keeps its slice of each global batch, so one process and
+N workers see the same examples at each step (TFDS sources shard by element instead: too large to shuffle
+one index stream per host).
 
 Resizing: `resize_images` uses area (box) averaging when shrinking — the filter the downsampled-ImageNet
 data (`imagenet_resized`, Chrabaszcz et al. 2017) was made with; it does not alias the way plain bilinear
@@ -46,6 +50,25 @@ def shard(ds: tf.data.Dataset, input_context: Optional[tf.distribute.InputContex
   if input_context is None or input_context.num_input_pipelines == 1:
     return ds
   return ds.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+
+
+def slice_global_batches(ds: tf.data.Dataset, input_context: Optional[tf.distribute.InputContext],
+                         per_replica_batch: int) -> tf.data.Dataset:
+  """Keeps this pipeline's contiguous slice of every global batch of an (identical on every pipeline) stream.
+
+  Pipeline p of P serves replicas p*R .. (p+1)*R - 1 (R = replicas / P), so it keeps elements
+  [p*R*b, (p+1)*R*b) of each global batch of replicas*b elements: the global batch of a step is the same for
+  any number of pipelines. Identity without a context or with one pipeline.
+  """
+  if input_context is None or input_context.num_input_pipelines == 1:
+    return ds
+  pipelines, replicas = input_context.num_input_pipelines, input_context.num_replicas_in_sync
+  if replicas % pipelines:
+    raise ValueError(f"{replicas} replicas do not divide into {pipelines} input pipelines")
+  share = per_replica_batch * replicas // pipelines
+  begin = input_context.input_pipeline_id * share
+  return ds.batch(per_replica_batch * replicas, drop_remainder=True).map(
+      lambda idx: idx[begin:begin + share]).unbatch()
 
 
 def pipeline_seed(seed: int, input_context: Optional[tf.distribute.InputContext]) -> int:

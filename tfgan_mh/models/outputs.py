@@ -40,3 +40,36 @@ class DiscOutput(NamedTuple):
   def present_heads(self):
     """Names of the heads that are not None (excluding `features`)."""
     return tuple(f for f in self._fields if f != "features" and getattr(self, f) is not None)
+
+
+def split_outputs(out: DiscOutput, sizes):
+  """Splits every present head of a DiscOutput along the batch axis."""
+  parts = [dict() for _ in sizes]
+  for name, value in out._asdict().items():
+    pieces = tf.split(value, sizes, axis=0) if value is not None else [None] * len(sizes)
+    for p, piece in zip(parts, pieces):
+      p[name] = piece
+  return [DiscOutput(**p) for p in parts]
+
+
+def classifier_logits(out: DiscOutput):
+  """[B, K] logits of whatever classifier head the discriminator has, or None."""
+  if out.class_logits is not None:
+    return out.class_logits
+  if out.cosine_logits is not None:
+    return out.cosine_logits
+  if out.kplus1_logits is not None:
+    return out.kplus1_logits[:, :-1]  # column K is "fake"
+  return None
+
+
+def is_real(out: DiscOutput):
+  """[B] bool: the discriminator's real/fake decision, or None for energy discriminators."""
+  if out.adv_logits is not None:
+    return out.adv_logits > 0.0
+  if out.kplus1_logits is not None:
+    # Real when the K real classes together outweigh "fake": sum_k p_k > p_fake (001 Eq. (3)); an
+    # argmax over K+1 columns would call almost everything fake when the real classes overlap.
+    logits = tf.cast(out.kplus1_logits, tf.float32)
+    return tf.reduce_logsumexp(logits[:, :-1], axis=1) > logits[:, -1]
+  return None

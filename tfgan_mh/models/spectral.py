@@ -25,14 +25,31 @@ bf16-rounded, corrupting the float32 master weights. Here:
     replica computes the same new u; the assign from replica context takes replica 0's value and writes
     it to every copy, so the copies never drift even when floating-point reduction orders differ.
     This is well defined under MirroredStrategy and TPUStrategy (tested on 2 logical CPUs).
+  * Gradient accumulation (`commit_power_iteration(False)`): inside it, a training call iterates from the
+    stored u without writing the new one; the last micro-batch runs with True and writes it, so n
+    micro-batches see the u, sigma and W / sigma of one full-batch call.
 """
 
+import contextlib
+import threading
 from typing import Optional
 
 import keras
 import tensorflow as tf
 
 _EPS = 1e-12
+_COMMIT = threading.local()
+
+
+@contextlib.contextmanager
+def commit_power_iteration(commit: bool):
+  """Within it, training calls write their new u only if `commit` (a Python bool, known when tracing)."""
+  previous = getattr(_COMMIT, "flag", None)
+  _COMMIT.flag = commit
+  try:
+    yield
+  finally:
+    _COMMIT.flag = previous
 
 
 def _l2_normalize(x):
@@ -81,7 +98,8 @@ class SpectralNormMixin:
     u = tf.convert_to_tensor(self.sn_u.value, tf.float32)  # [1, M]
     if training:
       u, v = power_iteration(w_mat, u)
-      self.sn_u.assign(u)
+      if getattr(_COMMIT, "flag", None) is not False:
+        self.sn_u.assign(u)
     else:
       v = tf.stop_gradient(_l2_normalize(tf.matmul(u, w_mat, transpose_b=True)))  # [1, N]
     sigma = tf.reduce_sum(tf.matmul(v, w_mat) * u)  # v^T W u, gradient flows through W

@@ -24,6 +24,7 @@ from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh.evaluation import protocol as protocol_lib
+from tfgan_mh.training import cluster
 from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
@@ -135,10 +136,12 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
           diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,translation,cutout'
           lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
+          accumulate_steps: int = 1,  # micro-batches per update: the batch-n update in n slices (accumulate.py)
           seed: int = 0):
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
-  check_writable(model_dir)
   strategy = strategy or tf.distribute.get_strategy()
+  if cluster.is_chief(strategy):  # the other workers of a multi-worker run write nothing there
+    check_writable(model_dir)
   policy = precision_lib.policy_for(precision, mixed_bfloat16, strategy)  # a bad value fails here
   previous_policy = keras.mixed_precision.global_policy()
   keras.mixed_precision.set_global_policy(policy)
@@ -151,7 +154,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, seed):
+           steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed):
   del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -186,10 +189,11 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       num_classes=source.num_classes, image_shape=source.image_shape,
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
       make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
-      label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight)
+      label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
+      accumulate_steps=accumulate_steps)
 
   ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
-  manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
+  manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
 
   def make_iterator(data_seed):
     def input_fn(ctx):
@@ -209,7 +213,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           f"checkpointed in TF {tf.__version__} (only the default strategy's can); set it to False "
           "(a resumed run then reshuffles its data)")
     ckpt = tf.train.Checkpoint(**trainer.checkpoint_items(), input_iterator=iterator)
-    manager = tf.train.CheckpointManager(ckpt, model_dir, max_to_keep=max_to_keep)
+    manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
   configured_rates = [(opt, float(opt.learning_rate.numpy()))
                       for opt in (trainer.g_optimizer, trainer.d_optimizer)
@@ -242,7 +246,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       raise ValueError(f"train.pretrain_epochs={pretrain_epochs}: loss family {family.name!r} sets its "
                        "first margin from D-only pre-training (004 Algorithm 1 l.9); use >= 1 (paper: 2)")
 
-  writer = tf.summary.create_file_writer(model_dir)
+  chief = cluster.is_chief(strategy)
+  writer = tf.summary.create_file_writer(model_dir) if chief else tf.summary.create_noop_writer()
   real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
                                             else global_batch_size, split="train",
                                             training=True, seed=seed)))
@@ -258,7 +263,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
 
   step = int(trainer.step.numpy())
   done_marker = f"{model_dir}/{TRAIN_DONE}"
-  if step < num_steps and tf.io.gfile.exists(done_marker):
+  if chief and step < num_steps and tf.io.gfile.exists(done_marker):
     tf.io.gfile.remove(done_marker)  # training is extended: a sidecar eval job must keep following
   start_step, start_time = step, time.time()
   wrote_config = False
@@ -278,7 +283,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       raise NonFiniteLossError(
           f"non-finite {', '.join(bad)} at step {step}; stopped without saving. Last good checkpoint: "
           f"{last}. Lower the learning rates or check the data")
-    if not wrote_config:
+    if not wrote_config and chief:
       with tf.io.gfile.GFile(f"{model_dir}/{OPERATIVE_CONFIG}", "w") as f:
         f.write(gin.operative_config_str())
       restore_lib.write_run_info(model_dir, dict(
@@ -287,7 +292,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
           eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,
-          diffaugment=",".join(trainer.augment), lecam_weight=lecam_weight))
+          diffaugment=",".join(trainer.augment), lecam_weight=lecam_weight, accumulate_steps=accumulate_steps,
+          replicas=strategy.num_replicas_in_sync, workers=cluster.num_workers(strategy)))
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:
@@ -305,8 +311,9 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
         for k, v in measurements.items():
           tf.summary.scalar(k, v)
     if step % image_every == 0 or step == num_steps:
-      picture = pictures.render()
-      images_lib.write_png(f"{model_dir}/samples/step_{step:08d}.png", picture)
+      picture = pictures.render()  # every worker renders: the same computations everywhere
+      if chief:
+        images_lib.write_png(f"{model_dir}/samples/step_{step:08d}.png", picture)
       with writer.as_default(step=step):
         tf.summary.image("samples", picture[None])
     if step % log_every == 0 or step == num_steps:
@@ -318,8 +325,9 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       logging.info("step %d/%d  %.2f steps/s  %.0f images/s  ETA %dm%02ds  %s", step, num_steps,
                    rate, rate * global_batch_size * d_steps, eta // 60, eta % 60, shown)
     if step % save_every == 0 or step == num_steps:
-      manager.save(checkpoint_number=step)
+      manager.save(step)
   writer.flush()
-  with tf.io.gfile.GFile(done_marker, "w") as f:
-    f.write(f"{step}\n")
+  if chief:
+    with tf.io.gfile.GFile(done_marker, "w") as f:
+      f.write(f"{step}\n")
   return measurements

@@ -10,6 +10,9 @@ batch with `tf.nn.compute_average_loss` inside the replica, and the gradients ar
 the update equals the single-device update on the global batch (tested). Every measurement is reduced the
 same way, then summed over replicas with `strategy.reduce`, so it is the global-batch mean.
 
+Gradient accumulation (`accumulate_steps` = n, `tfgan_mh.training.accumulate`): each update sums the gradients
+of n micro-batches of the replica's batch, each term still averaged over the global batch.
+
 Randomness is stateless: the global batch of z and fake labels comes from `(seed, step, salt)` and each
 replica takes its slice, so a resumed run draws exactly the latents an uninterrupted run would, and the
 latents do not depend on the number of replicas.
@@ -19,50 +22,20 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
-from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
+from tfgan_mh.models.outputs import is_real as _is_real
+from tfgan_mh.models.outputs import split_outputs as _split
+from tfgan_mh.training import accumulate as accumulate_lib
 from tfgan_mh.training import augment as augment_lib
 from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
-
-
-def _split(out: DiscOutput, sizes):
-  """Splits every present head of a DiscOutput along the batch axis."""
-  parts = [dict() for _ in sizes]
-  for name, value in out._asdict().items():
-    pieces = tf.split(value, sizes, axis=0) if value is not None else [None] * len(sizes)
-    for p, piece in zip(parts, pieces):
-      p[name] = piece
-  return [DiscOutput(**p) for p in parts]
-
-
-def _classifier_logits(out: DiscOutput):
-  """[B, K] logits of whatever classifier head the discriminator has, or None."""
-  if out.class_logits is not None:
-    return out.class_logits
-  if out.cosine_logits is not None:
-    return out.cosine_logits
-  if out.kplus1_logits is not None:
-    return out.kplus1_logits[:, :-1]  # column K is "fake"
-  return None
-
-
-def _is_real(out: DiscOutput):
-  """[B] bool: the discriminator's real/fake decision, or None for energy discriminators."""
-  if out.adv_logits is not None:
-    return out.adv_logits > 0.0
-  if out.kplus1_logits is not None:
-    # Real when the K real classes together outweigh "fake": sum_k p_k > p_fake (001 Eq. (3)); an
-    # argmax over K+1 columns would call almost everything fake when the real classes overlap.
-    logits = tf.cast(out.kplus1_logits, tf.float32)
-    return tf.reduce_logsumexp(logits[:, :-1], axis=1) > logits[:, -1]
-  return None
 
 
 class GANTrainer:
   """Builds the GAN state under a strategy and runs its D and G steps.
 
   Args:
-    strategy: any `tf.distribute.Strategy` (default, Mirrored, TPU).
+    strategy: any `tf.distribute.Strategy` (default, Mirrored, MultiWorkerMirrored, TPU).
     make_generator / make_discriminator: zero-argument callables building the Keras models.
     family: a loss family (`tfgan_mh.losses.get_family`).
     make_g_optimizer / make_d_optimizer: zero-argument callables returning Keras optimizers that do not
@@ -82,6 +55,8 @@ class GANTrainer:
       step), with draws from (seed, step, replica); () = none.
     lecam_weight: lambda of the LeCam regularisation of D (`tfgan_mh.training.lecam`; its other settings are
       gin arguments of `LeCam`); 0 = off.
+    accumulate_steps: micro-batches per update (`tfgan_mh.training.accumulate`): each D and G update sums
+      the gradients of this many slices of the step's batch; 1 = none.
   """
 
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
@@ -89,7 +64,8 @@ class GANTrainer:
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
                d_steps: int = 1, ema_decay: Optional[float] = None,
                make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0,
-               label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0):
+               label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0,
+               accumulate_steps: int = 1):
     replicas = strategy.num_replicas_in_sync
     if global_batch_size <= 0 or global_batch_size % replicas:
       raise ValueError(
@@ -113,6 +89,8 @@ class GANTrainer:
     self.image_shape = tuple(image_shape)
     self.global_batch_size = global_batch_size
     self.per_replica_batch = global_batch_size // replicas
+    accumulate_lib.check(accumulate_steps, self.per_replica_batch)
+    self.accumulate_steps = accumulate_steps
     self.d_steps = d_steps
     self.ema_decay = ema_decay
     self.ema_start = int(ema_start)
@@ -186,10 +164,9 @@ class GANTrainer:
   # --- per-replica pieces --------------------------------------------------------------------------
 
   def _global_mean(self, per_example):
-    """Mean over the global batch of a per-example [b] tensor computed on this replica."""
-    per_example = tf.cast(per_example, tf.float32)
-    global_size = per_example.shape[0] * self.strategy.num_replicas_in_sync
-    return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
+    """This replica's share of the global-batch mean of a per-example [b] tensor (b: a micro-batch's share when
+    accumulating: the shares of all micro-batches and replicas sum to the mean)."""
+    return tf.nn.compute_average_loss(tf.cast(per_example, tf.float32), global_batch_size=self.global_batch_size)
 
   def _step_seed(self, salt, offset=0):
     """[2] int64 stateless seed of this step's draws: (seed + offset, step * 64 + salt), salt in [0, 64)."""
@@ -214,8 +191,8 @@ class GANTrainer:
     start = replica * batch
     return z[start:start + batch], labels[start:start + batch]
 
-  def _augment(self, images, salt):
-    """DiffAugment T(images) with draws from (seed, step, salt, replica); images unchanged without a policy.
+  def _augment(self, images, salt, micro=0):
+    """DiffAugment T(images) with draws from (seed, step, salt, replica, micro-batch); unchanged without a policy.
 
     Salts are multiples of 8 (the latents use 0 and 1, `augment` adds 1..7 inside), so no two draws of a step
     share a seed.
@@ -223,7 +200,8 @@ class GANTrainer:
     if not self.augment:
       return images
     replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
-    return augment_lib.diff_augment(images, self.augment, self._step_seed(salt, offset=1_000_003 * replica))
+    offset = 1_000_003 * replica + 7_919 * tf.cast(micro, tf.int64)
+    return augment_lib.diff_augment(images, self.augment, self._step_seed(salt, offset=offset))
 
   def _generate(self, z, labels, training):
     return tf.cast(self.generator(z, labels if self.conditional else None, training=training),
@@ -249,66 +227,82 @@ class GANTrainer:
     losses = {f"{prefix}/{k}": self._global_mean(v) for k, v in terms.items()}
     return tf.add_n(list(losses.values())), losses
 
-  def _apply(self, optimizer, tape, loss, variables):
-    grads = tape.gradient(loss, variables)
+  def _apply(self, optimizer, grads, variables):
+    """All-reduces this replica's gradients, applies them; the global norm of the applied gradient."""
     grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
     optimizer.apply_gradients(zip(grads, variables))
-    return tf.linalg.global_norm(grads)
+    return tf.linalg.global_norm(grads) / self.strategy.num_replicas_in_sync
 
-  def _d_step(self, real_x, real_y, unlabeled_x=None):
-    b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
-    z, fake_y = self._latents(b, salt=0)
-    fake_x = tf.stop_gradient(self._generate(z, fake_y, training=True))
+  def _accumulated(self, loss_fn, variables, batches):
+    """(gradients, measurements) of loss_fn(*micro-batches, i) -> (loss, out) summed over the micro-batches of
+    `batches` (`tfgan_mh.training.accumulate`; one call of loss_fn on the whole batch when accumulate_steps=1)."""
+    n = self.accumulate_steps
+
+    def micro_step(i):
+      with tf.GradientTape() as tape:
+        loss, out = loss_fn(*[accumulate_lib.micro(t, i, n) for t in batches], i)
+      grads = accumulate_lib.gradients(tape, loss, variables) if n > 1 else tape.gradient(loss, variables)
+      return grads, out
+
+    return accumulate_lib.accumulate(micro_step, n)
+
+  def _d_loss(self, real_x, real_y, fake_x, fake_y, unlabeled_x, micro):
     margin = self.margin_state.margin if self.margin_state is not None else None
-    with tf.GradientTape() as tape:
-      real, fake = self._discriminate_pair(self._augment(real_x, 8), real_y, self._augment(fake_x, 16), fake_y)
-      unlabeled = (self.discriminator(self._augment(unlabeled_x, 24), None, training=True)
-                   if unlabeled_x is not None else None)
-      kwargs = dict(unlabeled=unlabeled) if unlabeled is not None else {}
-      terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y,
-                                             fake_labels=fake_y, margin=margin, **kwargs)
-      if self.lecam is not None:
-        terms.update(self.lecam.terms(real, fake, self.step, self.global_batch_size))
-      loss, out = self._reduce_terms(terms, "d")
+    real, fake = self._discriminate_pair(self._augment(real_x, 8, micro), real_y, self._augment(fake_x, 16, micro),
+                                         fake_y)
+    unlabeled = (self.discriminator(self._augment(unlabeled_x, 24, micro), None, training=True)
+                 if unlabeled_x is not None else None)
+    kwargs = dict(unlabeled=unlabeled) if unlabeled is not None else {}
+    terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y,
+                                           margin=margin, **kwargs)
+    if self.lecam is not None:
+      terms.update(self.lecam.terms(real, fake, self.step, self.global_batch_size))
+    loss, out = self._reduce_terms(terms, "d")
     out["d/loss"] = loss
-    out["d/grad_norm"] = self._apply(self.d_optimizer, tape, loss,
-                                     self.discriminator.trainable_variables) / (
-                                         self.strategy.num_replicas_in_sync)
     is_real_r, is_real_f = _is_real(real), _is_real(fake)
     if is_real_r is not None:
       out["d/acc_real"] = self._global_mean(is_real_r)
       out["d/acc_fake"] = self._global_mean(tf.logical_not(is_real_f))
     logits = _classifier_logits(real)
     if logits is not None:
-      out["d/class_acc_real"] = self._global_mean(
-          tf.argmax(logits, axis=1, output_type=tf.int32) == real_y)
+      out["d/class_acc_real"] = self._global_mean(tf.argmax(logits, axis=1, output_type=tf.int32) == real_y)
     if real.energy is not None:
       out["d/energy_real"] = self._global_mean(real.energy)
       out["d/energy_fake"] = self._global_mean(fake.energy)
+    return loss, out
+
+  def _d_step(self, real_x, real_y, unlabeled_x=None):
+    b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
+    z, fake_y = self._latents(b, salt=0)
+    fake_x = tf.stop_gradient(self._generate(z, fake_y, training=True))  # the whole batch: one G call
+    variables = self.discriminator.trainable_variables
+    grads, out = self._accumulated(self._d_loss, variables, (real_x, real_y, fake_x, fake_y, unlabeled_x))
+    out["d/grad_norm"] = self._apply(self.d_optimizer, grads, variables)
     return out
 
-  def _g_step(self, real_x, real_y):
-    b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
-    z, fake_y = self._latents(b, salt=1)
+  def _g_loss(self, z, fake_y, real_x, real_y, micro):
     margin = self.margin_state.margin if self.margin_state is not None else None
-    with tf.GradientTape() as tape:
-      fake_x = self._generate(z, fake_y, training=True)
-      fake = self._discriminate(self._augment(fake_x, 32), self._fake_labels_for_d(fake_y))
-      kwargs = {}
-      if self.generator_uses_real:
-        kwargs["real"] = self._discriminate(self._augment(real_x, 40), real_y)
-      terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
-      loss, out = self._reduce_terms(terms, "g")
+    fake_x = self._generate(z, fake_y, training=True)
+    fake = self._discriminate(self._augment(fake_x, 32, micro), self._fake_labels_for_d(fake_y))
+    kwargs = {}
+    if self.generator_uses_real:
+      kwargs["real"] = self._discriminate(self._augment(real_x, 40, micro), real_y)
+    terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
+    loss, out = self._reduce_terms(terms, "g")
     out["g/loss"] = loss
-    out["g/grad_norm"] = self._apply(self.g_optimizer, tape, loss,
-                                     self.generator.trainable_variables) / (
-                                         self.strategy.num_replicas_in_sync)
     if fake.energy is not None:
       out["g/energy_fake"] = self._global_mean(fake.energy)
     logits = _classifier_logits(fake)
     if logits is not None and self.conditional:
-      out["g/self_acc"] = self._global_mean(
-          tf.argmax(logits, axis=1, output_type=tf.int32) == fake_y)
+      out["g/self_acc"] = self._global_mean(tf.argmax(logits, axis=1, output_type=tf.int32) == fake_y)
+    return loss, out
+
+  def _g_step(self, real_x, real_y):
+    b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
+    z, fake_y = self._latents(b, salt=1)
+    variables = self.generator.trainable_variables
+    grads, out = self._accumulated(self._g_loss, variables, (z, fake_y, real_x, real_y))
+    out["g/grad_norm"] = self._apply(self.g_optimizer, grads, variables)
     return out
 
   # --- cross-replica ----------------------------------------------------------------------------------
