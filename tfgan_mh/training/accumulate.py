@@ -1,15 +1,15 @@
 """Gradient accumulation (`train.accumulate_steps = n`): one update from n micro-batches of a step's batch.
 
-Each replica splits its share of the global batch into n micro-batches, runs forward and backward on one at
-a time (each micro-batch's computation depends on the previous one's gradients, so they do not overlap:
-peak activation memory of one micro-batch), sums the gradients, then all-reduces and applies them once. The
-loop is unrolled at trace time (n is small; a `tf.while_loop` cannot hold the replica-synchronised writes of
-the spectral-norm state under MirroredStrategy). Loss terms are averaged over the *global* batch in every micro-batch, so the sum is
-the full batch's gradient: the update equals the update on the n-times-larger batch for per-example losses
-(tested on the ring). What is not per example stays per micro-batch: batch-norm statistics in training mode,
-feature matching's batch means, LeCam's anchor updates, DiffAugment's draws (same distribution, other draws).
-Spectral normalization's power iteration is exact: every micro-batch iterates from the same stored u and
-only the last writes the new one (`spectral.commit_power_iteration`).
+Each replica splits its share of the global batch into n micro-batches, runs forward and backward on one at a
+time (each micro-batch's computation depends on the previous one's gradients, so they do not overlap: peak
+activation memory of one micro-batch), sums the gradients, then all-reduces and applies them once. The loop is
+unrolled at trace time (n is small; a `tf.while_loop` cannot hold the replica-synchronised writes of the
+spectral-norm state under MirroredStrategy). Loss terms are averaged over the *global* batch in every micro-
+batch, so the sum is the full batch's gradient: the update equals the update on the n-times-larger batch for
+per-example losses (tested on the ring). What is not per example stays per micro-batch: batch-norm statistics
+in training mode, feature matching's batch means, LeCam's anchor updates, DiffAugment's draws (same
+distribution, other draws). Spectral normalization's power iteration is exact: every micro-batch iterates from
+the same stored u and only the last writes the new one (`spectral.commit_power_iteration`).
 """
 
 from typing import Callable, Dict, List, Tuple
