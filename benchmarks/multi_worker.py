@@ -14,11 +14,12 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from tfgan_mh.training import cluster as cluster_lib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = {  # (gin files, bindings)
@@ -27,18 +28,8 @@ CONFIGS = {  # (gin files, bindings)
 }
 
 
-def _ports(n):
-  socks = [socket.socket() for _ in range(n)]
-  for s in socks:
-    s.bind(("localhost", 0))
-  ports = [s.getsockname()[1] for s in socks]
-  for s in socks:
-    s.close()
-  return ports
-
-
 def _run(workers, gin_files, params, model_dir):
-  cluster = {"worker": [f"localhost:{p}" for p in _ports(workers)]}
+  cluster = cluster_lib.localhost_cluster(workers)
   procs = []
   for index in range(workers):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")

@@ -11,7 +11,6 @@ import glob
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,21 +20,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_mh import train as train_main
+from tfgan_mh.training import cluster as cluster_lib
 from tfgan_mh.training import loop
 
 TINY = ["train.global_batch_size = 16", "train.steps_per_loop = 1", "train.save_every = 4",
         "train.summary_every = 1", "train.image_every = 8", "train.log_every = 4"]
 TIMEOUT = 120  # seconds for any one wait on the worker processes
-
-
-def _free_ports(n):
-  socks = [socket.socket() for _ in range(n)]
-  for s in socks:
-    s.bind(("localhost", 0))
-  ports = [s.getsockname()[1] for s in socks]
-  for s in socks:
-    s.close()
-  return ports
 
 
 def _scalars(model_dir, tag):
@@ -56,8 +46,7 @@ class Workers:
     self.procs, self.logs = [], []
 
   def start(self):
-    ports = _free_ports(2)
-    cluster = {"worker": [f"localhost:{p}" for p in ports]}
+    cluster = cluster_lib.localhost_cluster(2)
     for index in range(2):
       env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="", TMPDIR=self.tmp,
                  TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))

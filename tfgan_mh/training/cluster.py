@@ -13,6 +13,7 @@ single process is the chief.
 """
 
 import shutil
+import socket
 import tempfile
 from typing import Optional, Tuple
 
@@ -82,3 +83,15 @@ class CheckpointWriter:
     self.manager.save(checkpoint_number=step)
     if not self.chief:
       shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def localhost_cluster(num_workers: int) -> dict:
+  """A cluster spec of `num_workers` workers on free loopback ports (tests, benchmarks, trying it out):
+  TF_CONFIG = {"cluster": localhost_cluster(2), "task": {"type": "worker", "index": i}} for worker i."""
+  socks = [socket.socket() for _ in range(num_workers)]
+  for s in socks:
+    s.bind(("localhost", 0))
+  ports = [s.getsockname()[1] for s in socks]
+  for s in socks:
+    s.close()
+  return {"worker": [f"localhost:{p}" for p in ports]}
