@@ -19,6 +19,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tests.training.test_loop import _scalars
 from tfgan_mh import train as train_main
 from tfgan_mh.training import cluster as cluster_lib
 from tfgan_mh.training import loop
@@ -26,16 +27,6 @@ from tfgan_mh.training import loop
 TINY = ["train.global_batch_size = 16", "train.steps_per_loop = 1", "train.save_every = 4",
         "train.summary_every = 1", "train.image_every = 8", "train.log_every = 4"]
 TIMEOUT = 120  # seconds for any one wait on the worker processes
-
-
-def _scalars(model_dir, tag):
-  out = {}
-  for path in glob.glob(os.path.join(model_dir, "events.out.tfevents.*")):
-    for event in tf.compat.v1.train.summary_iterator(path):
-      for value in event.summary.value:
-        if value.tag == tag:
-          out[event.step] = float(tf.make_ndarray(value.tensor))
-  return out
 
 
 class Workers:
