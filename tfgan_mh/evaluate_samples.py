@@ -82,8 +82,9 @@ def run(argv_flags) -> dict:
   for name in ("samples", "reference"):
     if not getattr(argv_flags, name):
       raise ValueError(f"--{name} is required (see python -m tfgan_mh.evaluate_samples --help)")
-  if argv_flags.output and cli.unwritable_reason(argv_flags.output):
-    raise ValueError(f"--output={argv_flags.output!r} cannot be written: {cli.unwritable_reason(argv_flags.output)}")
+  unwritable = argv_flags.output and cli.unwritable_reason(argv_flags.output)
+  if unwritable:
+    raise ValueError(f"--output={argv_flags.output!r} cannot be written: {unwritable}")
   if argv_flags.num_samples < 0:
     raise ValueError(f"--num_samples={argv_flags.num_samples}: expected >= 0 (0: all samples)")
   cfg = config_lib.config_from_flags(argv_flags, skip=_NOT_FOR_SAMPLES, best_metric=None,

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tfgan_mh import cli
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import config as config_lib
 from tfgan_mh.evaluation import context as context_lib
@@ -104,11 +105,6 @@ def _np(t):
   return None if t is None else np.asarray(t)
 
 
-def _first_line(e: BaseException) -> str:
-  text = str(e).strip()
-  return text.splitlines()[0] if text else type(e).__name__
-
-
 class Evaluator:
   """Evaluates restored runs (`restore.Run`) with one `EvalConfig`; keeps extractors and real references.
 
@@ -161,6 +157,8 @@ class Evaluator:
     """The `Context` of one evaluation; loads the extractors it uses and finds the validation split."""
     cfg = self.config
     extractors = {role: self.extractor(role) for role in self.extractor_roles(image_shape)}
+    for role in ("inception", "classifier"):
+      protocol[role] = protocol_lib.extractor_protocol(extractors.get(role))
     classifier = extractors.get("classifier")
     if classifier is not None and classifier.num_logits != num_classes:
       self._warn_once("classifier_k", f"the classifier {classifier.name} has {classifier.num_logits} logits but "
@@ -241,7 +239,7 @@ class Evaluator:
         try:
           values.update(m.result())
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as e:
-          errors[group] = _first_line(e)
+          errors[group] = cli.first_line(e)
           logging.warning("step %s: metric %s failed: %s", step, group, errors[group])
     return values, errors
 
@@ -280,8 +278,6 @@ class Evaluator:
     ctx = self.context(num_classes=run.num_classes, image_shape=run.info["image_shape"],
                        conditional=run.conditional, timer=timer, discriminator=run.discriminator,
                        checkpoint=run.checkpoint, is_splits=split_protocol["is_splits"], protocol=protocol)
-    protocol.update(inception=protocol_lib.extractor_protocol(ctx.inception),
-                    classifier=protocol_lib.extractor_protocol(ctx.classifier))
     active, absent = self.build_metrics(ctx)
 
     standing = None
@@ -314,7 +310,7 @@ class Evaluator:
                   inception=getattr(ctx.inception, "name", None), classifier=getattr(ctx.classifier, "name", None),
                   validation_split=ctx.validation_split, num_validation=num_validation, absent=absent,
                   errors=errors, protocol=protocol,
-                  timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())})
+                  timing=timer.rounded())
     record.update(values)
     return record
 
@@ -344,8 +340,6 @@ class Evaluator:
     ctx = self.context(num_classes=k, image_shape=samples.image_shape, conditional=samples.labels is not None,
                        timer=timer, is_splits=split_protocol["is_splits"], protocol=protocol,
                        no_discriminator="samples from elsewhere have no discriminator")
-    protocol.update(inception=protocol_lib.extractor_protocol(ctx.inception),
-                    classifier=protocol_lib.extractor_protocol(ctx.classifier))
     active, absent = self.build_metrics(ctx)
     self.stream_fake(ctx, active, samples.batches(cfg.batch_size))
     values, errors = self.results(ctx, active)
@@ -353,7 +347,7 @@ class Evaluator:
     record = dict(samples=samples.path, reference=reference, num_samples=samples.num,
                   inception=getattr(ctx.inception, "name", None), classifier=getattr(ctx.classifier, "name", None),
                   absent=absent, errors=errors, protocol=protocol,
-                  timing={k_: round(v, 3) for k_, v in sorted(timer.seconds.items())}, wall_time=time.time())
+                  timing=timer.rounded(), wall_time=time.time())
     record.update(values)
     return record
 

@@ -32,6 +32,10 @@ class Timer:
     finally:
       self.seconds[name] += time.perf_counter() - start
 
+  def rounded(self):
+    """{stage: seconds} rounded to ms, sorted: a record's "timing"."""
+    return {k: round(v, 3) for k, v in sorted(self.seconds.items())}
+
 
 class FeatureReference:
   """Real statistics of one extractor (or only label counts when `extractor` is None)."""

@@ -16,6 +16,7 @@ from typing import Iterator, List, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import cli
 from tfgan_mh.data import arrays
 from tfgan_mh.data import local
 
@@ -29,16 +30,13 @@ class SampleSet:
                files: Optional[List[str]] = None, images: Optional[np.ndarray] = None):
     self.path, self.num, self.image_shape, self.labels = path, num, tuple(image_shape), labels
     self._files, self._images = files, images
-    self.class_names = None
 
   def limit(self, n: int) -> "SampleSet":
     """The first n samples (all when there are fewer)."""
     n = min(int(n), self.num)
-    out = SampleSet(self.path, n, self.image_shape, None if self.labels is None else self.labels[:n],
-                    None if self._files is None else self._files[:n],
-                    None if self._images is None else self._images[:n])
-    out.class_names = self.class_names
-    return out
+    return SampleSet(self.path, n, self.image_shape, None if self.labels is None else self.labels[:n],
+                     None if self._files is None else self._files[:n],
+                     None if self._images is None else self._images[:n])
 
   def _decode(self, begin: int, end: int) -> np.ndarray:
     if self._images is not None:
@@ -86,7 +84,7 @@ def _folder(path: str) -> SampleSet:
     raise ValueError(f"--samples={path!r} holds images both directly and in class subfolders "
                      f"({', '.join(list(per_class)[:3])}): expected one or the other")
   if flat:
-    files, labels, names = flat, None, None
+    files, labels = flat, None
   elif per_class:
     names = sorted(per_class)
     ids = ({d: int(d) for d in names} if all(d.isdigit() for d in names) else
@@ -97,9 +95,7 @@ def _folder(path: str) -> SampleSet:
     raise ValueError(f"--samples={path!r} has no {'/'.join(local.IMAGE_EXTENSIONS)} images (directly or in "
                      "class subfolders)")
   first = _decode_file(files[0])
-  s = SampleSet(path, len(files), first.shape, labels, files=files)
-  s.class_names = names
-  return s
+  return SampleSet(path, len(files), first.shape, labels, files=files)
 
 
 def _npz(path: str, image_key: Optional[str]) -> SampleSet:
@@ -110,9 +106,7 @@ def _npz(path: str, image_key: Optional[str]) -> SampleSet:
       label_key = next((k for k in local.NPZ_LABEL_KEYS if k in keys), None)
       labels = npz[label_key] if label_key else None
   except (OSError, ValueError, EOFError) as e:
-    text = str(e).strip().splitlines()
-    raise ValueError(f"--samples={path!r} is not a readable .npz ({text[0] if text else type(e).__name__})") \
-        from None
+    raise ValueError(f"--samples={path!r} is not a readable .npz ({cli.first_line(e)})") from None
   return from_arrays(images, labels, path)
 
 

@@ -192,9 +192,6 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
       accumulate_steps=accumulate_steps)
 
-  ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
-  manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
-
   def make_iterator(data_seed):
     def input_fn(ctx):
       labeled = source.input_fn(ctx, global_batch_size=global_batch_size, split="train",
@@ -205,6 +202,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       return labeled
     return iter(strategy.distribute_datasets_from_function(input_fn))
 
+  items = trainer.checkpoint_items()
   if checkpoint_input:
     iterator = make_iterator(seed)
     if not isinstance(iterator, tf.__internal__.tracking.Trackable):
@@ -212,8 +210,9 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           f"train.checkpoint_input=True: {type(strategy).__name__}'s input iterator cannot be "
           f"checkpointed in TF {tf.__version__} (only the default strategy's can); set it to False "
           "(a resumed run then reshuffles its data)")
-    ckpt = tf.train.Checkpoint(**trainer.checkpoint_items(), input_iterator=iterator)
-    manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
+    items["input_iterator"] = iterator
+  ckpt = tf.train.Checkpoint(**items)
+  manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
   configured_rates = [(opt, float(opt.learning_rate.numpy()))
                       for opt in (trainer.g_optimizer, trainer.d_optimizer)
