@@ -29,10 +29,44 @@ def parse_gin(gin_files, gin_params) -> None:
       raise ValueError(f"gin file {path!r} does not exist")
   gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
   try:
-    gin.parse_config_files_and_bindings(gin_files, gin_params, finalize_config=False)
+    gin.parse_config_files_and_bindings(gin_files, None, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
     raise ValueError(f"gin configuration error in {', '.join(gin_files) or 'bindings'}: "
                      f"{first_line(e)}") from None
+  for binding in gin_params or ():
+    try:
+      gin.parse_config(binding)
+    except Exception as e:  # pylint: disable=broad-except
+      raise ValueError(f"gin configuration error in --gin_param {binding!r}: {first_line(e)}") from None
+
+
+def check_bindings_used(gin_params) -> None:
+  """ValueError naming the first binding of `gin_params` that binds nothing the operative config used.
+
+  Call it once the program has called every configurable it will (the trainer: after its first steps). A
+  binding `scope/name.arg = v` is used when `name` was called in `scope` or a scope nested in it; an
+  unscoped one when `name` was called at all. Macros, imports and includes are not checked.
+  """
+  import gin  # pylint: disable=g-import-not-at-top
+  operative = list(gin.config._OPERATIVE_CONFIG)  # [(scope, selector)] called so far # pylint: disable=protected-access
+  for binding in gin_params or ():
+    key = binding.split("=", 1)[0].strip()
+    if "=" not in binding or "." not in key or key.startswith(("import", "include")):
+      continue
+    try:
+      parsed = gin.config.ParsedBindingKey.parse(key)
+    except Exception:  # pylint: disable=broad-except
+      continue  # a macro or constant
+    if parsed.complete_selector == "gin.macro":
+      continue
+    scopes = sorted({s for s, sel in operative if sel == parsed.complete_selector})
+    used = [s for s in scopes if not parsed.scope or s == parsed.scope or s.startswith(parsed.scope + "/")]
+    if used:
+      continue
+    name = parsed.given_selector
+    where = (f"{name} is called under scope(s) {', '.join(repr(s) for s in scopes)}" if scopes else
+             f"{name} is not called by this configuration")
+    raise ValueError(f"--gin_param {binding!r} binds nothing this run uses: {where}")
 
 
 def parse_flags(argv):

@@ -7,6 +7,7 @@ Without --gin_file it trains the embedded default: the 2-D ring of 10 Gaussians 
 about a minute on a laptop CPU, and leaves model_dir/samples/*.png.
 """
 
+import gc
 import os
 import sys
 
@@ -73,9 +74,14 @@ def main(argv):
     strategy = make_strategy(FLAGS.strategy, FLAGS.tpu)
     logging.info("Strategy %s with %d replica(s)", type(strategy).__name__,
                  strategy.num_replicas_in_sync)
-    loop.train(FLAGS.model_dir, strategy)
+    loop.train(FLAGS.model_dir, strategy, user_bindings=FLAGS.gin_param)
   except (ValueError, loop.NonFiniteLossError) as e:
-    print(f"error: {first_line(e)}", file=sys.stderr)
+    message = first_line(e)
+  else:
+    message = None
+  if message is not None:
+    gc.collect()  # TF's warnings about objects of the failed run come now, not after the error line
+    print(f"error: {message}", file=sys.stderr)
     sys.exit(1)
   print(f"done: {FLAGS.model_dir} (samples in {FLAGS.model_dir}/samples)")
 

@@ -10,9 +10,11 @@ configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model
   TRAIN_DONE          written when the last step is done (the eval job's stop signal)
 """
 
+import contextlib
 import functools
 import math
 import time
+from typing import Sequence
 
 import gin
 import keras
@@ -20,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from tfgan_mh import cli
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
@@ -30,6 +33,7 @@ from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
 from tfgan_mh.training import precision as precision_lib
 from tfgan_mh.training import restore as restore_lib
+from tfgan_mh.training import run_dir
 from tfgan_mh.training.step import GANTrainer
 
 TRAIN_DONE = "TRAIN_DONE"
@@ -42,6 +46,8 @@ class NonFiniteLossError(FloatingPointError):
 
 def check_writable(model_dir: str) -> None:
   """Raises ValueError if model_dir cannot be created or written (local path or gs://)."""
+  if tf.io.gfile.exists(model_dir) and not tf.io.gfile.isdir(model_dir):
+    raise ValueError(f"model_dir {model_dir!r} is a file: pass a directory (a new one, or a run to resume)")
   probe = model_dir.rstrip("/") + "/.write_probe"
   try:
     tf.io.gfile.makedirs(model_dir)
@@ -64,6 +70,33 @@ def resolve_init_from(path: str) -> str:
   if tf.io.gfile.exists(path + ".index"):
     return path
   raise ValueError(f"init_from={path!r} points to no checkpoint (no {path}.index, not a run directory)")
+
+
+_POSITIVE_INTS = ("num_steps", "global_batch_size", "d_steps", "steps_per_loop", "save_every", "max_to_keep",
+                  "summary_every", "image_every", "log_every", "images_per_class", "accumulate_steps")
+
+
+def check_settings(settings: dict) -> None:
+  """One-line ValueError for a train.* setting of the wrong type or range, before anything is created."""
+  def is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+  for name in _POSITIVE_INTS:
+    value = settings[name]
+    if not is_int(value) or value < 1:
+      raise ValueError(f"train.{name}={value!r}: expected an integer >= 1")
+  for name in ("ema_start", "pretrain_epochs", "seed"):
+    if not is_int(settings[name]) or settings[name] < 0:
+      raise ValueError(f"train.{name}={settings[name]!r}: expected an integer >= 0")
+  if settings["steps_per_epoch"] is not None and (not is_int(settings["steps_per_epoch"])
+                                                  or settings["steps_per_epoch"] < 1):
+    raise ValueError(f"train.steps_per_epoch={settings['steps_per_epoch']!r}: expected an integer >= 1 or None")
+  decay = settings["ema_decay"]
+  if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
+    raise ValueError(f"train.ema_decay={decay!r}: expected a number in (0, 1) (e.g. 0.9999) or None")
+  weight = settings["lecam_weight"]
+  if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
+    raise ValueError(f"train.lecam_weight={weight!r}: expected a number >= 0")
 
 
 def _ring_extent(points):
@@ -109,7 +142,7 @@ class _Pictures:
     return images_lib.class_grid(images, self.rows)
 
 
-@gin.configurable(denylist=["model_dir", "strategy"])
+@gin.configurable(denylist=["model_dir", "strategy", "user_bindings"])
 def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           loss_family: str = gin.REQUIRED,
           num_steps: int = gin.REQUIRED,
@@ -137,16 +170,30 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,translation,cutout'
           lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
           accumulate_steps: int = 1,  # micro-batches per update: the batch-n update in n slices (accumulate.py)
-          seed: int = 0):
-  """Trains a GAN as configured by gin and returns the last measurements (dict of floats)."""
+          seed: int = 0,
+          user_bindings: Sequence[str] = ()):
+  """Trains a GAN as configured by gin and returns the last measurements (dict of floats).
+
+  `user_bindings`: the command line's --gin_param bindings; each must bind something the run uses
+  (checked once the first steps have run, before any file of the run is written).
+  """
+  settings = {k: v for k, v in locals().items() if k not in ("model_dir", "strategy", "user_bindings")}
+  check_settings(settings)
   strategy = strategy or tf.distribute.get_strategy()
-  if cluster.is_chief(strategy):  # the other workers of a multi-worker run write nothing there
-    check_writable(model_dir)
   policy = precision_lib.policy_for(precision, mixed_bfloat16, strategy)  # a bad value fails here
+  chief = cluster.is_chief(strategy)  # the other workers of a multi-worker run write nothing there
+  fresh = chief and not tf.io.gfile.exists(model_dir)
+  if chief:
+    check_writable(model_dir)
   previous_policy = keras.mixed_precision.global_policy()
   keras.mixed_precision.set_global_policy(policy)
   try:
-    return _train(**{k: v for k, v in locals().items() if k not in ("previous_policy", "policy")})
+    with run_dir.TrainerLock(model_dir) if chief else contextlib.nullcontext():
+      return _train(model_dir=model_dir, strategy=strategy, user_bindings=tuple(user_bindings), **settings)
+  except ValueError:
+    if fresh:  # a configuration error: no empty or half-started model_dir left behind
+      run_dir.remove_fresh_dir(model_dir)
+    raise
   finally:
     keras.mixed_precision.set_global_policy(previous_policy)
 
@@ -154,7 +201,8 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed):
+           steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed,
+           user_bindings):
   del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -212,14 +260,16 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           "(a resumed run then reshuffles its data)")
     items["input_iterator"] = iterator
   ckpt = tf.train.Checkpoint(**items)
+  chief = cluster.is_chief(strategy)
+  resume_from = run_dir.resume_checkpoint(model_dir, rewrite_state=chief)
   manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
   configured_rates = [(opt, float(opt.learning_rate.numpy()))
                       for opt in (trainer.g_optimizer, trainer.d_optimizer)
                       if isinstance(opt.learning_rate, keras.Variable)]  # not a schedule
-  if manager.latest_checkpoint:
-    ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    logging.info("Resumed from %s at step %d", manager.latest_checkpoint, int(trainer.step.numpy()))
+  if resume_from:
+    restore_lib.resume(ckpt, resume_from, model_dir)
+    logging.info("Resumed from %s at step %d", resume_from, int(trainer.step.numpy()))
   elif init_from is not None:
     # Models, optimizers, EMA and step from another run; a different loss family continues (000 §3.2).
     source_ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
@@ -245,7 +295,6 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       raise ValueError(f"train.pretrain_epochs={pretrain_epochs}: loss family {family.name!r} sets its "
                        "first margin from D-only pre-training (004 Algorithm 1 l.9); use >= 1 (paper: 2)")
 
-  chief = cluster.is_chief(strategy)
   writer = tf.summary.create_file_writer(model_dir) if chief else tf.summary.create_noop_writer()
   real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
                                             else global_batch_size, split="train",
@@ -262,10 +311,11 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
 
   step = int(trainer.step.numpy())
   done_marker = f"{model_dir}/{TRAIN_DONE}"
-  if chief and step < num_steps and tf.io.gfile.exists(done_marker):
-    tf.io.gfile.remove(done_marker)  # training is extended: a sidecar eval job must keep following
+  if step >= num_steps:
+    logging.info("step %d >= train.num_steps=%d: nothing to train (raise train.num_steps to extend the run)",
+                 step, num_steps)
   start_step, start_time = step, time.time()
-  wrote_config = False
+  wrote_config = checked_bindings = False
   measurements = {}
   pretrain_steps = pretrain_epochs * epoch_len if energy else 0
   while step < num_steps:
@@ -282,7 +332,12 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       raise NonFiniteLossError(
           f"non-finite {', '.join(bad)} at step {step}; stopped without saving. Last good checkpoint: "
           f"{last}. Lower the learning rates or check the data")
+    if not checked_bindings:
+      cli.check_bindings_used(user_bindings)  # every step function is traced by now; nothing written yet
+      checked_bindings = True
     if not wrote_config and chief:
+      if tf.io.gfile.exists(done_marker):  # extended, and the new configuration runs: the eval job follows on
+        tf.io.gfile.remove(done_marker)
       with tf.io.gfile.GFile(f"{model_dir}/{OPERATIVE_CONFIG}", "w") as f:
         f.write(gin.operative_config_str())
       restore_lib.write_run_info(model_dir, dict(

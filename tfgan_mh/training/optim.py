@@ -55,6 +55,12 @@ def rate_schedule(rate: float, decay_every=None, decay_factor=None):
       rate, decay_steps=int(decay_every), decay_rate=float(decay_factor), staircase=True)
 
 
+def check_rate(name: str, learning_rate) -> None:
+  """One-line ValueError unless the rate is a positive number (`name`: 'g_adam' -> g/adam.learning_rate)."""
+  if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+    raise ValueError(f"{name.replace('_', '/', 1)}.learning_rate={learning_rate!r}: expected a number > 0")
+
+
 @gin.configurable(denylist=["name"])
 def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=1e-8, decay_every=None,
          decay_factor=None):
@@ -63,6 +69,7 @@ def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=
   Bind per network in gin: `g/adam.learning_rate = 1e-4`, `d/adam.learning_rate = 4e-4` (000 §3.1, TTUR).
   `decay_every` / `decay_factor`: optional staircase decay of the rate (`rate_schedule`).
   """
+  check_rate(name, learning_rate)
   rate = rate_schedule(learning_rate, decay_every, decay_factor)
   return PreReducedAdam(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
 
@@ -71,6 +78,7 @@ def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=
 def adamax(name, *, learning_rate=gin.REQUIRED, beta_1=0.5, beta_2=0.999, epsilon=1e-8, decay_every=None,
            decay_factor=None):
   """Adamax for one network, as 004 trains MAGAN and EBGAN (§4: rate 5e-4, beta_1 = 0.5)."""
+  check_rate(name, learning_rate)
   rate = rate_schedule(learning_rate, decay_every, decay_factor)
   return PreReducedAdamax(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
 

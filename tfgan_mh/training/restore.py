@@ -44,7 +44,12 @@ def read_run_info(model_dir: str) -> dict:
     raise ValueError(f"model_dir {model_dir!r} has no {RUN_INFO}: not a tfgan_mh run, or training has "
                      "not started yet")
   with tf.io.gfile.GFile(path) as f:
-    return json.load(f)
+    text = f.read()
+  try:
+    return json.loads(text)
+  except ValueError as e:
+    raise ValueError(f"{path} is not valid JSON ({cli.first_line(e)}): the file is truncated or damaged; "
+                     "restore it from a copy of the run") from None
 
 
 def list_checkpoints(model_dir: str) -> list:
@@ -181,12 +186,52 @@ def load_run(model_dir: str, checkpoint: Union[str, int, None] = "latest", *,
     items["discriminator"] = discriminator
   if ema is not None:
     items["ema_generator"] = ema
-  try:
-    status = tf.train.Checkpoint(**items).restore(prefix)
-    status.expect_partial()
-    status.assert_existing_objects_matched()
-  except (tf.errors.NotFoundError, tf.errors.DataLossError) as e:
-    raise ValueError(f"checkpoint {prefix} could not be read ({type(e).__name__}); it may have been "
-                     "deleted or be incomplete") from None
+  restore_checkpoint(tf.train.Checkpoint(**items), prefix, partial=True)
   return Run(model_dir=model_dir, checkpoint=prefix, step=int(step.numpy()), info=info,
              generator=generator, discriminator=discriminator, ema_generator=ema)
+
+
+def _top_level_items(prefix: str) -> set:
+  return {name.split("/")[0] for name, _ in tf.train.list_variables(prefix)}
+
+
+def restore_checkpoint(checkpoint: tf.train.Checkpoint, prefix: str, *, partial: bool) -> None:
+  """Restores `prefix` into `checkpoint`; one-line ValueError for an unreadable or mismatching checkpoint.
+
+  partial: the checkpoint may hold more than `checkpoint` (e.g. optimizers when only G is rebuilt);
+  otherwise every object of `checkpoint` must be in it. A failed restore marks itself partial, so no
+  "unrestored values" warning follows the error at exit.
+  """
+  from tfgan_mh.training import run_dir  # pylint: disable=g-import-not-at-top
+  status = None
+  try:
+    status = checkpoint.restore(prefix)
+    if partial:
+      status.expect_partial()
+    status.assert_existing_objects_matched()
+  except AssertionError:
+    status.expect_partial()
+    missing = sorted(k for k in checkpoint._trackable_children() if k not in _top_level_items(prefix))  # pylint: disable=protected-access
+    what = f"holds no {', '.join(missing)}" if missing else "does not match the networks of this configuration"
+    hint = " (train.ema_decay is set, the run was trained without EMA)" if "ema_generator" in missing else ""
+    raise ValueError(f"checkpoint {prefix} {what}{hint}: resume with the run's own configuration "
+                     "(its operative_config.gin), or start a new model_dir with train.init_from") from None
+  except Exception as e:  # pylint: disable=broad-except
+    if status is not None:
+      status.expect_partial()
+    reason = run_dir.checkpoint_error(prefix) if tf.io.gfile.exists(prefix + ".index") else "it was deleted"
+    if reason is None:  # readable: the networks differ (shapes, names)
+      raise ValueError(f"checkpoint {prefix} does not match the networks of this configuration "
+                       f"({cli.first_line(e)}): use the run's own configuration (its operative_config.gin)"
+                       ) from None
+    raise run_dir.UnreadableCheckpoint(prefix, reason) from None
+
+
+def resume(checkpoint: tf.train.Checkpoint, prefix: str, model_dir: str) -> None:
+  """The trainer's restore of everything it saves; an unreadable checkpoint names the last good one."""
+  from tfgan_mh.training import run_dir  # pylint: disable=g-import-not-at-top
+  try:
+    restore_checkpoint(checkpoint, prefix, partial=False)
+  except run_dir.UnreadableCheckpoint as e:
+    step = int(_CKPT_RE.search(prefix + ".index").group(1)) if _CKPT_RE.search(prefix + ".index") else 1 << 62
+    raise ValueError(run_dir.unreadable_message(model_dir, prefix, step, e.reason)) from None

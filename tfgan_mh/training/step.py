@@ -116,6 +116,7 @@ class GANTrainer:
       self.discriminator = make_discriminator()
       self._build_models()
       family.check_heads(self._probe)
+      self._check_heads_used()
       self.g_optimizer = make_g_optimizer()
       self.d_optimizer = make_d_optimizer()
       self.g_optimizer.build(self.generator.trainable_variables)
@@ -154,7 +155,25 @@ class GANTrainer:
   def _build_models(self):
     fake = self._call_generator(self.generator, 2)
     labels = tf.zeros([2], tf.int32) if self.uses_projection else None
-    self._probe = self.discriminator(fake, labels, training=False)
+    self._probe = self.discriminator(fake, labels, training=False)  # builds D
+    with tf.GradientTape() as tape:  # which weights the family's heads read (variables built before the tape)
+      out = self.discriminator(fake, labels, training=False)
+      read = [tf.reduce_sum(tf.cast(getattr(out, h), tf.float32)) for h in self.family.required_heads
+              if getattr(out, h, None) is not None]
+      total = tf.add_n(read) if read else None
+    self._unused_d_weights = []
+    if total is not None:
+      grads = tape.gradient(total, self.discriminator.trainable_variables)
+      self._unused_d_weights = [v.path for v, g in zip(self.discriminator.trainable_variables, grads) if g is None]
+
+  def _check_heads_used(self):
+    """ValueError (one line) when the family reads no output of some D weights: they would get no gradient."""
+    if self._unused_d_weights:
+      heads = tuple(getattr(self.discriminator, "heads", ()))
+      raise ValueError(
+          f"loss family {self.family.name!r} reads only {', '.join(self.family.required_heads)}, so "
+          f"{len(self._unused_d_weights)} weight(s) of the discriminator get no gradient (e.g. "
+          f"{self._unused_d_weights[0]}): drop the head(s) it does not use from build_discriminator.heads={heads}")
 
   def checkpoint_items(self) -> dict:
     """Everything a checkpoint must hold to resume this run exactly.
@@ -241,6 +260,10 @@ class GANTrainer:
 
   def _apply(self, optimizer, grads, variables):
     """All-reduces this replica's gradients, applies them; the global norm of the applied gradient."""
+    unused = [v.path for v, g in zip(variables, grads) if g is None]
+    if unused:  # the heads check at construction catches the usual cause; this names any other
+      raise ValueError(f"loss family {self.family.name!r} gives no gradient to {len(unused)} weight(s) "
+                       f"({', '.join(unused[:3])}): remove what it does not use from the network")
     grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
     optimizer.apply_gradients(zip(grads, variables))
     return tf.linalg.global_norm(grads) / self.strategy.num_replicas_in_sync

@@ -1,0 +1,191 @@
+"""Keeping a run directory whole: one trainer at a time, resuming from what is really there, no debris.
+
+* `TrainerLock`: `model_dir/train.lock` (JSON: host, pid, start time) held while a trainer runs. A second
+  trainer on the same directory refuses with one line naming the holder; the lock of a process of this host
+  that no longer runs is taken over, and the log says so. Locally the lock file is created atomically
+  (O_CREAT | O_EXCL). On gs:// (Cloud Storage has no atomic create-if-absent through tf.io.gfile) the lock is
+  written and checked, which guards a second trainer started later, but not two trainers started within
+  the same second; and a lock left by a process of another host is never taken over automatically (this
+  host cannot tell whether it still runs): the message says which file to delete.
+* `resume_checkpoint`: the checkpoint a restarted trainer continues from. The small `checkpoint` state file
+  is often missing after copying or syncing only `ckpt-*` files; the trainer then resumes from the highest
+  *complete* `ckpt-N` (index and every data shard present) and rewrites the state file, instead of starting
+  from step 0 over existing checkpoints.
+* `checkpoint_error` / `last_readable`: which checkpoints can actually be read, to name the last good one
+  when the latest is truncated.
+* `remove_fresh_dir`: a configuration error must not leave a new, empty model_dir behind.
+"""
+
+import json
+import os
+import re
+import socket
+import time
+from typing import List, Optional, Tuple
+
+import tensorflow as tf
+from absl import logging
+
+LOCK_FILE = "train.lock"
+_DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
+_HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
+
+
+def _process_alive(pid: int) -> bool:
+  try:
+    os.kill(pid, 0)
+  except ProcessLookupError:
+    return False
+  except PermissionError:  # another user's live process
+    return True
+  return True
+
+
+class TrainerLock:
+  """`with TrainerLock(model_dir):` one trainer per run directory (module docstring)."""
+
+  def __init__(self, model_dir: str):
+    self.path = f"{model_dir.rstrip('/')}/{LOCK_FILE}"
+    self.local = "://" not in model_dir
+    self.owner = dict(host=socket.gethostname(), pid=os.getpid(), started=time.strftime("%Y-%m-%d %H:%M:%S"))
+
+  def __enter__(self):
+    holder = self._read()
+    if holder is not None:
+      self._take_over_or_refuse(holder)
+    self._create()
+    _HELD.add(self.path)
+    return self
+
+  def __exit__(self, *exc):
+    _HELD.discard(self.path)
+    try:
+      if self._read() == self.owner:
+        tf.io.gfile.remove(self.path)
+    except tf.errors.OpError:
+      pass
+    return False
+
+  def _read(self) -> Optional[dict]:
+    if not tf.io.gfile.exists(self.path):
+      return None
+    try:
+      with tf.io.gfile.GFile(self.path) as f:
+        return json.loads(f.read())
+    except (ValueError, tf.errors.OpError):
+      return {}  # half-written or unreadable: a lock of unknown origin
+
+  def _take_over_or_refuse(self, holder: dict) -> None:
+    host, pid = holder.get("host"), holder.get("pid")
+    same_host = host == self.owner["host"] and isinstance(pid, int)
+    stale = same_host and ((pid == os.getpid() and self.path not in _HELD) or
+                           (pid != os.getpid() and not _process_alive(pid)))
+    if not stale:
+      who = f"pid {pid} on host {host} (since {holder.get('started')})" if holder else "an unknown process"
+      raise ValueError(f"model_dir is in use by another trainer, {who}: stop it first, or delete {self.path} "
+                       "if that trainer is gone")
+    logging.warning("taking over the stale lock %s of pid %d (no longer running on this host)", self.path, pid)
+    tf.io.gfile.remove(self.path)
+
+  def _create(self) -> None:
+    text = json.dumps(self.owner)
+    if self.local:
+      try:
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+      except FileExistsError:
+        raise ValueError(f"model_dir is in use: {self.path} appeared while this trainer started; stop the "
+                         "other trainer first") from None
+      with os.fdopen(fd, "w") as f:
+        f.write(text)
+      return
+    with tf.io.gfile.GFile(self.path, "w") as f:
+      f.write(text)
+
+
+class UnreadableCheckpoint(ValueError):
+  """A checkpoint whose files exist but cannot be read in full (truncated, damaged) or were deleted."""
+
+  def __init__(self, prefix: str, reason: str):
+    super().__init__(f"checkpoint {prefix} cannot be read ({reason})")
+    self.prefix, self.reason = prefix, reason
+
+
+# --- which checkpoint to resume from ----------------------------------------------------------------
+
+def checkpoint_complete(prefix: str) -> bool:
+  """The index and every data shard `prefix.data-i-of-n` of a checkpoint exist."""
+  if not tf.io.gfile.exists(prefix + ".index"):
+    return False
+  shards = tf.io.gfile.glob(prefix + ".data-*")
+  counts = {int(m.group(2)) for m in map(_DATA_RE.search, shards) if m}
+  return len(counts) == 1 and len(shards) == counts.pop()
+
+
+def list_complete(model_dir: str) -> List[Tuple[int, str]]:
+  """[(step, prefix)] of the complete checkpoints of model_dir, by step."""
+  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  return [(s, p) for s, p in restore.list_checkpoints(model_dir) if checkpoint_complete(p)]
+
+
+def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[str]:
+  """The checkpoint to resume from: the state file's latest, else the highest complete ckpt-N (None: none).
+
+  Without a usable state file, the state is rewritten (`rewrite_state`: the chief) to list the complete
+  checkpoints, so the trainer's CheckpointManager keeps counting them for max_to_keep.
+  """
+  latest = tf.train.latest_checkpoint(model_dir)  # None when the state file or its checkpoint is missing
+  if latest is not None:
+    return latest
+  complete = list_complete(model_dir)
+  if not complete:
+    return None
+  step, prefix = complete[-1]
+  logging.warning("%s/checkpoint does not name an existing checkpoint: resuming from the highest complete "
+                  "one, %s (step %d)", model_dir, prefix, step)
+  if rewrite_state:  # with timestamps, or CheckpointManager would forget them (it keeps only newer ones)
+    stamps = [tf.io.gfile.stat(p + ".index").mtime_nsec / 1e9 for _, p in complete]
+    tf.compat.v1.train.update_checkpoint_state(
+        model_dir, prefix, [p for _, p in complete], all_model_checkpoint_timestamps=stamps,
+        last_preserved_timestamp=min(stamps) - 1.0)
+  return prefix
+
+
+def checkpoint_error(prefix: str) -> Optional[str]:
+  """Why `prefix` cannot be read in full (every tensor), or None when it can."""
+  try:
+    reader = tf.train.load_checkpoint(prefix)
+    for name in reader.get_variable_to_shape_map():
+      reader.get_tensor(name)
+  except Exception as e:  # truncated shards raise IndexError, DataLossError, ... # pylint: disable=broad-except
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0] if text else ''}".rstrip(": ")
+  return None
+
+
+def last_readable(model_dir: str, before: int) -> Optional[str]:
+  """The newest complete checkpoint of model_dir older than step `before` that reads in full."""
+  for step, prefix in reversed(list_complete(model_dir)):
+    if step < before and checkpoint_error(prefix) is None:
+      return prefix
+  return None
+
+
+def unreadable_message(model_dir: str, prefix: str, step: int, reason: str) -> str:
+  """One line: the bad checkpoint, the last good one and how to resume from it."""
+  good = last_readable(model_dir, step)
+  base = os.path.basename(prefix)
+  if good is None:
+    return (f"checkpoint {prefix} cannot be read ({reason}) and no earlier checkpoint of {model_dir} can: "
+            "start a new model_dir")
+  return (f"checkpoint {prefix} cannot be read ({reason}); the last good one is {good}: to resume from it, "
+          f"move the bad one aside (mkdir {model_dir}/bad && mv {model_dir}/{base}.* {model_dir}/bad/) and "
+          "run the same command again")
+
+
+def remove_fresh_dir(model_dir: str) -> None:
+  """Removes a model_dir this trainer created when it failed before writing any checkpoint."""
+  try:
+    if tf.io.gfile.isdir(model_dir) and not tf.io.gfile.glob(f"{model_dir}/ckpt-*"):
+      tf.io.gfile.rmtree(model_dir)
+  except tf.errors.OpError:
+    pass
