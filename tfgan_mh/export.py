@@ -55,6 +55,7 @@ from tfgan_mh.training import latents
 
 SIGNATURE = "serving_default"
 SAMPLE_SIGNATURE = "sample"  # latents drawn in the graph (with the export's truncation)
+MARKER = "tfgan_mh_export.json"  # written into every export: what `overwrite` may replace
 IMAGES = "images"    # output key for image data (uint8)
 SAMPLES = "samples"  # output key for point data (float32)
 
@@ -124,7 +125,8 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
     path: the export directory (local or gs://); its parent is created.
     use_ema: for a Run: export the EMA generator when the run has one.
     overwrite: replace an existing export at `path` (after the new one is complete); if False an existing
-      `path` is a ValueError.
+      `path` is a ValueError. Only an earlier export (its `MARKER` file) is ever replaced: never the run
+      directory, a folder above it, or a folder holding a run (`cli.check_replaceable`).
     step: the training step recorded in the export (default: the Run's, else 0).
     truncation: threshold of the `sample` signature's latents (BigGAN §3.1); None / 0: N(0, I).
     standing_stats: the record `tfgan_mh.models.standing_stats.accumulate_standing_stats` returned when it was
@@ -162,7 +164,7 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
     raise ValueError(f"generator image_shape {tuple(generator.image_shape)} is neither [H, W, C] images nor "
                      "[D] points")
   metadata.update(use_ema=bool(ema), truncation=truncation, standing_stats=standing_stats)
-  _check_target(path, overwrite)
+  _check_target(path, overwrite, metadata.get("model_dir"))
 
   module = _GeneratorModule(generator, step=int(step or 0), ema=ema, metadata=metadata, truncation=truncation)
   parent = os.path.dirname(path) or "."
@@ -171,6 +173,8 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   tmp = f"{path}.tmp-{tag}"
   try:
     tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.generate, SAMPLE_SIGNATURE: module.sample})
+    with tf.io.gfile.GFile(f"{tmp}/{MARKER}", "w") as f:
+      f.write(json.dumps(dict(step=int(step or 0), **metadata), sort_keys=True, default=str) + "\n")
   except Exception:
     _remove(tmp)
     raise
@@ -190,13 +194,16 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   return path
 
 
-def _check_target(path: str, overwrite: bool) -> None:
+def _check_target(path: str, overwrite: bool, model_dir: Optional[str] = None) -> None:
   if tf.io.gfile.exists(path):
     if not tf.io.gfile.isdir(path):
       raise ValueError(f"export path {path!r} is a file: expected a directory (new, or an export to replace)")
-    if not overwrite and tf.io.gfile.listdir(path):
-      raise ValueError(f"export path {path!r} exists and overwrite is False: choose a new directory or "
-                       "allow overwriting")
+    if tf.io.gfile.listdir(path):
+      if not overwrite:
+        raise ValueError(f"export path {path!r} exists and overwrite is False: choose a new directory or "
+                         "allow overwriting")
+      cli.check_replaceable(path, marker=MARKER, what="export", flag="export path",
+                            protected=[model_dir] if model_dir else [])
   if "://" in path:
     return
   reason = cli.unwritable_reason(path)
@@ -228,7 +235,7 @@ def main(argv) -> None:
   try:
     truncation = latents.check_truncation(flag_values.truncation, "--truncation")
     standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
-    _check_target(flag_values.out.rstrip("/"), flag_values.overwrite)
+    _check_target(flag_values.out.rstrip("/"), flag_values.overwrite, flag_values.model_dir)
     run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
     standing = None
     if flag_values.standing_stats_batches:

@@ -72,8 +72,10 @@ class TrainClassifierTest(tf.test.TestCase):
     _color_npz(valid, 150, seed=1)
     out = os.path.join(root, "out")
     os.makedirs(out)
-    with open(os.path.join(out, "old.txt"), "w") as f:
+    with open(os.path.join(out, "old.txt"), "w") as f:  # an earlier export: --overwrite replaces only those
       f.write("old model")
+    with open(os.path.join(out, "test_accuracy.json"), "w") as f:
+      f.write("{}")
     info = classifier.train_and_export(dataset="npz", path=train, validation_path=valid, out=out, epochs=2,
                                        batch_size=32, overwrite=True, log=lambda _: None)
     self.assertEqual((info["arch"], info["split"], info["num_examples"]), ("vgg", "validation", 150))

@@ -112,7 +112,7 @@ class TrainLoopTest(tf.test.TestCase):
         (["train.loss_family = 'nope'"], "nope"),
         (["build_source.name = 'not_a_dataset'"], "not_a_dataset"),
         (["build_discriminator.heads = ('projection',)"], "class_logits"),
-        (["train.global_batch_size = 0"], "global batch size 0"),
+        (["train.global_batch_size = 0"], r"train.global_batch_size=0: expected an integer >= 1"),
         (["train.init_from = '/nonexistent/run'"], "init_from"),
         (["train.picture_classes = 0"], r"train.picture_classes=0: must be >= 1"),
         (["train.optimizer = 'sgd'"], r"train.optimizer='sgd': valid optimizers are adam, adamax"),
@@ -180,7 +180,8 @@ class TrainLoopTest(tf.test.TestCase):
                "train.num_steps = 10")
     with self.assertRaisesRegex(loop.NonFiniteLossError, r"non-finite .* Last good checkpoint: .*ckpt-2"):
       loop.train(model_dir)
-    self.assertFalse(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
+    # The extension failed in its first steps: the finished run (ckpt-2, TRAIN_DONE) is left as it was.
+    self.assertTrue(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
     self.assertEqual(tf.train.latest_checkpoint(model_dir), os.path.join(model_dir, "ckpt-2"))
     reader = tf.train.load_checkpoint(os.path.join(model_dir, "ckpt-2"))
     self.assertEqual(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"), 2)

@@ -6,6 +6,7 @@ TFDS data) and validates it: image rank and channels, one label per image, label
 
 import gzip
 import os
+import zlib
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -28,8 +29,12 @@ NPZ_LABEL_KEYS = ("y", "labels", "label")
 def read_idx(path: str) -> np.ndarray:
   """Reads one idx file (optionally gzipped): magic 0x0000 | dtype byte | ndim byte, big-endian dims."""
   opener = gzip.open if path.endswith(".gz") else open
-  with opener(path, "rb") as f:
-    data = f.read()
+  try:
+    with opener(path, "rb") as f:
+      data = f.read()
+  except (EOFError, OSError, zlib.error) as e:  # truncated (EOFError) or not gzip (BadGzipFile is an OSError)
+    raise ValueError(f"{path} cannot be read ({type(e).__name__}: {str(e) or 'truncated'}): the file is "
+                     "damaged or incomplete; download it again") from None
   if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
     raise ValueError(f"{path} is not an idx file (magic {data[:4].hex()}): expected 0000 <dtype> <ndim>")
   ndim = data[3]
@@ -170,7 +175,11 @@ def image_folder_source(*, name: str, path: str, validation_path: Optional[str] 
       want_c = channels
       images = []
       for file, _ in files:
-        image = tf.io.decode_image(tf.io.read_file(file), expand_animations=False)  # [H, W, C] uint8
+        try:
+          image = tf.io.decode_image(tf.io.read_file(file), expand_animations=False)  # [H, W, C] uint8
+        except tf.errors.InvalidArgumentError:
+          raise ValueError(f"{file} is not a readable image: expected a PNG, JPEG, GIF or BMP file (remove "
+                           "or replace it)") from None
         want_c = want_c or int(image.shape[-1])
         if image.shape[-1] != want_c or want_c not in (1, 3):
           expected = want_c if want_c in (1, 3) else "1 or 3"

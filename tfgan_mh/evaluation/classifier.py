@@ -166,9 +166,11 @@ def _check_out_dir(out: str, overwrite: bool) -> None:
     raise ValueError("out is empty: expected a directory to write the SavedModel to")
   if os.path.exists(out) and not os.path.isdir(out):
     raise ValueError(f"out={out!r} exists and is not a directory: expected a new or empty directory")
-  if os.path.isdir(out) and os.listdir(out) and not overwrite:
-    raise ValueError(f"out={out!r} is not empty: pass overwrite (--overwrite) to replace it, or choose a new "
-                     "directory")
+  if os.path.isdir(out) and os.listdir(out):
+    if not overwrite:
+      raise ValueError(f"out={out!r} is not empty: pass overwrite (--overwrite) to replace it, or choose a new "
+                       "directory")
+    cli.check_replaceable(out, marker=extractors.CLASSIFIER_INFO_FILE, what="classifier export", flag="out")
   reason = cli.unwritable_reason(out)
   if reason:
     raise ValueError(f"out={out!r} cannot be written: {reason}")

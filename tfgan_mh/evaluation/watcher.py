@@ -11,7 +11,11 @@ What `watch` does (compare_gan's continuous_eval, on `tf.train.checkpoints_itera
     `evaluator.Evaluator`;
   * appends one JSON object per checkpoint to metrics.jsonl (`records`) and writes TensorBoard summaries
     to MODEL_DIR/eval; a restarted job skips the steps already there;
-  * skips (with a warning) a checkpoint deleted between the listing and the restore;
+  * skips (with a warning) a checkpoint deleted between the listing and the restore, and says when the
+    trainer deletes them faster than the job evaluates (train.max_to_keep); a new checkpoint counts as
+    activity for `timeout` even when it is deleted before it could be evaluated;
+  * records a checkpoint whose files cannot be read (truncated) as {"step", "checkpoint", "unreadable"}
+    in metrics.jsonl and goes on;
   * exports the generator of the best checkpoint so far (`EvalConfig.best_metric`, e.g. lowest FID) as a
     SavedModel to MODEL_DIR/eval/best (`tfgan_mh.export.export_generator`) and records it in
     MODEL_DIR/eval/best.json;
@@ -31,6 +35,7 @@ from tfgan_mh.evaluation import evaluator as evaluator_lib
 from tfgan_mh.evaluation import records as records_lib
 from tfgan_mh.evaluation import registry
 from tfgan_mh.training import restore
+from tfgan_mh.training import run_dir
 
 TRAIN_DONE = "TRAIN_DONE"  # written by tfgan_mh.training.loop at the end of training
 
@@ -213,15 +218,21 @@ class _Session:
     self.skipped = set()
 
   def evaluate(self, step: int, prefix: str) -> bool:
-    """Evaluates one checkpoint and records it; False when it was deleted before the restore."""
+    """Evaluates one checkpoint and records it; False when it was deleted before the restore or cannot be
+    read (truncated: recorded as unreadable, so a restarted job does not try it again)."""
     try:
       run = restore.load_run(self.model_dir, prefix)
     except ValueError as e:
-      if _checkpoint_present(prefix):
+      if not _checkpoint_present(prefix):
+        self._deleted(step, prefix, e)
+        return False
+      if not isinstance(e, run_dir.UnreadableCheckpoint):
         raise
-      logging.warning("checkpoint %s (step %d) was deleted before it could be evaluated: skipped (%s)", prefix,
-                      step, str(e).splitlines()[0])
-      self.skipped.add(prefix)
+      logging.warning("checkpoint %s (step %d) cannot be read (%s): recorded as unreadable, going on", prefix,
+                      step, e.reason)
+      records_lib.append_record(self.metrics_path, dict(step=step, checkpoint=prefix, unreadable=e.reason,
+                                                        wall_time=time.time()))
+      self.done.add(step)
       return False
     record = self.evaluator.evaluate(run)
     record["wall_time"] = time.time()
@@ -235,6 +246,19 @@ class _Session:
     self.best.consider(record, run)
     logging.info("%s", _summary(record))
     return True
+
+  def _deleted(self, step: int, prefix: str, error: Exception) -> None:
+    self.skipped.add(prefix)
+    logging.warning("checkpoint %s (step %d) was deleted before it could be evaluated: skipped (%s)", prefix,
+                    step, str(error).splitlines()[0])
+    if len(self.skipped) in (1, 10, 100, 1000):
+      logging.warning("the trainer deletes checkpoints faster than this job evaluates them (%d skipped so far): "
+                      "train with a larger train.max_to_keep (the default keeps all) or a larger "
+                      "train.save_every, or give the eval job fewer samples", len(self.skipped))
+
+  def newest_step(self) -> int:
+    checkpoints = restore.list_checkpoints(self.model_dir)
+    return checkpoints[-1][0] if checkpoints else -1
 
   def pending(self):
     return [(s, p) for s, p in restore.list_checkpoints(self.model_dir) if s not in self.done
@@ -261,10 +285,19 @@ class _Session:
   def follow(self, timeout: Optional[float], poll_secs: float) -> str:
     """Evaluates checkpoints as they come until TRAIN_DONE (and nothing pending) or `timeout` idle seconds."""
     last_activity, next_check, timed_out = [time.time()], [0.0], []
+    newest, skipped_before = [self.newest_step()], [0]
+
+    def note_activity():
+      # A new checkpoint is activity, evaluated or not (one the trainer deleted first still shows the run lives).
+      step = self.newest_step()
+      if step > newest[0] or len(self.skipped) > skipped_before[0]:
+        last_activity[0] = time.time()
+      newest[0], skipped_before[0] = max(newest[0], step), len(self.skipped)
 
     def stop():
       if self.train_done():
         return True
+      note_activity()
       if timeout is not None and time.time() - last_activity[0] > timeout:
         timed_out.append(True)
         return True
@@ -277,6 +310,7 @@ class _Session:
     for _ in tf.train.checkpoints_iterator(self.model_dir, timeout=poll_secs, timeout_fn=stop):
       if self.sweep():
         last_activity[0] = time.time()
+      note_activity()
       if self.train_done() and not self.pending():
         break
     self.sweep()  # checkpoints written after the last wake-up (TRAIN_DONE follows the last save)
@@ -331,6 +365,8 @@ def _warn_if_settings_changed(existing: Sequence[dict], cfg, metrics_path: str) 
   """Warns when the records already there were sampled with another truncation / standing statistics."""
   want = (cfg.truncation, cfg.standing_stats_batches or None, cfg.standing_stats_batch_size)
   for r in existing:
+    if "unreadable" in r:
+      continue
     s = r.get("standing_stats") or {}
     if (r.get("truncation"), s.get("batches"), s.get("batch_size", cfg.standing_stats_batch_size)) != want:
       logging.warning("%s: step %s was sampled with truncation=%s, standing_stats=%s; this job uses "

@@ -37,6 +37,9 @@ from tfgan_mh.models.spectral import SNDense, SNEmbedding
 
 CLASSIFIER_HEADS = ("projection", "adversarial", "classifier", "shared_classifier", "kplus1", "cosine")
 ENERGY_HEADS = ("energy",)
+# The DiscOutput field each head with weights of its own fills (shared_classifier has none: the projection's).
+HEAD_OUTPUTS = dict(projection="adv_logits", adversarial="adv_logits", classifier="class_logits",
+                    kplus1="kplus1_logits", cosine="cosine_logits")
 
 
 def validate_heads(heads: Sequence[str], valid: Sequence[str], arch: str):

@@ -22,6 +22,7 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from tfgan_mh.models import heads as heads_lib
 from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
 from tfgan_mh.models.outputs import is_real as _is_real
 from tfgan_mh.models.outputs import split_outputs as _split
@@ -155,25 +156,17 @@ class GANTrainer:
   def _build_models(self):
     fake = self._call_generator(self.generator, 2)
     labels = tf.zeros([2], tf.int32) if self.uses_projection else None
-    self._probe = self.discriminator(fake, labels, training=False)  # builds D
-    with tf.GradientTape() as tape:  # which weights the family's heads read (variables built before the tape)
-      out = self.discriminator(fake, labels, training=False)
-      read = [tf.reduce_sum(tf.cast(getattr(out, h), tf.float32)) for h in self.family.required_heads
-              if getattr(out, h, None) is not None]
-      total = tf.add_n(read) if read else None
-    self._unused_d_weights = []
-    if total is not None:
-      grads = tape.gradient(total, self.discriminator.trainable_variables)
-      self._unused_d_weights = [v.path for v, g in zip(self.discriminator.trainable_variables, grads) if g is None]
+    self._probe = self.discriminator(fake, labels, training=False)
 
   def _check_heads_used(self):
-    """ValueError (one line) when the family reads no output of some D weights: they would get no gradient."""
-    if self._unused_d_weights:
-      heads = tuple(getattr(self.discriminator, "heads", ()))
+    """ValueError (one line) for a head with weights whose output the family never reads: no gradient."""
+    heads = tuple(getattr(self.discriminator, "heads", ()))
+    unused = [h for h in heads if h in heads_lib.HEAD_OUTPUTS
+              and heads_lib.HEAD_OUTPUTS[h] not in self.family.required_heads]
+    if unused:
       raise ValueError(
-          f"loss family {self.family.name!r} reads only {', '.join(self.family.required_heads)}, so "
-          f"{len(self._unused_d_weights)} weight(s) of the discriminator get no gradient (e.g. "
-          f"{self._unused_d_weights[0]}): drop the head(s) it does not use from build_discriminator.heads={heads}")
+          f"loss family {self.family.name!r} reads only {', '.join(self.family.required_heads)}, so head(s) "
+          f"{', '.join(unused)} would get no gradient: drop them from build_discriminator.heads={heads}")
 
   def checkpoint_items(self) -> dict:
     """Everything a checkpoint must hold to resume this run exactly.

@@ -1,0 +1,319 @@
+"""Bad input and lost runs (issue 17): exit code, a one-line message naming the value, and every file that
+existed before byte-identical after.
+
+One tiny ring run (4 steps, checkpoints at 2 and 4) is trained once; every test works on a copy. The train
+CLI runs in this process (`tfgan_mh.train.main`, its SystemExit and stderr captured); the export and
+classifier CLIs, and the case whose old failure was TF warnings printed after the error at exit, run as
+subprocesses.
+"""
+
+import contextlib
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from unittest import mock
+
+import gin
+import tensorflow as tf
+from absl import flags
+
+from tfgan_mh import export
+from tfgan_mh import train as train_main
+from tfgan_mh.evaluation import job
+from tfgan_mh.evaluation import watcher
+from tfgan_mh.training import restore
+from tfgan_mh.training import run_dir
+
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 2", "train.save_every = 2",
+        "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2"]
+RING_EVAL = dict(num_samples=100, batch_size=50, num_validation=200, best_metric="self_accuracy", metrics="default")
+
+
+def snapshot(root):
+  """{relative path: sha256} of every file under root."""
+  out = {}
+  for folder, _, files in os.walk(root):
+    for name in files:
+      path = os.path.join(folder, name)
+      with open(path, "rb") as f:
+        out[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
+  return out
+
+
+def train_cli(model_dir, *params):
+  """(exit code, stderr) of `python -m tfgan_mh.train --model_dir=D --gin_param=...` (the ring default)."""
+  gin.clear_config()
+  flags.FLAGS.unparse_flags()
+  flags.FLAGS(["train", f"--model_dir={model_dir}"] + [f"--gin_param={p}" for p in TINY + list(params)])
+  err = io.StringIO()
+  code = 0
+  with contextlib.redirect_stderr(err):
+    try:
+      train_main.main(["train"])
+    except SystemExit as e:
+      code = e.code
+  gin.clear_config()
+  return code, err.getvalue()
+
+
+def cli(module, *args):
+  """(exit code, stderr) of `python -m module args` in a subprocess."""
+  proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=300,
+                        check=False)
+  return proc.returncode, proc.stderr
+
+
+class BadInputTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = os.path.join(tf.compat.v1.test.get_temp_dir(), "bad_input")
+    shutil.rmtree(cls.root, ignore_errors=True)
+    cls.run_path = os.path.join(cls.root, "run")
+    code, err = train_cli(cls.run_path)
+    assert code == 0, err
+
+  def fresh(self):
+    return shutil.copytree(self.run_path, os.path.join(self.create_tempdir().full_path, "run"))
+
+  def assertOneLineError(self, code, err, *needles, last_line=True):
+    self.assertEqual(code, 1, err)
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    self.assertLen(errors, 1, err)
+    if last_line:
+      self.assertEqual(lines[-1], errors[0], err)
+    for needle in needles:
+      self.assertIn(needle, errors[0])
+
+  # --- 1, 2: --overwrite never deletes a run ---------------------------------------------------------------
+
+  def test_export_overwrite_refuses_the_run_directory(self):
+    d = self.fresh()
+    before = snapshot(d)
+    code, err = cli("tfgan_mh.export", f"--model_dir={d}", f"--out={d}", "--overwrite")
+    self.assertOneLineError(code, err, f"export path={d!r} is the run directory")
+    self.assertEqual(snapshot(d), before)
+
+  def test_export_overwrite_refuses_a_parent_or_a_folder_holding_a_run(self):
+    d = self.fresh()
+    parent = os.path.dirname(d)
+    loaded = restore.load_run(d, with_discriminator=False)
+    before = snapshot(parent)
+    with self.assertRaisesRegex(ValueError, "is a folder above the run directory"):
+      export.export_generator(loaded, parent, overwrite=True)
+    holder = self.create_tempdir().full_path  # an export's marker, but a run copied into it
+    with open(os.path.join(holder, export.MARKER), "w") as f:
+      f.write("{}")
+    shutil.copytree(d, os.path.join(holder, "copied_run"))
+    with self.assertRaisesRegex(ValueError, "holds a training run in"):
+      export.export_generator(loaded, holder, overwrite=True)
+    self.assertEqual(snapshot(parent), before)
+    self.assertTrue(os.path.exists(os.path.join(holder, "copied_run", "ckpt-4.index")))
+    # An earlier export is still replaced.
+    out = os.path.join(self.create_tempdir().full_path, "g")
+    export.export_generator(loaded, out)
+    export.export_generator(loaded, out, overwrite=True)
+    self.assertTrue(os.path.exists(os.path.join(out, export.MARKER)))
+
+  def test_train_classifier_overwrite_refuses_a_run(self):
+    d = self.fresh()
+    before = snapshot(d)
+    code, err = cli("tfgan_mh.train_classifier", "--dataset=mnist_idx", "--path=/nonexistent", f"--out={d}",
+                    "--overwrite")
+    self.assertOneLineError(code, err, f"out={d!r} holds a training run")
+    self.assertEqual(snapshot(d), before)
+
+  # --- 3, 9: resuming from what is there -------------------------------------------------------------------
+
+  def test_missing_checkpoint_file_resumes_from_the_highest_complete_checkpoint(self):
+    d = self.fresh()
+    os.remove(os.path.join(d, "checkpoint"))
+    before = snapshot(d)
+    with self.assertLogs("absl", "WARNING") as logs:
+      code, err = train_cli(d, "train.num_steps = 6")
+    self.assertEqual(code, 0, err)
+    self.assertTrue(any("resuming from the highest complete one" in m for m in logs.output))
+    after = snapshot(d)
+    for name in ("ckpt-2.index", "ckpt-2.data-00000-of-00001", "ckpt-4.index", "ckpt-4.data-00000-of-00001"):
+      self.assertEqual(after[name], before[name], name)  # not retrained from 0 over them
+    self.assertEqual(tf.train.load_checkpoint(os.path.join(d, "ckpt-6")).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"),
+                     6)
+
+  def test_truncated_checkpoint_at_resume_names_the_last_good_one(self):
+    d = self.fresh()
+    data = os.path.join(d, "ckpt-4.data-00000-of-00001")
+    with open(data, "r+b") as f:
+      f.truncate(100)
+    before = snapshot(d)
+    code, err = train_cli(d, "train.num_steps = 6")
+    self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 cannot be read", f"the last good one is {d}/ckpt-2",
+                            f"mv {d}/ckpt-4.* {d}/bad/")
+    self.assertEqual(snapshot(d), before)
+    # The command of the message works.
+    os.makedirs(os.path.join(d, "bad"))
+    for name in ("ckpt-4.index", "ckpt-4.data-00000-of-00001"):
+      shutil.move(os.path.join(d, name), os.path.join(d, "bad", name))
+    code, err = train_cli(d, "train.num_steps = 6")
+    self.assertEqual(code, 0, err)
+    self.assertTrue(os.path.exists(os.path.join(d, "ckpt-6.index")))
+
+  def test_eval_job_records_an_unreadable_checkpoint_and_goes_on(self):
+    d = self.fresh()
+    with open(os.path.join(d, "ckpt-2.data-00000-of-00001"), "r+b") as f:
+      f.truncate(100)
+    self.assertEqual(job.watch(d, job.EvalConfig(**RING_EVAL), poll_secs=1, timeout=30), "done")
+    with open(os.path.join(d, "eval", "metrics.jsonl")) as f:
+      records = [json.loads(line) for line in f]
+    self.assertEqual([r["step"] for r in records], [2, 4])
+    self.assertIn("Read less bytes than requested", records[0]["unreadable"])
+    self.assertIn("self_accuracy", records[1])
+
+  # --- 4: one trainer per model_dir ------------------------------------------------------------------------
+
+  def test_a_second_trainer_is_refused_and_a_stale_lock_taken_over(self):
+    d = self.fresh()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+      lock = dict(host=run_dir.TrainerLock(d).owner["host"], pid=sleeper.pid, started="earlier")
+      with open(os.path.join(d, run_dir.LOCK_FILE), "w") as f:
+        json.dump(lock, f)
+      before = snapshot(d)
+      code, err = train_cli(d, "train.num_steps = 6")
+      self.assertOneLineError(code, err, f"in use by another trainer, pid {sleeper.pid}", run_dir.LOCK_FILE)
+      self.assertEqual(snapshot(d), before)
+    finally:
+      sleeper.kill()
+      sleeper.wait()
+    with self.assertLogs("absl", "WARNING") as logs:  # the holder is gone: its lock is taken over
+      code, err = train_cli(d, "train.num_steps = 6")
+    self.assertEqual(code, 0, err)
+    self.assertTrue(any(f"stale lock" in m and str(sleeper.pid) in m for m in logs.output))
+    self.assertFalse(os.path.exists(os.path.join(d, run_dir.LOCK_FILE)))  # released at the end
+
+  # --- 5: the eval job and a trainer that deletes checkpoints ---------------------------------------------
+
+  def test_eval_job_keeps_following_a_trainer_that_deletes_checkpoints(self):
+    d = self.fresh()
+    os.remove(os.path.join(d, "TRAIN_DONE"))
+    stash = shutil.copytree(d, os.path.join(self.create_tempdir().full_path, "stash"))
+    original = restore.load_run
+    step = [4]
+
+    def trainer_outruns_the_job(model_dir, prefix, **kwargs):
+      # Like train.max_to_keep=1 with fast saves: a new checkpoint arrives and deletes this one before it is read.
+      if step[0] < 12:
+        step[0] += 2
+        for ext in (".index", ".data-00000-of-00001"):
+          shutil.copy(os.path.join(stash, "ckpt-4" + ext), os.path.join(d, f"ckpt-{step[0]}{ext}"))
+        for path in tf.io.gfile.glob(f"{d}/ckpt-*"):
+          if not os.path.basename(path).startswith(f"ckpt-{step[0]}."):
+            os.remove(path)
+        with open(os.path.join(d, "checkpoint"), "w") as f:
+          f.write(f'model_checkpoint_path: "ckpt-{step[0]}"\nall_model_checkpoint_paths: "ckpt-{step[0]}"\n')
+        if step[0] == 12:
+          with open(os.path.join(d, "TRAIN_DONE"), "w") as f:
+            f.write("12\n")
+      return original(model_dir, prefix, **kwargs)
+
+    with mock.patch.object(watcher.restore, "load_run", trainer_outruns_the_job), \
+        self.assertLogs("absl", "WARNING") as logs:
+      # One new checkpoint per wake-up (1 s), each deleted before it is read: 4 wake-ups outlast the 1.5 s
+      # timeout, which the job must not count while checkpoints keep arriving.
+      result = job.watch(d, job.EvalConfig(**RING_EVAL), poll_secs=1, timeout=1.5)
+    self.assertEqual(result, "done")
+    self.assertTrue(any("deletes checkpoints faster than this job evaluates them" in m and "max_to_keep" in m
+                        for m in logs.output), logs.output)
+    with open(os.path.join(d, "eval", "metrics.jsonl")) as f:
+      # Only the last checkpoint was left to read (a copy of step 4's weights written as ckpt-12).
+      self.assertEqual([os.path.basename(json.loads(line)["checkpoint"]) for line in f], ["ckpt-12"])
+
+  # --- 6, 7, 10, 11, 12: configuration errors --------------------------------------------------------------
+
+  def test_configuration_errors_are_one_line_and_leave_nothing_behind(self):
+    cases = [
+        (["D/adam.learning_rate = 1e-3"], "--gin_param 'D/adam.learning_rate = 1e-3' binds nothing this run "
+         "uses: adam is called under scope(s) 'd', 'g'"),
+        (["train.num_steps = 0"], "train.num_steps=0: expected an integer >= 1"),
+        (["train.num_steps = -5"], "train.num_steps=-5: expected an integer >= 1"),
+        (["train.num_steps = '100'"], "train.num_steps='100': expected an integer >= 1"),
+        (["d/adam.learning_rate = -1e-3"], "d/adam.learning_rate=-0.001: expected a number > 0"),
+        (["train.summary_every = 0"], "train.summary_every=0: expected an integer >= 1"),
+        (["train.steps_per_loop = 0"], "train.steps_per_loop=0: expected an integer >= 1"),
+        (["train.loss_family = 'hinge'"], "loss family 'hinge' reads only adv_logits, so head(s) classifier"),
+        (["train.num_steps == 3"], "gin configuration error in --gin_param 'train.num_steps == 3'"),
+    ]
+    for params, needle in cases:
+      with self.subTest(params=params):
+        d = os.path.join(self.create_tempdir().full_path, "new_run")
+        code, err = train_cli(d, *params)
+        self.assertOneLineError(code, err, needle)
+        self.assertFalse(os.path.exists(d), os.listdir(d) if os.path.exists(d) else None)
+
+  def test_hinge_with_default_heads_names_the_heads_setting(self):
+    code, err = train_cli(os.path.join(self.create_tempdir().full_path, "r"), "train.loss_family = 'hinge'")
+    self.assertOneLineError(code, err, "build_discriminator.heads=('projection', 'classifier')")
+
+  def test_model_dir_that_is_a_file(self):
+    path = os.path.join(self.create_tempdir().full_path, "a_file")
+    with open(path, "w") as f:
+      f.write("keep me")
+    code, err = train_cli(path)
+    self.assertOneLineError(code, err, f"model_dir {path!r} is a file")
+    with open(path) as f:
+      self.assertEqual(f.read(), "keep me")
+
+  def test_failed_extension_keeps_train_done_and_every_file(self):
+    d = self.fresh()
+    before = snapshot(d)
+    code, err = train_cli(d, "train.num_steps = 6", "train.ema_decay = 0.999")
+    self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 holds no ema_generator", "train.ema_decay")
+    self.assertEqual(snapshot(d), before)  # TRAIN_DONE included
+
+  def test_architecture_mismatch_error_is_the_last_line(self):
+    d = self.fresh()
+    before = snapshot(d)
+    code, err = cli("tfgan_mh.train", f"--model_dir={d}", "--gin_param=train.num_steps=6",
+                    "--gin_param=build_discriminator.hidden=(64, 64)")
+    self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 does not match the networks of this configuration")
+    self.assertEqual(snapshot(d), before)
+
+  def test_truncated_run_info(self):
+    d = self.fresh()
+    with open(os.path.join(d, restore.RUN_INFO), "r+") as f:
+      f.truncate(30)
+    before = snapshot(d)
+    code, err = cli("tfgan_mh.export", f"--model_dir={d}", f"--out={self.create_tempdir().full_path}/g")
+    self.assertOneLineError(code, err, f"{d}/{restore.RUN_INFO} is not valid JSON")
+    self.assertEqual(snapshot(d), before)
+
+  # --- 8: damaged data files -------------------------------------------------------------------------------
+
+  def test_damaged_data_files_are_named(self):
+    idx = self.create_tempdir().full_path
+    good = gzip.compress(bytes(16))
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+      with open(os.path.join(idx, stem + ".gz"), "wb") as f:
+        f.write(good[:10] if stem.startswith("train-images") else os.urandom(64))
+    folder = self.create_tempdir().full_path
+    for cls, payload in (("a", b"not an image"), ("b", tf.io.encode_png(tf.zeros([4, 4, 1], tf.uint8)).numpy())):
+      os.makedirs(os.path.join(folder, cls))
+      with open(os.path.join(folder, cls, "x.png"), "wb") as f:
+        f.write(payload)
+    cases = [(["build_source.name = 'mnist_idx'", f"build_source.path = '{idx}'"],
+              f"{idx}/train-images-idx3-ubyte.gz cannot be read"),
+             (["build_source.name = 'image_folder'", f"build_source.path = '{folder}'"],
+              f"{folder}/a/x.png is not a readable image")]
+    for params, needle in cases:
+      with self.subTest(source=params[0]):
+        before = snapshot(os.path.dirname(idx))
+        code, err = train_cli(os.path.join(self.create_tempdir().full_path, "r"), *params)
+        self.assertOneLineError(code, err, needle)
+        self.assertEqual(snapshot(os.path.dirname(idx)), before)
