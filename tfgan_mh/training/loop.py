@@ -8,6 +8,7 @@ configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model
   samples/step_N.png  a picture of samples per class (rows = classes; a scatter plot for 2-D data)
   events.*            TensorBoard: every measurement and the sample picture
   TRAIN_DONE          written when the last step is done (the eval job's stop signal)
+  train.lock          held while the trainer runs: one trainer per model_dir (`tfgan_mh.training.run_dir`)
 """
 
 import contextlib
