@@ -133,18 +133,15 @@ class RingJobTest(tf.test.TestCase):
 
   def test_checkpoint_deleted_between_listing_and_restore_is_skipped(self):
     d = self._fresh()
-    real_list = restore.list_checkpoints
-    deleted = []
+    real_load = restore.load_run
 
-    def list_then_delete(model_dir):
-      found = real_list(model_dir)
-      if not deleted:  # the trainer's CheckpointManager removes ckpt-2 right after the job listed it
+    def delete_then_load(model_dir, prefix, **kwargs):
+      if prefix.endswith("ckpt-2"):  # the trainer's CheckpointManager removes ckpt-2 after the job listed it
         for path in tf.io.gfile.glob(os.path.join(d, "ckpt-2.*")):
           os.remove(path)
-        deleted.append(True)
-      return found
+      return real_load(model_dir, prefix, **kwargs)
 
-    with mock.patch.object(restore, "list_checkpoints", list_then_delete):
+    with mock.patch.object(restore, "load_run", delete_then_load):
       with self.assertLogs("absl", level="WARNING") as logs:
         self.assertEqual(job.watch(d, job.EvalConfig(**RING_CFG), poll_secs=1), "done")
     self.assertTrue(any("ckpt-2 (step 2) was deleted before it could be evaluated" in m for m in logs.output))
