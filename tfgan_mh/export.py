@@ -25,6 +25,11 @@ Signature `serving_default(z: float32 [None, z_dim], labels: int32 [None])`:
   InvalidArgumentError names the problem). An unconditional generator (MAGAN, dynamic labels) ignores them.
 The same computation is the object's `generate(z, labels)` function.
 
+A translation generator (G(x, c), 003; kind 'translation', z_dim 0) has one signature instead,
+`serving_default(images: uint8 [None, H, W, C], labels: int32 [None])` -> {'images': uint8 [None, H, W, C]}:
+each image translated to the target domain of its label (input mapped to [-1, 1] as the data pipeline does,
+x / 127.5 - 1; labels checked as above), and no `sample` signature (there are no latents).
+
 Signature `sample(labels: int32 [None], seed: int64 [])`: the same outputs for latents drawn inside the
 graph (stateless, so a seed gives the same images): z ~ N(0, I), or with `truncation` (BigGAN §3.1,
 `tfgan_mh.training.latents.truncated_normal`) every |z_i| > truncation resampled.
@@ -58,6 +63,7 @@ SAMPLE_SIGNATURE = "sample"  # latents drawn in the graph (with the export's tru
 MARKER = "tfgan_mh_export.json"  # written into every export: what `overwrite` may replace
 IMAGES = "images"    # output key for image data (uint8)
 SAMPLES = "samples"  # output key for point data (float32)
+TRANSLATION = "translation"  # kind of a translation generator's export (G(x, c), 003)
 
 
 class _GeneratorModule(tf.Module):
@@ -76,7 +82,8 @@ class _GeneratorModule(tf.Module):
     self.conditional = const(conditional, tf.bool)
     self.step = const(int(step), tf.int64)
     self.ema = const(bool(ema), tf.bool)
-    self.kind = const(IMAGES if image_data else "points", tf.string)
+    translation = bool(getattr(generator, "translation", False))
+    self.kind = const(TRANSLATION if translation else (IMAGES if image_data else "points"), tf.string)
     self.truncation = const(truncation or 0.0, tf.float32)
     self.metadata = const(json.dumps(metadata, sort_keys=True), tf.string)
     # The generator's variables, not the Keras model: saving a subclassed Keras 3 model as an object also
@@ -84,11 +91,10 @@ class _GeneratorModule(tf.Module):
     # The function below reaches G through its closure only.
     self.generator_variables = list(generator.variables)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, int(generator.z_dim)], tf.float32, name="z"),
-                                  tf.TensorSpec([None], tf.int32, name="labels")])
-    def generate(z, labels):
+    def run(z, labels):
       checks = [tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(labels)[0],
-                                          message="z and labels must have the same batch size")]
+                                          message=f"{'images' if translation else 'z'} and labels must have "
+                                          "the same batch size")]
       if conditional:
         checks += [tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
                    tf.debugging.assert_less(labels, k, message=f"labels must be < num_classes={k}")]
@@ -99,6 +105,21 @@ class _GeneratorModule(tf.Module):
         return {SAMPLES: x}
       # tfgan_mh.training.images.to_uint8: round((x + 1) * 127.5) (half to even) clipped to [0, 255].
       return {IMAGES: tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)}
+
+    if translation:
+      @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8, name="images"),
+                                    tf.TensorSpec([None], tf.int32, name="labels")])
+      def translate(images, labels):  # uint8 images -> [-1, 1] as the data pipeline, G(x, c), -> uint8
+        return run(tf.cast(images, tf.float32) / 127.5 - 1.0, labels)
+
+      self.generate = translate
+      self.sample = None
+      return
+
+    @tf.function(input_signature=[tf.TensorSpec([None, int(generator.z_dim)], tf.float32, name="z"),
+                                  tf.TensorSpec([None], tf.int32, name="labels")])
+    def generate(z, labels):
+      return run(z, labels)
 
     self.generate = generate
     z_dim = int(generator.z_dim)
@@ -163,6 +184,8 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   if len(generator.image_shape) not in (1, 3):
     raise ValueError(f"generator image_shape {tuple(generator.image_shape)} is neither [H, W, C] images nor "
                      "[D] points")
+  if getattr(generator, "translation", False) and truncation:
+    raise ValueError(f"truncation={truncation}: a translation generator has no latents to truncate")
   metadata.update(use_ema=bool(ema), truncation=truncation, standing_stats=standing_stats)
   _check_target(path, overwrite, metadata.get("model_dir"))
 
@@ -172,7 +195,10 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
   tmp = f"{path}.tmp-{tag}"
   try:
-    tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.generate, SAMPLE_SIGNATURE: module.sample})
+    signatures = {SIGNATURE: module.generate}
+    if module.sample is not None:
+      signatures[SAMPLE_SIGNATURE] = module.sample
+    tf.saved_model.save(module, tmp, signatures=signatures)
     with tf.io.gfile.GFile(f"{tmp}/{MARKER}", "w") as f:
       f.write(json.dumps(dict(step=int(step or 0), **metadata), sort_keys=True, default=str) + "\n")
   except Exception:

@@ -27,6 +27,7 @@ from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.evaluation import references
 from tfgan_mh.evaluation import registry
 from tfgan_mh.evaluation import streaming
+from tfgan_mh.evaluation import translation as translation_lib
 from tfgan_mh.models import standing_stats
 from tfgan_mh.training import latents
 from tfgan_mh.training import restore
@@ -300,9 +301,20 @@ class Evaluator:
           x = generate(tf.constant(z), tf.constant(y) if run.conditional else None)
         yield x, (y if run.conditional else None), b
 
-    self.stream_fake(ctx, active, batches(), discriminate)
+    cycle = {}
+    if run.info.get("translation"):  # G(x, c): translations of real images (`translation` module docstring)
+      split = translation_lib.source_split(self.real)
+      protocol["translation"] = {"sources": split, "targets": "balanced permutation of i mod K (seed + 1)"}
+      fakes = translation_lib.batches(self.real, split, generate, num_samples=cfg.num_samples,
+                                      batch_size=cfg.batch_size, num_classes=run.num_classes, seed=cfg.seed,
+                                      timer=timer, cycle=cycle)
+    else:
+      fakes = batches()
+    self.stream_fake(ctx, active, fakes, discriminate)
     num_validation = self.stream_validation(ctx, active, disc, discriminate)
     values, errors = self.results(ctx, active, run.step)
+    if cycle.get("count"):
+      values["translation_cycle_l1"] = cycle["sum"] / cycle["count"]
     timer.seconds["total"] = time.perf_counter() - start
     protocol["generator"] = which
     record = dict(step=run.step, checkpoint=run.checkpoint, generator=which, num_samples=cfg.num_samples,

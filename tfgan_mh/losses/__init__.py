@@ -14,13 +14,15 @@ Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from g
   labelgan, kplus1, amgan, mode_gan,                            kplus1.py
   labelgan_projection, mode_gan_projection
   ebgan, magan (+ MarginState)                                  energy.py
+  translation (G(x, c), cycle loss; 003's translation setting)  translation.py
 """
 
 from tfgan_mh.losses.angular import aam_cross_entropy
 from tfgan_mh.losses.core import (argmax_labels, bce_fake, bce_real, crammer_singer, energy_hinge,
                                   feature_matching, hinge_fake, hinge_generator, hinge_real,
                                   kplus1_class_loss, kplus1_fake_log_prob, kplus1_fake_loss,
-                                  kplus1_max_real_loss, kplus1_not_fake_loss, minimax_generator,
+                                  kplus1_max_real_loss, kplus1_not_fake_loss, l1_reconstruction,
+                                  minimax_generator,
                                   non_saturating_generator, softmax_cross_entropy,
                                   uniform_cross_entropy)
 from tfgan_mh.losses.family import (AUX_LOSSES, LABELINGS, AuxClassifier, LossFamily, family_names,
@@ -30,4 +32,5 @@ from tfgan_mh.losses import adversarial  # noqa: F401,E402
 from tfgan_mh.losses import mhinge  # noqa: F401,E402
 from tfgan_mh.losses import acgan  # noqa: F401,E402
 from tfgan_mh.losses import kplus1  # noqa: F401,E402
+from tfgan_mh.losses import translation  # noqa: F401,E402
 from tfgan_mh.losses.energy import MarginState, magan_margin_update  # noqa: E402

@@ -317,3 +317,10 @@ def feature_matching(*, real_features, fake_features, distance: str = "squared_l
   diff = real_mean - fake_mean  # [F]
   value = tf.reduce_sum(tf.square(diff)) if distance == "squared_l2" else tf.reduce_mean(tf.abs(diff))  # []
   return value * tf.ones_like(fake_features[:, 0])  # [B_fake]
+
+
+def l1_reconstruction(*, images, reconstructions):
+  """[B] mean over pixels and channels of |x - x_rec|: the reconstruction (cycle) loss of shared/papers/003
+  Eq. (2) (StarGAN's ||x - G(G(x, c), c')||_1, computed as a mean over the elements of each image)."""
+  diff = tf.abs(_f32(images) - _f32(reconstructions))
+  return tf.reduce_mean(tf.reshape(diff, [tf.shape(diff)[0], -1]), axis=1)

@@ -7,6 +7,7 @@ Archs and the image shapes they support:
                   dcgan  (32, 32, C)                   001 App. F
                   magan  (28, 28, C), (32, 32, C), (64, 64, C)   004 App. B (MNIST, CIFAR-10, CelebA)
                   mlp    (D,)                          002 §3.1 ring of Gaussians
+                  translation (H, W, C), H, W divisible by 2**num_down: G(x, c) of 003 / StarGAN (images in)
   discriminator   sagan, biggan, dcgan, mlp as above, heads from `tfgan_mh.models.heads.CLASSIFIER_HEADS`
                   magan_ae  (28, 28, C) fully connected, (32, 32, C) / (64, 64, C) convolutional;
                             heads ("energy",) only (004)
@@ -16,10 +17,10 @@ from typing import Optional, Sequence
 
 import gin
 
-from tfgan_mh.models import biggan, dcgan, magan, mlp, sagan
+from tfgan_mh.models import biggan, dcgan, magan, mlp, sagan, translation
 from tfgan_mh.models.heads import CLASSIFIER_HEADS, ENERGY_HEADS, validate_heads
 
-GENERATOR_ARCHS = ("sagan", "biggan", "dcgan", "magan", "mlp")
+GENERATOR_ARCHS = ("sagan", "biggan", "dcgan", "magan", "mlp", "translation")
 DISCRIMINATOR_ARCHS = ("sagan", "biggan", "dcgan", "magan_ae", "mlp")
 _RESOLUTIONS = {"sagan": sagan.SUPPORTED, "biggan": biggan.SUPPORTED, "dcgan": dcgan.SUPPORTED, "magan": magan.SUPPORTED,
                 "magan_ae": magan.SUPPORTED}
@@ -29,6 +30,10 @@ _DEFAULT_HEADS = {"sagan": ("projection", "classifier"), "biggan": ("projection"
 
 def _check_shape(arch, image_shape, kind):
   image_shape = tuple(int(d) for d in image_shape)
+  if arch == "translation":
+    if len(image_shape) != 3:
+      raise ValueError(f"{kind} arch 'translation' translates images (H, W, C); got {image_shape}")
+    return image_shape
   if arch == "mlp":
     if len(image_shape) != 1:
       raise ValueError(f"{kind} arch 'mlp' takes flat points, image_shape (D,); got {image_shape}")
@@ -48,7 +53,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
                     z_dim: Optional[int] = None, ch: Optional[int] = None,
                     attention_resolution="default", spectral_norm: Optional[bool] = None,
                     hidden: Sequence[int] = (128, 128, 128), upsample_conv: str = "transposed",
-                    shared_dim: int = 128):
+                    shared_dim: int = 128, num_down: int = 2, num_res: int = 6):
   """Builds a generator G(z [B, z_dim], labels [B] or None, training) -> [B, *image_shape] float32.
 
   Args:
@@ -65,6 +70,8 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
     spectral_norm: dcgan only: SN in G (None = off, as 001).
     hidden: mlp only: hidden widths.
     shared_dim: biggan only: size of the shared class embedding (128).
+    num_down, num_res: translation only: stride-2 down/upsamplings and residual blocks (StarGAN: 2, 6);
+      `ch` defaults to 64 there. Its input is an image [B, H, W, C], not z.
     upsample_conv: sagan / biggan: "transposed" (default) computes each block's conv(upsample(h)) without
       upsampling first (4/9 of the multiply-adds, same function); "naive" upsamples first.
 
@@ -91,6 +98,12 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
                                 **common)
   if arch == "magan":
     return magan.MAGANGenerator(name="generator", **common)
+  if arch == "translation":
+    if not conditional:
+      raise ValueError("generator arch 'translation' takes a target domain: it needs a conditional loss family "
+                       "(train.loss_family='translation')")
+    return translation.TranslationGenerator(image_shape=image_shape, num_classes=num_classes, ch=ch or 64,
+                                            num_down=num_down, num_res=num_res, name="generator")
   return mlp.MLPGenerator(hidden=hidden, name="generator", **common)
 
 

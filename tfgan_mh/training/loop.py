@@ -125,9 +125,19 @@ class _Pictures:
     shown = picture_class_ids(k, max_classes)
     rng = np.random.default_rng(seed)
     self.labels = np.repeat(shown, per_class)
-    self.z = rng.standard_normal((len(self.labels), trainer.generator.z_dim)).astype(np.float32)
     self.real = real_batch
     self.rows = len(shown)
+    self.sources = None
+    if trainer.translation:
+      # Row i: a real image of domain shown[i] (where the batch has one), then its translation to every shown domain.
+      real_x, real_y = real_batch
+      picks = [int(np.flatnonzero(real_y == c)[0]) for c in shown if np.any(real_y == c)] or [0]
+      self.sources = real_x[picks]
+      self.rows = len(picks)
+      self.z = np.repeat(self.sources, len(shown), 0).astype(np.float32)
+      self.labels = np.tile(shown, len(picks))
+    else:
+      self.z = rng.standard_normal((len(self.labels), trainer.generator.z_dim)).astype(np.float32)
 
   def render(self):
     images = self.trainer.sample(tf.constant(self.z), tf.constant(self.labels)).numpy()
@@ -139,6 +149,9 @@ class _Pictures:
                                  else np.zeros_like(self.labels), background=real_x, extent=extent)
       gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
       return np.concatenate([left, gap, right], 1)  # real data | samples (coloured by input class)
+    if self.sources is not None:  # translation: source | its translations, one row per source image
+      images = images.reshape(self.rows, -1, *images.shape[1:])
+      images = np.concatenate([self.sources[:, None].astype(np.float32), images], 1).reshape(-1, *images.shape[2:])
     # Unconditional G: the same number of samples in the same grid, rows are not classes.
     return images_lib.class_grid(images, self.rows)
 
@@ -344,6 +357,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       restore_lib.write_run_info(model_dir, dict(
           dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
+          translation=trainer.translation,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
           eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,

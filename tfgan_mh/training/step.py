@@ -111,10 +111,14 @@ class GANTrainer:
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
     self.jit_compile = jit_compile
     self.generator_uses_real = getattr(family, "generator_uses_real", False)
+    self.translation = bool(getattr(family, "translation", False))  # G(x, c): images in, not latents
     with strategy.scope():
       self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
       self.generator = make_generator()
       self.discriminator = make_discriminator()
+      if bool(getattr(self.generator, "translation", False)) != self.translation:
+        raise ValueError(f"loss family {family.name!r} and build_generator.arch disagree: the 'translation' "
+                         "family needs the 'translation' generator G(x, c), and that generator needs that family")
       self._build_models()
       family.check_heads(self._probe)
       self._check_heads_used()
@@ -149,7 +153,7 @@ class GANTrainer:
     return "projection" in tuple(getattr(self.discriminator, "heads", ()))
 
   def _call_generator(self, generator, batch):
-    z = tf.zeros([batch, generator.z_dim])
+    z = tf.zeros([batch, *generator.image_shape] if self.translation else [batch, generator.z_dim])
     labels = tf.zeros([batch], tf.int32) if self.conditional else None
     return generator(z, labels, training=False)
 
@@ -301,8 +305,9 @@ class GANTrainer:
 
   def _d_step(self, real_x, real_y, unlabeled_x=None):
     b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
-    z, fake_y = self._latents(b, salt=0)
-    fake_x = tf.stop_gradient(self._generate(z, fake_y, training=True))  # the whole batch: one G call
+    z, fake_y = self._latents(b, salt=0)  # translation: fake_y are the target domains of the real batch
+    source = real_x if self.translation else z
+    fake_x = tf.stop_gradient(self._generate(source, fake_y, training=True))  # the whole batch: one G call
     variables = self.discriminator.trainable_variables
     grads, out = self._accumulated(self._d_loss, variables, (real_x, real_y, fake_x, fake_y, unlabeled_x))
     out["d/grad_norm"] = self._apply(self.d_optimizer, grads, variables)
@@ -310,9 +315,11 @@ class GANTrainer:
 
   def _g_loss(self, z, fake_y, real_x, real_y, micro):
     margin = self.margin_state.margin if self.margin_state is not None else None
-    fake_x = self._generate(z, fake_y, training=True)
+    fake_x = self._generate(z, fake_y, training=True)  # z: the real images when translating
     fake = self._discriminate(self._augment(fake_x, 32, micro), self._fake_labels_for_d(fake_y))
     kwargs = {}
+    if self.translation:  # 003 Eq. (2): back to the source domain
+      kwargs.update(source=real_x, reconstruction=self._generate(fake_x, real_y, training=True))
     if self.generator_uses_real:
       kwargs["real"] = self._discriminate(self._augment(real_x, 40, micro), real_y)
     terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
@@ -329,7 +336,8 @@ class GANTrainer:
     b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
     z, fake_y = self._latents(b, salt=1)
     variables = self.generator.trainable_variables
-    grads, out = self._accumulated(self._g_loss, variables, (z, fake_y, real_x, real_y))
+    grads, out = self._accumulated(self._g_loss, variables, (real_x if self.translation else z, fake_y, real_x,
+                                                             real_y))
     out["g/grad_norm"] = self._apply(self.g_optimizer, grads, variables)
     return out
 

@@ -1,0 +1,61 @@
+"""The multi-domain image-to-image translation objective of shared/papers/003 (StarGAN's, hinge form).
+
+    L_D = L_D^real + L_D^fake + lambda_cls^D * aux(C(x), c_x)
+    L_G = -D(G(x, c)) + lambda_cls * aux(C(G(x, c)), c) + lambda_rec * ||x - G(G(x, c), c_x)||_1
+
+x: a real image of domain c_x; c: the target domain drawn for it; aux: the auxiliary classifier loss on D's
+classifier head, softmax cross-entropy ('ce', StarGAN's domain classification) or the additive angular
+margin loss ('aam', 003 Eq. (8), on `cosine_logits`); the reconstruction (cycle) term is 003 Eq. (2)
+(`core.l1_reconstruction`). The adversarial terms are the project's hinge terms (000 Eq. (3)) where StarGAN
+and 003 use WGAN-GP: the comparison CE vs AAM holds the adversarial loss fixed either way.
+
+The trainer (`tfgan_mh.training.step.GANTrainer`) sees `translation = True`: G's input is the real batch
+(not latents), the target domains are the step's fake labels, and the G step also computes
+G(G(x, c), c_x) and passes `source` and `reconstruction` to `generator_loss`.
+"""
+
+from tfgan_mh.losses import core
+from tfgan_mh.losses.family import AuxClassifier, _check_nonnegative, register
+from tfgan_mh.losses.mhinge import HingeAuxFamily
+
+# Eq. (8) of 003 gives no values for s and m; ArcFace's (as `acgan`). lambda_cls = 1, lambda_rec = 10: StarGAN's.
+_AAM_SCALE = 64.0
+_AAM_MARGIN = 0.5
+
+
+@register("translation")
+class TranslationFamily(HingeAuxFamily):
+  """003's translation objective (module docstring).
+
+  Args:
+    num_classes: K domains.
+    aux_loss: 'aam' (003 Eq. (8)), 'ce' (StarGAN) or 'mhinge' (000 Eq. (4)).
+    g_aux_weight: lambda_cls of L_G (1).
+    d_aux_weight: lambda_cls of L_D (1).
+    rec_weight: lambda_rec (10).
+    mhinge_margin, aam_scale, aam_margin: as `acgan`.
+  """
+
+  translation = True
+
+  def __init__(self, *, num_classes: int, aux_loss: str = "aam", g_aux_weight: float = 1.0,
+               d_aux_weight: float = 1.0, rec_weight: float = 10.0, mhinge_margin: float = 1.0,
+               aam_scale: float = _AAM_SCALE, aam_margin: float = _AAM_MARGIN):
+    if isinstance(num_classes, int) and not isinstance(num_classes, bool) and num_classes < 2:
+      raise ValueError(f"loss family 'translation' needs at least 2 domains (the data's classes); the source has "
+                       f"num_classes={num_classes}: use a source whose labels name the domains")
+    super().__init__(num_classes=num_classes)
+    _check_nonnegative(self.name, "rec_weight", rec_weight)
+    aux = AuxClassifier(self.name, aux_loss, mhinge_margin=mhinge_margin, aam_scale=aam_scale,
+                        aam_margin=aam_margin)
+    self._setup(aux=aux, d_aux_weight=d_aux_weight, g_aux_weight=g_aux_weight)
+    self.rec_weight = float(rec_weight)
+
+  def generator_loss(self, *, fake, fake_labels, real=None, margin=None, source=None, reconstruction=None):
+    """L_G terms; `source` [B, H, W, C] real images and `reconstruction` = G(G(x, c), c_x) are required."""
+    if source is None or reconstruction is None:
+      raise ValueError(f"loss family {self.name!r} needs source= (the real images) and reconstruction= "
+                       "(G(G(x, c), c_x)) for its cycle term")
+    terms = super().generator_loss(fake=fake, fake_labels=fake_labels)
+    terms["g_cycle"] = self.rec_weight * core.l1_reconstruction(images=source, reconstructions=reconstruction)
+    return terms
