@@ -7,6 +7,8 @@ Rows are the requested classes in the order given, `--num` samples each (images 
 the train job's pictures). `--shared_z` gives column j the same latent in every row, so a column shows one
 z across classes. The EMA generator is used when the run has one (`--raw` for the trained G).
 Unconditional runs (MAGAN, dynamic labeling) take no labels: the picture is `--num` samples in rows of 10.
+Translation runs (G(x, c), 003): row i is a real image of the validation (else test) split, then its
+translations to every domain of --labels; `--num` rows.
 2-D point data (the ring of 002): a scatter plot of `--num` samples per class coloured by class, over the
 real data in grey when the run's data source can be rebuilt (use --num of 100 or more).
 BigGAN's sampling options (Brock et al. 2019), both off by default and named in the printed line:
@@ -101,6 +103,10 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
       raise ValueError(f"--labels: class {bad[0]} is out of range; the run has num_classes={k} "
                        f"(valid 0..{k - 1})")
     rows, row_labels = len(labels), np.asarray(labels, np.int32)
+  if run.info.get("translation"):
+    if truncation:
+      raise ValueError("--truncation: a translation run (G(x, c)) has no latents to truncate")
+    return _render_translation(run, row_labels, num, seed, use_ema)
   z_dim = int(run.info["z_dim"])
   rng = np.random.default_rng(seed)
   z = rng.standard_normal((num if shared_z else rows * num, z_dim)).astype(np.float32)
@@ -120,6 +126,27 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
     fill = np.ones((rows * cols - num,) + samples.shape[1:], np.float32)  # white tiles
     return images.class_grid(np.concatenate([samples, fill], 0), rows)
   return images.class_grid(samples, rows)
+
+
+def _render_translation(run, targets, num: int, seed: int, use_ema: bool):
+  """Row i: real image i (`num` drawn with `seed` from the validation / test split), then its translation to
+  every target domain in `targets`."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfgan_mh import data  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  source = data.build_source()  # load_run left the run's gin config parsed
+  for split in ("validation", "test", "train"):
+    try:
+      ds = source.input_fn(global_batch_size=1024, split=split, training=False)
+      break
+    except ValueError:  # the source has no such split
+      continue
+  pool = next(iter(ds))[0].numpy()
+  x = pool[np.random.default_rng(seed).choice(len(pool), size=min(num, len(pool)), replace=False)]  # [n, H, W, C]
+  k = len(targets)
+  out = run.sample(tf.constant(np.repeat(x, k, 0)), tf.constant(np.tile(targets, len(x))), use_ema=use_ema)
+  grid = np.concatenate([x[:, None], out.numpy().reshape(len(x), k, *x.shape[1:])], 1)
+  return images.class_grid(grid.reshape(-1, *x.shape[1:]), len(x))
 
 
 def _real_points(run, count: int = 1000):
