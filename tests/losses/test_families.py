@@ -47,6 +47,9 @@ class _FamilyContractMixin:
     d = fam.discriminator_loss(real=real, fake=fake, real_labels=_labels(B, 1),
                                fake_labels=_labels(B, 2), unlabeled=unlabeled, margin=1.5)
     g_kwargs = dict(real=real) if fam.generator_uses_real else {}
+    if getattr(fam, "translation", False):  # G(x, c) families: the cycle term reads x and G(G(x, c), c_x)
+      g_kwargs.update(source=tf.random.stateless_uniform([B, 4, 4, 1], [1, 2], -1, 1),
+                      reconstruction=tf.random.stateless_uniform([B, 4, 4, 1], [3, 4], -1, 1))
     g = fam.generator_loss(fake=fake, fake_labels=_labels(B, 2), margin=1.5, **g_kwargs)
     return d, g
 
@@ -138,7 +141,7 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
     expected = {"hinge", "mhinge", "mhinge_shared", "mhinge_kplus1_fm", "acgan", "mhinge_ssl",
                 "acgan_ssl", "labelgan", "amgan", "mode_gan", "ac_gan_star", "ac_gan_star_plus",
                 "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1", "labelgan_projection",
-                "mode_gan_projection"}
+                "mode_gan_projection", "translation"}
     self.assertEqual(set(losses.family_names()), expected)
 
   def test_unknown_name(self):

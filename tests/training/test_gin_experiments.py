@@ -133,8 +133,9 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
                                    conditional=family.conditional_generator)
     d = models_lib.build_discriminator(image_shape=shape, num_classes=k)
     labels = tf.constant([0, k - 1], tf.int32)
-    fake = g(tf.random.normal([2, g.z_dim], seed=1), labels if family.conditional_generator else None,
-             training=False)
+    translating = getattr(family, "translation", False)  # G(x, c): images in, not latents
+    source_x = tf.random.uniform([2, *shape], -1, 1, seed=1) if translating else tf.random.normal([2, g.z_dim], seed=1)
+    fake = g(source_x, labels if family.conditional_generator else None, training=False)
     self.assertEqual(tuple(fake.shape), (2,) + shape)
     self.assertAllEqual(tf.math.is_finite(fake), tf.ones_like(fake, tf.bool))
     out = d(fake, labels if "projection" in d.heads else None, training=False)
@@ -147,7 +148,8 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
       kwargs["unlabeled"] = d(fake, None, training=False)
     d_terms = family.discriminator_loss(real=out, fake=out, real_labels=labels, fake_labels=labels,
                                         margin=tf.constant(1.0), **kwargs)
-    g_terms = family.generator_loss(fake=out, fake_labels=labels, real=out, margin=tf.constant(1.0))
+    g_kwargs = dict(source=source_x, reconstruction=fake) if translating else {}
+    g_terms = family.generator_loss(fake=out, fake_labels=labels, real=out, margin=tf.constant(1.0), **g_kwargs)
     for term in list(d_terms.values()) + list(g_terms.values()):
       self.assertAllEqual(tf.math.is_finite(term), tf.ones_like(term, tf.bool))
 

@@ -3,7 +3,8 @@ r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--out DIR] 
 Trains every arm of CLAIM with the project's gin experiments, runs the eval job on each run, and writes
 DIR/CLAIM.md and DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside it, a verdict).
 Finished runs and evaluations are reused on restart. Claims: mhgan, mode_gan, magan, aam, amgan,
-mhshared_switch, toolkit, aam_translation, or all. `--smoke` runs every arm for a few steps (a pipeline check: CI runs it).
+mhshared_switch, toolkit, aam_translation, or all. `--smoke` runs every arm for a few steps (a pipeline
+check: CI runs it).
 Exit status 0; 1 with a one-line error on bad input (nothing written).
 """
 

@@ -211,7 +211,8 @@ def restore_checkpoint(checkpoint: tf.train.Checkpoint, prefix: str, *, partial:
     status.assert_existing_objects_matched()
   except AssertionError:
     status.expect_partial()
-    missing = sorted(k for k in checkpoint._trackable_children() if k not in _top_level_items(prefix))  # pylint: disable=protected-access
+    children = checkpoint._trackable_children()  # pylint: disable=protected-access
+    missing = sorted(k for k in children if k not in _top_level_items(prefix))
     what = f"holds no {', '.join(missing)}" if missing else "does not match the networks of this configuration"
     hint = " (train.ema_decay is set, the run was trained without EMA)" if "ema_generator" in missing else ""
     raise ValueError(f"checkpoint {prefix} {what}{hint}: resume with the run's own configuration "
