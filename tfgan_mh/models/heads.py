@@ -42,6 +42,14 @@ HEAD_OUTPUTS = dict(projection="adv_logits", adversarial="adv_logits", classifie
                     kplus1="kplus1_logits", cosine="cosine_logits")
 
 
+def check_heads_used(heads: Sequence[str], family) -> None:
+  """ValueError (one line) for a head with weights whose output the loss family never reads: no gradient."""
+  unused = [h for h in heads if h in HEAD_OUTPUTS and HEAD_OUTPUTS[h] not in family.required_heads]
+  if unused:
+    raise ValueError(f"loss family {family.name!r} reads only {', '.join(family.required_heads)}, so head(s) "
+                     f"{', '.join(unused)} would get no gradient: drop them from build_discriminator.heads={heads}")
+
+
 def validate_heads(heads: Sequence[str], valid: Sequence[str], arch: str):
   """Checks a tuple of head names for an arch; returns it as a tuple. One-line ValueError otherwise."""
   if isinstance(heads, str):

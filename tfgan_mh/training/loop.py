@@ -32,11 +32,13 @@ from tfgan_mh.training import cluster
 from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
+from tfgan_mh.training import pictures as pictures_lib
 from tfgan_mh.training import precision as precision_lib
 from tfgan_mh.training import restore as restore_lib
 from tfgan_mh.training import run_dir
 from tfgan_mh.training.step import GANTrainer
 
+picture_class_ids = pictures_lib.picture_class_ids
 TRAIN_DONE = "TRAIN_DONE"
 OPERATIVE_CONFIG = restore_lib.OPERATIVE_CONFIG
 
@@ -100,62 +102,6 @@ def check_settings(settings: dict) -> None:
     raise ValueError(f"train.lecam_weight={weight!r}: expected a number >= 0")
 
 
-def _ring_extent(points):
-  lo, hi = points.min(0), points.max(0)
-  pad = 0.1 * (hi - lo)
-  return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
-
-
-def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
-  """At most max_classes evenly spaced class ids, first and last included (1000 rows would be a huge PNG)."""
-  if max_classes < 1:
-    raise ValueError(f"train.picture_classes={max_classes}: must be >= 1")
-  return np.unique(np.linspace(0, num_classes - 1, min(num_classes, max_classes)).round().astype(np.int32))
-
-
-class _Pictures:
-  """Fixed latents, one row per class, so pictures are comparable across steps."""
-
-  def __init__(self, trainer: GANTrainer, real_batch, per_class: int, max_classes: int, seed: int):
-    k = trainer.num_classes
-    self.trainer = trainer
-    self.two_d = len(trainer.image_shape) == 1
-    if self.two_d:
-      per_class = max(per_class, 100)
-    shown = picture_class_ids(k, max_classes)
-    rng = np.random.default_rng(seed)
-    self.labels = np.repeat(shown, per_class)
-    self.real = real_batch
-    self.rows = len(shown)
-    self.sources = None
-    if trainer.translation:
-      # Row i: a real image of domain shown[i] (where the batch has one), then its translation to every shown domain.
-      real_x, real_y = real_batch
-      picks = [int(np.flatnonzero(real_y == c)[0]) for c in shown if np.any(real_y == c)] or [0]
-      self.sources = real_x[picks]
-      self.rows = len(picks)
-      self.z = np.repeat(self.sources, len(shown), 0).astype(np.float32)
-      self.labels = np.tile(shown, len(picks))
-    else:
-      self.z = rng.standard_normal((len(self.labels), trainer.generator.z_dim)).astype(np.float32)
-
-  def render(self):
-    images = self.trainer.sample(tf.constant(self.z), tf.constant(self.labels)).numpy()
-    if self.two_d:
-      real_x, real_y = self.real
-      extent = _ring_extent(np.concatenate([real_x, images], 0))
-      left = images_lib.scatter(real_x, real_y, extent=extent)
-      right = images_lib.scatter(images, self.labels if self.trainer.conditional
-                                 else np.zeros_like(self.labels), background=real_x, extent=extent)
-      gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
-      return np.concatenate([left, gap, right], 1)  # real data | samples (coloured by input class)
-    if self.sources is not None:  # translation: source | its translations, one row per source image
-      images = images.reshape(self.rows, -1, *images.shape[1:])
-      images = np.concatenate([self.sources[:, None].astype(np.float32), images], 1).reshape(-1, *images.shape[2:])
-    # Unconditional G: the same number of samples in the same grid, rows are not classes.
-    return images_lib.class_grid(images, self.rows)
-
-
 @gin.configurable(denylist=["model_dir", "strategy", "user_bindings"])
 def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           loss_family: str = gin.REQUIRED,
@@ -213,7 +159,8 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
 
 
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
-           ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every, image_every,
+           ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every,
+           image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
            steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed,
            user_bindings):
@@ -222,7 +169,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   keras.utils.set_random_seed(seed)
   source = data_lib.build_source()
   family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
-  picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
+  pictures_lib.picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
   optim.check_kind(optimizer)  # before anything is built
   eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
   label_probs, label_text = labels_lib.fake_label_distribution(source, fake_labels,
@@ -313,7 +260,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
                                             else global_batch_size, split="train",
                                             training=True, seed=seed)))
-  pictures = _Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class,
+  pictures = pictures_lib.Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class,
                        picture_classes, seed)
 
   def boundaries(step):

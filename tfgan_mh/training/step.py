@@ -121,7 +121,7 @@ class GANTrainer:
                          "family needs the 'translation' generator G(x, c), and that generator needs that family")
       self._build_models()
       family.check_heads(self._probe)
-      self._check_heads_used()
+      heads_lib.check_heads_used(tuple(getattr(self.discriminator, "heads", ())), family)
       self.g_optimizer = make_g_optimizer()
       self.d_optimizer = make_d_optimizer()
       self.g_optimizer.build(self.generator.trainable_variables)
@@ -161,16 +161,6 @@ class GANTrainer:
     fake = self._call_generator(self.generator, 2)
     labels = tf.zeros([2], tf.int32) if self.uses_projection else None
     self._probe = self.discriminator(fake, labels, training=False)
-
-  def _check_heads_used(self):
-    """ValueError (one line) for a head with weights whose output the family never reads: no gradient."""
-    heads = tuple(getattr(self.discriminator, "heads", ()))
-    unused = [h for h in heads if h in heads_lib.HEAD_OUTPUTS
-              and heads_lib.HEAD_OUTPUTS[h] not in self.family.required_heads]
-    if unused:
-      raise ValueError(
-          f"loss family {self.family.name!r} reads only {', '.join(self.family.required_heads)}, so head(s) "
-          f"{', '.join(unused)} would get no gradient: drop them from build_discriminator.heads={heads}")
 
   def checkpoint_items(self) -> dict:
     """Everything a checkpoint must hold to resume this run exactly.
