@@ -84,7 +84,7 @@ class ErrorsTest(tf.test.TestCase):
     out = self.create_tempdir().full_path
     for args, cwd, message in [
         (["magan2", f"--out={out}/a"], REPO, "error: unknown claim 'magan2': expected one of mhgan, mode_gan, "
-                                            "magan, aam, amgan, mhshared_switch, toolkit or all"),
+                                            "magan, aam, amgan, mhshared_switch, toolkit, aam_translation or all"),
         (["magan", "--seeds=a,b", f"--out={out}/b"], REPO, "error: --seeds='a,b': expected non-negative ints "
                                                           "such as 0,1,2"),
         (["magan", f"--out={out}/c"], out, "error: run from the repository root"),
