@@ -234,5 +234,6 @@ def resume(checkpoint: tf.train.Checkpoint, prefix: str, model_dir: str) -> None
   try:
     restore_checkpoint(checkpoint, prefix, partial=False)
   except run_dir.UnreadableCheckpoint as e:
-    step = int(_CKPT_RE.search(prefix + ".index").group(1)) if _CKPT_RE.search(prefix + ".index") else 1 << 62
+    m = _CKPT_RE.search(prefix + ".index")
+    step = int(m.group(1)) if m else 1 << 62  # not a ckpt-N name: every complete checkpoint is a candidate
     raise ValueError(run_dir.unreadable_message(model_dir, prefix, step, e.reason)) from None
