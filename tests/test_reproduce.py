@@ -80,14 +80,14 @@ class SmokeTest(tf.test.TestCase):
 
 class ErrorsTest(tf.test.TestCase):
 
-  def test_bad_claim_seeds_and_folder_are_one_line_errors(self):
+  def test_bad_claim_seeds_and_steps_are_one_line_errors_from_any_folder(self):
     out = self.create_tempdir().full_path
     for args, cwd, message in [
         (["magan2", f"--out={out}/a"], REPO, "error: unknown claim 'magan2': expected one of mhgan, mode_gan, "
                                             "magan, aam, amgan, mhshared_switch, toolkit, aam_translation or all"),
         (["magan", "--seeds=a,b", f"--out={out}/b"], REPO, "error: --seeds='a,b': expected non-negative ints "
                                                           "such as 0,1,2"),
-        (["magan", f"--out={out}/c"], out, "error: run from the repository root"),
+        (["magan", "--steps=0", f"--out={out}/c"], out, "error: --steps=0: expected a positive int"),
     ]:
       proc = _reproduce(*args, cwd=cwd)
       self.assertEqual(proc.returncode, 1)

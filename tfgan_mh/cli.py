@@ -17,17 +17,45 @@ def fail(message: str, code: int = 1):
   sys.exit(code)
 
 
+GIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gin")  # the packaged gin files
+
+
+def resolve_gin_file(spec: str) -> str:
+  """The gin file a `--gin_file` names: a path that exists, else a packaged name under `tfgan_mh/gin/`.
+
+  A packaged name may drop `.gin` and a leading `gin/` (the checkout's link to the same folder):
+  `experiments/mnist_mhinge_cpu`, `gin/experiments/mnist_mhinge_cpu.gin`. ValueError naming both ways.
+  """
+  if os.path.isfile(spec):
+    return spec
+  name = spec[len("gin/"):] if spec.startswith("gin/") else spec
+  name = name if name.endswith(".gin") else name + ".gin"
+  packaged = os.path.join(GIN_DIR, name)
+  if os.path.isfile(packaged) and not os.path.isabs(spec):
+    return packaged
+  raise ValueError(f"gin file {spec!r} does not exist: give a path to a .gin file or a packaged name such as "
+                   f"'experiments/mnist_mhinge_cpu' (one of {', '.join(packaged_gin_names('experiments')[:3])}, "
+                   "...: `tfgan-train --list_experiments` lists them)")
+
+
+def packaged_gin_names(folder: str = "experiments"):
+  """Sorted packaged names (`experiments/mnist_mhinge_cpu`) of the gin files in `tfgan_mh/gin/<folder>/`."""
+  root = os.path.join(GIN_DIR, folder)
+  return sorted(f"{folder}/{f[:-len('.gin')]}" for f in os.listdir(root) if f.endswith(".gin"))
+
+
 def parse_gin(gin_files, gin_params) -> None:
   """Parses gin files + bindings (every configurable registered); ValueError naming the file and gin's message.
 
-  `include 'gin/base/x.gin'` resolves against the checkout (editable install) and the current directory.
+  Files are paths or packaged names (`resolve_gin_file`); `include 'base/x.gin'` lines resolve against the
+  packaged gin folder first, then the current directory, so every experiment runs from any folder and from a
+  non-editable install.
   """
   import gin  # pylint: disable=g-import-not-at-top
   import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
-  for path in gin_files:
-    if not os.path.exists(path):
-      raise ValueError(f"gin file {path!r} does not exist")
-  gin.add_config_file_search_path(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+  gin_files = [resolve_gin_file(path) for path in gin_files]
+  if GIN_DIR not in gin.config._LOCATION_PREFIXES:  # pylint: disable=protected-access
+    gin.add_config_file_search_path(GIN_DIR)
   try:
     gin.parse_config_files_and_bindings(gin_files, None, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except

@@ -19,7 +19,7 @@ from tfgan_mh import cli
 from tfgan_mh.cli import first_line
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_GIN = os.path.join(_HERE, "configs", "ring_default.gin")
+DEFAULT_GIN = os.path.join(cli.GIN_DIR, "ring_default.gin")
 
 FLAGS = flags.FLAGS
 flags.DEFINE_multi_string("gin_file", None, "Gin files, applied in order (default: the embedded ring config).")

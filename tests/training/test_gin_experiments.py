@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tfgan_mh import cli
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
@@ -26,7 +27,7 @@ from tfgan_mh import train as train_main
 from tfgan_mh.training import loop
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-GIN_DIR = os.path.join(REPO, "gin")
+GIN_DIR = cli.GIN_DIR
 EXPERIMENTS = sorted(glob.glob(os.path.join(GIN_DIR, "experiments", "*.gin")))
 NAMES = [os.path.basename(p)[:-len(".gin")] for p in EXPERIMENTS]
 HEADER_FIELDS = ("Paper:", "Reproduces:", "Hardware:", "Expected:", "Launch:")

@@ -1,4 +1,4 @@
-r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--out DIR] [--smoke]` (from the repo root).
+r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--out DIR] [--smoke]` (from any folder).
 
 Trains every arm of CLAIM with the project's gin experiments, runs the eval job on each run, and writes
 DIR/CLAIM.md and DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside it, a verdict).
@@ -41,7 +41,6 @@ def main(argv):
       raise ValueError(f"unknown claim {argv[1]!r}: expected one of {', '.join(claims.CLAIMS)} or all")
     if FLAGS.steps is not None and FLAGS.steps < 1:
       raise ValueError(f"--steps={FLAGS.steps}: expected a positive int")
-    runner.check_repo_root()
     for name in names:
       claim = claims.CLAIMS[name]
       seeds = parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claim.seeds))

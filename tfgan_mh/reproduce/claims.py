@@ -66,8 +66,8 @@ FASHION = Dataset("fashion_mnist", ("build_source.name = 'fashion_mnist_idx'",
 MNIST28 = Dataset("mnist", (f"build_source.path = '{MNIST_PATH}'",), ("mnist_idx", MNIST_PATH))
 RING = Dataset("ring")
 
-_E = "gin/experiments/"
-_B = "gin/base/"
+_E = "experiments/"  # packaged gin names (tfgan_mh/gin/)
+_B = "base/"
 _IMAGE_METRICS = (("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"),
                   ("intra_fid_mean", "mean intra-FID"), ("classifier_is_mean", "classifier IS"),
                   ("ms_ssim_mean", "intra-class MS-SSIM"))
