@@ -27,7 +27,12 @@ for a in "$@"; do
     *) extra+=("$a") ;;
   esac
 done
-[[ -f "$gin_file" ]] || { echo "error: gin file '$gin_file' does not exist" >&2; exit 2; }
+gin_exists() {  # a path, or a packaged name (experiments/x, gin/experiments/x.gin) under tfgan_mh/gin/
+  local rel=${1#gin/}; local pkg; pkg="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tfgan_mh/gin/$rel"
+  [[ -f "$1" || -f "$pkg" || -f "$pkg.gin" ]]
+}
+gin_exists "$gin_file" || {
+  echo "error: gin file '$gin_file' does not exist (a path, or a packaged name such as experiments/mnist_mhinge_cpu)" >&2; exit 2; }
 if [[ -n "$pod_zone" ]]; then
   [[ -n "$tpu" && "$tpu" != local ]] || { echo "error: --pod needs the pod slice's TPU_NAME (not 'local')" >&2; exit 2; }
   [[ "$model_dir" == gs://* ]] || { echo "error: model_dir '$model_dir' must be gs:// for a pod slice (every host reads and writes it)" >&2; exit 2; }

@@ -1,19 +1,20 @@
-r"""The sidecar eval job: `python eval/run_eval.py --model_dir=D [--once] [flags]` (or `launch/eval.sh D ...`).
+r"""The sidecar eval job: `tfgan-eval --model_dir=D [--once] [flags]` (or `launch/eval.sh D`).
 
 Follows D with `tf.train.checkpoints_iterator`, evaluates every checkpoint once, appends one JSON line per
 checkpoint to D/eval/metrics.jsonl, writes TensorBoard summaries to D/eval and exports the best generator to
 D/eval/best (+ D/eval/best.json). Stops when D/TRAIN_DONE exists and every checkpoint is evaluated, or after
 --timeout seconds without a new checkpoint; --once evaluates the latest checkpoint and exits.
 The job itself is `tfgan_mh.evaluation` (`watcher.watch`); this file only reads the settings.
+`python -m tfgan_mh.eval_job` and a checkout's `eval/run_eval.py` run this module.
 
 Settings: one flag per `EvalConfig` field (defaults and help from `tfgan_mh.evaluation.config`), or gin:
---gin_file=gin/eval/FILE.gin / --gin_param="EvalConfig.num_samples = 5000"; a flag given on the command line
-wins over gin, gin over the default.
+--gin_file=eval/cpu_quick (a packaged name or a path) / --gin_param="EvalConfig.num_samples = 5000"; a flag
+given on the command line wins over gin, gin over the default.
 
 Examples (README.md, "Evaluate"):
-  python eval/run_eval.py --model_dir=/tmp/runs/mnist --inception=none \
-      --classifier=classifier:/work/artifacts/mnist32_classifier --best_metric=am_score
-  python eval/run_eval.py --model_dir=gs://bucket/runs/imagenet128_mhgan --inception=inception:/models/inception \
+  tfgan-eval --model_dir=/tmp/runs/mnist --inception=none \
+      --classifier=classifier:/models/mnist32_classifier --best_metric=am_score
+  tfgan-eval --model_dir=gs://bucket/runs/imagenet128_mhgan --inception=inception:/models/inception \
       --intra_fid_classes=0-99 --num_samples=50000
 Exit status: 0 when done / timed out / --once finished; 1 with a one-line error on bad input.
 """
@@ -54,5 +55,10 @@ def main(argv):
   print(f"{status}: {FLAGS.model_dir.rstrip('/')}/eval/metrics.jsonl")
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-eval`."""
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

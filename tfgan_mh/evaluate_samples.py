@@ -115,6 +115,11 @@ def main(argv):
                    sort_keys=True))
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-evaluate-samples`."""
   define_flags(FLAGS)
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

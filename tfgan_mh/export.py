@@ -294,7 +294,12 @@ def _define_flags() -> None:
   flags.DEFINE_integer("seed", 0, "Seed of the standing-statistics batches.")
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-export`."""
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
   app.run(main, flags_parser=cli.parse_flags)
+
+
+if __name__ == "__main__":
+  run()

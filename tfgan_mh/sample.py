@@ -227,7 +227,12 @@ def _define_flags() -> None:
   flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-sample`."""
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
   app.run(main, flags_parser=cli.parse_flags)
+
+
+if __name__ == "__main__":
+  run()

@@ -46,6 +46,8 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+from tfgan_mh import cli
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _BINDING_RE = re.compile(r"^[A-Za-z_][\w./]*\.[\w]+\s*=")  # [scope/]configurable.param=value
 TRAIN_DONE = "TRAIN_DONE"  # written by tfgan_mh.training.loop when a run has finished
@@ -129,9 +131,7 @@ def _parse_line(tokens: List[str], lineno: int) -> Run:
   gin_file = tokens[0]
   if gin_file.startswith("-") or "=" in gin_file:
     raise ValueError(f"a line starts with its gin file, got {gin_file!r}")
-  if not os.path.isfile(gin_file):
-    raise ValueError(f"gin file {gin_file!r} does not exist (paths are relative to the current directory "
-                     f"{os.getcwd()})")
+  cli.resolve_gin_file(gin_file)  # a path (relative to the current directory) or a packaged name
   extra, params, name, tpu = [], [], None, None
   i = 1
   while i < len(tokens):
@@ -144,8 +144,7 @@ def _parse_line(tokens: List[str], lineno: int) -> Run:
       params.append(tok[len("--gin_param="):])
     elif tok.startswith("--gin_file="):
       f = tok[len("--gin_file="):]
-      if not os.path.isfile(f):
-        raise ValueError(f"gin file {f!r} does not exist (paths are relative to the current directory)")
+      cli.resolve_gin_file(f)
       extra.append(f)
     elif tok.startswith("name="):
       if name is not None:
@@ -406,5 +405,10 @@ def _run_tpu(args, runs, queues, launch_dir, with_eval, eval_args, skip, stem) -
   return 0
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-sweep`."""
   sys.exit(main())
+
+
+if __name__ == "__main__":
+  run()

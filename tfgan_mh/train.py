@@ -1,10 +1,12 @@
-r"""Train a GAN: `python -m tfgan_mh.train --gin_file=F [--gin_param='a.b=c'] --model_dir=D [--tpu=NAME]`.
+r"""Train a GAN: `tfgan-train --gin_file=F [--gin_param='a.b=c'] --model_dir=D [--tpu=NAME]`.
 
-The only place that reads flags. Strategy: `--strategy=auto` picks TPUStrategy when --tpu is given,
-MirroredStrategy when more than one GPU is visible, else the default strategy.
+The same as `python -m tfgan_mh.train`. The only place that reads flags. Strategy: `--strategy=auto` picks
+TPUStrategy when --tpu is given, MirroredStrategy when more than one GPU is visible, else the default strategy.
 
-Without --gin_file it trains the embedded default: the 2-D ring of 10 Gaussians (002 §3.1) with the K+1 GAN,
-about a minute on a laptop CPU, and leaves model_dir/samples/*.png.
+F is a path or a packaged name (`experiments/mnist_mhinge_cpu`; `--list_experiments` lists them). Without
+--gin_file it trains the embedded default: MHGAN (Kavalerov et al. 2019, arXiv:1912.04216) on the 2-D ring of
+10 Gaussians (Kavalerov et al., "A study of quality and diversity in K+1 GANs", §3.1), about half a minute on a
+laptop CPU, and leaves model_dir/samples/*.png.
 """
 
 import gc
@@ -18,11 +20,12 @@ from absl import logging
 from tfgan_mh import cli
 from tfgan_mh.cli import first_line
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_GIN = os.path.join(cli.GIN_DIR, "ring_default.gin")
 
 FLAGS = flags.FLAGS
-flags.DEFINE_multi_string("gin_file", None, "Gin files, applied in order (default: the embedded ring config).")
+flags.DEFINE_multi_string("gin_file", None, "Gin files (paths or packaged names such as "
+                          "experiments/mnist_mhinge_cpu), applied in order (default: the embedded ring config).")
+flags.DEFINE_bool("list_experiments", False, "Print the packaged experiment names and exit.")
 flags.DEFINE_multi_string("gin_param", [], "Gin bindings applied after the files, e.g. 'train.num_steps=100'.")
 flags.DEFINE_string("model_dir", None, "Run directory (local or gs://): checkpoints, summaries, samples.")
 flags.DEFINE_enum("strategy", "auto", ["auto", "default", "mirrored", "multi_worker", "tpu"],
@@ -66,6 +69,9 @@ def parse_gin(gin_files, gin_params):
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+  if FLAGS.list_experiments:
+    print("\n".join(cli.packaged_gin_names("experiments")))
+    return
   if not FLAGS.model_dir:
     raise app.UsageError("--model_dir is required")
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
@@ -86,5 +92,10 @@ def main(argv):
   print(f"done: {FLAGS.model_dir} (samples in {FLAGS.model_dir}/samples)")
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-train`."""
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

@@ -54,5 +54,10 @@ def main(argv):
     sys.exit(1)
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-train-classifier`."""
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

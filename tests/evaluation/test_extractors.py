@@ -166,7 +166,7 @@ class InceptionExtractorTest(tf.test.TestCase):
 
   def test_inception_spec_without_tensorflow_hub_or_network(self):
     with mock.patch.dict(sys.modules, {"tensorflow_hub": None}):  # import fails
-      with self.assertRaisesRegex(ValueError, r"^extractor 'inception' .*tensorflow_hub.*"
+      with self.assertRaisesRegex(ValueError, r"^extractor 'inception' .*tensorflow_hub.*tfgan_mh\[hub\].*"
                                   r"inception/1\?tf-hub-format=compressed.*'inception:D'$"):
         extractors.load_extractor("inception")
     offline_hub = types.ModuleType("tensorflow_hub")

@@ -305,7 +305,7 @@ class RingJobTest(tf.test.TestCase):
     dry = subprocess.run([launch, d, "--once", "--dry_run", "--metrics=is"], capture_output=True, text=True,
                          check=False)
     self.assertEqual(dry.returncode, 0)
-    self.assertIn(f"eval/run_eval.py --model_dir={d} --once --metrics=is", dry.stdout)
+    self.assertIn(f"-m tfgan_mh.eval_job --model_dir={d} --once --metrics=is", dry.stdout)
     usage = subprocess.run([launch], capture_output=True, text=True, check=False)
     self.assertEqual(usage.returncode, 2)
     self.assertIn("usage:", usage.stderr)

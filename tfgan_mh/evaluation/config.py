@@ -1,8 +1,8 @@
 """`EvalConfig`: the settings of the eval job, each stated once (a `registry.Setting`) and reachable three ways.
 
   cfg = config.EvalConfig(num_samples=5000, metrics="fid,kid")          # Python
-  python eval/run_eval.py --num_samples=5000 --metrics=fid,kid ...       # a flag per setting (`define_flags`)
-  python eval/run_eval.py --gin_file=gin/eval/cifar10_000.gin ...        # gin: EvalConfig.num_samples = 5000
+  tfgan-eval --num_samples=5000 --metrics=fid,kid ...                   # a flag per setting (`define_flags`)
+  tfgan-eval --gin_file=eval/studiogan ...                              # gin: EvalConfig.num_samples = 5000
 
 The fields are the job's own settings below plus those each metric group declares (`registry.settings()`);
 flags and gin bindings are generated from them, so a default lives in one place. Precedence: default < gin
@@ -131,7 +131,7 @@ def _resolved_best_mode(self) -> str:
 def _make_config_class():
   fields = [(s.name, Any, dataclasses.field(default=s.default, metadata={"setting": s})) for s in all_settings()]
   doc = ("Settings of the eval job; every field is a `registry.Setting` (its help: `describe()`, or --help of "
-         "eval/run_eval.py). Call `validate()` before use.")
+         "tfgan-eval). Call `validate()` before use.")
   cls = dataclasses.make_dataclass(
       "EvalConfig", fields, namespace={"validate": _validate, "resolved_best_mode": property(_resolved_best_mode),
                                        "__doc__": doc})

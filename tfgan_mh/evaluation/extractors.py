@@ -16,8 +16,8 @@ which is not what TF2's `tf.image.resize` computes. Outputs are flattened to [B,
 
 Offline machines: download `INCEPTION_TARBALL` elsewhere, unpack it into a folder
 (`mkdir D && tar -xzf inception_1.tar.gz -C D`) and pass "inception:D". `tensorflow_hub` is optional
-(not a dependency: it does not install cleanly beside Keras 3 everywhere); it is only used to resolve
-the URL of the bare "inception" spec to its cached download. The SavedModel itself is always loaded
+(the `hub` extra, `pip install 'tfgan_mh[hub]'`: it brings tf-keras, Keras 2, beside Keras 3); it is only
+used to resolve the URL of the bare "inception" spec to its cached download. The SavedModel itself is always loaded
 with `tf.saved_model.load` (TF1 Hub-format modules with the empty tag set, TF2 ones by their
 `__call__` or their default / serving_default signature).
 
@@ -306,7 +306,8 @@ def resolve_inception_url(url: str = INCEPTION_TFHUB) -> str:
     import tensorflow_hub as hub  # pylint: disable=g-import-not-at-top
   except Exception as e:  # ImportError, or its import failing beside Keras 3 # pylint: disable=broad-except
     raise ValueError(f"extractor 'inception' resolves {url} with tensorflow_hub, which cannot be imported "
-                     f"({_first_line(e)}): pip install tensorflow-hub, or {_OFFLINE_HINT}") from None
+                     f"({_first_line(e)}): pip install 'tfgan_mh[hub]' (the optional tensorflow-hub), or "
+                     f"{_OFFLINE_HINT}") from None
   try:
     return hub.resolve(url)
   except Exception as e:  # pylint: disable=broad-except

@@ -5,7 +5,7 @@ r"""The sidecar eval job, as one import: settings, the evaluator and the watcher
   job.watch("/runs/mnist_mhgan", cfg)                          # until TRAIN_DONE (or --timeout)
   record = job.evaluate_checkpoint(restore.load_run(d, "latest"), cfg)   # one checkpoint, a dict
 
-Entry points: `python eval/run_eval.py --model_dir=D [--once] ...` (flags there; `launch/eval.sh`) and
+Entry points: `tfgan-eval --model_dir=D [--once] ...` (flags in `tfgan_mh/eval_job.py`; `launch/eval.sh`) and
 `python -m tfgan_mh.evaluate_samples --samples DIR|FILE.npz --reference ...` (images from anywhere). The
 library reads no flags.
 

@@ -50,5 +50,10 @@ def main(argv):
     cli.fail(cli.first_line(e))
 
 
-if __name__ == "__main__":
+def run():
+  """Console script `tfgan-reproduce`."""
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

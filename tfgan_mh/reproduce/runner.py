@@ -6,7 +6,6 @@ with TRAIN_DONE at the requested step count is not trained again, and an evaluat
 evaluated again (the eval job skips recorded steps), so a restarted command resumes where it stopped.
 """
 
-import glob
 import os
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -93,12 +92,12 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
 def margin_history(model_dir: str) -> List[float]:
   """MAGAN's margin at every logged step (TensorBoard "magan/margin"), in step order."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  values = {}
-  for path in glob.glob(os.path.join(model_dir, "events.out.tfevents.*")):
-    for event in tf.compat.v1.train.summary_iterator(path):
-      for v in event.summary.value:
-        if v.tag == "magan/margin":
-          values[event.step] = float(tf.make_ndarray(v.tensor))
+  from tensorboard.backend.event_processing import event_accumulator  # pylint: disable=g-import-not-at-top
+  events = event_accumulator.EventAccumulator(model_dir, size_guidance={event_accumulator.TENSORS: 0})
+  events.Reload()  # every event file of the folder, in order
+  if "magan/margin" not in events.Tags()["tensors"]:
+    return []
+  values = {e.step: float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("magan/margin")}
   return [values[s] for s in sorted(values)]
 
 
