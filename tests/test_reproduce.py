@@ -115,5 +115,20 @@ class JudgeTest(tf.test.TestCase):
     self.assertIsNone(missing["holds"])
 
 
+class MarginHistoryTest(tf.test.TestCase):
+
+  def test_reads_the_margin_summaries_in_step_order(self):
+    from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
+    d = self.create_tempdir().full_path
+    self.assertEqual(runner.margin_history(d), [])  # no event file yet
+    writer = tf.summary.create_file_writer(d)
+    with writer.as_default():
+      for step, margin in ((20, 0.5), (10, 0.75), (30, 0.25)):
+        tf.summary.scalar("magan/margin", margin, step=step)
+        tf.summary.scalar("d/loss", 9.0, step=step)
+    writer.close()
+    self.assertAllClose(runner.margin_history(d), [0.75, 0.5, 0.25])
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -54,8 +54,9 @@ def parse_gin(gin_files, gin_params) -> None:
   import gin  # pylint: disable=g-import-not-at-top
   import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
   gin_files = [resolve_gin_file(path) for path in gin_files]
-  if GIN_DIR not in gin.config._LOCATION_PREFIXES:  # pylint: disable=protected-access
-    gin.add_config_file_search_path(GIN_DIR)
+  prefixes = gin.config._LOCATION_PREFIXES  # pylint: disable=protected-access
+  if GIN_DIR not in prefixes:  # first, before the current directory: gin logs an error for every miss
+    prefixes.insert(0, GIN_DIR)  # (gin.add_config_file_search_path could only append it)
   try:
     gin.parse_config_files_and_bindings(gin_files, None, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
