@@ -91,14 +91,9 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
 
 def margin_history(model_dir: str) -> List[float]:
   """MAGAN's margin at every logged step (TensorBoard "magan/margin"), in step order."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tensorboard.backend.event_processing import event_accumulator  # pylint: disable=g-import-not-at-top
-  events = event_accumulator.EventAccumulator(model_dir, size_guidance={event_accumulator.TENSORS: 0})
-  events.Reload()  # every event file of the folder, in order
-  if "magan/margin" not in events.Tags()["tensors"]:
-    return []
-  values = {e.step: float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("magan/margin")}
-  return [values[s] for s in sorted(values)]
+  from tfgan_mh.evaluation import scalars  # pylint: disable=g-import-not-at-top
+  curves = scalars.read_scalars(model_dir)
+  return curves["magan/margin"][1].tolist() if "magan/margin" in curves else []
 
 
 def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int], smoke: bool,
