@@ -18,7 +18,7 @@ Reading an export (anywhere TensorFlow is installed):
 
 Signature `serving_default(z: float32 [None, z_dim], labels: int32 [None])`:
   image data (image_shape [H, W, C]) -> {'images': uint8 [None, H, W, C]}: round((x + 1) * 127.5), clipped
-    to [0, 255] — the quantisation of `tfgan_mh.training.images.to_uint8` and the PNGs the train job writes.
+    to [0, 255] — the quantisation of `tfgan_mh.plots.to_uint8`, the pixels of the pictures of samples.
   point data (the 2-D ring of 002, image_shape [D]) -> {'samples': float32 [None, D]}: raw generator
     outputs, there is no image to quantise (`kind` says which of the two an export holds).
   Labels must lie in [0, num_classes) and match z's batch size (checked in the graph; an
@@ -103,7 +103,7 @@ class _GeneratorModule(tf.Module):
       x = tf.cast(generator(z, labels if conditional else None, training=False), tf.float32)  # [B, *shape]
       if not image_data:
         return {SAMPLES: x}
-      # tfgan_mh.training.images.to_uint8: round((x + 1) * 127.5) (half to even) clipped to [0, 255].
+      # tfgan_mh.plots.to_uint8: round((x + 1) * 127.5) (half to even) clipped to [0, 255].
       return {IMAGES: tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)}
 
     if translation:

@@ -1,7 +1,7 @@
 """Inspecting a trained run: the logic behind notebooks/inspect.ipynb (model_dir local or gs://).
 
   run = inspect_lib.load(model_dir, "best")             # eval/best.json's step, else the latest checkpoint
-  picture = inspect_lib.class_grid(run)                 # uint8 [H, W, C]: one row of samples per class
+  fig = inspect_lib.plot_class_grid(run)                # one row of samples per class (2-D: real | generated)
   curves = inspect_lib.metric_curves(model_dir)         # {"fid": (steps, values), ...} of eval/metrics.jsonl
   cmp = inspect_lib.compare_intra_fid(baseline_dir, model_dir)  # per-class intra-FID, 000 Fig. 4c
   inspect_lib.interpolate_z(run, label, n)              # slerp between two latents, one class
@@ -17,9 +17,9 @@ mixes its class conditioning (the one-hot input of the MLP / DCGAN / MAGAN gener
 gain and bias rows of SAGAN; see `tfgan_mh.models.base`): t = 0 and t = 1 are exactly the samples of
 classes a and b.
 
-The `plot_*` helpers import matplotlib when called (the `notebook` extra), so the library does not need
-it; each returns a matplotlib Figure. Bad input raises a one-line ValueError naming the value and what is
-valid.
+The `plot_*` helpers import pyplot when called (importing this module picks no matplotlib backend); each
+returns a pyplot Figure. `plot_class_grid` draws the picture of the train job and the sample CLI
+(`tfgan_mh.plots`). Bad input raises a one-line ValueError naming the value and what is valid.
 """
 
 import json
@@ -29,8 +29,9 @@ from typing import Dict, NamedTuple, Optional, Sequence, Tuple, Union
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import plots
+from tfgan_mh import sample as sample_lib
 from tfgan_mh.evaluation import records as records_lib
-from tfgan_mh.training import images
 from tfgan_mh.training import restore
 
 GENERATE_BATCH = 256  # samples per generator call
@@ -176,31 +177,6 @@ def class_samples(run: restore.Run, classes: Optional[Sequence[int]] = None, per
     z = np.tile(z, (len(rows), 1))
   labels = np.repeat(rows, per_class)  # row r holds class rows[r]
   return generate(run, z, labels, use_ema), labels
-
-
-def _real_points(run: restore.Run, count: int = 1000) -> Optional[np.ndarray]:
-  """Real 2-D data of the run (the scatter's background), or None when its source cannot be rebuilt."""
-  try:
-    from tfgan_mh import data  # pylint: disable=g-import-not-at-top
-    restore.parse_operative_config(run.model_dir)  # another run may have been loaded since this one
-    source = data.build_source()
-    ds = source.input_fn(None, global_batch_size=count, split="train", training=False)
-    return next(iter(ds))[0].numpy()
-  except Exception:  # pylint: disable=broad-except  # only a background: the samples matter
-    return None
-
-
-def class_grid(run: restore.Run, classes: Optional[Sequence[int]] = None, per_class: int = 8, seed: int = 0,
-               use_ema: bool = True, shared_z: bool = False) -> np.ndarray:
-  """A uint8 [H, W, C] picture: one row of `per_class` samples per class (arguments as `class_samples`).
-
-  2-D point runs (the ring of 002) give the scatter picture of `tfgan_mh.training.images.scatter` instead:
-  samples coloured by class over the real data in grey (use per_class >= 100).
-  """
-  samples, labels = class_samples(run, classes, per_class, seed, use_ema, shared_z)
-  if samples.ndim == 2:
-    return images.scatter(samples, labels, background=_real_points(run))
-  return images.class_grid(samples, len(samples) // per_class)
 
 
 # --- eval/metrics.jsonl ---------------------------------------------------------------------------
@@ -474,55 +450,25 @@ def projection_singular_values(run: restore.Run, normalized: bool = True) -> np.
 # --- plots (matplotlib, imported when called) -----------------------------------------------------
 
 def _pyplot():
-  try:
-    import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  except ImportError:
-    raise ImportError("the plot helpers of tfgan_mh.inspect_lib need matplotlib: pip install "
-                      "'tfgan_mh[notebook]' (or matplotlib)") from None
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   return plt
-
-
-def _imshow(ax, picture):
-  picture = np.asarray(picture)
-  if picture.shape[-1] == 1:
-    ax.imshow(picture[..., 0], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
-  else:
-    ax.imshow(picture, interpolation="nearest")
-
-
-def _run_title(run: restore.Run, use_ema: bool) -> str:
-  which = "EMA generator" if (use_ema and run.ema_generator is not None) else "generator"
-  return f"{run.model_dir} step {run.step} ({which})"
 
 
 def plot_class_grid(run: restore.Run, classes: Optional[Sequence[int]] = None, per_class: int = 8,
                     seed: int = 0, use_ema: bool = True, shared_z: bool = False):
-  """A figure of `class_samples`: the image grid with class ids on the rows, or a 2-D scatter by class."""
-  plt = _pyplot()
+  """A figure of `class_samples`: the image grid with the class names on the rows, or for 2-D points the
+  "real data" | generated panels coloured by class (the train job's picture, `tfgan_mh.plots`)."""
   samples, labels = class_samples(run, classes, per_class, seed, use_ema, shared_z)
-  rows = labels[::per_class]
-  if samples.ndim == 2:  # 2-D points: a real scatter plot, one colour per class, real data in grey
-    fig, ax = plt.subplots(figsize=(6, 6))
-    real = _real_points(run)
-    if real is not None:
-      ax.scatter(real[:, 0], real[:, 1], s=2, c="lightgrey", label="real")
-    for c in rows:
-      pts = samples[labels == c]
-      ax.scatter(pts[:, 0], pts[:, 1], s=6, label=f"class {c}" if run.conditional else "samples")
-    ax.legend(fontsize="small", markerscale=2, loc="best")
-    ax.set_aspect("equal")
-  else:
-    picture = images.class_grid(samples, len(rows))
-    height = samples.shape[1] + 1
-    fig, ax = plt.subplots(figsize=(min(16, 1 + 0.6 * per_class), min(30, 0.6 + 0.6 * len(rows))))
-    _imshow(ax, picture)
-    ax.set_xticks([])
-    ax.set_yticks([1 + height * r + samples.shape[1] / 2 for r in range(len(rows))])
-    ax.set_yticklabels([str(c) for c in rows] if run.conditional else [""])
-    ax.set_ylabel("class" if run.conditional else "")
-  ax.set_title(_run_title(run, use_ema), fontsize="small")
-  fig.tight_layout()
-  return fig
+  names = run.info.get("class_names")
+  which = "EMA generator" if (use_ema and run.ema_generator is not None) else "generator"
+  title = f"{which}, step {run.step}"
+  fig = _pyplot().figure()
+  if samples.ndim == 2:
+    real_x, real_y = sample_lib.real_data(run)
+    return plots.points_figure(real_x, real_y, samples, labels, title=title, num_classes=run.num_classes,
+                               class_names=names, conditional=run.conditional, fig=fig)
+  rows = [plots.class_name(c, names) if run.conditional else "" for c in labels[::per_class]]
+  return plots.grid_figure(samples, rows, title=title, fig=fig)
 
 
 def plot_metric_curves(curves: Dict[str, Curve],
@@ -609,9 +555,7 @@ def plot_interpolations(interpolations: Dict[str, Interpolation]):
       sc = ax.scatter(interp.samples[:, 0], interp.samples[:, 1], c=interp.t, cmap="viridis", s=20)
       fig.colorbar(sc, ax=ax, label="t")
     else:
-      _imshow(ax, images.class_grid(interp.samples, 1))
-      ax.set_xticks([])
-      ax.set_yticks([])
+      plots.show_grid(ax, interp.samples, [""])
     ax.set_title(title, fontsize="small")
   fig.tight_layout()
   return fig

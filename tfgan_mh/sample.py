@@ -3,14 +3,15 @@ r"""Sample a trained run into a PNG: one row per class.
   python -m tfgan_mh.sample --model_dir=D [--checkpoint=best|latest|STEP] [--num=8] [--labels=all|0,3,7] \
       --out=FILE.png [--seed=0] [--shared_z] [--raw] [--truncation=0.5] [--standing_stats_batches=16]
 
-Rows are the requested classes in the order given, `--num` samples each (images in [-1, 1] quantised as
-the train job's pictures). `--shared_z` gives column j the same latent in every row, so a column shows one
+Rows are the requested classes in the order given, `--num` samples each, the class name on the left (the
+data's names, else "class k"), the checkpoint step in the title: the train job's picture
+(`tfgan_mh.plots`). `--shared_z` gives column j the same latent in every row, so a column shows one
 z across classes. The EMA generator is used when the run has one (`--raw` for the trained G).
 Unconditional runs (MAGAN, dynamic labeling) take no labels: the picture is `--num` samples in rows of 10.
 Translation runs (G(x, c), 003): row i is a real image of the validation (else test) split, then its
 translations to every domain of --labels; `--num` rows.
-2-D point data (the ring of 002): a scatter plot of `--num` samples per class coloured by class, over the
-real data in grey when the run's data source can be rebuilt (use --num of 100 or more).
+2-D point data (the ring of 002): "real data" | "generated" scatter plots, `--num` samples per class coloured
+by class with a class legend; the real panel needs the run's data source (use --num of 100 or more).
 BigGAN's sampling options (Brock et al. 2019), both off by default and named in the printed line:
 `--truncation=T` draws z from the truncated normal (every |z_i| > T resampled, §3.1); `--standing_stats_batches=N`
 first sets G's batch-norm statistics to their average over N prior batches of `--standing_stats_batch_size`
@@ -19,7 +20,7 @@ first sets G's batch-norm statistics to their average over N prior batches of `-
 Bad flags (unknown checkpoint, a label >= num_classes, an --out that cannot be written, ...) print one line
 on stderr and exit 1 without writing anything; the PNG is written to a temporary name and renamed.
 
-`render(run, ...)` is the importable part (the notebook's); the flags are defined only when this file runs
+`figure(run, ...)` is the importable part (a matplotlib Figure); the flags are defined only when this file runs
 as the program, so importing it defines none.
 """
 
@@ -67,9 +68,12 @@ def check_out(out: str) -> None:
     raise ValueError(f"--out={out!r} cannot be written: {reason}")
 
 
-def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: int = 0,
+def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: int = 0,
            shared_z: bool = False, use_ema: bool = True, truncation: Optional[float] = None):
-  """A uint8 [H, W, C] picture of samples of a restored run (`tfgan_mh.training.restore.Run`).
+  """The picture of samples of a restored run (`tfgan_mh.training.restore.Run`), a matplotlib Figure.
+
+  Images: one row per class, its name on the left (`tfgan_mh.plots.grid_figure`). 2-D points: "real data" |
+  "generated (checkpoint step N)" panels coloured by class (`tfgan_mh.plots.points_figure`).
 
   Args:
     run: the restored run.
@@ -83,8 +87,7 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
   Raises:
     ValueError: num < 1, a label outside [0, num_classes), labels for an unconditional run, truncation < 0.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
   truncation = latents.check_truncation(truncation, "--truncation")
   k = run.num_classes
@@ -94,7 +97,7 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
     if labels is not None:
       raise ValueError(f"--labels: the run in {run.model_dir} has an unconditional generator (no class "
                        "input); omit --labels")
-    rows, row_labels = 1, np.zeros([1], np.int32)
+    row_labels = np.zeros([1], np.int32)
   else:
     if labels is None:
       labels = list(range(k))
@@ -102,14 +105,33 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
     if bad:
       raise ValueError(f"--labels: class {bad[0]} is out of range; the run has num_classes={k} "
                        f"(valid 0..{k - 1})")
-    rows, row_labels = len(labels), np.asarray(labels, np.int32)
+    row_labels = np.asarray(labels, np.int32)
+  names = run.info.get("class_names")
   if run.info.get("translation"):
     if truncation:
       raise ValueError("--truncation: a translation run (G(x, c)) has no latents to truncate")
-    return _render_translation(run, row_labels, num, seed, use_ema)
-  z_dim = int(run.info["z_dim"])
+    return _translation_figure(run, row_labels, num, seed, use_ema)
+  samples, y = _generate(run, row_labels, num, seed, shared_z, use_ema, truncation)
+  title = _title(run, use_ema)
+  if samples.ndim == 2:  # 2-D points
+    real_x, real_y = real_data(run)
+    return plots.points_figure(real_x, real_y, samples, y, title=title, num_classes=k, class_names=names,
+                               conditional=run.conditional)
+  if not run.conditional:
+    cols = min(num, COLUMNS_UNCONDITIONAL)
+    rows = -(-num // cols)
+    fill = np.ones((rows * cols - num,) + samples.shape[1:], np.float32)  # white tiles
+    return plots.grid_figure(np.concatenate([samples, fill], 0), [""] * rows, title=title)
+  return plots.grid_figure(samples, [plots.class_name(c, names) for c in row_labels], title=title)
+
+
+def _generate(run, row_labels, num, seed, shared_z, use_ema, truncation):
+  """(samples [rows * num, ...], their labels): row r holds `num` samples of class row_labels[r]."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
+  rows = len(row_labels)
   rng = np.random.default_rng(seed)
-  z = rng.standard_normal((num if shared_z else rows * num, z_dim)).astype(np.float32)
+  z = rng.standard_normal((num if shared_z else rows * num, int(run.info["z_dim"]))).astype(np.float32)
   z = latents.truncate_numpy(z, truncation, rng)
   if shared_z:
     z = np.tile(z, (rows, 1))  # [rows * num, z_dim]
@@ -118,22 +140,21 @@ def render(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
       run.sample(tf.constant(z[i:i + GENERATE_BATCH]), tf.constant(y[i:i + GENERATE_BATCH]),
                  use_ema=use_ema).numpy()
       for i in range(0, len(z), GENERATE_BATCH)], 0)
-  if samples.ndim == 2:  # 2-D points
-    return images.scatter(samples, y, background=_real_points(run))
-  if not run.conditional:
-    cols = min(num, COLUMNS_UNCONDITIONAL)
-    rows = -(-num // cols)
-    fill = np.ones((rows * cols - num,) + samples.shape[1:], np.float32)  # white tiles
-    return images.class_grid(np.concatenate([samples, fill], 0), rows)
-  return images.class_grid(samples, rows)
+  return samples, y
 
 
-def _render_translation(run, targets, num: int, seed: int, use_ema: bool):
+def _title(run, use_ema: bool, what: str = "generated") -> str:
+  """E.g. "generated (checkpoint step 2000)"; says "raw generator" when the run's EMA generator is not used."""
+  raw = ", raw generator" if run.ema_generator is not None and not use_ema else ""
+  return f"{what} (checkpoint step {run.step}{raw})"
+
+
+def _translation_figure(run, targets, num: int, seed: int, use_ema: bool):
   """Row i: real image i (`num` drawn with `seed` from the validation / test split), then its translation to
-  every target domain in `targets`."""
+  every target domain in `targets`; rows named by the source's class, columns by the target."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tfgan_mh import data  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
   source = data.build_source()  # load_run left the run's gin config parsed
   for split in ("validation", "test", "train"):
     try:
@@ -141,32 +162,38 @@ def _render_translation(run, targets, num: int, seed: int, use_ema: bool):
       break
     except ValueError:  # the source has no such split
       continue
-  pool = next(iter(ds))[0].numpy()
-  x = pool[np.random.default_rng(seed).choice(len(pool), size=min(num, len(pool)), replace=False)]  # [n, H, W, C]
+  pool_x, pool_y = (t.numpy() for t in next(iter(ds)))
+  picks = np.random.default_rng(seed).choice(len(pool_x), size=min(num, len(pool_x)), replace=False)
+  x = pool_x[picks]  # [n, H, W, C]
   k = len(targets)
   out = run.sample(tf.constant(np.repeat(x, k, 0)), tf.constant(np.tile(targets, len(x))), use_ema=use_ema)
   grid = np.concatenate([x[:, None], out.numpy().reshape(len(x), k, *x.shape[1:])], 1)
-  return images.class_grid(grid.reshape(-1, *x.shape[1:]), len(x))
+  names = run.info.get("class_names")
+  return plots.grid_figure(grid.reshape(-1, *x.shape[1:]), [plots.class_name(c, names) for c in pool_y[picks]],
+                           title=_title(run, use_ema, "translations"),
+                           col_labels=["source"] + [f"to {plots.class_name(c, names)}" for c in targets])
 
 
-def _real_points(run, count: int = 1000):
-  """Real 2-D data for the scatter's background, or None when the run's source cannot be rebuilt."""
+def real_data(run, count: int = 1000):
+  """(points [count, 2], labels [count]) of the run's real 2-D data (train split, file order), or (None, None)
+  when its data source cannot be rebuilt (the picture then shows the samples alone)."""
   try:
     from tfgan_mh import data  # pylint: disable=g-import-not-at-top
-    source = data.build_source()  # the run's operative config is parsed by load_run
-    ds = source.input_fn(None, global_batch_size=count, split="train", training=False)
-    return next(iter(ds))[0].numpy()
-  except Exception:  # pylint: disable=broad-except  # only a background: the samples matter
-    return None
+    from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+    restore.parse_operative_config(run.model_dir)  # another run may have been loaded since this one
+    ds = data.build_source().input_fn(None, global_batch_size=count, split="train", training=False)
+    return tuple(t.numpy() for t in next(iter(ds)))
+  except Exception:  # pylint: disable=broad-except  # only the real panel: the samples matter
+    return None, None
 
 
 def write_png_atomic(path: str, picture) -> None:
   """Writes the picture to a temporary name beside `path`, then renames it (no partial file)."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import images  # pylint: disable=g-import-not-at-top
+  from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
   tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}.png"
   try:
-    images.write_png(tmp, picture)
+    plots.write_png(tmp, picture)
     tf.io.gfile.rename(tmp, path, overwrite=True)
   except tf.errors.OpError as e:
     if tf.io.gfile.exists(tmp):
@@ -197,8 +224,10 @@ def main(argv) -> None:
       standing = standing_stats.accumulate_standing_stats(
           run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
           batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
-    picture = render(run, labels=labels, num=flag_values.num, seed=flag_values.seed,
-                     shared_z=flag_values.shared_z, use_ema=not flag_values.raw, truncation=truncation)
+    from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
+    picture = plots.to_array(figure(run, labels=labels, num=flag_values.num, seed=flag_values.seed,
+                                    shared_z=flag_values.shared_z, use_ema=not flag_values.raw,
+                                    truncation=truncation))
     write_png_atomic(flag_values.out, picture)
   except ValueError as e:
     cli.fail(cli.first_line(e))

@@ -24,6 +24,12 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 NPZ_IMAGE_KEYS = ("x", "images", "image")
 NPZ_LABEL_KEYS = ("y", "labels", "label")
+# The classes of the idx sources, in label order (the names of TFDS's mnist / fashion_mnist ClassLabels).
+IDX_CLASS_NAMES = {
+    "mnist_idx": tuple("0123456789"),
+    "fashion_mnist_idx": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                          "Bag", "Ankle boot"),
+}
 
 
 def read_idx(path: str) -> np.ndarray:
@@ -79,10 +85,14 @@ def idx_source(*, name: str, path: str, num_classes: Optional[int] = None, resol
     return _load
 
   train = load("train")()
-  return arrays.ArraySource(name=name, num_classes=state["num_classes"], train=train,
-                            loaders={"train": load("train"), "validation": load("test"), "test": load("test")},
-                            random_flip=random_flip, labeled_fraction=labeled_fraction,
-                            labeled_split_seed=labeled_split_seed)
+  source = arrays.ArraySource(name=name, num_classes=state["num_classes"], train=train,
+                              loaders={"train": load("train"), "validation": load("test"), "test": load("test")},
+                              random_flip=random_flip, labeled_fraction=labeled_fraction,
+                              labeled_split_seed=labeled_split_seed)
+  names = IDX_CLASS_NAMES.get(name)
+  if names is not None and len(names) == source.num_classes:  # num_classes= may have narrowed the classes
+    source.class_names = names
+  return source
 
 
 def _pick_key(keys: Sequence[str], wanted: Optional[str], candidates: Sequence[str], what: str, path: str):

@@ -176,6 +176,8 @@ class DataSource:
     image_shape: (H, W, C) for images, (2,) for the ring.
     num_examples: labeled training examples (None if unknown).
     semi_supervised: whether `unlabeled_input_fn` is available.
+    class_names: K names in label order (image folders, TFDS ClassLabel names, MNIST / Fashion-MNIST), or
+      None when the data has none (pictures then say "class k").
   """
 
   name: str
@@ -183,6 +185,7 @@ class DataSource:
   image_shape: Tuple[int, ...]
   num_examples: Optional[int] = None
   semi_supervised: bool = False
+  class_names: Optional[Tuple[str, ...]] = None
 
   def input_fn(self, input_context: Optional[tf.distribute.InputContext] = None, *, global_batch_size: int,
                split: str = "train", training: bool = True, seed: int = 0) -> tf.data.Dataset:

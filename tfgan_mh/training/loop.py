@@ -5,7 +5,8 @@ configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model
   ckpt-N.*            tf.train.CheckpointManager checkpoints (step, G, D, optimizers, EMA G, loss state)
   operative_config.gin  the gin configuration actually used, written once training has started
   run_info.json       image shape, classes, ... decided by the data (`tfgan_mh.training.restore`)
-  samples/step_N.png  a picture of samples per class (rows = classes; a scatter plot for 2-D data)
+  samples/step_N.png  a picture of samples per class (rows = classes; real | generated scatter plots for 2-D
+                      data), drawn by `tfgan_mh.plots`
   events.*            TensorBoard: every measurement and the sample picture
   TRAIN_DONE          written when the last step is done (the eval job's stop signal)
   train.lock          held while the trainer runs: one trainer per model_dir (`tfgan_mh.training.run_dir`)
@@ -27,9 +28,9 @@ from tfgan_mh import cli
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
+from tfgan_mh import plots
 from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.training import cluster
-from tfgan_mh.training import images as images_lib
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
 from tfgan_mh.training import pictures as pictures_lib
@@ -261,7 +262,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
                                             else global_batch_size, split="train",
                                             training=True, seed=seed)))
   pictures = pictures_lib.Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class,
-                       picture_classes, seed)
+                                   picture_classes, seed, class_names=source.class_names)
 
   def boundaries(step):
     marks = [num_steps, step + steps_per_loop]
@@ -303,6 +304,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
         f.write(gin.operative_config_str())
       restore_lib.write_run_info(model_dir, dict(
           dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
+          class_names=list(source.class_names) if source.class_names else None,
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
           translation=trainer.translation,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
@@ -327,11 +329,12 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
         for k, v in measurements.items():
           tf.summary.scalar(k, v)
     if step % image_every == 0 or step == num_steps:
-      picture = pictures.render()  # every worker renders: the same computations everywhere
+      samples = pictures.generate()  # every worker generates: the same computations everywhere
       if chief:
-        images_lib.write_png(f"{model_dir}/samples/step_{step:08d}.png", picture)
-      with writer.as_default(step=step):
-        tf.summary.image("samples", picture[None])
+        picture = plots.to_array(pictures.figure(samples, step))  # uint8 [H, W, 3]
+        plots.write_png(f"{model_dir}/samples/step_{step:08d}.png", picture)
+        with writer.as_default(step=step):
+          tf.summary.image("samples", picture[None])
     if step % log_every == 0 or step == num_steps:
       elapsed = time.time() - start_time
       rate = (step - start_step) / max(elapsed, 1e-9)

@@ -1,15 +1,16 @@
-"""The train job's sample picture: fixed inputs, one row per class (or per source image when translating)."""
+"""The train job's sample picture: fixed inputs, one row per class (or per source image when translating).
+
+`Pictures.generate` runs the generator (on every worker: the same computations everywhere);
+`Pictures.figure` draws its output with `tfgan_mh.plots` (the chief's model_dir/samples/step_N.png and the
+"samples" TensorBoard image).
+"""
+
+from typing import Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from tfgan_mh.training import images as images_lib
-
-
-def _ring_extent(points):
-  lo, hi = points.min(0), points.max(0)
-  pad = 0.1 * (hi - lo)
-  return (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+from tfgan_mh import plots
 
 
 def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
@@ -21,43 +22,61 @@ def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
 
 class Pictures:
   """Fixed latents, one row per class (translation: fixed real images, one row each with its translations to
-  every shown domain), so pictures are comparable across steps."""
+  every shown domain), so pictures are comparable across steps.
 
-  def __init__(self, trainer, real_batch, per_class: int, max_classes: int, seed: int):
+  Args:
+    trainer: the `GANTrainer` (its generator, sample(), num_classes, conditional, translation).
+    real_batch: (images, labels) of real data: the 2-D picture's "real data" panel, the translation sources.
+    per_class: samples per class (2-D data: at least 100).
+    max_classes: at most this many classes are shown (`picture_class_ids`).
+    seed: seed of the fixed latents.
+    class_names: the data's class names (None: "class k").
+  """
+
+  def __init__(self, trainer, real_batch, per_class: int, max_classes: int, seed: int,
+               class_names: Optional[Sequence[str]] = None):
     k = trainer.num_classes
     self.trainer = trainer
+    self.class_names = class_names
     self.two_d = len(trainer.image_shape) == 1
     if self.two_d:
       per_class = max(per_class, 100)
-    shown = picture_class_ids(k, max_classes)
+    self.shown = picture_class_ids(k, max_classes)
     rng = np.random.default_rng(seed)
-    self.labels = np.repeat(shown, per_class)
+    self.labels = np.repeat(self.shown, per_class)
     self.real = real_batch
-    self.rows = len(shown)
+    self.rows = len(self.shown)
     self.sources = None
     if trainer.translation:
-      # Row i: a real image of domain shown[i] (where the batch has one), then its translation to every shown domain.
+      # Row i: a real image of domain shown[i] (where the batch has one), then its translations to all shown.
       real_x, real_y = real_batch
-      picks = [int(np.flatnonzero(real_y == c)[0]) for c in shown if np.any(real_y == c)] or [0]
-      self.sources = real_x[picks]
+      picks = [int(np.flatnonzero(real_y == c)[0]) for c in self.shown if np.any(real_y == c)] or [0]
+      self.sources, self.source_labels = real_x[picks], real_y[picks]
       self.rows = len(picks)
-      self.z = np.repeat(self.sources, len(shown), 0).astype(np.float32)
-      self.labels = np.tile(shown, len(picks))
+      self.z = np.repeat(self.sources, len(self.shown), 0).astype(np.float32)
+      self.labels = np.tile(self.shown, len(picks))
     else:
       self.z = rng.standard_normal((len(self.labels), trainer.generator.z_dim)).astype(np.float32)
 
-  def render(self):
-    images = self.trainer.sample(tf.constant(self.z), tf.constant(self.labels)).numpy()
-    if self.two_d:
+  def generate(self) -> np.ndarray:
+    """The generator's output for the fixed inputs: [rows * per_class, *image_shape]."""
+    return self.trainer.sample(tf.constant(self.z), tf.constant(self.labels)).numpy()
+
+  def figure(self, samples, step: int):
+    """The picture of `generate()`'s samples at training step `step` (a matplotlib Figure)."""
+    names = self.class_names
+    if self.two_d:  # real data | samples coloured by their input class, same axes
       real_x, real_y = self.real
-      extent = _ring_extent(np.concatenate([real_x, images], 0))
-      left = images_lib.scatter(real_x, real_y, extent=extent)
-      right = images_lib.scatter(images, self.labels if self.trainer.conditional
-                                 else np.zeros_like(self.labels), background=real_x, extent=extent)
-      gap = np.full((left.shape[0], 8, 3), 255, np.uint8)
-      return np.concatenate([left, gap, right], 1)  # real data | samples (coloured by input class)
+      return plots.points_figure(real_x, real_y, samples, self.labels, title=f"generated, step {step}",
+                                 num_classes=self.trainer.num_classes, class_names=names,
+                                 conditional=self.trainer.conditional)
     if self.sources is not None:  # translation: source | its translations, one row per source image
-      images = images.reshape(self.rows, -1, *images.shape[1:])
-      images = np.concatenate([self.sources[:, None].astype(np.float32), images], 1).reshape(-1, *images.shape[2:])
+      samples = samples.reshape(self.rows, -1, *samples.shape[1:])
+      samples = np.concatenate([self.sources[:, None].astype(np.float32), samples], 1)
+      return plots.grid_figure(samples.reshape(-1, *samples.shape[2:]),
+                               [plots.class_name(c, names) for c in self.source_labels],
+                               title=f"translations, step {step}",
+                               col_labels=["source"] + [f"to {plots.class_name(c, names)}" for c in self.shown])
     # Unconditional G: the same number of samples in the same grid, rows are not classes.
-    return images_lib.class_grid(images, self.rows)
+    rows = [plots.class_name(c, names) if self.trainer.conditional else "" for c in self.shown]
+    return plots.grid_figure(samples, rows, title=f"generated, step {step}")
