@@ -510,6 +510,21 @@ class NotebookTest(tf.test.TestCase):
     self.assertNotIn("no intra-FID comparison", out)
     self.assertNotIn("no metric curves", out)
 
+  def test_notebook_trains_and_evaluates_the_default_in_an_empty_model_dir(self):
+    model_dir = os.path.join(self.create_tempdir().full_path, "first_open")
+    demo = ";".join(["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
+                     "train.save_every = 2", "train.image_every = 4", "train.log_every = 2",
+                     "train.summary_every = 1"])
+    nb = self._execute(TFGAN_MH_MODEL_DIR=model_dir, TFGAN_MH_DEMO_PARAMS=demo)
+    out = _stdout(nb)
+    self.assertIn(f"{model_dir} holds no checkpoint: training the embedded default there", out)
+    self.assertTrue(os.path.exists(os.path.join(model_dir, "TRAIN_DONE")))
+    self.assertEqual(sorted(_records(model_dir)), [2, 4])  # the eval job ran on both checkpoints
+    self.assertIn(f"{model_dir}: step {_best_step(model_dir)} ", out)
+    self.assertIn("metrics recorded at steps [2, 4]", out)
+    self.assertRegex(out, r"\d+ training scalars, 6 shown: d/loss, g/loss, d/acc_real, d/acc_fake, "
+                          r"d/class_acc_real, g/self_acc")
+
   def test_notebook_runs_on_a_ring_run_without_eval(self):
     nb = self._execute(TFGAN_MH_MODEL_DIR=runs()["ring"])
     out = _stdout(nb)
