@@ -53,14 +53,15 @@ def parse_gin(gin_files, gin_params) -> None:
   """
   import gin  # pylint: disable=g-import-not-at-top
   import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
-  gin_files = [resolve_gin_file(path) for path in gin_files]
+  shown = list(gin_files)  # as the user named them, for messages
+  gin_files = [os.path.abspath(resolve_gin_file(path)) for path in gin_files]  # absolute: no search-path misses
   prefixes = gin.config._LOCATION_PREFIXES  # pylint: disable=protected-access
   if GIN_DIR not in prefixes:  # first, before the current directory: gin logs an error for every miss
     prefixes.insert(0, GIN_DIR)  # (gin.add_config_file_search_path could only append it)
   try:
     gin.parse_config_files_and_bindings(gin_files, None, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
-    raise ValueError(f"gin configuration error in {', '.join(gin_files) or 'bindings'}: "
+    raise ValueError(f"gin configuration error in {', '.join(shown) or 'bindings'}: "
                      f"{first_line(e)}") from None
   for binding in gin_params or ():
     try:
