@@ -1,4 +1,5 @@
-"""Local sources: MNIST idx from ../shared/data, npz and image folders written here; bad files."""
+"""Local sources: MNIST idx from the workspace's shared data (skipped when absent), npz and image folders
+written here; bad files."""
 
 import gzip
 import os
@@ -8,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests.data import helpers
+from tfgan_mh import cli
 from tfgan_mh import data
 from tfgan_mh.data import local
 
@@ -43,16 +45,39 @@ class MnistIdxTest(tf.test.TestCase):
     np.testing.assert_array_equal(src.class_counts(), [6000] * 10)  # Fashion-MNIST is balanced
     self.assertEqual(len(src.arrays("test")[1]), 10000)
 
-  def test_fashion_mnist_gin_base_file(self):
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    gin.clear_config()
-    try:
-      gin.parse_config_file(os.path.join(repo, "gin", "base", "data_fashion_mnist_idx.gin"))
-      gin.bind_parameter("build_source.path", os.path.join(os.path.dirname(helpers.MNIST_DIR), "fashion_mnist"))
-      src = data.build_source()
-    finally:
-      gin.clear_config()
-    self.assertEqual((src.name, src.image_shape), ("fashion_mnist_idx", (32, 32, 1)))
+  def test_mnist_with_path_reads_the_idx_folder_like_the_older_name(self):
+    # mnist_idx / fashion_mnist_idx: the names in the operative configs of runs made before `path=` on mnist.
+    new = data.build_source("mnist", path=helpers.MNIST_DIR)
+    old = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
+    self.assertEqual((new.name, old.name), ("mnist", "mnist_idx"))
+    for split in ("train", "test"):
+      for a, b in zip(new.arrays(split), old.arrays(split)):
+        np.testing.assert_array_equal(a, b)
+
+  def test_gin_base_files_with_one_path_binding(self):
+    for gin_file, folder, shape in (("data_mnist.gin", "mnist", (32, 32, 1)),
+                                    ("data_mnist28.gin", "mnist", (28, 28, 1)),
+                                    ("data_fashion_mnist.gin", "fashion_mnist", (32, 32, 1))):
+      with self.subTest(gin_file=gin_file):
+        gin.clear_config()
+        try:
+          gin.parse_config_file(os.path.join(cli.GIN_DIR, "base", gin_file))
+          self.assertEqual(gin.query_parameter("build_source.name"), folder)  # TFDS unless path is bound
+          gin.bind_parameter("build_source.path", os.path.join(os.path.dirname(helpers.MNIST_DIR), folder))
+          src = data.build_source()
+        finally:
+          gin.clear_config()
+        self.assertEqual((src.name, src.image_shape, src.num_examples), (folder, shape, 60000))
+
+  def test_missing_test_files_fail_when_the_source_is_built(self):
+    folder = helpers.make_tempdir(self)
+    for stem in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+      os.symlink(os.path.join(helpers.MNIST_DIR, stem), os.path.join(folder, stem))
+    with self.assertRaises(ValueError) as ctx:
+      data.build_source("mnist", path=folder)
+    message = helpers.our_message(ctx.exception)
+    self.assertRegex(message, r"^source 'mnist': no idx file t10k-images-idx3-ubyte\[\.gz\] in ")
+    self.assertNotIn("\n", message)
 
   def test_validation_is_t10k_in_file_order(self):
     src = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
@@ -196,26 +221,62 @@ class ImageFolderTest(tf.test.TestCase):
     np.testing.assert_allclose(x[:, 0, 0, 0], np.array([200, 100]) / 127.5 - 1, atol=1.5 / 127.5)
     np.testing.assert_array_equal(y, [0, 1])
 
-  def test_bad_folders(self):
+  def test_grayscale_images_of_an_rgb_folder_become_rgb(self):
     root = helpers.make_tempdir(self)
-    self._write(root, "a", "rgb.png", np.zeros((4, 4, 3), np.uint8))
-    self._write(root, "b", "gray.png", np.zeros((4, 4, 1), np.uint8))
+    self._write(root, "a", "gray.png", np.full((4, 4, 1), 30, np.uint8))  # first: the folder is still RGB
+    self._write(root, "b", "rgb.png", np.full((4, 4, 3), [10, 20, 40], np.uint8))
+    src = data.build_source("image_folder", path=root)
+    self.assertEqual(src.image_shape, (4, 4, 3))
+    images = src.arrays("train")[0]
+    np.testing.assert_array_equal(images[0, 0, 0], [30, 30, 30])
+    np.testing.assert_array_equal(images[1, 0, 0], [10, 20, 40])
+    with self.assertRaisesRegex(ValueError, r"rgb.png is RGB: expected grayscale \(channels=1\)"):
+      data.build_source("image_folder", path=root, channels=1)
+    val = helpers.make_tempdir(self)  # the validation folder follows the training folder's channels
+    self._write(val, "a", "g.png", np.full((4, 4, 1), 7, np.uint8))
+    self._write(val, "b", "g.png", np.full((4, 4, 1), 9, np.uint8))
+    src = data.build_source("image_folder", path=root, validation_path=val)
+    self.assertEqual(src.arrays("validation")[0].shape, (2, 4, 4, 3))
+
+  def test_non_square_images_are_center_cropped_before_resizing(self):
+    root = helpers.make_tempdir(self)
+    wide = np.concatenate([np.full((4, 4, 1), v, np.uint8) for v in (0, 100, 250)], axis=1)  # [4, 12, 1]
+    self._write(root, "a", "wide.png", wide)
+    self._write(root, "b", "tall.png", np.transpose(wide, (1, 0, 2)))  # [12, 4, 1]
+    src = data.build_source("image_folder", path=root, resolution=2)
+    np.testing.assert_array_equal(src.arrays("train")[0], np.full((2, 2, 2, 1), 100))  # the middle squares
+
+  def test_hidden_entries_are_ignored_and_empty_classes_are_errors(self):
+    root = helpers.make_tempdir(self)
+    self._write(root, "a", "x.png", np.zeros((4, 4, 3), np.uint8))
+    self._write(root, ".ipynb_checkpoints", "x.png", np.zeros((4, 4, 3), np.uint8))
+    with open(os.path.join(root, "a", "._x.png"), "wb") as f:  # a macOS resource fork, not an image
+      f.write(b"\x00\x05\x16\x07")
+    src = data.build_source("image_folder", path=root)
+    self.assertEqual((src.num_classes, src.class_names, src.num_examples), (1, ("a",), 1))
+    os.makedirs(os.path.join(root, "b"))
+    open(os.path.join(root, "b", "notes.txt"), "w").close()
     with self.assertRaises(ValueError) as ctx:
       data.build_source("image_folder", path=root)
-    self.assertRegex(helpers.our_message(ctx.exception), r"gray.png has 1 channels: expected 3")
+    self.assertRegex(helpers.our_message(ctx.exception),
+                     r"^class subfolder\(s\) 'b' of .* hold no .png/.jpg/.jpeg images: every subfolder is a class")
+
+  def test_bad_folders(self):
     root2 = helpers.make_tempdir(self)
     self._write(root2, "a", "small.png", np.zeros((4, 4, 3), np.uint8))
     self._write(root2, "b", "big.png", np.zeros((5, 4, 3), np.uint8))
-    with self.assertRaisesRegex(ValueError, r"big.png has shape \(5, 4, 3\).*pass resolution="):
+    with self.assertRaisesRegex(ValueError, r"big.png has size \(5, 4\).*pass resolution="):
       data.build_source("image_folder", path=root2)
     root3 = helpers.make_tempdir(self)
     self._write(root3, "a", "rgba.png", np.zeros((4, 4, 4), np.uint8))
-    with self.assertRaisesRegex(ValueError, "rgba.png has 4 channels: expected 1 or 3"):
+    with self.assertRaisesRegex(ValueError, r"rgba.png has 4 channels \(with alpha\): expected grayscale or RGB"):
       data.build_source("image_folder", path=root3)
+    with self.assertRaisesRegex(ValueError, r"channels=2: expected 1 \(grayscale\) or 3 \(RGB\)"):
+      data.build_source("image_folder", path=root3, channels=2)
     with self.assertRaisesRegex(ValueError, "has no .png/.jpg/.jpeg images"):
       data.build_source("image_folder", path=helpers.make_tempdir(self))
     with self.assertRaisesRegex(ValueError, "is not a directory"):
-      data.build_source("image_folder", path=os.path.join(root, "nope"))
+      data.build_source("image_folder", path=os.path.join(root3, "nope"))
 
 
 if __name__ == "__main__":

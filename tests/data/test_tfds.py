@@ -153,16 +153,19 @@ class TfdsMockTest(parameterized.TestCase, tf.test.TestCase):
 
 class TfdsAbsentTest(parameterized.TestCase, tf.test.TestCase):
 
-  @parameterized.parameters("cifar10", "celeb_a_5", "imagenet2012_subset_10pct")
+  @parameterized.parameters("celeb_a_5", "imagenet2012_64", "imagenet2012_subset_10pct")
   def test_absent_data_is_a_clear_error_and_nothing_is_downloaded(self, name):
+    # Downloadable datasets (MNIST, Fashion-MNIST, CIFAR): tests/data/test_tfds_download.py.
     data_dir = helpers.make_tempdir(self)
     with self.assertRaises(ValueError) as ctx:
       data.build_source(name, data_dir=data_dir)
     message = helpers.our_message(ctx.exception)
     self.assertNotIn("\n", message)
     self.assertIn(f"data_dir={data_dir!r}", message)
+    self.assertIn("will not be downloaded", message)
     self.assertIn("pass data_dir pointing at prepared TFDS data", message)
-    self.assertIn("mnist_idx, fashion_mnist_idx, npz, image_folder", message)
+    self.assertIn("use a local source (npz, image_folder)", message)
+    self.assertNotIn("connect to the network", message)
     self.assertFalse(os.path.exists(os.path.join(data_dir, "downloads")))
 
   def test_unknown_name_lists_valid_names(self):

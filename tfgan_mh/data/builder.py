@@ -9,7 +9,10 @@ from tfgan_mh.data import pipeline
 from tfgan_mh.data import ring
 from tfgan_mh.data import tfds_sources
 
-LOCAL_NAMES = ("mnist_idx", "fashion_mnist_idx", "npz", "image_folder")
+# Older names of `build_source(name, path=DIR)` for a local idx folder, still in earlier runs' operative configs.
+IDX_ALIASES = {"mnist_idx": "mnist", "fashion_mnist_idx": "fashion_mnist"}
+LOCAL_NAMES = tuple(IDX_ALIASES) + ("npz", "image_folder")  # sources that always read `path`
+IDX_NAMES = tuple(n for n, spec in tfds_sources.TFDS_SPECS.items() if spec.local_idx)  # TFDS, or `path` if given
 SYNTHETIC_NAMES = ("ring",)
 SOURCE_NAMES = tuple(tfds_sources.TFDS_SPECS) + LOCAL_NAMES + SYNTHETIC_NAMES
 
@@ -26,15 +29,18 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
                  ) -> pipeline.DataSource:
   """Builds the `DataSource` named `name`; its `num_classes` and `image_shape` come from the data.
 
-  Names: TFDS — mnist, fashion_mnist, cifar10, cifar100, celeb_a_5 (002 §3.1, 64 x 64, 5 classes),
-  imagenet2012_64, imagenet2012_128, imagenet_resized_64, imagenet2012_subset_10pct (labeled 10 %, with
-  imagenet2012 as the unlabeled stream, 128 x 128); local — mnist_idx, fashion_mnist_idx (idx(.gz) folders),
-  npz, image_folder; synthetic — ring.
+  Names: TFDS — mnist, fashion_mnist, cifar10, cifar100 (downloaded once when not prepared), celeb_a_5
+  (002 §3.1, 64 x 64, 5 classes), imagenet2012_64, imagenet2012_128, imagenet_resized_64,
+  imagenet2012_subset_10pct (labeled 10 %, with imagenet2012 as the unlabeled stream, 128 x 128; these
+  are never downloaded); mnist and fashion_mnist with `path=` read a local folder of idx(.gz) files instead
+  (mnist_idx, fashion_mnist_idx: older names for that); local — npz, image_folder; synthetic — ring.
 
   Args:
     name: one of `SOURCE_NAMES`.
-    data_dir: TFDS data directory with prepared data (never downloaded); None = TFDS default.
-    path: local sources: the idx folder, the .npz file, or the image folder (train split).
+    data_dir: TFDS data directory (`tfds_sources`: MNIST, Fashion-MNIST and CIFAR are downloaded into it
+      when not prepared, the others must be prepared); None = TFDS default (~/tensorflow_datasets).
+    path: mnist / fashion_mnist: a local folder of the four idx(.gz) files of the MNIST site (read instead
+      of TFDS); local sources: the idx folder, the .npz file, or the image folder (train split).
     validation_path: npz / image_folder: the validation split's file / folder.
     resolution: output side in pixels (square); resize = area to shrink, bilinear to enlarge, after a
       central crop for celeb_a_5 (108 x 108) and ImageNet (largest square). None: the source's default.
@@ -59,10 +65,14 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
   """
   if name not in SOURCE_NAMES:
     raise ValueError(f"unknown dataset name {name!r}: valid names are {', '.join(SOURCE_NAMES)}")
-  if path is not None and name not in LOCAL_NAMES:
-    raise ValueError(f"path={path!r} is only used by the local sources {', '.join(LOCAL_NAMES)}, not {name!r}")
+  if path is not None and name not in LOCAL_NAMES + IDX_NAMES:
+    raise ValueError(f"path={path!r} is only used by the local sources {', '.join(LOCAL_NAMES)} and by "
+                     f"{', '.join(IDX_NAMES)} (an idx folder), not {name!r}")
   if name in LOCAL_NAMES and not path:
     raise ValueError(f"source {name!r} needs path= (the folder or file to read)")
+  if name in IDX_NAMES and path and data_dir:
+    raise ValueError(f"source {name!r} got both path={path!r} (a local idx folder) and data_dir={data_dir!r} "
+                     "(TFDS data): pass one of them")
   if labeled_fraction is not None and not 0.0 < labeled_fraction <= 1.0:
     raise ValueError(f"labeled_fraction={labeled_fraction!r}: expected a fraction in (0, 1], e.g. 0.1")
   if resolution is not None and (isinstance(resolution, bool) or not isinstance(resolution, int)
@@ -70,13 +80,13 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
     raise ValueError(f"resolution={resolution!r}: expected a positive int (output side in pixels)")
   semi = dict(labeled_fraction=labeled_fraction, labeled_split_seed=labeled_split_seed)
 
+  if name in IDX_ALIASES or (name in IDX_NAMES and path):  # the same idx(.gz) format and file names
+    return local.idx_source(name=name, path=path, num_classes=num_classes, resolution=resolution,
+                            random_flip=random_flip, **semi)
   if name in tfds_sources.TFDS_SPECS:
     return tfds_sources.TfdsSource(name=name, spec=tfds_sources.TFDS_SPECS[name], data_dir=data_dir,
                                    resolution=resolution, random_flip=random_flip,
                                    shuffle_buffer=shuffle_buffer, **semi)
-  if name in ("mnist_idx", "fashion_mnist_idx"):  # the same idx(.gz) format and file names
-    return local.idx_source(name=name, path=path, num_classes=num_classes, resolution=resolution,
-                            random_flip=random_flip, **semi)
   if name == "npz":
     return local.npz_source(name=name, path=path, validation_path=validation_path, image_key=image_key,
                             label_key=label_key, num_classes=num_classes, channels=channels,

@@ -9,6 +9,7 @@ import os
 import zlib
 from typing import List, Optional, Sequence, Tuple
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
 
@@ -63,13 +64,25 @@ def _find_idx(folder: str, stem: str) -> str:
                    f"{', '.join(s for pair in IDX_FILES.values() for s in pair)} (optionally .gz)")
 
 
+def check_idx_folder(path: str) -> None:
+  """ValueError (one line) unless `path` is a folder with the four idx files of the MNIST format."""
+  if not path or not os.path.isdir(path):
+    raise ValueError(f"path={path!r} is not a directory: expected a folder of the four MNIST-format idx files "
+                     f"({', '.join(s for pair in IDX_FILES.values() for s in pair)}, optionally .gz), e.g. "
+                     "as downloaded from the MNIST site")
+  for pair in IDX_FILES.values():
+    for stem in pair:
+      _find_idx(path, stem)
+
+
 def idx_source(*, name: str, path: str, num_classes: Optional[int] = None, resolution: Optional[int] = None,
                random_flip: bool = False, labeled_fraction: Optional[float] = None,
                labeled_split_seed: int = 0) -> arrays.ArraySource:
   """An MNIST-format folder: train-* is "train", t10k-* is "test" (also served as "validation")."""
-  if not path or not os.path.isdir(path):
-    raise ValueError(f"path={path!r} is not a directory: source {name!r} needs path= a folder of idx(.gz) "
-                     "files such as ../shared/data/mnist")
+  try:
+    check_idx_folder(path)  # all four files now, not the test files at the first evaluation
+  except ValueError as e:
+    raise ValueError(f"source {name!r}: {e}") from None
   state = {}
 
   def load(split):
@@ -147,19 +160,39 @@ def npz_source(*, name: str, path: str, validation_path: Optional[str] = None,
 
 
 def list_image_folder(path: str) -> Tuple[List[str], List[Tuple[str, int]]]:
-  """Class names (sorted subfolder names) and (file, class id) pairs of a folder with one subfolder per class."""
+  """Class names (sorted subfolder names) and (file, class id) pairs of a folder with one subfolder per class.
+
+  Hidden entries (names starting with ".", e.g. .ipynb_checkpoints, macOS ._ files) are not classes or
+  images; other files than .png / .jpg / .jpeg are skipped with a warning; a class subfolder without
+  images is an error (its class would have no examples).
+  """
   if not path or not os.path.isdir(path):
     raise ValueError(f"path={path!r} is not a directory: expected a folder with one subfolder of "
                      "PNG/JPEG images per class")
-  classes = sorted(d for d in os.listdir(path) if os.path.isdir(os.path.join(path, d)))
-  files = []
+  classes = sorted(d for d in os.listdir(path) if not d.startswith(".") and os.path.isdir(os.path.join(path, d)))
+  files, skipped, empty = [], [], []
   for k, c in enumerate(classes):
+    found = 0
     for f in sorted(os.listdir(os.path.join(path, c))):
+      file = os.path.join(path, c, f)
+      if f.startswith(".") or not os.path.isfile(file):
+        continue
       if f.lower().endswith(IMAGE_EXTENSIONS):
-        files.append((os.path.join(path, c, f), k))
+        files.append((file, k))
+        found += 1
+      else:
+        skipped.append(file)
+    if not found:
+      empty.append(c)
   if not files:
     raise ValueError(f"{path!r} has no {'/'.join(IMAGE_EXTENSIONS)} images in class subfolders "
                      f"(found subfolders: {classes or 'none'}): expected <path>/<class>/<image>")
+  if empty:
+    raise ValueError(f"class subfolder(s) {', '.join(repr(c) for c in empty)} of {path!r} hold no "
+                     f"{'/'.join(IMAGE_EXTENSIONS)} images: every subfolder is a class; add images or remove it")
+  if skipped:
+    logging.warning("%s: skipped %d files that are not %s images, e.g. %s", path, len(skipped),
+                    "/".join(IMAGE_EXTENSIONS), skipped[0])
   return classes, files
 
 
@@ -169,10 +202,15 @@ def image_folder_source(*, name: str, path: str, validation_path: Optional[str] 
                         labeled_split_seed: int = 0) -> arrays.ArraySource:
   """A folder `<path>/<class name>/<image>.png|jpg`; class ids follow the sorted subfolder names.
 
-  All images must have the channel count of `channels` (default: that of the first image) and, unless
-  `resolution` is given (then each is resized to resolution x resolution), the same height and width.
-  The validation folder must have the same class subfolders.
+  Channels: `channels` if given, else RGB when any training image is RGB, else grayscale; grayscale images
+  of an RGB folder are converted to RGB (gray replicated), an RGB image with `channels=1` and images with
+  an alpha channel are errors. Sizes: with `resolution`, each image is cropped to its largest central
+  square (as the ImageNet sources) and resized to resolution x resolution (area to shrink, bilinear to
+  enlarge); without, all images must have the same height and width. A file that cannot be decoded is an
+  error naming it. The validation folder must have the same class subfolders.
   """
+  if channels is not None and channels not in (1, 3):
+    raise ValueError(f"channels={channels!r}: expected 1 (grayscale) or 3 (RGB)")
   state = {}
 
   def load(folder):
@@ -182,7 +220,6 @@ def image_folder_source(*, name: str, path: str, validation_path: Optional[str] 
         raise ValueError(f"{folder!r} has class subfolders {classes}, the train folder has "
                          f"{state['classes']}: expected the same classes")
       state.setdefault("classes", classes)
-      want_c = channels
       images = []
       for file, _ in files:
         try:
@@ -190,18 +227,26 @@ def image_folder_source(*, name: str, path: str, validation_path: Optional[str] 
         except tf.errors.InvalidArgumentError:
           raise ValueError(f"{file} is not a readable image: expected a PNG, JPEG, GIF or BMP file (remove "
                            "or replace it)") from None
-        want_c = want_c or int(image.shape[-1])
-        if image.shape[-1] != want_c or want_c not in (1, 3):
-          expected = want_c if want_c in (1, 3) else "1 or 3"
-          raise ValueError(f"{file} has {image.shape[-1]} channels: expected {expected} like the other "
-                           "images (grayscale or RGB)")
+        if image.shape[-1] not in (1, 3):
+          raise ValueError(f"{file} has {image.shape[-1]} channels (with alpha): expected grayscale or RGB; save "
+                           "it without transparency")
         if resolution is not None:
+          if image.shape[0] != image.shape[1]:
+            image = pipeline.center_crop(image)  # the largest central square: no squashed images
           image = tf.cast(tf.clip_by_value(tf.round(
               pipeline.resize_images(image, (resolution, resolution))), 0, 255), tf.uint8)
-        elif images and image.shape != images[0].shape:
-          raise ValueError(f"{file} has shape {tuple(image.shape)}, {files[0][0]} has "
-                           f"{tuple(images[0].shape)}: expected equal sizes, or pass resolution= to resize")
+        elif images and image.shape[:2] != images[0].shape[:2]:
+          raise ValueError(f"{file} has size {tuple(image.shape[:2])}, {files[0][0]} has "
+                           f"{tuple(images[0].shape[:2])}: expected equal sizes, or pass resolution= to resize")
         images.append(image.numpy())
+      want_c = channels or state.get("channels") or max(im.shape[-1] for im in images)
+      state.setdefault("channels", want_c)
+      for i, (file, _) in enumerate(files):
+        if images[i].shape[-1] != want_c:
+          if want_c == 1:
+            why = "channels=1" if channels else "the training images are all grayscale"
+            raise ValueError(f"{file} is RGB: expected grayscale ({why}); convert it to grayscale")
+          images[i] = np.repeat(images[i], 3, axis=-1)  # grayscale in an RGB folder
       labels = np.array([k for _, k in files], np.int32)
       return np.stack(images), labels
     return _load

@@ -1,8 +1,12 @@
 """TFDS sources: MNIST, Fashion-MNIST, CIFAR-10/100, CelebA-5, ImageNet at 64 / 128, semi-supervised ImageNet.
 
-Data is never downloaded: the builder reads prepared TFDS data under `data_dir` (`download=False`
-semantics: only `builder.as_dataset`, never `download_and_prepare`), and a missing dataset is a one-line
-ValueError saying how to point `data_dir` at prepared data or which local source to use instead.
+Downloading: the small, freely downloadable datasets (MNIST, Fashion-MNIST, CIFAR-10/100: `TfdsSpec.downloadable`)
+are downloaded and prepared under `data_dir` the first time they are read (`builder.download_and_prepare`,
+a no-op once prepared). ImageNet and CelebA are never downloaded (manual downloads, hundreds of GB for
+ImageNet): they are read from prepared TFDS data under `data_dir` only. Absent data that cannot be
+downloaded is a one-line ValueError naming the ways to get it: the network, a `data_dir` with prepared
+TFDS data, or a local source (for MNIST / Fashion-MNIST: `build_source.path` = a folder of idx files).
+Without network, TFDS retries each file for about three minutes before the error.
 
 Reading: each split is read in file order (TFDS shuffles examples when it writes them), sharded per input
 pipeline by example, shuffled with a seeded buffer *before* image decoding (the buffer holds encoded
@@ -14,6 +18,7 @@ split and keeps its shard: right for one host (a v3-8); for multi-host pods, fil
 import dataclasses
 from typing import Callable, Dict, Optional
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -21,7 +26,10 @@ import tensorflow_datasets as tfds
 from tfgan_mh.data import celeb_a
 from tfgan_mh.data import pipeline
 
-LOCAL_ALTERNATIVES = "mnist_idx, fashion_mnist_idx, npz, image_folder"
+LOCAL_ALTERNATIVES = "npz, image_folder"  # local sources that read any labeled images
+# The four files of the MNIST site (also Fashion-MNIST's names); `local.IDX_FILES` reads them.
+IDX_FILE_NAMES = ("train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz), "
+                  "t10k-labels-idx1-ubyte(.gz)")
 _TEST_AS_VALIDATION = {"train": "train", "validation": "test", "test": "test"}
 _TRAIN_VALIDATION = {"train": "train", "validation": "validation"}
 
@@ -39,6 +47,9 @@ class TfdsSpec:
     label_fn: example -> int32 label (default: example["label"]).
     num_classes: K when `label_fn` defines its own classes (default: the TFDS ClassLabel's).
     unlabeled_tfds_name: dataset whose train images form the unlabeled stream (semi-supervised).
+    downloadable: small and freely downloadable: `download_and_prepare` when not prepared under data_dir.
+    local_idx: `build_source(name, path=DIR)` reads DIR, a local folder of MNIST-format idx(.gz) files,
+      instead of TFDS (`local.idx_source`).
   """
   tfds_name: str
   splits: Dict[str, str]
@@ -48,6 +59,8 @@ class TfdsSpec:
   label_fn: Optional[Callable] = None
   num_classes: Optional[int] = None
   unlabeled_tfds_name: Optional[str] = None
+  downloadable: bool = False
+  local_idx: bool = False
 
 
 def _celeb_a_label(example):
@@ -55,10 +68,10 @@ def _celeb_a_label(example):
 
 
 TFDS_SPECS = {
-    "mnist": TfdsSpec("mnist", _TEST_AS_VALIDATION),
-    "fashion_mnist": TfdsSpec("fashion_mnist", _TEST_AS_VALIDATION),
-    "cifar10": TfdsSpec("cifar10", _TEST_AS_VALIDATION),
-    "cifar100": TfdsSpec("cifar100", _TEST_AS_VALIDATION),
+    "mnist": TfdsSpec("mnist", _TEST_AS_VALIDATION, downloadable=True, local_idx=True),  # 11 MB download
+    "fashion_mnist": TfdsSpec("fashion_mnist", _TEST_AS_VALIDATION, downloadable=True, local_idx=True),  # 30 MB
+    "cifar10": TfdsSpec("cifar10", _TEST_AS_VALIDATION, downloadable=True),  # 163 MB
+    "cifar100": TfdsSpec("cifar100", _TEST_AS_VALIDATION, downloadable=True),  # 161 MB
     # 002 §3.1: CelebA at 64 x 64 with the background cropped, 5 classes from attributes + landmarks.
     "celeb_a_5": TfdsSpec("celeb_a", {"train": "train", "validation": "validation", "test": "test"},
                           resolution=64, crop=(celeb_a.CROP, celeb_a.CROP), label_fn=_celeb_a_label,
@@ -72,12 +85,25 @@ TFDS_SPECS = {
 }
 
 
-def _missing_data_error(tfds_name, data_dir, err):
-  return ValueError(
-      f"TFDS dataset {tfds_name!r} is not prepared under data_dir={data_dir!r} and will not be downloaded "
-      f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}): pass data_dir pointing at "
-      f"prepared TFDS data (tfds build {tfds_name} on a machine with network, then copy it), or use a local "
-      f"source ({LOCAL_ALTERNATIVES})")
+def _missing_data_error(spec: TfdsSpec, tfds_name: str, data_dir: Optional[str], err: Exception,
+                        download_failed: bool = False) -> ValueError:
+  """The one-line error for absent TFDS data: its cause, then every way to get the data."""
+  text = str(err).strip()
+  cause = f"{type(err).__name__}: {text.splitlines()[0][:200] if text else ''}"
+  if isinstance(err, ModuleNotFoundError) and err.name:
+    cause += f"; pip install {err.name}"
+  where = f"data_dir={data_dir!r}" + ("" if data_dir else " (the TFDS default, ~/tensorflow_datasets)")
+  state = "could not be downloaded" if download_failed else "will not be downloaded"
+  ways = ["connect to the network (TFDS downloads it once)"] if spec.downloadable else []
+  ways.append(f"pass data_dir pointing at prepared TFDS data (tfds build {tfds_name} on a machine with network, "
+              "then copy it)")
+  if spec.local_idx:
+    ways.append(f"read a local idx folder with build_source.path='/path/to/{spec.tfds_name}' (the files "
+                f"{IDX_FILE_NAMES})")
+  else:
+    ways.append(f"use a local source ({LOCAL_ALTERNATIVES})")
+  return ValueError(f"TFDS dataset {tfds_name!r} is not prepared under {where} and {state} ({cause}): "
+                    f"{', or '.join(ways)}")
 
 
 class TfdsSource(pipeline.DataSource):
@@ -98,6 +124,7 @@ class TfdsSource(pipeline.DataSource):
       raise ValueError(f"resolution={resolution} conflicts with source {name!r}, which is {spec.resolution} x "
                        f"{spec.resolution}: drop resolution= or pick the source of that size")
     self._builder = self._make_builder(spec.tfds_name)
+    self._prepare(self._builder)
     self._read(spec.splits["train"], self._builder)  # fails now, clearly, if the data is absent
 
     features = self._builder.info.features
@@ -145,7 +172,21 @@ class TfdsSource(pipeline.DataSource):
     try:
       return tfds.builder(tfds_name, data_dir=self._data_dir)
     except Exception as err:  # pylint: disable=broad-except  (TFDS raises several kinds)
-      raise _missing_data_error(tfds_name, self._data_dir, err) from err
+      raise _missing_data_error(self._spec, tfds_name, self._data_dir, err) from err
+
+  def _prepare(self, builder):
+    """Downloads and prepares a `downloadable` dataset that is not prepared yet; others are only read."""
+    if not self._spec.downloadable:
+      return
+    try:
+      if builder.is_prepared():
+        return
+      logging.info("TFDS %s is not prepared under %s: downloading and preparing it (offline, pass "
+                   "build_source.data_dir with prepared data%s)", builder.name, builder.data_dir,
+                   " or build_source.path with a local idx folder" if self._spec.local_idx else "")
+      builder.download_and_prepare()
+    except Exception as err:  # pylint: disable=broad-except  (network, disk, TFDS: many kinds)
+      raise _missing_data_error(self._spec, builder.name, self._data_dir, err, download_failed=True) from err
 
   def _read(self, tfds_split, builder) -> tf.data.Dataset:
     """Examples in file order with the image still encoded (decoded after the shuffle)."""
@@ -153,7 +194,7 @@ class TfdsSource(pipeline.DataSource):
       return builder.as_dataset(split=tfds_split, shuffle_files=False,
                                 decoders={"image": tfds.decode.SkipDecoding()})
     except (AssertionError, FileNotFoundError, tf.errors.NotFoundError, ValueError) as err:
-      raise _missing_data_error(builder.name, self._data_dir, err) from err
+      raise _missing_data_error(self._spec, builder.name, self._data_dir, err) from err
 
   def _label(self, example):
     fn = self._spec.label_fn
