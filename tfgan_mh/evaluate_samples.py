@@ -5,9 +5,10 @@ r"""Scores images from anywhere with the eval job's metrics and protocol record.
 --samples: a folder of PNG / JPEG images (flat: unlabeled; one subfolder per class: labeled) or an .npz with an
   image array (x / images / image / samples) and optionally labels (y / labels / label) — e.g. the samples
   another library (PyTorch-StudioGAN, BigGAN-PyTorch) saved, so its numbers and ours come from one protocol.
---reference: the real data, as a data gin file (gin/base/data_mnist_idx.gin) or NAME[:PATH] of
-  `tfgan_mh.data.build_source` (mnist_idx:../shared/data/mnist, npz:/data/real.npz, cifar10 from prepared
-  TFDS data); --real_split / --num_real pick its examples (default: train, as many as the samples).
+--reference: the real data, as a data gin file (a path, or a packaged name such as base/data_mnist.gin) or
+  NAME[:PATH] of `tfgan_mh.data.build_source` (mnist: TFDS; mnist:/data/mnist: a local idx folder;
+  npz:/data/real.npz; image_folder:/data/my_images); --real_split / --num_real pick its examples (default:
+  train, as many as the samples).
 Every eval setting of `tfgan_mh.evaluation.config` is a flag here too (--metrics, --inception, --classifier,
 --kid_subset_size, ...; or --gin_file with EvalConfig bindings). Groups that need a generator or a
 discriminator are recorded under "absent".
@@ -17,7 +18,7 @@ The record (one JSON object: values, "absent", "errors", "protocol", "timing") i
 on unreadable samples, a bad reference or bad settings, before anything is written.
 
 Example (no network: a dataset classifier as the feature extractor):
-  python -m tfgan_mh.evaluate_samples --samples=/tmp/samples.npz --reference=gin/base/data_mnist_idx.gin \
+  python -m tfgan_mh.evaluate_samples --samples=/tmp/samples.npz --reference=base/data_mnist.gin \
       --inception=classifier:/models/mnist32 --metrics=fid,kid,precision_recall,density_coverage
 """
 

@@ -4,7 +4,8 @@ and documents itself; representative experiments run real train steps.
 Shrinking keeps what a config error would break (the dataset and so the image shape and number of classes,
 the architecture, the heads, the loss family and its hyperparameters) and shrinks only sizes: channel
 multipliers, batch, steps. Data never comes from the network: TFDS sources are read through
-`tfds.testing.mock_data`, `mnist_idx` sources from a tiny idx fixture written here, the ring is generated.
+`tfds.testing.mock_data`, MNIST from a tiny idx fixture written here (`build_source.path`), the ring is
+generated.
 """
 
 import glob
@@ -32,7 +33,7 @@ EXPERIMENTS = sorted(glob.glob(os.path.join(GIN_DIR, "experiments", "*.gin")))
 NAMES = [os.path.basename(p)[:-len(".gin")] for p in EXPERIMENTS]
 HEADER_FIELDS = ("Paper:", "Reproduces:", "Hardware:", "Expected:", "Launch:")
 
-# Source name -> (num_classes, image_shape) the experiment's networks must be built for. mnist_idx is the
+# Source name -> (num_classes, image_shape) the experiment's networks must be built for. mnist is the idx
 # fixture below (10 classes) at the configured resolution (28 native, 32 resized).
 SHAPES = {
     "imagenet2012_128": (1000, (128, 128, 3)),
@@ -44,7 +45,7 @@ SHAPES = {
     "ring": (10, (2,)),
 }
 # Training-set sizes behind the hand-computed `train.steps_per_epoch` of the energy (MAGAN / EBGAN) configs.
-TRAIN_SIZES = {"mnist_idx": 60_000, "cifar10": 50_000, "celeb_a_5": 162_770}
+TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "celeb_a_5": 162_770}
 
 # Smaller networks and batches; the dataset, architecture, heads and loss stay those of the file.
 SHRINK = ["build_generator.ch = 8", "build_discriminator.ch = 8", "train.global_batch_size = 4",
@@ -105,7 +106,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     gin.clear_config()
     train_main.parse_gin([os.path.join(GIN_DIR, "experiments", name + ".gin")], SHRINK + list(params))
     source_name = gin.query_parameter("build_source.name")
-    if source_name == "mnist_idx":
+    if source_name in ("mnist", "fashion_mnist"):  # TFDS names; build_source.path reads an idx folder instead
       gin.bind_parameter("build_source.path", self.mnist_dir)
     elif source_name != "ring":
       gin.bind_parameter("build_source.data_dir", os.path.join(self.tmp, "tfds"))
@@ -120,7 +121,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
       source = data_lib.build_source()
       if source.name in SHAPES:
         self.assertEqual((source.num_classes, source.image_shape), SHAPES[source.name])
-      else:  # the mnist_idx fixture
+      else:  # the MNIST idx fixture
         resolution = _query("build_source.resolution") or 28
         self.assertEqual((source.num_classes, source.image_shape), (10, (resolution, resolution, 1)))
       k, shape = source.num_classes, tuple(source.image_shape)
