@@ -19,9 +19,9 @@ import tensorflow as tf
 
 from tfgan_mh import export
 from tfgan_mh import models
+from tfgan_mh import plots
 from tfgan_mh import sample
 from tfgan_mh import train as train_main
-from tfgan_mh.training import images
 from tfgan_mh.training import loop
 from tfgan_mh.training import restore
 
@@ -40,6 +40,15 @@ def _tempdir(test=None) -> str:
   else:
     test.addCleanup(shutil.rmtree, path, ignore_errors=True)
   return path
+
+
+def drawn(fig) -> np.ndarray:
+  """The uint8 array an image-grid figure of `tfgan_mh.plots` shows ([H, W] for grayscale)."""
+  return np.asarray(fig.axes[0].images[0].get_array())
+
+
+def row_labels(fig) -> list:
+  return [t.get_text() for t in fig.axes[0].get_yticklabels()]
 
 
 def _train(params) -> str:
@@ -140,7 +149,7 @@ class ExportTest(tf.test.TestCase):
     self.assertTrue(info["metadata"]["use_ema"])
     # The exported uint8 images are the in-process EMA generator's, quantised as the train job's PNGs.
     got = np.load(os.path.join(tmp, "out.npy"))
-    want = images.to_uint8(run.sample(tf.constant(z), tf.constant(labels)).numpy())
+    want = plots.to_uint8(run.sample(tf.constant(z), tf.constant(labels)).numpy())
     self.assertEqual(got.dtype, np.uint8)
     self.assertEqual(got.shape, (20, 32, 32, 1))
     np.testing.assert_array_equal(got, want)
@@ -154,8 +163,8 @@ class ExportTest(tf.test.TestCase):
     self.assertEqual(int(g.step.numpy()), 2)
     z, labels = _latents(12, 8, seed=5)
     got = g.signatures["serving_default"](z=tf.constant(z), labels=tf.constant(labels))["images"].numpy()
-    raw = images.to_uint8(run.sample(tf.constant(z), tf.constant(labels), use_ema=False).numpy())
-    ema = images.to_uint8(run.sample(tf.constant(z), tf.constant(labels)).numpy())
+    raw = plots.to_uint8(run.sample(tf.constant(z), tf.constant(labels), use_ema=False).numpy())
+    ema = plots.to_uint8(run.sample(tf.constant(z), tf.constant(labels)).numpy())
     np.testing.assert_array_equal(got, raw)
     self.assertGreater(np.abs(raw.astype(int) - ema).max(), 0)  # EMA (decay 0.5) differs from G
     np.testing.assert_array_equal(g.generate(tf.constant(z), tf.constant(labels))["images"].numpy(), got)
@@ -183,7 +192,7 @@ class ExportTest(tf.test.TestCase):
     g = models.build_generator("dcgan", image_shape=(32, 32, 3), num_classes=10, conditional=False, ch=4,
                                z_dim=6)
     z = tf.constant(_latents(4, 6)[0])
-    want = images.to_uint8(g(z, None, training=False).numpy())
+    want = plots.to_uint8(g(z, None, training=False).numpy())
     loaded = tf.saved_model.load(export.export_generator(g, os.path.join(_tempdir(self), "u"), step=7))
     self.assertEqual((int(loaded.step.numpy()), bool(loaded.conditional.numpy())), (7, False))
     fn = loaded.signatures["serving_default"]
@@ -269,34 +278,47 @@ class SampleTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, r"^--labels=.* is not a class id; expected 'all' or comma"):
         sample.parse_labels(bad)
 
-  def test_render_rows_are_classes(self):
+  def test_figure_rows_are_classes(self):
     run = restore.load_run(image_run_dir(self), with_discriminator=False)
-    picture = sample.render(run, labels=[0, 3], num=4, seed=1)
-    self.assertEqual(picture.shape, (2 * 33 + 1, 4 * 33 + 1, 1))  # 32 px tiles, 1 px white borders
+    fig = sample.figure(run, labels=[0, 3], num=4, seed=1)
+    (ax,) = fig.axes
+    self.assertEqual(ax.get_title(), "generated (checkpoint step 2)")
+    self.assertEqual(row_labels(fig), ["class 0", "class 3"])  # the npz data has no class names
+    picture = drawn(fig)
+    self.assertEqual(picture.shape, (2 * 33 + 1, 4 * 33 + 1))  # 32 px tiles, 1 px white borders, grayscale
+    self.assertEqual(ax.images[0].get_cmap().name, "gray")
     z = np.random.default_rng(1).standard_normal((8, 8)).astype(np.float32)
-    want = images.to_uint8(run.sample(tf.constant(z), tf.constant([0] * 4 + [3] * 4, tf.int32)).numpy())
+    want = plots.to_uint8(run.sample(tf.constant(z), tf.constant([0] * 4 + [3] * 4, tf.int32)).numpy())[..., 0]
     np.testing.assert_array_equal(picture[1:33, 1:33], want[0])      # row 0 = class 0
     np.testing.assert_array_equal(picture[34:66, 100:132], want[7])  # row 1, column 3 = class 3
     self.assertTrue(np.all(picture[0] == 255) and np.all(picture[:, 33] == 255))
-    self.assertEqual(sample.render(run, num=1).shape, (10 * 33 + 1, 34, 1))  # labels=None: every class
-    shared = sample.render(run, labels=[5, 5], num=3, shared_z=True)
+    every = sample.figure(run, num=1)  # labels=None: every class
+    self.assertEqual(drawn(every).shape, (10 * 33 + 1, 34))
+    self.assertEqual(row_labels(every), [f"class {k}" for k in range(10)])
+    shared = drawn(sample.figure(run, labels=[5, 5], num=3, shared_z=True))
     np.testing.assert_array_equal(shared[1:33], shared[34:66])  # same z and class: identical rows
-    raw = sample.render(run, labels=[0, 3], num=4, seed=1, use_ema=False)
-    self.assertGreater(np.abs(raw.astype(int) - picture).max(), 0)
+    raw = sample.figure(run, labels=[0, 3], num=4, seed=1, use_ema=False)
+    self.assertEqual(raw.axes[0].get_title(), "generated (checkpoint step 2, raw generator)")
+    self.assertGreater(np.abs(drawn(raw).astype(int) - picture).max(), 0)
     with self.assertRaisesRegex(ValueError,
                                 r"class 10 is out of range; the run has num_classes=10 \(valid 0..9\)"):
-      sample.render(run, labels=[1, 10])
+      sample.figure(run, labels=[1, 10])
     with self.assertRaisesRegex(ValueError, "--num=0: expected at least 1"):
-      sample.render(run, num=0)
+      sample.figure(run, num=0)
 
-  def test_render_ring_scatter(self):
+  def test_figure_of_the_ring(self):
     run = restore.load_run(ring_run_dir(), with_discriminator=False)
-    picture = sample.render(run, labels=[2], num=50)
-    self.assertEqual(picture.shape, (400, 400, 3))
-    colours = {tuple(c) for c in picture.reshape(-1, 3)}
-    self.assertIn((44, 160, 44), colours)     # class 2's colour (images._PALETTE[2])
-    self.assertIn((200, 200, 200), colours)   # the real data in grey behind the samples
-    self.assertNotIn((31, 119, 180), colours)  # class 0 was not asked for
+    fig = sample.figure(run, labels=[2], num=50)
+    self.assertEqual([ax.get_title() for ax in fig.axes], ["real data", f"generated (checkpoint step {run.step})"])
+    (legend,) = fig.legends
+    self.assertEqual([t.get_text() for t in legend.get_texts()],
+                     [f"class {k}" for k in range(10)] + ["real data (behind)"])  # the real data has every class
+    generated = [c for c in fig.axes[1].collections if c.get_label().startswith("class")]
+    self.assertEqual([(c.get_label(), len(c.get_offsets())) for c in generated], [("class 2", 50)])
+    self.assertAllClose(generated[0].get_facecolor()[0, :3], plots.class_colors([2], 10)[0, :3])  # RGB, alpha 0.8
+    self.assertEqual(fig.axes[0].get_xlim(), fig.axes[1].get_xlim())
+    picture = plots.to_array(fig)
+    self.assertEqual((picture.shape[2], picture.dtype), (3, np.uint8))
 
   def test_check_out(self):
     tmp = _tempdir(self)
@@ -323,12 +345,13 @@ class SampleTest(tf.test.TestCase):
     result = self._cli(f"--model_dir={model_dir}", "--checkpoint=1", "--labels=0,3", "--num=4", "--seed=1",
                        f"--out={out}")
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    self.assertEqual(result.stdout.strip(), f"wrote {out} (133x67 px) from the EMA generator of "
-                                            f"{model_dir}/ckpt-1 (step 1)")
     with open(out, "rb") as f:
       got = tf.io.decode_png(f.read()).numpy()
     run = restore.load_run(model_dir, 1, with_discriminator=False)
-    np.testing.assert_array_equal(got, sample.render(run, labels=[0, 3], num=4, seed=1))
+    want = plots.to_array(sample.figure(run, labels=[0, 3], num=4, seed=1))
+    np.testing.assert_array_equal(got, want)  # the figure of `sample.figure`, RGB
+    self.assertEqual(result.stdout.strip(), f"wrote {out} ({want.shape[1]}x{want.shape[0]} px) from the EMA "
+                                            f"generator of {model_dir}/ckpt-1 (step 1)")
     self.assertEqual(os.listdir(os.path.dirname(out)), ["grid.png"])  # no temporary left
 
   def test_cli_errors_are_one_line_and_write_nothing(self):

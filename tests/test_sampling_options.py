@@ -17,15 +17,16 @@ import tensorflow as tf
 from tests.evaluation.test_job import _Projection
 from tests.test_export_sample import _subprocess_env
 from tests.test_export_sample import _tempdir
+from tests.test_export_sample import drawn
 from tests.test_export_sample import image_run_dir
 from tfgan_mh import export
 from tfgan_mh import metrics
+from tfgan_mh import plots
 from tfgan_mh import sample
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import records
 from tfgan_mh.evaluation import watcher
 from tfgan_mh.models import standing_stats
-from tfgan_mh.training import images
 from tfgan_mh.training import latents
 from tfgan_mh.training import restore
 
@@ -53,21 +54,21 @@ class SampleOptionsTest(tf.test.TestCase):
     gin.clear_config()
     super().tearDown()
 
-  def test_render_with_truncation(self):
+  def test_figure_with_truncation(self):
     run = restore.load_run(image_run_dir(self), with_discriminator=False)
-    picture = sample.render(run, labels=[0, 3], num=4, seed=1, truncation=0.5)
+    picture = drawn(sample.figure(run, labels=[0, 3], num=4, seed=1, truncation=0.5))
     rng = np.random.default_rng(1)
     z = latents.truncate_numpy(rng.standard_normal((8, 8)).astype(np.float32), 0.5, rng)
     self.assertLessEqual(np.abs(z).max(), 0.5)
-    want = images.to_uint8(run.sample(tf.constant(z), tf.constant([0] * 4 + [3] * 4, tf.int32)).numpy())
-    np.testing.assert_array_equal(picture[34:66, 100:132], want[7])  # row 1, column 3
-    plain = sample.render(run, labels=[0, 3], num=4, seed=1)
+    want = plots.to_uint8(run.sample(tf.constant(z), tf.constant([0] * 4 + [3] * 4, tf.int32)).numpy())
+    np.testing.assert_array_equal(picture[34:66, 100:132], want[7, ..., 0])  # row 1, column 3
+    plain = drawn(sample.figure(run, labels=[0, 3], num=4, seed=1))
     self.assertGreater(np.abs(plain.astype(int) - picture).max(), 0)
-    np.testing.assert_array_equal(sample.render(run, labels=[0, 3], num=4, seed=1, truncation=0), plain)
-    shared = sample.render(run, labels=[5, 5], num=3, shared_z=True, truncation=0.3)
+    np.testing.assert_array_equal(drawn(sample.figure(run, labels=[0, 3], num=4, seed=1, truncation=0)), plain)
+    shared = drawn(sample.figure(run, labels=[5, 5], num=3, shared_z=True, truncation=0.3))
     np.testing.assert_array_equal(shared[1:33], shared[34:66])
     with self.assertRaisesRegex(ValueError, r"^--truncation=-0.5 is not valid: expected a threshold > 0"):
-      sample.render(run, truncation=-0.5)
+      sample.figure(run, truncation=-0.5)
 
   def _cli(self, *flags):
     return subprocess.run([sys.executable, "-m", "tfgan_mh.sample"] + list(flags), cwd=REPO,
@@ -81,15 +82,16 @@ class SampleOptionsTest(tf.test.TestCase):
                        "--truncation=0.7", "--standing_stats_batches=2", "--standing_stats_batch_size=16",
                        f"--out={out}")
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    self.assertEqual(result.stdout.strip(), f"wrote {out} (133x67 px) from the EMA generator of {model_dir}/ckpt-2 "
-                     "(step 2), truncation 0.7, standing statistics: 2 batches x 16 prior samples, seed 0, "
-                     "truncation 0.7")
     with open(out, "rb") as f:
       got = tf.io.decode_png(f.read()).numpy()
     run = _with_standing(model_dir, truncation=0.7)
-    np.testing.assert_array_equal(got, sample.render(run, labels=[0, 3], num=4, seed=0, truncation=0.7))
-    plain = sample.render(restore.load_run(model_dir, 2, with_discriminator=False), labels=[0, 3], num=4, seed=0,
-                          truncation=0.7)
+    want = plots.to_array(sample.figure(run, labels=[0, 3], num=4, seed=0, truncation=0.7))
+    np.testing.assert_array_equal(got, want)
+    self.assertEqual(result.stdout.strip(), f"wrote {out} ({want.shape[1]}x{want.shape[0]} px) from the EMA "
+                     f"generator of {model_dir}/ckpt-2 (step 2), truncation 0.7, standing statistics: 2 batches "
+                     "x 16 prior samples, seed 0, truncation 0.7")
+    plain = plots.to_array(sample.figure(restore.load_run(model_dir, 2, with_discriminator=False), labels=[0, 3],
+                                         num=4, seed=0, truncation=0.7))
     self.assertGreater(np.abs(plain.astype(int) - got).max(), 0)  # the standing statistics changed the picture
     self.assertEqual(_checkpoint_bytes(model_dir), before)  # never written back
 
@@ -130,18 +132,18 @@ class ExportOptionsTest(tf.test.TestCase):
     labels = tf.constant([0, 3, 7, 9, 1], tf.int32)
     got = g.signatures["sample"](labels=labels, seed=tf.constant(11, tf.int64))["images"].numpy()
     z = latents.truncated_normal([5, 8], 0.5, [11, 0])
-    np.testing.assert_array_equal(got, images.to_uint8(run.sample(z, labels).numpy()))  # standing-stats G
+    np.testing.assert_array_equal(got, plots.to_uint8(run.sample(z, labels).numpy()))  # standing-stats G
     again = g.sample(labels, tf.constant(11, tf.int64))["images"].numpy()
     np.testing.assert_array_equal(again, got)
     plain = restore.load_run(model_dir, 2, with_discriminator=False)
-    self.assertGreater(np.abs(images.to_uint8(plain.sample(z, labels).numpy()).astype(int) - got).max(), 0)
+    self.assertGreater(np.abs(plots.to_uint8(plain.sample(z, labels).numpy()).astype(int) - got).max(), 0)
     # Without options: N(0, I) latents in the sample signature, metadata says so.
     g0 = tf.saved_model.load(export.export_generator(plain, os.path.join(_tempdir(self), "g0")))
     self.assertEqual(float(g0.truncation.numpy()), 0.0)
     self.assertEqual(json.loads(g0.metadata.numpy().decode())["standing_stats"], None)
     z0 = tf.random.stateless_normal([5, 8], [11, 0])
     np.testing.assert_array_equal(g0.sample(labels, tf.constant(11, tf.int64))["images"].numpy(),
-                                  images.to_uint8(plain.sample(z0, labels).numpy()))
+                                  plots.to_uint8(plain.sample(z0, labels).numpy()))
     tmp = _tempdir(self)
     with self.assertRaisesRegex(ValueError, r"^truncation=-0.1 is not valid"):
       export.export_generator(plain, os.path.join(tmp, "bad"), truncation=-0.1)
@@ -170,7 +172,7 @@ class ExportOptionsTest(tf.test.TestCase):
                      dict(batches=2, batch_size=16, seed=0, truncation=None, layers=4))
     z, labels = latents.truncated_normal([6, 8], None, 3), tf.range(6) % 10
     got = g.signatures["serving_default"](z=z, labels=labels)["images"].numpy()
-    np.testing.assert_array_equal(got, images.to_uint8(_with_standing(model_dir).sample(z, labels).numpy()))
+    np.testing.assert_array_equal(got, plots.to_uint8(_with_standing(model_dir).sample(z, labels).numpy()))
 
 
 class EvalJobOptionsTest(tf.test.TestCase):
@@ -230,7 +232,7 @@ class EvalJobOptionsTest(tf.test.TestCase):
     self.assertAllClose(g.truncation.numpy(), 0.8)
     z, labels = latents.truncated_normal([4, 8], 0.8, 5), tf.constant([0, 1, 2, 3])
     got = g.signatures["serving_default"](z=z, labels=labels)["images"].numpy()
-    np.testing.assert_array_equal(got, images.to_uint8(_with_standing(d, truncation=0.8).sample(z, labels).numpy()))
+    np.testing.assert_array_equal(got, plots.to_uint8(_with_standing(d, truncation=0.8).sample(z, labels).numpy()))
     self.assertEqual(_checkpoint_bytes(d), before)
 
   def test_a_restarted_job_with_other_settings_warns(self):

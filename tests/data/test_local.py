@@ -28,6 +28,7 @@ class MnistIdxTest(tf.test.TestCase):
   def test_train_batches_shapes_range_and_labels(self):
     src = data.build_source("mnist_idx", path=helpers.MNIST_DIR)
     self.assertEqual((src.num_classes, src.image_shape, src.num_examples), (10, (28, 28, 1), 60000))
+    self.assertEqual(src.class_names, tuple("0123456789"))  # as TFDS's mnist ClassLabel names them
     np.testing.assert_array_equal(np.bincount(src.arrays("train")[1]), MNIST_TRAIN_COUNTS)
     x, y = next(iter(src.input_fn(global_batch_size=64)))
     self.assertEqual((x.shape, x.dtype, y.shape, y.dtype), ((64, 28, 28, 1), tf.float32, (64,), tf.int32))
@@ -43,6 +44,7 @@ class MnistIdxTest(tf.test.TestCase):
     self.assertEqual((src.name, src.num_classes, src.image_shape, src.num_examples),
                      ("fashion_mnist_idx", 10, (32, 32, 1), 60000))
     np.testing.assert_array_equal(src.class_counts(), [6000] * 10)  # Fashion-MNIST is balanced
+    self.assertEqual((src.class_names[0], src.class_names[9]), ("T-shirt/top", "Ankle boot"))
     self.assertEqual(len(src.arrays("test")[1]), 10000)
 
   def test_mnist_with_path_reads_the_idx_folder_like_the_older_name(self):

@@ -57,7 +57,14 @@ class TrainLoopTest(tf.test.TestCase):
     config = open(os.path.join(model_dir, loop.OPERATIVE_CONFIG)).read()
     self.assertIn("train.loss_family = 'mhinge'", config)
     picture = tf.io.decode_png(open(os.path.join(model_dir, "samples", "step_00000004.png"), "rb").read())
+    self.assertEqual(picture.shape[2], 3)
     self.assertGreater(len(np.unique(picture.numpy().reshape(-1, 3), axis=0)), 10)  # coloured classes
+    # TensorBoard's "samples" image is the same picture (tf.summary.image: width, height, PNG).
+    (summary,) = [tf.make_ndarray(v.tensor) for path in glob.glob(os.path.join(model_dir, "events.*"))
+                  for event in tf.compat.v1.train.summary_iterator(path) for v in event.summary.value
+                  if v.tag == "samples"]
+    self.assertAllEqual(tf.io.decode_png(summary[2]), picture)
+    self.assertIsNone(restore.read_run_info(model_dir)["class_names"])  # the ring's classes have no names
     for key in ("d/loss", "g/loss", "d/grad_norm", "g/grad_norm", "d/class_acc_real", "g/self_acc"):
       self.assertIn(key, out)
       self.assertTrue(np.isfinite(out[key]))

@@ -215,10 +215,13 @@ class TranslationRunTest(tf.test.TestCase):
     ds = data.build_source().input_fn(global_batch_size=60, split="validation", training=False)
     x, y = (t.numpy() for t in next(iter(ds)))
     from tfgan_mh import sample  # pylint: disable=g-import-not-at-top
-    picture = sample.render(run, labels=[0, 3], num=2)  # rows: 2 real images | to 0 | to 3
-    self.assertEqual(picture.shape, (2 * 33 + 1, 3 * 33 + 1, 1))
+    fig = sample.figure(run, labels=[0, 3], num=2)  # rows: 2 real images | to 0 | to 3
+    (ax,) = fig.axes
+    self.assertEqual(np.asarray(ax.images[0].get_array()).shape, (2 * 33 + 1, 3 * 33 + 1))
+    self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["source", "to 0", "to 3"])  # MNIST's names
+    self.assertEqual(ax.get_title(), f"translations (checkpoint step {run.step})")
     with self.assertRaisesRegex(ValueError, r"^--labels: class 12 is out of range; the run has num_classes=10"):
-      sample.render(run, labels=[12])  # a bad domain id
+      sample.figure(run, labels=[12])  # a bad domain id
     gin.clear_config()
     targets = np.random.default_rng(1).permutation(np.arange(60) % 10).astype(np.int32)
     g = run.sampler()

@@ -27,9 +27,9 @@ NPZ_IMAGE_KEYS = ("x", "images", "image")
 NPZ_LABEL_KEYS = ("y", "labels", "label")
 # The classes of the idx sources, in label order (the names of TFDS's mnist / fashion_mnist ClassLabels).
 IDX_CLASS_NAMES = {
-    "mnist_idx": tuple("0123456789"),
-    "fashion_mnist_idx": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
-                          "Bag", "Ankle boot"),
+    "mnist": tuple("0123456789"),
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                      "Bag", "Ankle boot"),
 }
 
 
@@ -102,7 +102,7 @@ def idx_source(*, name: str, path: str, num_classes: Optional[int] = None, resol
                               loaders={"train": load("train"), "validation": load("test"), "test": load("test")},
                               random_flip=random_flip, labeled_fraction=labeled_fraction,
                               labeled_split_seed=labeled_split_seed)
-  names = IDX_CLASS_NAMES.get(name)
+  names = IDX_CLASS_NAMES.get(name.removesuffix("_idx"))  # mnist_idx: the older name of mnist with path=
   if names is not None and len(names) == source.num_classes:  # num_classes= may have narrowed the classes
     source.class_names = names
   return source
