@@ -78,7 +78,10 @@ def class_colors(class_ids, num_classes: int) -> np.ndarray:
 def _new_figure(fig, width: float, height: float, layout: Optional[str] = "constrained"):
   fig = fig if fig is not None else mpl_figure.Figure(dpi=DPI)
   fig.set_size_inches(width, height)
-  fig.set_layout_engine(layout)
+  if layout == "constrained":
+    fig.set_layout_engine(layout, w_pad=0.1, h_pad=0.08)  # inches around the labels: none touches the edge
+  else:
+    fig.set_layout_engine(layout)
   return fig
 
 
