@@ -115,6 +115,8 @@ class PlotsTest(tf.test.TestCase):
     width, height = fig.get_size_inches() * fig.dpi
     self.assertBetween(height, 10 * 65 + 1, 10 * 65 + 150)  # one screen pixel per image pixel, plus the title
     self.assertBetween(width, 8 * 65 + 1, 8 * 65 + 150)
+    huge = plots.grid_figure(np.zeros((1000, 32, 32, 1)), [f"class {k}" for k in range(1000)], title="t")
+    self.assertLess(huge.get_size_inches()[1] * huge.dpi, plots.GRID_MAX_PX + 150)  # Agg can draw it
 
 
 if __name__ == "__main__":

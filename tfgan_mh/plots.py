@@ -27,6 +27,7 @@ from matplotlib.backends import backend_agg
 DPI = 100
 GRID_TARGET_PX = 900  # image grids are magnified by a whole factor until their long side is about this
 GRID_MAX_SCALE = 6    # ... but at most this many screen pixels per image pixel
+GRID_MAX_PX = 30_000  # longer grids (e.g. 1000 ImageNet classes) are shrunk to this (Agg draws < 2^16 px)
 POINT_SIZE = 6        # marker area (pt^2) of a generated / real 2-D sample
 BACKGROUND = "#d4d4d4"  # the real data behind the generated points (light grey: no class has a grey)
 # tab10 with its grey (index 7) made near-black, so no class looks like the real data behind the samples.
@@ -140,8 +141,7 @@ def points_figure(real, real_labels, samples, labels, *, title: str, num_classes
   ordered = [handles[k] for k in sorted(h for h in handles if isinstance(h, int))]
   ordered += [handles[k] for k in ("g", "r") if k in handles]
   fig.legend(handles=ordered, loc="center left", bbox_to_anchor=(1 - 1.8 / width, 0.5), markerscale=2.5,
-             frameon=False,
-             fontsize="small" if len(ordered) > 12 else "medium")
+             frameon=False, fontsize="small" if len(ordered) > 12 else "medium")
   return fig
 
 
@@ -180,6 +180,7 @@ def grid_figure(images, row_labels: Sequence[str], *, title: str,
   h, w = images.shape[1:3]
   grid_h, grid_w = rows * (h + 1) + 1, (len(images) // max(rows, 1)) * (w + 1) + 1
   scale = int(np.clip(GRID_TARGET_PX // max(grid_h, grid_w), 1, GRID_MAX_SCALE))
+  scale = min(scale, GRID_MAX_PX / max(grid_h, grid_w))
   label_in = 0.3 + 0.075 * max([len(s) for s in row_labels] + [0])
   fig = _new_figure(fig, max(grid_w * scale / DPI + label_in + 0.3, 3.0),
                     grid_h * scale / DPI + 0.6 + (0.35 if col_labels else 0.0))
