@@ -1,16 +1,18 @@
 r"""Train a dataset classifier for the eval job and export it as a SavedModel (logits + features).
 
-  python -m tfgan_mh.train_classifier --dataset=mnist_idx --data_dir=../shared/data/mnist \
-      --resolution=32 --out=/tmp/mnist32_classifier [--epochs=3 --batch_size=128 --overwrite]
+  python -m tfgan_mh.train_classifier --dataset=mnist --resolution=32 --out=/tmp/mnist32_classifier \
+      [--path=/path/to/mnist] [--epochs=3 --batch_size=128 --overwrite]
   python -m tfgan_mh.train_classifier --dataset=cifar10 --data_dir=~/tensorflow_datasets \
       --out=/tmp/cifar10_classifier
 
 The eval job then uses `--extractor=classifier:/tmp/mnist32_classifier` (AM Score of 001, GAN-test and
 confidence of 003, the MNIST "inception score" of 004). The test accuracy, measured through the exported
 SavedModel on the whole test split (validation split when there is no test split), is printed and written
-to `<out>/test_accuracy.json`. Local sources (mnist_idx, fashion_mnist_idx, npz, image_folder) read `--path`,
-or `--data_dir` when only that is given. Train at the GAN's resolution (32 for gin/base/data_mnist_idx.gin); other sizes
-are resized by the extractor. See `tfgan_mh.evaluation.classifier` for architectures and measured figures.
+to `<out>/test_accuracy.json`. The names are those of `build_source`: mnist / fashion_mnist read TFDS
+(downloaded once into --data_dir, default ~/tensorflow_datasets), or with `--path` a local folder of the four
+idx files of the MNIST site; local sources (npz, image_folder) read `--path`, or `--data_dir` when only that
+is given. Train at the GAN's resolution (32 for base/data_mnist.gin); other sizes are resized by the
+extractor. See `tfgan_mh.evaluation.classifier` for architectures and measured figures.
 """
 
 import sys
@@ -19,9 +21,11 @@ from absl import app
 from absl import flags
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("dataset", None, "A tfgan_mh.data source name (mnist_idx, mnist, cifar10, npz, ...).")
+flags.DEFINE_string("dataset", None, "A tfgan_mh.data source name (mnist, fashion_mnist, cifar10, image_folder, "
+                    "npz, ...).")
 flags.DEFINE_string("data_dir", None, "TFDS data dir; local sources: their folder if no --path.")
-flags.DEFINE_string("path", None, "Local sources: the idx folder, .npz file or image folder (train split).")
+flags.DEFINE_string("path", None, "mnist / fashion_mnist: a local idx folder instead of TFDS; local sources: the "
+                    ".npz file or image folder (train split).")
 flags.DEFINE_string("validation_path", None, "npz / image_folder: the validation split's file / folder.")
 flags.DEFINE_integer("resolution", None, "Train / export at this side (the GAN's: 32 for MNIST).")
 flags.DEFINE_string("out", None, "Output: SavedModel + test_accuracy.json (new, empty, or --overwrite).")

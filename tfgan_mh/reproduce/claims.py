@@ -1,5 +1,5 @@
-"""The six headline claims of shared/papers/000-004, at CPU scale, as comparisons of the project's gin experiments,
-and the toolkit comparison of issue 13 (BigGAN + MH with and without DiffAugment / LeCam).
+"""The six headline claims of the papers 000-004, at CPU scale, as comparisons of the project's gin experiments,
+and the toolkit comparison (BigGAN + MH with and without DiffAugment / LeCam).
 
 Each `Claim` lists its arms (gin files + bindings), the datasets, the eval metrics to tabulate, the papers'
 numbers where one exists, and the expectations that decide the verdict. Steps are CPU-sized (one run in
@@ -7,18 +7,34 @@ about ten minutes on 2 cores); `--steps` changes them, `--smoke` shrinks everyth
 """
 
 import dataclasses
-from typing import Dict, Optional, Sequence, Tuple
-
-MNIST_PATH = "../shared/data/mnist"
-FASHION_PATH = "../shared/data/fashion_mnist"
+import os
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-  """A dataset the arms train on: gin bindings, and the dataset classifier's source (None: no classifier)."""
+  """A dataset the arms train on, and whether it gets a dataset classifier (image data) for the eval job.
+
+  `source` is its `build_source` name (None: the arms' gin files choose, e.g. the ring). Where the data is
+  read from is decided at run time (`source_kwargs`): with `data_dir` (`--data_dir`), from the idx folder
+  `data_dir/<source>`; without, from TFDS (downloaded once when not prepared).
+  """
   name: str
-  params: Tuple[str, ...] = ()
-  classifier_source: Optional[Tuple[str, str]] = None  # (tfgan_mh source name, path)
+  source: Optional[str] = None
+  classifier: bool = False
+
+  def source_kwargs(self, data_dir: Optional[str]) -> Dict[str, Any]:
+    """`build_source` keyword arguments: the name, and the idx folder under `data_dir` if one is given."""
+    kwargs = dict(name=self.source)
+    if data_dir:
+      kwargs["path"] = os.path.join(data_dir, self.source)
+    return kwargs
+
+  def params(self, data_dir: Optional[str]) -> Tuple[str, ...]:
+    """Gin bindings that select this dataset in the arms' runs."""
+    if self.source is None:
+      return ()
+    return tuple(f"build_source.{k} = {v!r}" for k, v in self.source_kwargs(data_dir).items())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,11 +75,8 @@ class Claim:
   notes: str = ""
 
 
-MNIST = Dataset("mnist", ("build_source.name = 'mnist_idx'", f"build_source.path = '{MNIST_PATH}'"),
-                ("mnist_idx", MNIST_PATH))
-FASHION = Dataset("fashion_mnist", ("build_source.name = 'fashion_mnist_idx'",
-                                   f"build_source.path = '{FASHION_PATH}'"), ("fashion_mnist_idx", FASHION_PATH))
-MNIST28 = Dataset("mnist", (f"build_source.path = '{MNIST_PATH}'",), ("mnist_idx", MNIST_PATH))
+MNIST = Dataset("mnist", "mnist", classifier=True)  # the arms' gin files set the resolution (32, or 28 for MAGAN)
+FASHION = Dataset("fashion_mnist", "fashion_mnist", classifier=True)
 RING = Dataset("ring")
 
 _E = "experiments/"  # packaged gin names (tfgan_mh/gin/)
@@ -107,7 +120,7 @@ CLAIMS = {c.name: c for c in (
     Claim(
         name="magan", title="MAGAN vs EBGAN on MNIST",
         source="004 §4.1 / Fig. 3 (classifier IS: MAGAN 7.52 +- 0.03, EBGAN 7.14 +- 0.04, real 9.09 +- 0.08)",
-        datasets=(MNIST28,),
+        datasets=(MNIST,),
         arms=(Arm("magan", (_E + "mnist_magan.gin",)), Arm("ebgan", (_E + "mnist_ebgan.gin",))),
         metrics=(("classifier_is_mean", "classifier IS"), ("class_histogram_max", "largest class share"),
                  ("margin_first", "m_1"), ("margin_last", "final margin"), ("margin_updates", "margin updates"),

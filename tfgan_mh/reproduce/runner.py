@@ -4,11 +4,14 @@ Layout under OUT: `runs/CLAIM/DATASET/ARM/seedS` (ordinary run directories: the 
 their eval/), `classifiers/DATASET` (the dataset classifier, trained once), `CLAIM.md`, `CLAIM.json`. A run
 with TRAIN_DONE at the requested step count is not trained again, and an evaluated checkpoint is not
 evaluated again (the eval job skips recorded steps), so a restarted command resumes where it stopped.
+
+Data: MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `data_dir` from its idx folders
+`data_dir/mnist` and `data_dir/fashion_mnist` (`check_data_dir`).
 """
 
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import gin
 import numpy as np
@@ -29,15 +32,32 @@ def _done_steps(model_dir: str) -> Optional[int]:
     return int(f.read().strip() or -1)
 
 
+def check_data_dir(data_dir: str, claims: Sequence[claims_lib.Claim]) -> None:
+  """ValueError (one line) unless `data_dir` holds the idx folder of every dataset that `claims` train on."""
+  from tfgan_mh.data import local  # pylint: disable=g-import-not-at-top
+  if not os.path.isdir(data_dir):
+    raise ValueError(f"--data_dir={data_dir!r} is not a directory: expected a folder with mnist/ and "
+                     "fashion_mnist/ idx folders, or no --data_dir to read TFDS")
+  sources = ["mnist"] + [d.source for c in claims for d in c.datasets if d.source]
+  for source in dict.fromkeys(sources):
+    folder = os.path.join(data_dir, source)
+    if not os.path.isdir(folder):
+      raise ValueError(f"--data_dir={data_dir!r} has no {source}/ folder: expected {source}/ with the "
+                       f"{source} idx files ({', '.join(s for p in local.IDX_FILES.values() for s in p)}, "
+                       "optionally .gz), or no --data_dir to read TFDS")
+    local.check_idx_folder(folder)
+
+
 def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, *, seed: int, steps: int,
-              smoke: bool, init_from: Optional[str], log: Callable) -> float:
+              smoke: bool, init_from: Optional[str], log: Callable, data_dir: Optional[str] = None) -> float:
   """Trains one run unless it is finished at `steps`; returns the seconds it took (0 when reused)."""
   if _done_steps(model_dir) == steps:
     return 0.0
   from tfgan_mh import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
-  params = list(dataset.params) + list(arm.params) + [f"train.seed = {seed}", f"train.num_steps = {steps}",
-                                                      f"train.save_every = {steps}", f"train.image_every = {steps}"]
+  params = list(dataset.params(data_dir)) + list(arm.params) + [
+      f"train.seed = {seed}", f"train.num_steps = {steps}", f"train.save_every = {steps}",
+      f"train.image_every = {steps}"]
   if smoke:
     params += list(_SMOKE_PARAMS)
   if init_from is not None:
@@ -53,18 +73,19 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   return time.time() - start
 
 
-def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Callable) -> Optional[str]:
+def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Callable,
+                   data_dir: Optional[str] = None) -> Optional[str]:
   """The dataset classifier of `dataset` under OUT/classifiers (trained once), or None for point data."""
-  if dataset.classifier_source is None:
+  if not dataset.classifier:
     return None
   path = os.path.join(out, "classifiers", dataset.name + ("_smoke" if smoke else ""))
   if os.path.exists(os.path.join(path, "test_accuracy.json")):
     return path
   from tfgan_mh.evaluation import classifier  # pylint: disable=g-import-not-at-top
-  name, data_path = dataset.classifier_source
+  source = dataset.source_kwargs(data_dir)
   log(f"train the {dataset.name} classifier -> {path}")
-  classifier.train_and_export(dataset=name, path=data_path, resolution=32, out=path, overwrite=True,
-                              epochs=1 if smoke else 3,
+  classifier.train_and_export(dataset=source["name"], path=source.get("path"), resolution=32, out=path,
+                              overwrite=True, epochs=1 if smoke else 3,
                               train_fraction=SMOKE["classifier_fraction"] if smoke else None,
                               log=lambda *a: None)
   return path
@@ -97,15 +118,18 @@ def margin_history(model_dir: str) -> List[float]:
 
 
 def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int], smoke: bool,
-              log: Callable = print) -> Dict[str, Any]:
-  """Trains and evaluates every arm of `claim`; writes OUT/CLAIM.md and OUT/CLAIM.json; returns the JSON."""
+              data_dir: Optional[str] = None, log: Callable = print) -> Dict[str, Any]:
+  """Trains and evaluates every arm of `claim`; writes OUT/CLAIM.md and OUT/CLAIM.json; returns the JSON.
+
+  `data_dir`: a folder with the idx folders mnist/ and fashion_mnist/ (see `check_data_dir`); None: TFDS.
+  """
   start = time.time()
   steps = steps or (SMOKE["steps"] if smoke else claim.steps)
   num_samples = SMOKE["num_samples"] if smoke else claim.num_samples
   rows = []  # one per (dataset, arm, seed)
   seed_dirs = {}
   for dataset in claim.datasets:
-    classifier = classifier_dir(out, dataset, smoke, log)
+    classifier = classifier_dir(out, dataset, smoke, log, data_dir)
     for seed in seeds:
       dirs = {}
       for arm in claim.arms:
@@ -113,7 +137,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
         init_from = dirs[arm.init_from] if arm.init_from else None
         arm_steps = steps * 2 if arm.extra_steps else steps
         seconds = train_run(model_dir, arm, dataset, seed=seed, steps=arm_steps, smoke=smoke,
-                            init_from=init_from, log=log)
+                            init_from=init_from, log=log, data_dir=data_dir)
         dirs[arm.name] = model_dir
         record = evaluate_run(model_dir, claim, classifier, num_samples, smoke)
         values = {key: record.get(key) for key, _ in claim.metrics}
@@ -129,7 +153,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
       seed_dirs[seed] = dirs
   if claim.name == "mode_gan":
     _add_distance_to_binary(rows, seed_dirs)
-  extras = _real_reference(claim, out, smoke, log)
+  extras = _real_reference(claim, out, smoke, log, data_dir)
   result = report.summarise(claim, rows, extras=extras, seeds=list(seeds), steps=steps, smoke=smoke,
                             seconds=time.time() - start)
   report.write(out, claim, result)
@@ -164,7 +188,7 @@ def _add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
     row["values"]["energy_distance_to_binary"] = mixture.energy_distance(samples[seed, arm], other)
 
 
-def _real_reference(claim, out, smoke, log) -> Dict[str, Any]:
+def _real_reference(claim, out, smoke, log, data_dir) -> Dict[str, Any]:
   """Reference values on real data: the ring's real shares, MNIST test's classifier IS (004: 9.09)."""
   if claim.name == "mode_gan":
     from tfgan_mh.data import ring  # pylint: disable=g-import-not-at-top
@@ -177,11 +201,14 @@ def _real_reference(claim, out, smoke, log) -> Dict[str, Any]:
     from tfgan_mh.data import builder  # pylint: disable=g-import-not-at-top
     from tfgan_mh.evaluation import extractors  # pylint: disable=g-import-not-at-top
     from tfgan_mh.metrics import inception_score  # pylint: disable=g-import-not-at-top
-    path = classifier_dir(out, claim.datasets[0], smoke, log)
+    dataset = claim.datasets[0]
+    path = classifier_dir(out, dataset, smoke, log, data_dir)
     ext = extractors.load_extractor(f"classifier:{path}")
-    images = builder.build_source("mnist_idx", path=claims_lib.MNIST_PATH).arrays("test")[0]
-    images = images[:SMOKE["num_samples"]] if smoke else images
-    logits = ext(np.asarray(images, np.float32) / 127.5 - 1.0)[0].numpy()
+    batch = SMOKE["num_samples"] if smoke else 500  # 500 divides the 10 000 test images
+    test = builder.build_source(**dataset.source_kwargs(data_dir)).input_fn(
+        global_batch_size=batch, split="test", training=False)  # [batch, 28, 28, 1] in [-1, 1]
+    images = np.concatenate([x.numpy() for x, _ in (test.take(1) if smoke else test)])
+    logits = ext(images)[0].numpy()
     score = inception_score.inception_score(logits=logits, num_splits=10)
     return {"real data": {"classifier_is_mean": score.mean, "classifier_is_std": score.std}}
   return {}
