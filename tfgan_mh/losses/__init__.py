@@ -1,11 +1,14 @@
-"""Per-example loss functions and the gin-selectable loss families of the five papers.
+"""Per-example loss functions and the gin-selectable loss families of the five papers: Kavalerov et al. 2019
+(MHGAN), Zhou et al. 2018 (AM-GAN), Kavalerov et al. 2020 (K+1 GANs), Sapkota et al. 2022 (AAM) and Wang et al.
+2017 (MAGAN); full references in the `tfgan_mh` package docstring.
 
 Building blocks (pure functions, keyword-only, per-example float32 `[B]`):
-  core:     hinge_real / hinge_fake / hinge_generator (000 Eq. (3)), bce_real / bce_fake /
-            non_saturating_generator / minimax_generator (001 Eq. (1)), softmax_cross_entropy,
-            uniform_cross_entropy (001 Eq. (20)), crammer_singer (000 Eq. (4)), K+1 terms
-            (001 Eq. (2)-(5), (14); 002 Eq. (1), L_Dyn), energy_hinge (004 Eq. (2)), feature_matching.
-  angular:  aam_cross_entropy (003 Eq. (8)).
+  core:     hinge_real / hinge_fake / hinge_generator (MHGAN Eq. (3)), bce_real / bce_fake /
+            non_saturating_generator / minimax_generator (AM-GAN Eq. (1)), softmax_cross_entropy,
+            uniform_cross_entropy (AM-GAN Eq. (20)), crammer_singer (MHGAN Eq. (4)), K+1 terms
+            (AM-GAN Eq. (2)-(5), (14); K+1 GANs Eq. (1), L_Dyn), energy_hinge (MAGAN Eq. (2)),
+            feature_matching.
+  angular:  aam_cross_entropy (AAM Eq. (8)).
 
 Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from gin `<name>.<param>`):
   hinge, binary                                                 adversarial.py
@@ -14,7 +17,7 @@ Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from g
   labelgan, kplus1, amgan, mode_gan,                            kplus1.py
   labelgan_projection, mode_gan_projection
   ebgan, magan (+ MarginState)                                  energy.py
-  translation (G(x, c), cycle loss; 003's translation setting)  translation.py
+  translation (G(x, c), cycle loss; AAM's translation setting)  translation.py
 """
 
 from tfgan_mh.losses.angular import aam_cross_entropy

@@ -1,14 +1,14 @@
 """AC-GAN-style families: a real/fake head plus an auxiliary classifier C.
 
 Two groups:
-  * `acgan`, `acgan_ssl`: the baselines of shared/papers/000, hinge adversarial loss with projection
+  * `acgan`, `acgan_ssl`: the baselines of Kavalerov et al. 2019 (MHGAN), hinge adversarial loss with projection
     D, Eq. (10) / (9) (the shared hinge + aux form lives in `mhinge.HingeAuxFamily`).
   * `ac_gan_star`, `ac_gan_star_plus`, `ac_gan`, `gan_star`: the binary cross-entropy GAN of
-    shared/papers/001 §2.2, Eq. (6)-(9), (20), §7.1.1 and §7.1.5, with predefined or dynamic labels
-    (001 §5.1: the target of each generated sample is the argmax of C's class probabilities).
+    Zhou et al. 2018 (AM-GAN) §2.2, Eq. (6)-(9), (20), §7.1.1 and §7.1.5, with predefined or dynamic labels
+    (AM-GAN §5.1: the target of each generated sample is the argmax of C's class probabilities).
 
-Every family here takes `aux_loss` = 'ce' | 'mhinge' | 'aam' (cross-entropy, Crammer-Singer of 000
-Eq. (4), additive angular margin of 003 Eq. (8) on `cosine_logits`).
+Every family here takes `aux_loss` = 'ce' | 'mhinge' | 'aam' (cross-entropy, Crammer-Singer of the MHGAN paper
+Eq. (4), additive angular margin of Sapkota et al. 2022 (AAM) Eq. (8) on `cosine_logits`).
 """
 
 from tfgan_mh.losses import core
@@ -16,25 +16,25 @@ from tfgan_mh.losses.family import (LABELINGS, AuxClassifier, LossFamily, _check
                                     _check_nonnegative, register)
 from tfgan_mh.losses.mhinge import HingeAuxFamily
 
-# Eq. (8) of 003 gives no values for s and m; these are those of ArcFace ([9] in 003).
+# Eq. (8) of the AAM paper gives no values for s and m; these are those of ArcFace ([9] in the AAM paper).
 _AAM_SCALE = 64.0
 _AAM_MARGIN = 0.5
 
 
 @register("acgan")
 class ACGANFamily(HingeAuxFamily):
-  """ACGAN baseline of shared/papers/000, Eq. (10): hinge + cross-entropy auxiliary classifier.
+  """ACGAN baseline of the MHGAN paper, Eq. (10): hinge + cross-entropy auxiliary classifier.
 
   L_D = L_D^real + L_D^fake + w_D CE(C(x), y);  L_G = L_G + lambda CE(C(G(z, y)), y).
-  000 §3 trains it with 2 D steps per G step (a trainer setting).
+  MHGAN §3 trains it with 2 D steps per G step (a trainer setting).
 
   Args:
     num_classes: K.
-    aux_loss: 'ce' (Eq. (10)), 'mhinge' (then identical to `mhinge`) or 'aam' (003 Eq. (8)).
-    g_aux_weight: lambda = 0.1 (000 §3).
+    aux_loss: 'ce' (Eq. (10)), 'mhinge' (then identical to `mhinge`) or 'aam' (AAM Eq. (8)).
+    g_aux_weight: lambda = 0.1 (MHGAN §3).
     d_aux_weight: 1 (Eq. (10)).
-    mhinge_margin: Crammer-Singer margin for aux_loss='mhinge' (1, 000 Eq. (4)).
-    aam_scale, aam_margin: s and m for aux_loss='aam' (003 gives none; ArcFace's s=64, m=0.5).
+    mhinge_margin: Crammer-Singer margin for aux_loss='mhinge' (1, MHGAN Eq. (4)).
+    aam_scale, aam_margin: s and m for aux_loss='aam' (AAM gives none; ArcFace's s=64, m=0.5).
   """
 
   def __init__(self, *, num_classes: int, aux_loss: str = "ce", g_aux_weight: float = 0.1,
@@ -48,7 +48,7 @@ class ACGANFamily(HingeAuxFamily):
 
 @register("acgan_ssl")
 class ACGANSSLFamily(HingeAuxFamily):
-  """ACGAN-SSL of shared/papers/000, Eq. (9): (L_D^real + L_D^unlab) / 2 + L_D^fake + CE aux.
+  """ACGAN-SSL of the MHGAN paper, Eq. (9): (L_D^real + L_D^unlab) / 2 + L_D^fake + CE aux.
 
   Args: as `acgan`, plus `unlabeled_aux_weight` (0 in Eq. (9); see `mhinge_ssl`).
   """
@@ -67,16 +67,16 @@ class ACGANSSLFamily(HingeAuxFamily):
 
 
 class BinaryAuxFamily(LossFamily):
-  """Binary cross-entropy GAN + auxiliary classifier, the AC-GAN* family of 001 §2.2.
+  """Binary cross-entropy GAN + auxiliary classifier, the AC-GAN* family of AM-GAN §2.2.
 
     L_D = -log D_r(x) - log(1 - D_r(G(z))) + w_D aux(C(x), y)             (Eq. (8)-(9))
           [+ w_D H(u(.), C(G(z)))           for AC-GAN*+,   Eq. (20)]
-          [+ w_D aux(C(G(z)), y(z))         for the original AC-GAN, 001 §2.2 / §7.1.5]
+          [+ w_D aux(C(G(z)), y(z))         for the original AC-GAN, AM-GAN §2.2 / §7.1.5]
     L_G = -log D_r(G(z)) + lambda aux(C(G(z)), y(z))                       (Eq. (6)-(7))
-          [no aux term for GAN*, 001 §7.1.1]
+          [no aux term for GAN*, AM-GAN §7.1.1]
 
   y(z) is the label given to G ('predefined') or argmax_k C_k(G(z)) without gradient ('dynamic',
-  001 §5.1). Subclasses set `generator_aux` and `fake_aux` and call `_setup`.
+  AM-GAN §5.1). Subclasses set `generator_aux` and `fake_aux` and call `_setup`.
   """
 
   generator_aux = True
@@ -101,7 +101,7 @@ class BinaryAuxFamily(LossFamily):
   def target_labels(self, fake, fake_labels):
     """[B] target class of each generated sample: predefined labels or dynamic argmax of C."""
     if self.labeling == "dynamic":
-      return core.argmax_labels(logits=self.aux.logits(fake))  # 001 §5.1
+      return core.argmax_labels(logits=self.aux.logits(fake))  # AM-GAN §5.1
     if fake_labels is None:
       raise ValueError(f"loss family {self.name!r} with labeling='predefined' needs fake_labels")
     return fake_labels
@@ -132,12 +132,12 @@ class BinaryAuxFamily(LossFamily):
 _BINARY_AUX_DOC_ARGS = """
   Args:
     num_classes: K.
-    aux_loss: 'ce' (001), 'mhinge' (000 Eq. (4)) or 'aam' (003 Eq. (8), reads cosine_logits).
-    labeling: 'dynamic' (default: the main comparison of 001 §7.1.2 / Table 1) or 'predefined'
+    aux_loss: 'ce' (AM-GAN), 'mhinge' (MHGAN Eq. (4)) or 'aam' (AAM Eq. (8), reads cosine_logits).
+    labeling: 'dynamic' (default: the main comparison of AM-GAN §7.1.2 / Table 1) or 'predefined'
       (class-conditional G).
     d_aux_weight, g_aux_weight: weights of the classifier terms in L_D and L_G; 1 in Eq. (6)-(9).
     mhinge_margin: Crammer-Singer margin (1).
-    aam_scale, aam_margin: s and m of 003 Eq. (8) (ArcFace's 64 and 0.5; 003 gives none).
+    aam_scale, aam_margin: s and m of AAM Eq. (8) (ArcFace's 64 and 0.5; AAM gives none).
 """
 
 
@@ -151,7 +151,7 @@ def _binary_aux_init(self, num_classes, aux_loss, labeling, d_aux_weight, g_aux_
 
 @register("ac_gan_star")
 class ACGANStarFamily(BinaryAuxFamily):
-  __doc__ = """AC-GAN*, Eq. (6)-(9) of shared/papers/001: no classifier loss on fakes in L_D.
+  __doc__ = """AC-GAN*, Eq. (6)-(9) of the AM-GAN paper: no classifier loss on fakes in L_D.
 """ + _BINARY_AUX_DOC_ARGS
 
   def __init__(self, *, num_classes: int, aux_loss: str = "ce", labeling: str = "dynamic",
@@ -163,7 +163,7 @@ class ACGANStarFamily(BinaryAuxFamily):
 
 @register("ac_gan_star_plus")
 class ACGANStarPlusFamily(BinaryAuxFamily):
-  __doc__ = """AC-GAN*+, 001 §5.3: AC-GAN* plus H(u(.), C(G(z))) in L_D, Eq. (20) (uniform target).
+  __doc__ = """AC-GAN*+, AM-GAN §5.3: AC-GAN* plus H(u(.), C(G(z))) in L_D, Eq. (20) (uniform target).
 
   aux_loss='mhinge' is rejected: Eq. (20) is a cross-entropy.
 """ + _BINARY_AUX_DOC_ARGS
@@ -179,7 +179,7 @@ class ACGANStarPlusFamily(BinaryAuxFamily):
 
 @register("ac_gan")
 class ACGANOriginalFamily(BinaryAuxFamily):
-  __doc__ = """The original AC-GAN (001 §2.2, §7.1.5): AC-GAN* plus H(u(y), C(G(z))) in L_D.
+  __doc__ = """The original AC-GAN (AM-GAN §2.2, §7.1.5): AC-GAN* plus H(u(y), C(G(z))) in L_D.
 
   The classifier is also trained to put each generated sample in its target class y(z).
 """ + _BINARY_AUX_DOC_ARGS
@@ -195,7 +195,7 @@ class ACGANOriginalFamily(BinaryAuxFamily):
 
 @register("gan_star")
 class GANStarFamily(BinaryAuxFamily):
-  __doc__ = """GAN*, 001 §7.1.1: D of AC-GAN* (trains the classifier on real), G with the GAN loss only.
+  __doc__ = """GAN*, AM-GAN §7.1.1: D of AC-GAN* (trains the classifier on real), G with the GAN loss only.
 
   g_aux_weight is unused (kept so gin files can switch families freely).
 """ + _BINARY_AUX_DOC_ARGS

@@ -1,7 +1,7 @@
 """Families with only a real/fake head: the hinge cGAN (SAGAN baseline) and the binary GAN.
 
 Both read `adv_logits` [B]; for the hinge family it is the projection discriminator's output
-D(x, y) (Fig. 2a of shared/papers/000).
+D(x, y) (Fig. 2a of Kavalerov et al. 2019 (MHGAN)).
 """
 
 from tfgan_mh.losses import core
@@ -10,7 +10,7 @@ from tfgan_mh.losses.family import LossFamily, register
 
 @register("hinge")
 class HingeFamily(LossFamily):
-  """Hinge cGAN with projection discriminator (SAGAN baseline), Eq. (3) of shared/papers/000.
+  """Hinge cGAN with projection discriminator (SAGAN baseline), Eq. (3) of the MHGAN paper.
 
   D: max(0, 1 - D(x, y)) + max(0, 1 + D(G(z, y), y));  G: -D(G(z, y), y).
   """
@@ -37,8 +37,8 @@ class HingeFamily(LossFamily):
 class BinaryFamily(LossFamily):
   """The original (unconditional) GAN with the non-saturating generator loss.
 
-  Eq. (1) of shared/papers/001 (L_D = -E log D_r(x) - E log(1 - D_r(G(z))), L_G = -E log D_r(G(z)));
-  the "Binary GAN" baseline of shared/papers/002 §3.
+  Eq. (1) of Zhou et al. 2018 (AM-GAN) (L_D = -E log D_r(x) - E log(1 - D_r(G(z))), L_G = -E log D_r(G(z)));
+  the "Binary GAN" baseline of Kavalerov et al. 2020 (K+1 GANs) §3.
   """
 
   required_heads = ("adv_logits",)

@@ -1,4 +1,4 @@
-"""Additive angular margin (AAM) loss for the auxiliary classifier, Sec. 3.2 of shared/papers/003.
+"""Additive angular margin (AAM) loss for the auxiliary classifier, Sec. 3.2 of Sapkota et al. 2022 (AAM).
 
 The discriminator's `cosine_logits` head gives cos(theta_j) = <W_j, phi(x)> / (|W_j| |phi(x)|) in
 [-1, 1] (unit class weights, no bias, unit features). The loss adds the angular margin m to the angle
@@ -13,7 +13,7 @@ _COS_EPS = 1e-6
 
 
 def aam_cross_entropy(*, cos_logits, labels, scale, margin):
-  """Additive angular margin loss, Eq. (8) of shared/papers/003 (ArcFace, [9] there).
+  """Additive angular margin loss, Eq. (8) of the AAM paper (ArcFace, [9] there).
 
     L = -log( e^{s cos(theta_y + m)} / (e^{s cos(theta_y + m)} + sum_{j != y} e^{s cos theta_j}) )
 

@@ -8,11 +8,13 @@ Conventions:
   * `labels` are int class ids `[B]` in `[0, K)`; out-of-range ids are not checked (one_hot of an
     out-of-range id is all zeros).
   * K+1 logits are `[B, K+1]` with the LAST column (index K) the "fake" class, as in
-    `tfgan_mh.models.outputs` (shared/papers/001 calls it class K+1, shared/papers/002 class 0).
+    `tfgan_mh.models.outputs` (Zhou et al. 2018 (AM-GAN) calls it class K+1, Kavalerov et al. 2020
+    (K+1 GANs) class 0).
   * The true class is selected with `tf.one_hot` masks so every shape stays static (TPU / XLA).
 
-Papers (plain text in shared/papers/): 000 = MHGAN (multi-hinge), 001 = AM-GAN, 002 = K+1 GANs,
-004 = MAGAN. The additive angular margin loss of 003 lives in `angular.py`.
+Papers (full references in the `tfgan_mh` package docstring): MHGAN = Kavalerov et al. 2019 (multi-hinge),
+AM-GAN = Zhou et al. 2018, K+1 GANs = Kavalerov et al. 2020, MAGAN = Wang et al. 2017. The additive angular
+margin loss of Sapkota et al. 2022 (AAM) lives in `angular.py`.
 """
 
 import tensorflow as tf
@@ -35,7 +37,7 @@ def _one_hot(labels, depth):
 
 
 def hinge_real(*, logits):
-  """Hinge loss of D on real samples, max(0, 1 - D(x, y)): L_D^real of Eq. (3) of shared/papers/000.
+  """Hinge loss of D on real samples, max(0, 1 - D(x, y)): L_D^real of Eq. (3) of the MHGAN paper.
 
   Args:
     logits: [B] real/fake logits D(x, y) of real samples.
@@ -47,7 +49,7 @@ def hinge_real(*, logits):
 
 
 def hinge_fake(*, logits):
-  """Hinge loss of D on generated samples, max(0, 1 + D(G(z, y), y)): L_D^fake of Eq. (3) of 000.
+  """Hinge loss of D on generated samples, max(0, 1 + D(G(z, y), y)): L_D^fake of Eq. (3) of the MHGAN paper.
 
   Args:
     logits: [B] real/fake logits of generated samples.
@@ -59,7 +61,7 @@ def hinge_fake(*, logits):
 
 
 def hinge_generator(*, logits):
-  """Hinge-GAN generator loss, -D(G(z, y), y): L_G of Eq. (3) of shared/papers/000.
+  """Hinge-GAN generator loss, -D(G(z, y), y): L_G of Eq. (3) of the MHGAN paper.
 
   Args:
     logits: [B] real/fake logits of generated samples.
@@ -71,9 +73,9 @@ def hinge_generator(*, logits):
 
 
 def bce_real(*, logits):
-  """-log D_r(x) with D_r = sigmoid(logits): the real term of L_D in Eq. (1) of shared/papers/001.
+  """-log D_r(x) with D_r = sigmoid(logits): the real term of L_D in Eq. (1) of the AM-GAN paper.
 
-  Also the non-saturating generator loss -log D_r(G(z)) (L_G of Eq. (1) of 001, the second form).
+  Also the non-saturating generator loss -log D_r(G(z)) (L_G of Eq. (1) of the AM-GAN paper, the second form).
 
   Args:
     logits: [B] real/fake logits.
@@ -85,7 +87,7 @@ def bce_real(*, logits):
 
 
 def bce_fake(*, logits):
-  """-log(1 - D_r(x)) with D_r = sigmoid(logits): the fake term of L_D in Eq. (1) of 001.
+  """-log(1 - D_r(x)) with D_r = sigmoid(logits): the fake term of L_D in Eq. (1) of the AM-GAN paper.
 
   Args:
     logits: [B] real/fake logits of generated samples.
@@ -97,7 +99,7 @@ def bce_fake(*, logits):
 
 
 def non_saturating_generator(*, logits):
-  """Non-saturating generator loss -log D_r(G(z)) (Eq. (1) of 001, "-E log D_r(G(z))").
+  """Non-saturating generator loss -log D_r(G(z)) (Eq. (1) of the AM-GAN paper, "-E log D_r(G(z))").
 
   Args:
     logits: [B] real/fake logits of generated samples.
@@ -126,8 +128,8 @@ def minimax_generator(*, logits):
 def softmax_cross_entropy(*, logits, labels):
   """Softmax cross-entropy H(u(y), softmax(logits)): the auxiliary classifier loss of AC-GAN.
 
-  Eq. (10) of shared/papers/000 (written there as E log C_y(x)), Eq. (7)/(9) of shared/papers/001,
-  Eq. (7) of shared/papers/003.
+  Eq. (10) of the MHGAN paper (written there as E log C_y(x)), Eq. (7)/(9) of the AM-GAN paper,
+  Eq. (7) of the AAM paper.
 
   Args:
     logits: [B, K] class logits.
@@ -143,7 +145,7 @@ def softmax_cross_entropy(*, logits, labels):
 def uniform_cross_entropy(*, logits):
   """Cross-entropy against the uniform distribution, H(u(.), softmax(logits)).
 
-  The extra discriminator loss of AC-GAN*+ on generated samples, Eq. (20) of shared/papers/001.
+  The extra discriminator loss of AC-GAN*+ on generated samples, Eq. (20) of the AM-GAN paper.
 
   Args:
     logits: [B, K] class logits.
@@ -157,7 +159,7 @@ def uniform_cross_entropy(*, logits):
 def crammer_singer(*, logits, labels, margin=1.0):
   """Crammer-Singer multi-class hinge loss, max(0, margin - C_y(x) + max_{k != y} C_k(x)).
 
-  Eq. (4) of shared/papers/000 (L_D^aux on real, L_G^aux on generated samples; margin 1). The true
+  Eq. (4) of the MHGAN paper (L_D^aux on real, L_G^aux on generated samples; margin 1). The true
   class is masked with a one_hot, so shapes stay static. Samples classified correctly by more than
   `margin` give zero loss and zero gradient.
 
@@ -178,7 +180,7 @@ def crammer_singer(*, logits, labels, margin=1.0):
 
 
 def argmax_labels(*, logits):
-  """Dynamic labels argmax_k logits_k, without gradient (001 §5.1; pseudo-labels of 000 Eq. (8)).
+  """Dynamic labels argmax_k logits_k, without gradient (AM-GAN §5.1; pseudo-labels of MHGAN Eq. (8)).
 
   Args:
     logits: [B, K] class logits (or probabilities: the argmax is the same).
@@ -195,7 +197,7 @@ def argmax_labels(*, logits):
 def kplus1_class_loss(*, logits, labels):
   """H(v(y), D(x)) on K+1 logits: the real term of L_D of LabelGAN / AM-GAN.
 
-  Eq. (3)/(5) and (15) of shared/papers/001, -E log d_m(x) of Eq. (1) of shared/papers/002; also
+  Eq. (3)/(5) and (15) of the AM-GAN paper, -E log d_m(x) of Eq. (1) of the K+1 GANs paper; also
   the AM-GAN generator loss Eq. (14) with the target class y of each generated sample.
 
   Args:
@@ -209,7 +211,7 @@ def kplus1_class_loss(*, logits, labels):
 
 
 def kplus1_fake_loss(*, logits):
-  """H(v(K+1), D(x)) = -log D_{K+1}(x): the fake term of L_D of LabelGAN (Eq. (3)/(5) of 001).
+  """H(v(K+1), D(x)) = -log D_{K+1}(x): the fake term of L_D of LabelGAN (Eq. (3)/(5) of the AM-GAN paper).
 
   Args:
     logits: [B, K+1] logits of generated samples, column K = fake.
@@ -224,8 +226,8 @@ def kplus1_fake_loss(*, logits):
 def kplus1_not_fake_loss(*, logits):
   """-log sum_{k<=K} D_k(x) = H([1, 0], [D_r, D_{K+1}]): the LabelGAN generator loss.
 
-  Eq. (2)/(4) of shared/papers/001; the non-saturating form of the K+1 generator objective of
-  shared/papers/002 §2.2 (-E log sum_{m>0} P[D = m | X]).
+  Eq. (2)/(4) of the AM-GAN paper; the non-saturating form of the K+1 generator objective of
+  K+1 GANs §2.2 (-E log sum_{m>0} P[D = m | X]).
 
   Args:
     logits: [B, K+1] logits of generated samples, column K = fake.
@@ -238,9 +240,9 @@ def kplus1_not_fake_loss(*, logits):
 
 
 def kplus1_fake_log_prob(*, logits):
-  """log D_{K+1}(x) = log P[D = fake | x]: the generator's part of Eq. (1) of shared/papers/002.
+  """log D_{K+1}(x) = log P[D = fake | x]: the generator's part of Eq. (1) of the K+1 GANs paper.
 
-  The K+1 objective is a minimax game; the generator minimises p_0 E log d_0(g(z)) (002 Eq. (1)/(2)).
+  The K+1 objective is a minimax game; the generator minimises p_0 E log d_0(g(z)) (K+1 GANs Eq. (1)/(2)).
 
   Args:
     logits: [B, K+1] logits of generated samples, column K = fake.
@@ -252,10 +254,10 @@ def kplus1_fake_log_prob(*, logits):
 
 
 def kplus1_max_real_loss(*, logits):
-  """-log max_{l real} P[D = l | x]: the dynamic-labeling generator loss L_Dyn of 002 §2.2.
+  """-log max_{l real} P[D = l | x]: the dynamic-labeling generator loss L_Dyn of K+1 GANs §2.2.
 
-  Equals the AM-GAN generator loss (001 Eq. (14)) with the dynamic label argmax of the K real
-  class probabilities (001 §5.1).
+  Equals the AM-GAN generator loss (AM-GAN Eq. (14)) with the dynamic label argmax of the K real
+  class probabilities (AM-GAN §5.1).
 
   Args:
     logits: [B, K+1] logits of generated samples, column K = fake.
@@ -271,7 +273,7 @@ def kplus1_max_real_loss(*, logits):
 
 
 def energy_hinge(*, energy, margin):
-  """max(0, m - E(G(z))): the fake term of the EBGAN / MAGAN discriminator loss, Eq. (2) of 004.
+  """max(0, m - E(G(z))): the fake term of the EBGAN / MAGAN discriminator loss, Eq. (2) of the MAGAN paper.
 
   Samples whose energy exceeds the margin give zero loss and zero gradient.
 
@@ -294,7 +296,7 @@ def feature_matching(*, real_features, fake_features, distance: str = "squared_l
   `distance="mean_abs"` gives mean_j |mean_x f_j(x) - mean_z f_j(G(z))| instead: the L1 distance averaged over
   the F features, as the MHGAN authors' PyTorch code and PyTorch-StudioGAN (`feature_matching_loss`) compute it.
 
-  The generator term of Improved GAN (Salimans et al. 2016, cited as [27] in shared/papers/000 §1.3),
+  The generator term of Improved GAN (Salimans et al. 2016, cited as [27] in MHGAN §1.3),
   used by the K+1 Crammer-Singer variant `mhinge_kplus1_fm`. It is a batch-level quantity: the
   returned per-example tensor repeats it, so its mean over the batch equals the batch value. Under
   `tf.distribute` each replica computes it on its own slice of the batch, so the reduced loss is the
@@ -320,7 +322,7 @@ def feature_matching(*, real_features, fake_features, distance: str = "squared_l
 
 
 def l1_reconstruction(*, images, reconstructions):
-  """[B] mean over pixels and channels of |x - x_rec|: the reconstruction (cycle) loss of shared/papers/003
+  """[B] mean over pixels and channels of |x - x_rec|: the reconstruction (cycle) loss of the AAM paper
   Eq. (2) (StarGAN's ||x - G(G(x, c), c')||_1, computed as a mean over the elements of each image)."""
   diff = tf.abs(_f32(images) - _f32(reconstructions))
   return tf.reduce_mean(tf.reshape(diff, [tf.shape(diff)[0], -1]), axis=1)

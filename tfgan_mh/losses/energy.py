@@ -1,12 +1,12 @@
-"""Energy families of shared/papers/004: EBGAN (fixed margin) and MAGAN (margin adapted per epoch).
+"""Energy families of Wang et al. 2017 (MAGAN): EBGAN (fixed margin) and MAGAN (margin adapted per epoch).
 
 The discriminator is an auto-encoder; its `energy` head is the per-sample reconstruction error (Eq. (1) of
-004; by default the authors' sum of squared errors on [0, 1] pixels, `tfgan_mh.models.magan`). Eq. (2):
+the MAGAN paper; by default the authors' sum of squared errors on [0, 1] pixels, `tfgan_mh.models.magan`). Eq. (2):
 
     L_D(x, z) = D(x) + max(0, m - D(G(z)))        L_G(z) = D(G(z))
 
-MAGAN adapts m with `MarginState` (Algorithm 1 + Eq. (4) of 004): D-only pre-training with m = 0, then
-the initial margin m_1 = mean real energy of one more pass over the data with the pre-trained D and no
+MAGAN adapts m with `MarginState` (Algorithm 1 + Eq. (4) of the MAGAN paper): D-only pre-training with m = 0,
+then the initial margin m_1 = mean real energy of one more pass over the data with the pre-trained D and no
 updates (authors' code, gan_release.py: the `real_add` pass after pre-training; the trainer's
 `mean_real_energy`), then at each epoch end
 
@@ -23,7 +23,7 @@ from tfgan_mh.losses.family import LossFamily, _check_nonnegative, register
 
 
 class EnergyFamily(LossFamily):
-  """Eq. (2) of 004 with the margin given by `_margin(margin)`; unconditional G."""
+  """Eq. (2) of the MAGAN paper with the margin given by `_margin(margin)`; unconditional G."""
 
   required_heads = ("energy",)
   conditional_generator = False
@@ -47,13 +47,13 @@ class EnergyFamily(LossFamily):
 
 @register("ebgan")
 class EBGANFamily(EnergyFamily):
-  """EBGAN, Eq. (2) of shared/papers/004 with a fixed margin m (a hyperparameter).
+  """EBGAN, Eq. (2) of the MAGAN paper with a fixed margin m (a hyperparameter).
 
   The `margin` argument of the loss methods is ignored: EBGAN's margin is this family's own `margin`.
 
   Args:
     num_classes: K (unused by the losses).
-    margin: m > 0; 10 is the first EBGAN baseline of 004 §4.3 (MNIST; it also tries 5 and 1.08). The
+    margin: m > 0; 10 is the first EBGAN baseline of MAGAN §4.3 (MNIST; it also tries 5 and 1.08). The
       right value depends on the energy scale of the auto-encoder.
   """
 
@@ -71,7 +71,7 @@ class EBGANFamily(EnergyFamily):
 
 @register("magan")
 class MAGANFamily(EnergyFamily):
-  """MAGAN, Eq. (2) + Algorithm 1 of shared/papers/004: the margin comes from a `MarginState`.
+  """MAGAN, Eq. (2) + Algorithm 1 of the MAGAN paper: the margin comes from a `MarginState`.
 
   The loss methods need `margin=` (the trainer passes `MarginState.margin`: 0 during pre-training).
   """
@@ -86,7 +86,7 @@ class MAGANFamily(EnergyFamily):
 
 
 def magan_margin_update(*, margin, real_mean, fake_mean, prev_fake_mean):
-  """The epoch-end margin rule of Eq. (4) / Algorithm 1 line 23-24 of shared/papers/004.
+  """The epoch-end margin rule of Eq. (4) / Algorithm 1 line 23-24 of the MAGAN paper.
 
   Args:
     margin: m_t, scalar.
@@ -105,7 +105,7 @@ def magan_margin_update(*, margin, real_mean, fake_mean, prev_fake_mean):
 
 
 class MarginState(tf.Module):
-  """MAGAN's adaptive margin and the epoch statistics it is computed from (004 Algorithm 1).
+  """MAGAN's adaptive margin and the epoch statistics it is computed from (MAGAN Algorithm 1).
 
   Checkpointable (`tf.train.Checkpoint(margin_state=state)`); variables are created in the caller's
   scope (the trainer builds it under `strategy.scope()`). All methods run in cross-replica context

@@ -10,7 +10,7 @@ and says which heads of `DiscOutput` it reads. The trainer uses it as
 
 Each loss method returns a dict of descriptive names to per-example float32 tensors `[B_k]` (B_k may
 differ between terms, e.g. labeled vs unlabeled batch), with the weights of the paper (lambda, the 1/2
-of Eq. (8) of shared/papers/000, ...) already applied. The objective minimised is
+of Eq. (8) of Kavalerov et al. 2019 (MHGAN), ...) already applied. The objective minimised is
 sum_k mean_over_global_batch(terms[k]); the trainer reduces each term once with
 `tf.nn.compute_average_loss` and sums. There is no "total" key.
 
@@ -85,7 +85,8 @@ class LossFamily:
     conditional_generator: whether G takes class labels (False for dynamic labeling, MAGAN, ...).
     uses_unlabeled: whether the discriminator loss needs an unlabeled batch (SSL families).
     uses_margin: whether the family's margin is adapted by the trainer's `MarginState` (MAGAN: D-only
-      pre-training, margin updated at epoch ends, 004 Algorithm 1). EBGAN's margin is fixed: False.
+      pre-training, margin updated at epoch ends, Algorithm 1 of Wang et al. 2017 (MAGAN)). EBGAN's margin
+      is fixed: False.
     generator_uses_real: whether `generator_loss` needs D's output on real data (`real=`).
   """
 
@@ -149,15 +150,16 @@ class LossFamily:
 class AuxClassifier:
   """The auxiliary classifier loss of the AC-GAN-style families: 'ce' | 'mhinge' | 'aam'.
 
-    * 'ce': softmax cross-entropy on `class_logits` (AC-GAN; Eq. (10) of 000, Eq. (7)/(9) of 001).
-    * 'mhinge': Crammer-Singer multi-hinge on `class_logits` (Eq. (4) of 000).
-    * 'aam': additive angular margin loss on `cosine_logits` (Eq. (8) of 003).
+    * 'ce': softmax cross-entropy on `class_logits` (AC-GAN; Eq. (10) of the MHGAN paper, Eq. (7)/(9) of
+      Zhou et al. 2018 (AM-GAN)).
+    * 'mhinge': Crammer-Singer multi-hinge on `class_logits` (Eq. (4) of the MHGAN paper).
+    * 'aam': additive angular margin loss on `cosine_logits` (Eq. (8) of Sapkota et al. 2022 (AAM)).
 
   Args:
     family: name of the owning family (for error messages).
     aux_loss: one of AUX_LOSSES.
-    mhinge_margin: margin of the Crammer-Singer loss (1 in Eq. (4) of 000).
-    aam_scale, aam_margin: s and m of Eq. (8) of 003.
+    mhinge_margin: margin of the Crammer-Singer loss (1 in Eq. (4) of the MHGAN paper).
+    aam_scale, aam_margin: s and m of Eq. (8) of the AAM paper.
   """
 
   def __init__(self, family: str, aux_loss: str, *, mhinge_margin: float, aam_scale: float,
@@ -191,7 +193,7 @@ class AuxClassifier:
                                      margin=self.aam_margin)
 
   def uniform_loss(self, out: DiscOutput):
-    """[B] cross-entropy against the uniform class distribution, Eq. (20) of 001.
+    """[B] cross-entropy against the uniform class distribution, Eq. (20) of the AM-GAN paper.
 
     On the softmax of `class_logits` ('ce') or of s * cos ('aam': no target class, so no margin).
     """
@@ -204,8 +206,8 @@ class AuxClassifier:
 def pseudo_labels(out: DiscOutput):
   """[B] int32 argmax of the classifier head (class, cosine or K+1 real columns), no gradient.
 
-  The pseudo-labels y~_C(x) = argmax_k C_k(x) of Eq. (8)/(9) of shared/papers/000 and the dynamic
-  labels of 001 §5.1.
+  The pseudo-labels y~_C(x) = argmax_k C_k(x) of Eq. (8)/(9) of the MHGAN paper and the dynamic
+  labels of AM-GAN §5.1.
   """
   if out.class_logits is not None:
     return core.argmax_labels(logits=out.class_logits)

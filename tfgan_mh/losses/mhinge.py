@@ -1,13 +1,13 @@
-"""Multi-hinge families of shared/papers/000 (MHGAN): hinge cGAN + auxiliary classifier.
+"""Multi-hinge families of Kavalerov et al. 2019 (MHGAN): hinge cGAN + auxiliary classifier.
 
-`HingeAuxFamily` is the common form of Eq. (5), (8), (9) and (10) of 000:
+`HingeAuxFamily` is the common form of Eq. (5), (8), (9) and (10) of the MHGAN paper:
 
     L_D = L_D^real + L_D^fake + w_D * aux(C(x), y)                  (supervised, Eq. (5) / (10))
     L_D = (L_D^real + L_D^unlab) / 2 + L_D^fake + w_D * aux(C(x), y)  (SSL, Eq. (8) / (9))
     L_G = -D(G(z, y), y) + lambda * aux(C(G(z, y)), y)
 
 with aux = Crammer-Singer (MHGAN, Eq. (4)) or cross-entropy (ACGAN baseline, `acgan.py`).
-lambda = 0.1 "for all experiments" (000 §3).
+lambda = 0.1 "for all experiments" (MHGAN §3).
 
 SSL: the pseudo-label y~_C(x) = argmax_k C_k(x) of L_D^unlab = E max(0, 1 - D(x, y~_C(x))) enters
 only the projection D(x, y~), which the discriminator computes itself when called without labels
@@ -24,7 +24,7 @@ from tfgan_mh.losses.family import AuxClassifier, LossFamily, _check_nonnegative
 
 
 class HingeAuxFamily(LossFamily):
-  """Hinge adversarial loss + auxiliary classifier loss (000 Eq. (5), (8), (9), (10)).
+  """Hinge adversarial loss + auxiliary classifier loss (MHGAN Eq. (5), (8), (9), (10)).
 
   Subclasses call `_setup` from their gin-configurable `__init__`.
   """
@@ -81,13 +81,13 @@ def _mhinge_aux(name, margin):
 
 @register("mhinge")
 class MHingeFamily(HingeAuxFamily):
-  """MHGAN, Eq. (4)-(5) of shared/papers/000: hinge + Crammer-Singer auxiliary classifier.
+  """MHGAN, Eq. (4)-(5) of the MHGAN paper: hinge + Crammer-Singer auxiliary classifier.
 
   Heads: `adv_logits` (projection) and `class_logits` from a separate linear classifier (Fig. 2c).
 
   Args:
     num_classes: K.
-    g_aux_weight: lambda of L_G + lambda L_G^aux; 0.1 in every experiment of 000 §3.
+    g_aux_weight: lambda of L_G + lambda L_G^aux; 0.1 in every experiment of MHGAN §3.
     d_aux_weight: weight of L_D^aux; 1 in Eq. (5).
     margin: Crammer-Singer margin; 1 in Eq. (4).
   """
@@ -101,11 +101,11 @@ class MHingeFamily(HingeAuxFamily):
 
 @register("mhinge_shared")
 class MHingeSharedFamily(HingeAuxFamily):
-  """MHSharedGAN, 000 §2.1 and §3.2: the losses of `mhinge` (Eq. (5)), classifier shared with D.
+  """MHSharedGAN, MHGAN §2.1 and §3.2: the losses of `mhinge` (Eq. (5)), classifier shared with D.
 
   The loss math is that of `mhinge`; it also reads `class_logits`, but the network makes them from the
-  projection embedding matrix applied to the penultimate features (Fig. 2b of 000), so classification
-  and discrimination share parameters. 000 §3.2 switches to it mid-training from a `hinge` run.
+  projection embedding matrix applied to the penultimate features (Fig. 2b of the MHGAN paper), so classification
+  and discrimination share parameters. MHGAN §3.2 switches to it mid-training from a `hinge` run.
 
   Args: as `mhinge`.
   """
@@ -119,7 +119,7 @@ class MHingeSharedFamily(HingeAuxFamily):
 
 @register("mhinge_ssl")
 class MHingeSSLFamily(HingeAuxFamily):
-  """MHGAN-SSL, Eq. (8) of shared/papers/000: real and unlabeled hinge terms halved, G unchanged.
+  """MHGAN-SSL, Eq. (8) of the MHGAN paper: real and unlabeled hinge terms halved, G unchanged.
 
   Args: as `mhinge`, plus
     unlabeled_aux_weight: weight of a Crammer-Singer term on the unlabeled batch with pseudo-labels;
@@ -139,22 +139,22 @@ class MHingeSSLFamily(HingeAuxFamily):
 class MHingeKPlus1FMFamily(LossFamily):
   """K+1 Crammer-Singer cGAN with feature matching (MHGAN authors' PyTorch code, StudioGAN "MH").
 
-  Not an equation of 000: the variant that unifies discrimination and classification in one K+1
-  head (000 §3.2, "we also experimented with K+1 formulations"), with the Crammer-Singer loss of
+  Not an equation of the MHGAN paper: the variant that unifies discrimination and classification in one K+1
+  head (MHGAN §3.2, "we also experimented with K+1 formulations"), with the Crammer-Singer loss of
   Eq. (4) applied to the K+1 logits (column K = fake):
 
     L_D = CS(D(x), y) + CS(D(G(z, y)), K)
     L_G = lambda * CS(D(G(z, y)), y) + w_fm * ||mean f(x) - mean f(G(z, y))||^2
 
-  The feature matching term (Improved GAN, [27] of 000) is batch-level: it is returned broadcast to
+  The feature matching term (Improved GAN, [27] of the MHGAN paper) is batch-level: it is returned broadcast to
   [B]; under tf.distribute it is computed per replica (see `core.feature_matching`). The generator
   therefore needs D's output on a real batch (`generator_uses_real`).
 
   Args:
     num_classes: K.
-    g_aux_weight: lambda; 0.1 as in 000 §3 (StudioGAN calls it `mh_lambda`).
+    g_aux_weight: lambda; 0.1 as in MHGAN §3 (StudioGAN calls it `mh_lambda`).
     fm_weight: weight of the feature matching term.
-    margin: Crammer-Singer margin (1, Eq. (4) of 000).
+    margin: Crammer-Singer margin (1, Eq. (4) of the MHGAN paper).
     fm_distance: "squared_l2" (the formula above, Improved GAN) or "mean_abs" (mean over features of
       |mean f(x) - mean f(G(z))|: the authors' code and StudioGAN; with g_aux_weight 0.05 and fm_weight 1 this
       family is StudioGAN's "MH" loss, `gin/experiments/cifar10_biggan_mhgan_studiogan.gin`).

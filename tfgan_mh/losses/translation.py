@@ -1,13 +1,15 @@
-"""The multi-domain image-to-image translation objective of shared/papers/003 (StarGAN's, hinge form).
+"""The multi-domain image-to-image translation objective of Sapkota et al. 2022 (AAM)
+(StarGAN's, hinge form).
 
     L_D = L_D^real + L_D^fake + lambda_cls^D * aux(C(x), c_x)
     L_G = -D(G(x, c)) + lambda_cls * aux(C(G(x, c)), c) + lambda_rec * ||x - G(G(x, c), c_x)||_1
 
 x: a real image of domain c_x; c: the target domain drawn for it; aux: the auxiliary classifier loss on D's
 classifier head, softmax cross-entropy ('ce', StarGAN's domain classification) or the additive angular
-margin loss ('aam', 003 Eq. (8), on `cosine_logits`); the reconstruction (cycle) term is 003 Eq. (2)
-(`core.l1_reconstruction`). The adversarial terms are the project's hinge terms (000 Eq. (3)) where StarGAN
-and 003 use WGAN-GP: the comparison CE vs AAM holds the adversarial loss fixed either way.
+margin loss ('aam', AAM Eq. (8), on `cosine_logits`); the reconstruction (cycle) term is AAM Eq. (2)
+(`core.l1_reconstruction`). The adversarial terms are the project's hinge terms (Eq. (3) of Kavalerov et al.
+2019, MHGAN) where StarGAN and AAM use WGAN-GP: the comparison CE vs AAM holds the adversarial loss fixed
+either way.
 
 The trainer (`tfgan_mh.training.step.GANTrainer`) sees `translation = True`: G's input is the real batch
 (not latents), the target domains are the step's fake labels, and the G step also computes
@@ -18,18 +20,19 @@ from tfgan_mh.losses import core
 from tfgan_mh.losses.family import AuxClassifier, _check_nonnegative, register
 from tfgan_mh.losses.mhinge import HingeAuxFamily
 
-# Eq. (8) of 003 gives no values for s and m; ArcFace's (as `acgan`). lambda_cls = 1, lambda_rec = 10: StarGAN's.
+# Eq. (8) of the AAM paper gives no values for s and m; ArcFace's (as `acgan`).
+# lambda_cls = 1, lambda_rec = 10: StarGAN's.
 _AAM_SCALE = 64.0
 _AAM_MARGIN = 0.5
 
 
 @register("translation")
 class TranslationFamily(HingeAuxFamily):
-  """003's translation objective (module docstring).
+  """The translation objective of the AAM paper (module docstring).
 
   Args:
     num_classes: K domains.
-    aux_loss: 'aam' (003 Eq. (8)), 'ce' (StarGAN) or 'mhinge' (000 Eq. (4)).
+    aux_loss: 'aam' (AAM Eq. (8)), 'ce' (StarGAN) or 'mhinge' (MHGAN Eq. (4)).
     g_aux_weight: lambda_cls of L_G (1).
     d_aux_weight: lambda_cls of L_D (1).
     rec_weight: lambda_rec (10).
