@@ -106,7 +106,8 @@ def is_class_weights(labels) -> bool:
 
 
 def one_hot_concat(z, labels, num_classes, dtype):
-  """[z, one_hot(y)]: the class input of the DCGAN generator of 001 App. F (noise 100 | 110).
+  """[z, one_hot(y)]: the class input of the DCGAN generator of Zhou et al. 2018 (AM-GAN), App. F (noise
+  100 | 110).
 
   Class weights [B, K] take the place of one_hot(y) as they are (a mixture of the classes' inputs).
   """

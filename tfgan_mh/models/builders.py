@@ -1,16 +1,17 @@
 """`build_generator` / `build_discriminator`: the gin-configurable entry points of `tfgan_mh.models`.
 
-Archs and the image shapes they support:
+Archs and the image shapes they support (MHGAN = Kavalerov et al. 2019, AM-GAN = Zhou et al. 2018, MAGAN =
+Wang et al. 2017, K+1 GANs = Kavalerov et al. 2020, AAM = Sapkota et al. 2022; see the `tfgan_mh` docstring):
 
-  generator       sagan  (R, R, C), R in 32, 64, 128   000 §3 (SAGAN ResNet, conditional BN)
+  generator       sagan  (R, R, C), R in 32, 64, 128   MHGAN §3 (SAGAN ResNet, conditional BN)
                   biggan (R, R, C), R in 32, 64, 128   Brock et al. 2019 (shared embedding, hierarchical z)
-                  dcgan  (32, 32, C)                   001 App. F
-                  magan  (28, 28, C), (32, 32, C), (64, 64, C)   004 App. B (MNIST, CIFAR-10, CelebA)
-                  mlp    (D,)                          002 §3.1 ring of Gaussians
-                  translation (H, W, C), H, W divisible by 2**num_down: G(x, c) of 003 / StarGAN (images in)
+                  dcgan  (32, 32, C)                   AM-GAN App. F
+                  magan  (28, 28, C), (32, 32, C), (64, 64, C)   MAGAN App. B (MNIST, CIFAR-10, CelebA)
+                  mlp    (D,)                          K+1 GANs §3.1 ring of Gaussians
+                  translation (H, W, C), H, W divisible by 2**num_down: G(x, c) of AAM / StarGAN (images in)
   discriminator   sagan, biggan, dcgan, mlp as above, heads from `tfgan_mh.models.heads.CLASSIFIER_HEADS`
                   magan_ae  (28, 28, C) fully connected, (32, 32, C) / (64, 64, C) convolutional;
-                            heads ("energy",) only (004)
+                            heads ("energy",) only (MAGAN)
 """
 
 from typing import Optional, Sequence
@@ -62,12 +63,12 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
     num_classes: K, read from the data.
     conditional: class-conditional G (labels required) or unconditional (labels=None; dynamic
       labeling, MAGAN).
-    z_dim: latent size; None = the paper's (sagan 128 (000), biggan 80 / 100 / 120 at 32 / 64 / 128 px,
-      dcgan 100 (001), magan 50 / 320 / 350 (004), mlp 16).
-    ch: channel multiplier; None = the paper's (sagan 64 (000), biggan 96, dcgan 96 (001)).
+    z_dim: latent size; None = the paper's (sagan 128 (MHGAN), biggan 80 / 100 / 120 at 32 / 64 / 128 px,
+      dcgan 100 (AM-GAN), magan 50 / 320 / 350 (MAGAN), mlp 16).
+    ch: channel multiplier; None = the paper's (sagan 64 (MHGAN), biggan 96, dcgan 96 (AM-GAN)).
     attention_resolution: sagan / biggan: resolution of the attention block, "default" (sagan R/2,
       biggan 16 / 32 / 64 at 32 / 64 / 128 px) or None.
-    spectral_norm: dcgan only: SN in G (None = off, as 001).
+    spectral_norm: dcgan only: SN in G (None = off, as in the AM-GAN paper).
     hidden: mlp only: hidden widths.
     shared_dim: biggan only: size of the shared class embedding (128).
     num_down, num_res: translation only: stride-2 down/upsamplings and residual blocks (StarGAN: 2, 6);
@@ -118,12 +119,12 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
     arch: "sagan", "biggan", "dcgan", "magan_ae" or "mlp" (see module docstring).
     image_shape: shape of one sample, read from the data.
     num_classes: K, read from the data.
-    heads: head names (see `tfgan_mh.models.heads`); None = ("projection", "classifier") (MHGAN,
-      000 Fig. 2c), or ("energy",) for magan_ae.
-    ch: channel multiplier; None = the paper's (sagan 64 (000), biggan 96, dcgan 64 (001)).
+    heads: head names (see `tfgan_mh.models.heads`); None = ("projection", "classifier") (MHGAN
+      Fig. 2c), or ("energy",) for magan_ae.
+    ch: channel multiplier; None = the paper's (sagan 64 (MHGAN), biggan 96, dcgan 64 (AM-GAN)).
     attention_resolution: sagan / biggan: resolution of the attention block, "default" or None.
     hidden: mlp only: hidden widths.
-    input_noise, dropout: dcgan only (001 App. F: 0.1 and 0.3).
+    input_noise, dropout: dcgan only (AM-GAN App. F: 0.1 and 0.3).
 
   Returns:
     A Keras model with attributes `heads` and `num_classes`.

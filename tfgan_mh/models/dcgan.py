@@ -1,16 +1,16 @@
-"""The modified DCGAN of AM-GAN, shared/papers/001 Appendix F ("Network Structure & Hyper-Parameters").
+"""The modified DCGAN of Zhou et al. 2018 (AM-GAN), Appendix F ("Network Structure & Hyper-Parameters").
 
 Generator (32 x 32): noise 100 (| 110 = noise + one-hot class when class-conditional) -> Linear 4x4x768
 -> BN, LeakyReLU -> Deconv 3x3/2 384 -> Deconv 3x3/2 192 -> Deconv 3x3/2 96 (each BN, LeakyReLU)
 -> Deconv 3x3/1 C -> tanh.
 
 Discriminator: Gaussian input noise (std 0.1) -> Conv 3x3/1 64 -> 3x3/2 128 -> 3x3/2 256 -> 3x3/2 512
--> Conv* 3x3/1 512 (001: "only used for class condition experiments") -> average pool -> phi [B, 512],
-each conv LeakyReLU with dropout 0.3; the final Linear of 001 (10 | 11 | 12 outputs) is the head
+-> Conv* 3x3/1 512 (AM-GAN: "only used for class condition experiments") -> average pool -> phi [B, 512],
+each conv LeakyReLU with dropout 0.3; the final Linear of the AM-GAN paper (10 | 11 | 12 outputs) is the head
 (`kplus1` for LabelGAN / AM-GAN, `adversarial` + `classifier` for AC-GAN*).
 
-Deviation from 001, documented: 001 uses weight normalization on every weight and BN in D; here D uses
-the project's spectral norm instead of both (the trainer feeds real and fake in one D batch, where
+Deviation from the AM-GAN paper, documented: it uses weight normalization on every weight and BN in D; here D
+uses the project's spectral norm instead of both (the trainer feeds real and fake in one D batch, where
 batch statistics would mix them), and G keeps BN with plain (not weight-normalized) weights.
 """
 
@@ -27,15 +27,15 @@ _LEAK = 0.2
 
 
 class DCGANGenerator(Generator):
-  """001 App. F generator; widths (8, 4, 2, 1) * ch with ch = 96 (768, 384, 192, 96).
+  """AM-GAN App. F generator; widths (8, 4, 2, 1) * ch with ch = 96 (768, 384, 192, 96).
 
   Args:
     image_shape: (32, 32, C).
     num_classes: K.
-    conditional: concatenate one_hot(y) to z (001's "110" input).
-    z_dim: 100 in 001.
-    ch: width multiplier (96 in 001).
-    spectral_norm: spectrally normalize G's layers (off in 001).
+    conditional: concatenate one_hot(y) to z (the AM-GAN paper's "110" input).
+    z_dim: 100 in the AM-GAN paper.
+    ch: width multiplier (96 in the AM-GAN paper).
+    spectral_norm: spectrally normalize G's layers (off in the AM-GAN paper).
   """
 
   def __init__(self, *, image_shape, num_classes: int, conditional: bool = True, z_dim: int = 100,
@@ -62,16 +62,16 @@ class DCGANGenerator(Generator):
 
 
 class DCGANDiscriminator(Discriminator):
-  """001 App. F discriminator with SN convs; phi = average-pooled last conv [B, 8 * ch].
+  """AM-GAN App. F discriminator with SN convs; phi = average-pooled last conv [B, 8 * ch].
 
   Args:
     image_shape: (32, 32, C).
     num_classes: K.
     heads: validated head names.
-    ch: width multiplier (64 in 001: 64, 128, 256, 512, 512).
-    input_noise: std of the Gaussian noise added to inputs in training (0.1 in 001).
-    dropout: dropout rate after each conv in training (0.3 in 001).
-    extra_conv: the Conv* layer of 001 (class-condition experiments).
+    ch: width multiplier (64 in the AM-GAN paper: 64, 128, 256, 512, 512).
+    input_noise: std of the Gaussian noise added to inputs in training (0.1 in the AM-GAN paper).
+    dropout: dropout rate after each conv in training (0.3 in the AM-GAN paper).
+    extra_conv: the Conv* layer of the AM-GAN paper (class-condition experiments).
   """
 
   def __init__(self, *, image_shape, num_classes: int, heads: Sequence[str], ch: int = 64,

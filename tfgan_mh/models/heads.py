@@ -2,26 +2,26 @@
 
 Head names (chosen by `build_discriminator(heads=...)`):
 
-  projection         adv_logits [B] = psi(phi) + <E[y], phi>: the projection discriminator of
-                     shared/papers/000 Fig. 2a (psi an SN linear layer to 1, E an SN class embedding).
+  projection         adv_logits [B] = psi(phi) + <E[y], phi>: the projection discriminator of Fig. 2a of
+                     Kavalerov et al. 2019 (MHGAN) (psi an SN linear layer to 1, E an SN class embedding).
   adversarial        adv_logits [B] = psi(phi) only: an unconditional binary D (AC-GAN*, GAN*, binary GAN
-                     of 001 / 002).
-  classifier         class_logits [B, K] from a separate SN linear layer psi_C on phi (000 Fig. 2c and
+                     of Zhou et al. 2018 (AM-GAN) / Kavalerov et al. 2020 (K+1 GANs)).
+  classifier         class_logits [B, K] from a separate SN linear layer psi_C on phi (MHGAN Fig. 2c and
                      Fig. 9a: ACGAN / MHGAN).
   shared_classifier  class_logits [B, K] with column k = D(x, k) = psi(phi) + <E[k], phi>: the projection
-                     evaluated at every class, no new parameters (000 §2.1 and Fig. 2b: MHSharedGAN). It
+                     evaluated at every class, no new parameters (MHGAN §2.1 and Fig. 2b: MHSharedGAN). It
                      differs from phi E^T only by the per-row constant psi(phi), to which softmax, argmax
                      and the Crammer-Singer hinge are invariant. Needs `projection`.
-  kplus1             kplus1_logits [B, K+1] from an SN linear layer; column K is "fake" (001 LabelGAN /
-                     AM-GAN, 002 K+1 GAN / Mode GAN).
+  kplus1             kplus1_logits [B, K+1] from an SN linear layer; column K is "fake" (LabelGAN /
+                     AM-GAN of the AM-GAN paper, K+1 GAN / Mode GAN of K+1 GANs).
   cosine             cosine_logits [B, K] = <phi/|phi|, w_k/|w_k|>: unit features, unit class weights, no
-                     bias (shared/papers/003 §3.2); in [-1, 1].
-  energy             energy [B] of the auto-encoder discriminator (004); only for arch "magan_ae", built
-                     by that network, not here.
+                     bias (Sapkota et al. 2022 (AAM) §3.2); in [-1, 1].
+  energy             energy [B] of the auto-encoder discriminator (Wang et al. 2017 (MAGAN)); only for arch
+                     "magan_ae", built by that network, not here.
 
 Projection without labels (unlabeled data): the label is the pseudo-label argmax_k of the classifier
 (`class_logits`, else `cosine_logits`, else the K real columns of `kplus1_logits` — the dynamic label of
-001 §5.1), under stop_gradient (000 §2.2 and Fig. 9b).
+AM-GAN §5.1), under stop_gradient (MHGAN §2.2 and Fig. 9b).
 
 All heads run in float32 (also under a mixed bfloat16 policy): phi is cast to float32 and the head
 layers are float32 layers.
@@ -74,7 +74,7 @@ def validate_heads(heads: Sequence[str], valid: Sequence[str], arch: str):
 
 
 class DiscHeads(keras.layers.Layer):
-  """The heads of 000 Fig. 2 / 001 / 002 / 003 on features phi [B, F]; returns a `DiscOutput`.
+  """The heads of MHGAN Fig. 2 / AM-GAN / K+1 GANs / AAM on features phi [B, F]; returns a `DiscOutput`.
 
   Args:
     heads: validated tuple of names from `CLASSIFIER_HEADS`.
@@ -127,16 +127,16 @@ class DiscHeads(keras.layers.Layer):
       else:
         table = self.embed.table(training)  # [K, F]; one power iteration for both uses
         if "shared_classifier" in self.heads:
-          # Fig. 2b of 000: D(x, k) for every k.
+          # Fig. 2b of the MHGAN paper: D(x, k) for every k.
           out["class_logits"] = linear[:, None] + tf.matmul(phi, table, transpose_b=True)  # [B, K]
         if labels is None:
           labels = self._pseudo_labels(out)
         e_y = self.embed(labels, table=table)  # [B, F]
-        out["adv_logits"] = linear + tf.reduce_sum(e_y * phi, axis=1)  # Fig. 2a of 000: [B]
+        out["adv_logits"] = linear + tf.reduce_sum(e_y * phi, axis=1)  # Fig. 2a of the MHGAN paper: [B]
     return DiscOutput(**out)
 
   def _pseudo_labels(self, out):
-    """argmax of the classifier, 000 §2.2 Eq. (8) and Fig. 9b (K+1 head: of its K real columns)."""
+    """argmax of the classifier, MHGAN §2.2 Eq. (8) and Fig. 9b (K+1 head: of its K real columns)."""
     logits = out.get("class_logits", out.get("cosine_logits"))
     if logits is None and "kplus1_logits" in out:
       logits = out["kplus1_logits"][:, :-1]  # [B, K]: column K is fake

@@ -1,8 +1,8 @@
 """Building blocks of the SAGAN / SNGAN networks: (conditional) batch norm, self-attention, ResNet blocks.
 
-References (plain text in shared/papers/): the SAGAN baseline of 000 §3 (TF-GAN's self-attention
+References: the SAGAN baseline of Kavalerov et al. 2019 (MHGAN) §3 (TF-GAN's self-attention
 example: class-conditional BatchNorm in G, spectral norm in G and D, a non-local block, ResNet up / down
-blocks as in SNGAN, ref. [22] of 000).
+blocks as in SNGAN, ref. [22] of the MHGAN paper).
 """
 
 from typing import Optional
@@ -25,14 +25,14 @@ def batch_norm_defaults(cross_replica: bool = False) -> dict:
   """The gin-set defaults of every `BatchNorm` (gin name `BatchNorm`): `BatchNorm.cross_replica = True`.
 
   A function, not the class: Keras 3 reads the layer's own `__init__` signature, which gin's wrapper hides.
-  False: per-replica statistics, as 000's SAGAN baseline (TF-GAN) trains; BigGAN (Brock et al. 2019, App. C)
-  syncs them across replicas (compare_gan: `standardize_batch.use_cross_replica_mean = True`).
+  False: per-replica statistics, as the MHGAN paper's SAGAN baseline (TF-GAN) trains; BigGAN (Brock et al. 2019,
+  App. C) syncs them across replicas (compare_gan: `standardize_batch.use_cross_replica_mean = True`).
   """
   return dict(cross_replica=cross_replica)
 
 
 class BatchNorm(keras.layers.Layer):
-  """Batch norm whose gain and bias come from the class (conditional BN, 000 §3) or are learned.
+  """Batch norm whose gain and bias come from the class (conditional BN, MHGAN §3) or are learned.
 
   With `num_classes=None` it is an ordinary batch norm (learned per-channel gain and bias); with K
   classes the gain and bias are rows of [K, C] tables indexed by the label (gain initialised to 1,
@@ -215,7 +215,7 @@ class GBlock(keras.layers.Layer):
   """SNGAN / SAGAN generator ResNet block, 2x upsampling.
 
   h = conv3x3(relu(BN(conv3x3(up(relu(BN(x, y)))), y))); shortcut = conv1x1(up(x)); out = h + shortcut.
-  BN is class-conditional when num_classes is given (000 §3), plain otherwise.
+  BN is class-conditional when num_classes is given (MHGAN §3), plain otherwise.
 
   Args:
     channels: output channels.

@@ -1,6 +1,7 @@
-"""MAGAN networks, shared/papers/004 Appendix B: DCGAN-like generators, auto-encoder (energy) discriminators.
+"""MAGAN networks, Appendix B of Wang et al. 2017 (MAGAN): DCGAN-like generators, auto-encoder (energy)
+discriminators.
 
-Notation of 004 App. B: FC(n) fully connected, CV(n, kcs) convolution, DC(n, kcs) deconvolution
+Notation of MAGAN App. B: FC(n) fully connected, CV(n, kcs) convolution, DC(n, kcs) deconvolution
 (fractional-strided), k x k kernel, stride s.
 
   MNIST (28x28x1, B.1):  D  Input-FC(256)-FC(256)-FC(784), ReLU inside.
@@ -14,18 +15,18 @@ Notation of 004 App. B: FC(n) fully connected, CV(n, kcs) convolution, DC(n, kcs
                             DC(64,4c2s)-DC(3,4c2s)
                          G  DC(512,4c1s)-DC(256,4c2s)-DC(128,4c2s)-DC(64,4c2s)-DC(3,4c2s); Nz = 350.
   Conv D and G of CIFAR-10 / CelebA: LeakyReLU inside D, ReLU inside G. No batch norm, no spectral
-  norm (004 §4: "requires no other techniques such as batch normalization").
+  norm (MAGAN §4: "requires no other techniques such as batch normalization").
 
 The first generator layer maps z, seen as a 1x1 map, with a VALID deconvolution (1 -> k).
 
 Pixels and energy, by default as the authors' code (RuohanW/magan, gan_release.py / nn_utils.py) defines
-them, since 004's margins (EBGAN m = 10, MAGAN's final 1.08 on MNIST) are in those units:
+them, since the MAGAN paper's margins (EBGAN m = 10, MAGAN's final 1.08 on MNIST) are in those units:
   * `pixels="unit"`: the networks work on [0, 1] pixels with sigmoid outputs on G and on the auto-encoder.
     The rest of the project keeps [-1, 1] images, so the map between the ranges sits at the networks'
     boundary: G returns 2 sigmoid(h) - 1, the auto-encoder reads u = (x + 1) / 2 and reconstructs u.
     `pixels="tanh"` works on [-1, 1] with tanh outputs (this project's earlier definition).
   * `energy="squared_sum"`: D(x) = sum over pixels of (Dec(Enc(u)) - u)^2, no square root, on the [0, 1]
-    scale. `energy="l2_norm"` is ||Dec(Enc(x)) - x||_2 (004 Eq. (1) read literally; the earlier default).
+    scale. `energy="l2_norm"` is ||Dec(Enc(x)) - x||_2 (MAGAN Eq. (1) read literally; the earlier default).
   * Initialisation as PrettyTensor's defaults in that code: He normal (std sqrt(2 / fan_in)) before a
     ReLU / leaky ReLU, Glorot uniform before the sigmoid / tanh output.
 Both classes are gin-configurable (`MAGANGenerator.pixels`, `MAGANAutoEncoderDiscriminator.energy`, ...).
@@ -47,7 +48,7 @@ G_SPECS = {
     32: [(512, 4, 1), (256, 3, 2), (256, 3, 1), (128, 3, 2), (128, 3, 1), (64, 3, 2), ("C", 3, 1)],
     64: [(512, 4, 1), (256, 4, 2), (128, 4, 2), (64, 4, 2), ("C", 4, 2)],
 }
-Z_DIMS = {28: 50, 32: 320, 64: 350}  # Nz of 004 App. B
+Z_DIMS = {28: 50, 32: 320, 64: 350}  # Nz of MAGAN App. B
 # resolution -> (encoder CV layers, decoder DC layers) for the conv auto-encoders.
 AE_SPECS = {
     32: ([(64, 3, 1), (128, 3, 2), (128, 3, 1), (256, 3, 2), (256, 3, 1), (512, 3, 2)],
@@ -80,13 +81,13 @@ def _output(h, pixels):
 
 @gin.configurable(denylist=["image_shape", "num_classes", "conditional", "z_dim"])
 class MAGANGenerator(Generator):
-  """004 App. B generator chosen by resolution (28: MNIST, 32: CIFAR-10, 64: CelebA).
+  """MAGAN App. B generator chosen by resolution (28: MNIST, 32: CIFAR-10, 64: CelebA).
 
   Args:
     image_shape: (R, R, C), R in 28, 32, 64.
     num_classes: K.
     conditional: concatenate one_hot(y) to z (MAGAN itself is unconditional).
-    z_dim: Nz (None: 50 / 320 / 350 as in 004).
+    z_dim: Nz (None: 50 / 320 / 350 as in the MAGAN paper).
     pixels: "unit" (sigmoid output on [0, 1], mapped to [-1, 1] on the way out; the authors' code) or
       "tanh" (tanh output on [-1, 1]).
   """
@@ -118,7 +119,7 @@ class MAGANGenerator(Generator):
 
 @gin.configurable(denylist=["image_shape", "num_classes", "heads"])
 class MAGANAutoEncoderDiscriminator(keras.Model):
-  """Energy discriminator of 004: the per-sample reconstruction error of an auto-encoder (heads ("energy",)).
+  """Energy discriminator of MAGAN: the per-sample reconstruction error of an auto-encoder (heads ("energy",)).
 
   Args:
     image_shape: (28, 28, 1) for the fully connected MNIST auto-encoder; (32, 32, C) / (64, 64, C) for

@@ -1,6 +1,7 @@
-"""Small MLPs for the 2-D ring of Gaussians (shared/papers/002 §3.1, Fig. 1): image_shape = (2,).
+"""Small MLPs for the 2-D ring of Gaussians (image_shape = (2,)) of Kavalerov et al. 2020 (K+1 GANs) §3.1,
+Fig. 1.
 
-002 does not list its ring networks; these are the usual toy GAN MLPs: three hidden layers of 128
+The K+1 GANs paper does not list its ring networks; these are the usual toy GAN MLPs: three hidden layers of 128
 units. G: ReLU, linear output (the ring's raw coordinates lie in (0, 4) x (-1, 5), not [-1, 1], so no
 tanh); class input by one_hot(y) concatenated to z. D: spectrally normalized layers, LeakyReLU, phi =
 last hidden layer [B, 128] -> heads.

@@ -6,7 +6,8 @@ check that the heads it needs were built (a field is `None` when the head is abs
 Conventions (fixed project-wide):
   * K is the number of real classes, read from the data (`tfgan_mh.data`).
   * `kplus1_logits[:, K]` (the LAST column) is the "fake" class of the K+1 discriminators of
-    shared/papers/001 (LabelGAN, AM-GAN) and 002 (K+1 GAN, Mode GAN); columns 0..K-1 are the real classes.
+    Zhou et al. 2018 (LabelGAN, AM-GAN) and Kavalerov et al. 2020 (K+1 GAN, Mode GAN); columns 0..K-1 are
+    the real classes.
   * All heads are float32, also under a mixed bfloat16 policy.
 """
 
@@ -20,13 +21,13 @@ class DiscOutput(NamedTuple):
 
   Attributes:
     adv_logits: [B] real/fake logit (projection discriminator: linear(phi(x)) + <embed(y), phi(x)>,
-      Fig. 2a of shared/papers/000). None for K+1 or energy discriminators.
-    class_logits: [B, K] auxiliary classifier logits (separate linear head, Fig. 2c of 000, or the
+      Fig. 2a of Kavalerov et al. 2019 (MHGAN)). None for K+1 or energy discriminators.
+    class_logits: [B, K] auxiliary classifier logits (separate linear head, Fig. 2c of the MHGAN paper, or the
       projection embedding used as classifier, Fig. 2b / MHSharedGAN). None if no classifier.
     kplus1_logits: [B, K+1] logits of the K+1 discriminator; column K is "fake". None otherwise.
     cosine_logits: [B, K] cosine similarities in [-1, 1] between unit features and unit class
-      weights (no bias), for the additive angular margin loss, Sec. 3.2 of shared/papers/003.
-    energy: [B] per-sample auto-encoder energy ||Dec(Enc(x)) - x|| of shared/papers/004.
+      weights (no bias), for the additive angular margin loss, Sec. 3.2 of Sapkota et al. 2022 (AAM).
+    energy: [B] per-sample auto-encoder energy ||Dec(Enc(x)) - x|| of Wang et al. 2017 (MAGAN).
     features: [B, F] penultimate features (used for feature matching and as a metric embedding).
   """
 
@@ -68,7 +69,7 @@ def is_real(out: DiscOutput):
   if out.adv_logits is not None:
     return out.adv_logits > 0.0
   if out.kplus1_logits is not None:
-    # Real when the K real classes together outweigh "fake": sum_k p_k > p_fake (001 Eq. (3)); an
+    # Real when the K real classes together outweigh "fake": sum_k p_k > p_fake (AM-GAN Eq. (3)); an
     # argmax over K+1 columns would call almost everything fake when the real classes overlap.
     logits = tf.cast(out.kplus1_logits, tf.float32)
     return tf.reduce_logsumexp(logits[:, :-1], axis=1) > logits[:, -1]

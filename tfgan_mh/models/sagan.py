@@ -1,6 +1,6 @@
 """SAGAN / SNGAN ResNet generator and discriminator at 32, 64 and 128 px.
 
-The baseline of shared/papers/000 §3 (TF-GAN's self-attention example, ch = 64 "channels", z dim 128):
+The baseline of Kavalerov et al. 2019 (MHGAN) §3 (TF-GAN's self-attention example, ch = 64 "channels", z dim 128):
 spectral norm in G and D, class-conditional BatchNorm in G, projection discriminator (Fig. 2a) with
 the optional heads of Fig. 2b / 2c, a self-attention block in each network. At 128 px the layout is
 TF-GAN's:
@@ -58,14 +58,14 @@ def run_generator_blocks(g, h, conds, training):
 
 
 class SAGANGenerator(Generator):
-  """ResNet generator of 000 §3 (SAGAN) with conditional BN (or plain BN when unconditional).
+  """ResNet generator of MHGAN §3 (SAGAN) with conditional BN (or plain BN when unconditional).
 
   Args:
     image_shape: (R, R, C) with R in 32, 64, 128.
     num_classes: K.
     conditional: class-conditional BN from labels (False: dynamic labeling / unconditional).
-    z_dim: latent size (128 in 000).
-    ch: channel multiplier (64 in 000).
+    z_dim: latent size (128 in the MHGAN paper).
+    ch: channel multiplier (64 in the MHGAN paper).
     attention_resolution: resolution of the self-attention block, "default" for G_ATTENTION, or None.
     upsample_conv: how the blocks compute conv(upsample(.)): "transposed" (fast, default) or "naive"
       (`tfgan_mh.models.layers.GBlock`); the same function and variables either way.
@@ -131,13 +131,13 @@ class ResNetDiscriminator(Discriminator):
 
 
 class SAGANDiscriminator(ResNetDiscriminator):
-  """ResNet discriminator of 000 §3 (SAGAN): SN everywhere, sum-pooled ReLU features phi [B, 16ch].
+  """ResNet discriminator of MHGAN §3 (SAGAN): SN everywhere, sum-pooled ReLU features phi [B, 16ch].
 
   Args:
     image_shape: (R, R, C) with R in 32, 64, 128.
     num_classes: K.
     heads: validated head names (see `tfgan_mh.models.heads`).
-    ch: channel multiplier (64 in 000).
+    ch: channel multiplier (64 in the MHGAN paper).
     attention_resolution: resolution of the self-attention block, "default" for D_ATTENTION, or None.
   """
 

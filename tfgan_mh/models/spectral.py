@@ -1,12 +1,12 @@
 """Spectrally normalized Dense, Conv2D, Conv2DTranspose and Embedding layers (Keras 3).
 
-Spectral normalization (Miyato et al. 2018, ref. [22] of shared/papers/000; used in D and G of the
-SAGAN baseline, 000 §3) divides a kernel W by its largest singular value sigma(W), estimated by power
+Spectral normalization (Miyato et al. 2018, ref. [22] of Kavalerov et al. 2019 (MHGAN); used in D and G of the
+SAGAN baseline, MHGAN §3) divides a kernel W by its largest singular value sigma(W), estimated by power
 iteration on the kernel reshaped to the matrix `[prod(shape[:-1]), shape[-1]]`
 (`[kh*kw*cin, cout]` for Conv2D, `[in, out]` for Dense, `[K, dim]` for the embedding table,
 `[kh*kw*cout, cin]` for Conv2DTranspose).
 
-Why not `keras.layers.SpectralNormalization` (see shared/DESIGN.md and
+Why not `keras.layers.SpectralNormalization` (see
 tests/models/test_spectral.py::KerasSpectralNormalizationTest): it assigns W/sigma back INTO the
 wrapped kernel in training calls, so (1) the optimizer updates the already-normalized kernel and no
 gradient flows through sigma, and (2) under a mixed_bfloat16 policy the value written back is
@@ -243,10 +243,11 @@ def upsample2x(x):
 
 
 class SNConv2DTranspose(_SNConvBase):
-  """NHWC transposed ("fractional-strided", DC in 004 App. B) convolution, kernel [kh, kw, cout, cin].
+  """NHWC transposed convolution, kernel [kh, kw, cout, cin] ("fractional-strided", DC in App. B of MAGAN).
 
   Output size: H * strides for "SAME"; (H - 1) * strides + kh for "VALID" (e.g. 1x1 -> 7x7 with a
-  7x7 kernel, the first layer of the MNIST generator of 004 B.1). Arguments: `_SNConvBase`.
+  7x7 kernel, the first layer of the MNIST generator of Wang et al. 2017 (MAGAN), App. B.1). Arguments:
+  `_SNConvBase`.
   """
 
   def _kernel_shape(self, in_channels: int):
@@ -269,10 +270,10 @@ class SNConv2DTranspose(_SNConvBase):
 
 
 class SNEmbedding(SpectralNormMixin, keras.layers.Layer):
-  """Class embedding table E [K, dim] with sigma(E) normalized (the projection embedding of 000 Fig. 2).
+  """Class embedding table E [K, dim] with sigma(E) normalized (the projection embedding of MHGAN Fig. 2).
 
   `layer(labels)` looks up rows of E/sigma(E); `layer.table(training)` returns the whole normalized
-  table (float32), used by the shared classifier head (000 Fig. 2b).
+  table (float32), used by the shared classifier head (MHGAN Fig. 2b).
 
   Args:
     num_classes: K.

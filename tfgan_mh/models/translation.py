@@ -1,9 +1,10 @@
-"""The image-to-image translation generator G(x, c) of shared/papers/003 §4 (StarGAN's architecture).
+"""The image-to-image translation generator G(x, c) of Sapkota et al. 2022 (AAM) §4 (StarGAN's
+architecture).
 
     G(x [B, H, W, C], c [B] target domain, training) -> [B, H, W, C] in [-1, 1]
 
-The target domain enters as in StarGAN (Choi et al. 2018, [5] of 003): its one-hot vector, replicated over
-the H x W positions, is concatenated to the image channels. Then (StarGAN's G, Table 4 of its appendix):
+The target domain enters as in StarGAN (Choi et al. 2018, [5] of the AAM paper): its one-hot vector, replicated
+over the H x W positions, is concatenated to the image channels. Then (StarGAN's G, Table 4 of its appendix):
 
     conv 7x7, ch, stride 1            -> IN -> ReLU
     `num_down` x  conv 4x4, stride 2, doubling the channels      -> IN -> ReLU
