@@ -34,7 +34,7 @@ class ACGANFamily(HingeAuxFamily):
     g_aux_weight: lambda = 0.1 (MHGAN §3).
     d_aux_weight: 1 (Eq. (10)).
     mhinge_margin: Crammer-Singer margin for aux_loss='mhinge' (1, MHGAN Eq. (4)).
-    aam_scale, aam_margin: s and m for aux_loss='aam' (AAM gives none; ArcFace's s=64, m=0.5).
+    aam_scale, aam_margin: s and m for aux_loss='aam' (the AAM paper gives none; ArcFace's s=64, m=0.5).
   """
 
   def __init__(self, *, num_classes: int, aux_loss: str = "ce", g_aux_weight: float = 0.1,
@@ -137,7 +137,7 @@ _BINARY_AUX_DOC_ARGS = """
       (class-conditional G).
     d_aux_weight, g_aux_weight: weights of the classifier terms in L_D and L_G; 1 in Eq. (6)-(9).
     mhinge_margin: Crammer-Singer margin (1).
-    aam_scale, aam_margin: s and m of AAM Eq. (8) (ArcFace's 64 and 0.5; AAM gives none).
+    aam_scale, aam_margin: s and m of AAM Eq. (8) (ArcFace's 64 and 0.5; the AAM paper gives none).
 """
 
 

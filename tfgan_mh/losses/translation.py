@@ -8,8 +8,8 @@ x: a real image of domain c_x; c: the target domain drawn for it; aux: the auxil
 classifier head, softmax cross-entropy ('ce', StarGAN's domain classification) or the additive angular
 margin loss ('aam', AAM Eq. (8), on `cosine_logits`); the reconstruction (cycle) term is AAM Eq. (2)
 (`core.l1_reconstruction`). The adversarial terms are the project's hinge terms (Eq. (3) of Kavalerov et al.
-2019, MHGAN) where StarGAN and AAM use WGAN-GP: the comparison CE vs AAM holds the adversarial loss fixed
-either way.
+2019, MHGAN) where StarGAN and the AAM paper use WGAN-GP: the comparison CE vs AAM holds the adversarial loss
+fixed either way.
 
 The trainer (`tfgan_mh.training.step.GANTrainer`) sees `translation = True`: G's input is the real batch
 (not latents), the target domains are the step's fake labels, and the G step also computes
