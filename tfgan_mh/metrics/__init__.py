@@ -8,20 +8,23 @@ Functions named like their module are reached through the module (`metrics.incep
 inception_score`, `metrics.am_score.am_score`, `metrics.ms_ssim.ms_ssim`, `metrics.class_histogram.
 class_histogram`, `metrics.mixture.ring_metrics`); everything else is also re-exported here.
 
+The paper column uses the short names of the `tfgan_mh` package docstring: MHGAN = Kavalerov et al. 2019,
+AM-GAN = Zhou et al. 2018, K+1 GANs = Kavalerov et al. 2020, AAM = Sapkota et al. 2022, MAGAN = Wang et al. 2017.
+
 | module | metric | paper |
 |---|---|---|
 | feature_stats | streaming mean / covariance, per class | FID inputs |
-| fid | FID, intra-class FID | Heusel et al. 2017; 000 Fig. 4c |
-| inception_score | IS over splits, H(C_G), E[H(C(x))] | 001 Eq. (21)-(22) |
-| am_score | AM Score | 001 Eq. (23) |
-| accuracy | validation / self / D-real / projection accuracy, GAN-test | 000 §3.2; 003 §4.4 |
-| gan_train_test | GAN-train, GAN-test, classifier trainer | 003 §4.4 |
-| confidence | confidence histogram and mean | 003 Fig. 6 |
-| class_histogram | class histogram of samples | 004 Fig. 1a |
-| ms_ssim | intra-class MS-SSIM (reduced scales for small images) | 001 Table 2 |
-| pairwise_distance | mean pairwise embedding distance | 002 Fig. 3 iv |
-| energy | MAGAN real / fake energies and margin | 004 Eq. (1)-(2) |
-| mixture | 2-D Gaussian mixture: high-quality share, modes covered, energy distance, sliced W1 | 002 §3.1 |
+| fid | FID, intra-class FID | Heusel et al. 2017; MHGAN Fig. 4c |
+| inception_score | IS over splits, H(C_G), E[H(C(x))] | AM-GAN Eq. (21)-(22) |
+| am_score | AM Score | AM-GAN Eq. (23) |
+| accuracy | validation / self / D-real / projection accuracy, GAN-test | MHGAN §3.2; AAM §4.4 |
+| gan_train_test | GAN-train, GAN-test, classifier trainer | AAM §4.4 |
+| confidence | confidence histogram and mean | AAM Fig. 6 |
+| class_histogram | class histogram of samples | MAGAN Fig. 1a |
+| ms_ssim | intra-class MS-SSIM (reduced scales for small images) | AM-GAN Table 2 |
+| pairwise_distance | mean pairwise embedding distance | K+1 GANs Fig. 3 iv |
+| energy | MAGAN real / fake energies and margin | MAGAN Eq. (1)-(2) |
+| mixture | 2-D Gaussian mixture: high-quality share, modes covered, energy distance, sliced W1 | K+1 GANs §3.1 |
 | kid | Kernel Inception Distance (unbiased polynomial-kernel MMD^2 over subsets) | Bińkowski et al. 2018 |
 | manifold | improved precision / recall; density / coverage (k-NN balls) | Kynkäänniemi et al. 2019; Naeem et al. 2020 |
 """

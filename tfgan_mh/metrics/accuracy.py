@@ -1,14 +1,15 @@
 """Accuracy-style measures of conditioning: classifier, self, discriminator and projection accuracy.
 
-Papers: §3.2 of shared/papers/000 (MHGAN) measures
+Papers: §3.2 of Kavalerov et al. 2019 (MHGAN) measures
   * validation accuracy: the auxiliary classifier C on real validation data, argmax_k C_k(x) = y;
   * self accuracy: argmax_k C_k(G(z, y)) = y, i.e. C applied to samples conditioned on y;
-  * the projection discriminator used as a classifier, argmax_k D(x, k) (Fig. 2b of 000);
-  * discriminator accuracy on real validation data (Fig. 7 of 000): adversarial logit > 0.
-GAN-test of shared/papers/003 §4.4 is `classifier_accuracy` of a classifier trained on real data,
+  * the projection discriminator used as a classifier, argmax_k D(x, k) (Fig. 2b of the MHGAN paper);
+  * discriminator accuracy on real validation data (Fig. 7 of the MHGAN paper): adversarial logit > 0.
+GAN-test of Sapkota et al. 2022 (AAM) §4.4 is `classifier_accuracy` of a classifier trained on real data,
 applied to generated samples (see `gan_train_test.py` for GAN-train and the trainer).
 
-A K+1 discriminator (001, 002) classifies with its first K columns: pass `kplus1_logits[:, :K]`.
+A K+1 discriminator (Zhou et al. 2018 (AM-GAN), Kavalerov et al. 2020 (K+1 GANs)) classifies with its first K
+columns: pass `kplus1_logits[:, :K]`.
 
 All functions are host-side numpy; `reduce=False` returns the per-example boolean `[B]` so the job
 can stream counts (`np.sum`, `len`) over batches.
@@ -41,7 +42,7 @@ def _reduce(correct, reduce):
 
 
 def classifier_accuracy(*, logits, labels, reduce: bool = True):
-  """Top-1 accuracy argmax_k logits[:, k] == labels (000 §3.2 validation accuracy; 003 GAN-test).
+  """Top-1 accuracy argmax_k logits[:, k] == labels (MHGAN §3.2 validation accuracy; AAM GAN-test).
 
   Args:
     logits: [B, K] classifier logits (or probabilities).
@@ -56,7 +57,7 @@ def classifier_accuracy(*, logits, labels, reduce: bool = True):
 
 
 def self_accuracy(*, logits, labels, reduce: bool = True):
-  """Self accuracy of 000 §3.2: argmax_k C_k(G(z, y)) == y.
+  """Self accuracy of MHGAN §3.2: argmax_k C_k(G(z, y)) == y.
 
   Args:
     logits: [B, K] logits of the GAN's own classifier C on generated samples G(z, y).
@@ -70,7 +71,7 @@ def self_accuracy(*, logits, labels, reduce: bool = True):
 
 
 def discriminator_real_accuracy(*, adv_logits, reduce: bool = True):
-  """Fraction of real (validation) samples the discriminator calls real: adv logit > 0 (000 Fig. 7).
+  """Fraction of real (validation) samples the discriminator calls real: adv logit > 0 (MHGAN Fig. 7).
 
   Args:
     adv_logits: [B] real/fake logits D(x, y) of real samples (`DiscOutput.adv_logits`).
@@ -102,7 +103,7 @@ def discriminator_fake_accuracy(*, adv_logits, reduce: bool = True):
 
 
 def projection_accuracy(*, projection_logits, labels, reduce: bool = True):
-  """The projection discriminator as a classifier, argmax_k D(x, k) == y (000 §3.2, Fig. 2b).
+  """The projection discriminator as a classifier, argmax_k D(x, k) == y (MHGAN §3.2, Fig. 2b).
 
   For a projection D(x, k) = psi(phi(x)) + <embed(k), phi(x)> the first term does not depend on k,
   so this is the argmax of the class embeddings' affinities.
@@ -119,7 +120,7 @@ def projection_accuracy(*, projection_logits, labels, reduce: bool = True):
 
 
 def projection_logits(discriminator_fn: Callable, x, num_classes: int) -> tf.Tensor:
-  """Evaluates D(x, k) for every class k: the [B, K] matrix of 000 Fig. 2b.
+  """Evaluates D(x, k) for every class k: the [B, K] matrix of MHGAN Fig. 2b.
 
   Costs K discriminator passes per batch (fine for K = 10; for ImageNet's K = 1000 prefer the
   affinities phi(x) @ embed^T, which the MHSharedGAN head already returns as `class_logits`, since

@@ -1,13 +1,13 @@
-"""AM Score, Eq. (23) of shared/papers/001 (AM-GAN, §6.4).
+"""AM Score, Eq. (23) of Zhou et al. 2018 (AM-GAN), §6.4.
 
     AM Score = KL(C_train || C_G) + E_x[H(C(x))],
 
-with C a classifier trained on the dataset itself (001 uses a DenseNet), C_G = E_{x~G}[C(x)] the
+with C a classifier trained on the dataset itself (the AM-GAN paper uses a DenseNet), C_G = E_{x~G}[C(x)] the
 class marginal of generated samples and C_train the class distribution of the training data. Both
 terms are >= 0; the minimum 0 is reached by a generator whose samples are classified with
 certainty (H(C(x)) = 0) in the training class proportions. Lower is better. Entropies in nats.
 
-C_train is "the overall class distribution from the training data" (001 Eq. (38)); get it from the
+C_train is "the overall class distribution from the training data" (AM-GAN Eq. (38)); get it from the
 labels (`label_marginal`) or, judged by C, from the classifier's outputs on the training set
 (`InceptionScoreAccumulator(...).marginal` or `class_marginal`).
 """
@@ -62,7 +62,7 @@ def am_score_from_stats(*, sample_marginal, mean_sample_entropy: float,
 
 
 def am_score(*, train_marginal, logits=None, probs=None) -> AMScore:
-  """AM Score (Eq. (23) of 001) of generated samples' classifier outputs.
+  """AM Score (Eq. (23) of the AM-GAN paper) of generated samples' classifier outputs.
 
   Args:
     train_marginal: [K] class distribution of the training data, C_train.

@@ -1,6 +1,6 @@
-"""Class histogram of generated samples (Fig. 1a of shared/papers/004, MAGAN on MNIST).
+"""Class histogram of generated samples (Fig. 1a of Wang et al. 2017 (MAGAN), MAGAN on MNIST).
 
-004 §4.1 classifies 50,000 samples of an unconditional generator with a separately trained MNIST
+MAGAN §4.1 classifies 50,000 samples of an unconditional generator with a separately trained MNIST
 classifier and plots the fraction per class, to show that no mode (class) is dropped.
 """
 

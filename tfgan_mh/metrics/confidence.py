@@ -1,12 +1,12 @@
-"""Classifier confidence on generated samples: histogram and average (Fig. 6 of shared/papers/003).
+"""Classifier confidence on generated samples: histogram and average (Fig. 6 of Sapkota et al. 2022 (AAM)).
 
-003 §4.4 ("average confidence score") evaluates, with a classifier trained on real data, the
+AAM §4.4 ("average confidence score") evaluates, with a classifier trained on real data, the
 class-conditional probability of generated samples and plots its distribution (Fig. 6: ideally all
 mass near 1). Two readings are provided:
   * `labels=None`: confidence = max_k C_k(x), the classifier's top probability;
   * `labels=y` (the conditioning labels of G(z, y)): confidence = C_y(x), the probability of the
-    class the sample was generated for (the class-conditional probability of 003 / StarGAN-style
-    attribute confidence).
+    class the sample was generated for (the class-conditional probability of the AAM paper /
+    StarGAN-style attribute confidence).
 Histogram bins are equal-width on [0, 1] (the last bin includes 1.0); counts add over batches.
 """
 
@@ -26,7 +26,7 @@ class Confidence(NamedTuple):
 
 def confidence_distribution(*, logits=None, probs=None, labels: Optional[np.ndarray] = None,
                             num_bins: int = 20) -> Confidence:
-  """Distribution and mean of classifier confidence on samples (003 Fig. 6).
+  """Distribution and mean of classifier confidence on samples (AAM Fig. 6).
 
   Args:
     logits: [N, K] classifier logits of generated samples; or

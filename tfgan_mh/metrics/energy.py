@@ -1,7 +1,7 @@
-"""MAGAN / EBGAN energy statistics on evaluation batches (shared/papers/004).
+"""MAGAN / EBGAN energy statistics on evaluation batches (Wang et al. 2017 (MAGAN)).
 
-The auto-encoder discriminator's energy is D(x) = ||Dec(Enc(x)) - x|| (Eq. (1) of 004); D is trained
-to give real data low energy and generated data energy >= the margin m (Eq. (2)), and MAGAN lowers m
+The auto-encoder discriminator's energy is D(x) = ||Dec(Enc(x)) - x|| (Eq. (1) of the MAGAN paper); D is
+trained to give real data low energy and generated data energy >= the margin m (Eq. (2)), and MAGAN lowers m
 to the real-data mean energy when Algorithm 1's conditions hold. The eval job reports the real and
 generated energy distributions next to the margin read from the checkpoint (`MarginState.margin`).
 """
@@ -22,7 +22,7 @@ class EnergyStats(NamedTuple):
 
 
 def energy_statistics(*, real_energy, fake_energy, margin: Optional[float] = None) -> EnergyStats:
-  """Means, stds and margin terms of per-sample energies (004 Eq. (1)-(2), Algorithm 1).
+  """Means, stds and margin terms of per-sample energies (MAGAN Eq. (1)-(2), Algorithm 1).
 
   Args:
     real_energy: [N] energies D(x) of real (validation) samples (`DiscOutput.energy`).

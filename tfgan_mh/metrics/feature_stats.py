@@ -13,8 +13,8 @@ Numerics (float64 throughout):
     `frechet_classifier_distance_from_activations`.
 
 `ClassFeatureStats` keeps one `FeatureStats` per class for intra-class FID (Fig. 4c of
-shared/papers/000, MHGAN on ImageNet). Memory is (classes seen) x d^2 x 8 bytes: 10 classes x 2048-d
-= 335 MB, but 1000 ImageNet classes x 2048-d = 33.5 GB, so for ImageNet the job must process
+Kavalerov et al. 2019 (MHGAN), MHGAN on ImageNet). Memory is (classes seen) x d^2 x 8 bytes: 10 classes x
+2048-d = 335 MB, but 1000 ImageNet classes x 2048-d = 33.5 GB, so for ImageNet the job must process
 classes in chunks (`classes=` restricts which labels are kept; a chunk's stats can be saved with
 `state()`/`from_state()` and freed).
 """
@@ -140,7 +140,7 @@ class FeatureStats:
 
 
 class ClassFeatureStats:
-  """One `FeatureStats` per class label, for intra-class FID (Fig. 4c of shared/papers/000).
+  """One `FeatureStats` per class label, for intra-class FID (Fig. 4c of the MHGAN paper).
 
   Accumulators are created lazily for the labels seen, so memory is (classes seen) x d^2 x 8 bytes.
 

@@ -4,8 +4,8 @@ FID (Heusel et al., 2017, arXiv:1706.08500, Eq. (6)) between Gaussians N(m1, C1)
 
     d^2 = ||m1 - m2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2)),
 
-used by 000 (Table 1, Fig. 4c intra-class FID) with Inception pool_3 features, or with any
-classifier's features. Semantics follow TF-GAN's `tfgan.eval.frechet_classifier_distance_from_
+used by Kavalerov et al. 2019 (MHGAN) (Table 1, Fig. 4c intra-class FID) with Inception pool_3 features, or
+with any classifier's features. Semantics follow TF-GAN's `tfgan.eval.frechet_classifier_distance_from_
 activations`: float64, unbiased covariances (n - 1), and Tr((C1 C2)^(1/2)) computed as
 Tr((A C2 A)^(1/2)) with A = C1^(1/2) (C1 C2 and A C2 A = A (A C2) have the same eigenvalues, and
 A C2 A is symmetric PSD).
@@ -132,7 +132,7 @@ def fid_from_features(real_features, fake_features, *, method: str = "eigh") -> 
 
 
 class IntraClassFID(NamedTuple):
-  """Intra-class FID of Fig. 4c of shared/papers/000: one FID per class and their mean."""
+  """Intra-class FID of Fig. 4c of the MHGAN paper: one FID per class and their mean."""
   per_class: Dict[int, float]  # class id -> FID(real class c, generated class c)
   mean: float  # unweighted mean over the classes in per_class
 
@@ -142,7 +142,7 @@ def intra_class_fid(real: ClassFeatureStats, fake: ClassFeatureStats, *,
                     method: str = "eigh") -> IntraClassFID:
   """FID computed separately for each class c between real and generated samples of class c.
 
-  Fig. 4c of shared/papers/000 (per-class FID of SAGAN vs MHGAN on ImageNet; "mean class FID").
+  Fig. 4c of the MHGAN paper (per-class FID of SAGAN vs MHGAN on ImageNet; "mean class FID").
   Generated samples are routed by their conditioning label y of G(z, y).
 
   Args:

@@ -1,4 +1,4 @@
-"""GAN-train and GAN-test (Shmelkov et al., 2018), as used in §4.4 / Tables 2-3 of shared/papers/003.
+"""GAN-train and GAN-test (Shmelkov et al., 2018), as used in §4.4 / Tables 2-3 of Sapkota et al. 2022 (AAM).
 
   * GAN-test: a classifier trained on REAL training data, evaluated on GENERATED samples labelled by
     their conditioning class y of G(z, y) — precision-like (do samples look like their class?).
@@ -7,7 +7,8 @@
 Both are top-1 accuracies (`accuracy.classifier_accuracy`). The trainer below is a plain Keras
 `fit` on in-memory arrays that the eval job reuses for GAN-train (and tests use for GAN-test);
 the paper's classifiers are ResNet-18s, `build_small_classifier` is a small default for MNIST/CIFAR-
-size inputs. `jit_compile` defaults to False (XLA was slower on CPU here, see shared/DESIGN.md).
+size inputs. `jit_compile` defaults to False (on CPU, XLA measured slower for small nets: 1.4-5x per step on
+a 32x32 GAN, plus about a minute of compiling).
 """
 
 from typing import Callable, NamedTuple, Sequence
@@ -92,7 +93,7 @@ def predict_logits(model: Callable, x, *, batch_size: int = 256) -> np.ndarray:
 
 
 def gan_test(*, classifier: Callable, x_generated, y_generated, batch_size: int = 256) -> float:
-  """GAN-test: accuracy of a real-data classifier on generated samples (003 §4.4).
+  """GAN-test: accuracy of a real-data classifier on generated samples (AAM §4.4).
 
   Args:
     classifier: model trained on real training data, [B, ...] -> [B, K] logits.
@@ -115,7 +116,7 @@ class GanTrainResult(NamedTuple):
 def gan_train(*, make_classifier: Callable[[], keras.Model], x_generated, y_generated, x_test,
               y_test, epochs: int = 10, batch_size: int = 128, learning_rate: float = 1e-3,
               seed: int = 0) -> GanTrainResult:
-  """GAN-train: train a fresh classifier on generated samples, test it on real data (003 §4.4).
+  """GAN-train: train a fresh classifier on generated samples, test it on real data (AAM §4.4).
 
   Args:
     make_classifier: () -> new keras.Model giving [B, K] logits (e.g. a partial of

@@ -1,10 +1,10 @@
 """Inception Score (classifier score) with splits, and its entropy decomposition.
 
-IS (Salimans et al., 2016; Eq. (21) of shared/papers/001) for a classifier C:
+IS (Salimans et al., 2016; Eq. (21) of Zhou et al. 2018 (AM-GAN)) for a classifier C:
 
     IS = exp(E_x[KL(C(x) || C_G)]),   C_G = E_x[C(x)]  (the marginal class distribution of samples),
 
-and, Eq. (22) of 001 §6.1, E_x[KL(C(x) || C_G)] = H(C_G) - E_x[H(C(x))], so
+and, Eq. (22) of AM-GAN §6.1, E_x[KL(C(x) || C_G)] = H(C_G) - E_x[H(C(x))], so
 
     IS = exp(H(C_G) - E_x[H(C(x))]).
 
@@ -13,11 +13,12 @@ the per-sample entropies H(C(x)) — the `InceptionScoreAccumulator` streams log
 O(splits x K) memory. The score per split is exactly TF-GAN's `classifier_score_from_logits`
 (float64 softmax, exp of the mean KL) applied to that split; the reported figure is the mean and
 the (population, ddof=0) standard deviation over the splits, as the improved-GAN script and
-compare_gan report "IS mean ± std over 10 splits" (001 §6, 004 §4.1). With one split it is TF-GAN's
-`classifier_score` over all samples, which 000's numbers come from (`tfgan_mh.evaluation.protocol`).
+compare_gan report "IS mean ± std over 10 splits" (AM-GAN §6, Wang et al. 2017 (MAGAN) §4.1). With one
+split it is TF-GAN's `classifier_score` over all samples, which the numbers of Kavalerov et al. 2019 (MHGAN)
+come from (`tfgan_mh.evaluation.protocol`).
 
 The classifier is the Inception network (TF-Hub TF-GAN Inception, 1008 logits) for the papers'
-ImageNet-style IS, or a dataset classifier (004 §4.1 uses an MNIST convnet).
+ImageNet-style IS, or a dataset classifier (MAGAN §4.1 uses an MNIST convnet).
 """
 
 from typing import NamedTuple, Optional
@@ -28,7 +29,7 @@ from tfgan_mh.metrics import _probs
 
 
 class InceptionScore(NamedTuple):
-  """IS over splits plus the decomposition of Eq. (22) of 001 over all samples.
+  """IS over splits plus the decomposition of Eq. (22) of the AM-GAN paper over all samples.
 
   exp(marginal_entropy - mean_sample_entropy) is the single-split IS of all samples; with several
   splits, split_scores[s] = exp(H(C_G of split s) - E_{x in s}[H(C(x))]).
@@ -121,7 +122,7 @@ class InceptionScoreAccumulator:
     return float(self._sum_h.sum() / self.count)
 
   def result(self) -> InceptionScore:
-    """The Inception Score over the splits and its decomposition (Eq. (22) of 001)."""
+    """The Inception Score over the splits and its decomposition (Eq. (22) of the AM-GAN paper)."""
     if self.num_samples is not None and self.count != self.num_samples:
       raise ValueError(f"fed {self.count} samples, expected num_samples={self.num_samples}.")
     if np.any(self._n == 0):

@@ -1,9 +1,11 @@
-"""Mixture-of-Gaussians metrics for 2-D point data: the ring of 002 §3.1 / Fig. 1 (`tfgan_mh.data.ring`).
+"""Mixture-of-Gaussians metrics for 2-D point data: the ring of Kavalerov et al. 2020 (K+1 GANs) §3.1 / Fig. 1
+(`tfgan_mh.data.ring`).
 
-002 §3.1 trains on 10 highly overlapping 2-D Gaussians whose means lie on a circle; Fig. 1 shows the data (i),
-the PMF expected of a generator trained with the Dynamic-Labeling loss, pointwise max_m f_m of Eq. (3) (ii), and
-the histogram of such a generator (iii). 002 reports no numbers for the ring; the metrics below are the ones
-the literature uses for the ring / grid of Gaussians, so that Fig. 1's "mode emphasis" can be measured:
+K+1 GANs §3.1 trains on 10 highly overlapping 2-D Gaussians whose means lie on a circle; Fig. 1 shows the data
+(i), the PMF expected of a generator trained with the Dynamic-Labeling loss, pointwise max_m f_m of Eq. (3) (ii),
+and the histogram of such a generator (iii). The K+1 GANs paper reports no numbers for the ring; the metrics
+below are the ones the literature uses for the ring / grid of Gaussians, so that Fig. 1's "mode emphasis" can be
+measured:
 
   * high-quality share: the fraction of samples within k std of their nearest mean (VEEGAN, Srivastava et
     al. 2017 §5.1, k = 3; PacGAN, Lin et al. 2018, same definition). Mode emphasis (f_0 -> max_m f_m) moves

@@ -1,6 +1,7 @@
-"""Mean MS-SSIM of random same-class pairs: intra-class mode-collapse detector (Table 2 of 001).
+"""Mean MS-SSIM of random same-class pairs: intra-class mode-collapse detector (Table 2 of Zhou et al. 2018,
+AM-GAN).
 
-001 §7 follows Odena et al. (AC-GAN) and reports the mean MS-SSIM (Wang et al., 2003) of randomly
+AM-GAN §7 follows Odena et al. (AC-GAN) and reports the mean MS-SSIM (Wang et al., 2003) of randomly
 chosen pairs of generated images within a class, and in Table 2 the maximum of that mean over the
 classes (high = the class collapsed). MS-SSIM is `tf.image.ssim_multiscale`.
 
@@ -141,14 +142,14 @@ def same_class_pairs(labels, *, num_classes: int, pairs_per_class: int,
 class IntraClassMSSSIM(NamedTuple):
   per_class: np.ndarray  # [K] mean MS-SSIM of the class's pairs; NaN for classes with < 2 samples
   mean: float  # mean over classes with pairs
-  max: float  # max over classes with pairs (the figure of Table 2 of 001)
+  max: float  # max over classes with pairs (the figure of Table 2 of the AM-GAN paper)
   num_pairs: int
 
 
 def intra_class_ms_ssim(images, labels, *, num_classes: int, pairs_per_class: int = 100,
                         seed: int = 0, value_range=(-1.0, 1.0),
                         batch_size: int = 256) -> IntraClassMSSSIM:
-  """Mean MS-SSIM of random same-class pairs, per class, mean and max (001 §7, Table 2).
+  """Mean MS-SSIM of random same-class pairs, per class, mean and max (AM-GAN §7, Table 2).
 
   Args:
     images: [N, H, W, C] generated images in `value_range`.

@@ -1,6 +1,6 @@
-"""Mean pairwise embedding distance within batches (Fig. 3 iv of shared/papers/002).
+"""Mean pairwise embedding distance within batches (Fig. 3 iv of Kavalerov et al. 2020 (K+1 GANs)).
 
-002 §3 embeds each image of a batch of n * 128 generated images (n = 1..79) with an auxiliary
+K+1 GANs §3 embeds each image of a batch of n * 128 generated images (n = 1..79) with an auxiliary
 network (DenseNet-121 penultimate layer, 1024-d), computes all pairwise Euclidean distances, and
 records their mean per batch size; 10 trials give a mean and standard deviation per size.
 
@@ -65,15 +65,15 @@ class DistanceCurve(NamedTuple):
 def pairwise_distance_curve(embeddings, *, base: int = 128,
                             multiples: Optional[Sequence[int]] = None, num_trials: int = 10,
                             seed: int = 0) -> DistanceCurve:
-  """002 Fig. 3 iv: mean pairwise distance of batches of n * base samples, over random trials.
+  """K+1 GANs Fig. 3 iv: mean pairwise distance of batches of n * base samples, over random trials.
 
   Each trial draws, for each n, a batch of n * base rows without replacement from `embeddings`.
 
   Args:
     embeddings: [N, d] pool of sample embeddings.
-    base: 128 in 002.
-    multiples: the n's; default 1 .. N // base (002 uses 1..79).
-    num_trials: 10 in 002.
+    base: 128 in the K+1 GANs paper.
+    multiples: the n's; default 1 .. N // base (the K+1 GANs paper uses 1..79).
+    num_trials: 10 in the K+1 GANs paper.
     seed: numpy seed of the draws.
 
   Returns:
