@@ -10,9 +10,10 @@ confidence of 003, the MNIST "inception score" of 004). The test accuracy, measu
 SavedModel on the whole test split (validation split when there is no test split), is printed and written
 to `<out>/test_accuracy.json`. The names are those of `build_source`: mnist / fashion_mnist read TFDS
 (downloaded once into --data_dir, default ~/tensorflow_datasets), or with `--path` a local folder of the four
-idx files of the MNIST site; local sources (npz, image_folder) read `--path`, or `--data_dir` when only that
-is given. Train at the GAN's resolution (32 for base/data_mnist.gin); other sizes are resized by the
-extractor. See `tfgan_mh.evaluation.classifier` for architectures and measured figures.
+idx files of the MNIST site (a --data_dir holding those files is read the same way); local sources (npz,
+image_folder) read `--path`, or `--data_dir` when only that is given. Train at the GAN's resolution (32 for
+base/data_mnist.gin); other sizes are resized by the extractor. See `tfgan_mh.evaluation.classifier` for
+architectures and measured figures.
 """
 
 import sys

@@ -6,9 +6,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from unittest import mock
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_datasets as tfds
 
 from tfgan_mh.data import local
 from tfgan_mh.evaluation import classifier
@@ -40,12 +42,15 @@ class TrainClassifierTest(tf.test.TestCase):
       self.skipTest(f"real MNIST data absent: {MNIST_DIR} (../shared/data/mnist of the workspace)")
     out = os.path.join(_tempdir(self), "mnist_classifier")
     lines = []
-    # 10 % of every class (6000 images), one epoch: a few seconds on a CPU.
-    info = classifier.train_and_export(dataset="mnist_idx", path=MNIST_DIR, out=out, epochs=1,
-                                       batch_size=64, train_fraction=0.1, log=lines.append)
+    # 10 % of every class (6000 images), one epoch: a few seconds on a CPU. --dataset=mnist --data_dir=<idx
+    # folder>: the folder is read (never TFDS, nothing downloaded into it).
+    with mock.patch.object(tfds.core.DatasetBuilder, "download_and_prepare", side_effect=AssertionError("TFDS")):
+      info = classifier.train_and_export(dataset="mnist", data_dir=MNIST_DIR, out=out, epochs=1,
+                                         batch_size=64, train_fraction=0.1, log=lines.append)
+    self.assertEqual(info["path"], MNIST_DIR)
     self.assertEqual((info["split"], info["num_examples"], info["train_examples"]), ("test", 10000, 6000))
     self.assertGreater(info["accuracy"], 0.85)  # chance is 0.1
-    self.assertRegex(lines[-1], r"^test accuracy 0\.\d{4} on 10000 'test' images of mnist_idx .*saved to ")
+    self.assertRegex(lines[-1], r"^test accuracy 0\.\d{4} on 10000 'test' images of mnist .*saved to ")
     with open(os.path.join(out, "test_accuracy.json")) as f:
       self.assertEqual(json.load(f), info)
     self.assertFalse(os.path.exists(out + ".partial"))

@@ -50,6 +50,16 @@ DEFAULT_EPOCHS = {"mnist_cnn": 3, "vgg": 30}
 EVAL_BATCH = 500
 
 
+def _holds_idx_files(folder: str) -> bool:
+  """Whether `folder` is an MNIST-format idx folder (a TFDS data_dir is not)."""
+  from tfgan_mh.data import local  # pylint: disable=g-import-not-at-top
+  try:
+    local.check_idx_folder(folder)
+  except ValueError:
+    return False
+  return True
+
+
 def resolve_arch(arch: str, image_shape: Sequence[int]) -> str:
   """"auto" -> "mnist_cnn" for 1-channel images up to 32 px, else "vgg"; other names are checked."""
   if arch not in ARCHS:
@@ -191,7 +201,8 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
       The model is written to `out + '.partial'` first and moved into place when everything succeeded.
     data_dir: TFDS data directory (TFDS sources).
     path: mnist / fashion_mnist: a local folder of idx files, read instead of TFDS; local sources' folder /
-      file (for a local source given only `data_dir`, `data_dir` is the path).
+      file. Given only `data_dir`, a local source, or mnist / fashion_mnist when `data_dir` holds the idx
+      files, reads `data_dir` as the path.
     validation_path: npz / image_folder validation split.
     resolution: train (and export) at this side; match the GAN's resolution (e.g. 32 for the MNIST gin).
     arch: one of `ARCHS`.
@@ -228,8 +239,9 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
   _check_out_dir(out, overwrite)
   out = os.path.normpath(out)
 
-  if dataset in data_builder.LOCAL_NAMES and path is None:
-    path, data_dir = data_dir, None
+  if path is None and data_dir and (dataset in data_builder.LOCAL_NAMES or
+                                    (dataset in data_builder.IDX_NAMES and _holds_idx_files(data_dir))):
+    path, data_dir = data_dir, None  # the folder to read, not TFDS data (never downloaded into)
   if path is not None and "://" not in path:
     path = os.path.abspath(path)  # recorded in test_accuracy.json
   source = data.build_source(name=dataset, data_dir=data_dir, path=path, validation_path=validation_path,
