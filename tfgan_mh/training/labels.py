@@ -1,7 +1,7 @@
 """Which class labels the generator draws for its samples during training.
 
-000 Eq. (3)-(4) draw y ~ p_d, the data's class frequencies; on a balanced set that is the uniform
-distribution, which most code uses. `train.fake_labels`:
+Eq. (3)-(4) of Kavalerov et al. 2019 (MHGAN) draw y ~ p_d, the data's class frequencies; on a balanced set that
+is the uniform distribution, which most code uses. `train.fake_labels`:
 
   "auto"     p_d when the training set is imbalanced (largest class > `IMBALANCE_RATIO` x smallest), else
              uniform (also when a class has no example: p_d would never draw it). MNIST (5421-6742 per class, ratio 1.24), CIFAR and the ring are uniform; CelebA-5 and

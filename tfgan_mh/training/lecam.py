@@ -16,8 +16,8 @@ The per-example terms are returned for the train step's one reduction over the g
 updated from global-batch means (identical on every replica) and checkpointed.
 
 "D's output" is the logit of the adversarial decision of the loss family's heads: `adv_logits`; for a K+1
-head (no adv_logits) the binary real-vs-fake logit logsumexp(real columns) - fake column (001 §3); for an
-energy D (004) minus the energy (higher = more real).
+head (no adv_logits) the binary real-vs-fake logit logsumexp(real columns) - fake column (Zhou et al. 2018
+(AM-GAN) §3); for an energy D (Wang et al. 2017 (MAGAN)) minus the energy (higher = more real).
 """
 
 import gin

@@ -107,14 +107,14 @@ def check_settings(settings: dict) -> None:
 def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           loss_family: str = gin.REQUIRED,
           num_steps: int = gin.REQUIRED,
-          global_batch_size: int = 64,  # 000 §3.1 uses 256 on TPU; CPU configs override
-          d_steps: int = 1,  # D steps per G step: 1 for SAGAN / MHGAN, 2 for ACGAN (000 §3.1)
+          global_batch_size: int = 64,  # Kavalerov et al. 2019 (MHGAN) §3.1: 256 on TPU; CPU configs override
+          d_steps: int = 1,  # D steps per G step: 1 for SAGAN / MHGAN, 2 for ACGAN (MHGAN §3.1)
           steps_per_loop: int = 100,  # train steps per host call (one tf.function)
           ema_decay: float = None,  # e.g. 0.9999 (BigGAN); None = no EMA generator
           ema_start: int = 0,  # steps before the EMA starts (a copy until then); StudioGAN MHGAN: 1000
           precision: str = "auto",  # 'auto', 'float32' or 'mixed_bfloat16' (tfgan_mh.training.precision)
           mixed_bfloat16: bool = None,  # older configs: True / False = precision 'mixed_bfloat16' / 'float32'
-          jit_compile: bool = False,  # XLA for GPU; TPUs always compile; slower on CPU (DESIGN.md)
+          jit_compile: bool = False,  # XLA for GPU; TPUs always compile; on CPU it measured 1.4-5x slower
           save_every: int = 1000,
           max_to_keep: int = 100000,  # large so a sidecar eval job never misses a checkpoint
           summary_every: int = 100,
@@ -122,11 +122,11 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           log_every: int = 100,
           images_per_class: int = 8,
           picture_classes: int = 20,  # rows of the sample picture (evenly spaced classes)
-          init_from: str = None,  # another run's model_dir or checkpoint (MHSharedGAN switch, 000 §3.2)
+          init_from: str = None,  # another run's model_dir or checkpoint (MHSharedGAN switch, MHGAN §3.2)
           checkpoint_input: bool = False,  # also checkpoint the input iterator (saves the shuffle buffer)
-          pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (004 §3.2.2)
+          pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (Wang et al. 2017, §3.2.2)
           steps_per_epoch: int = None,  # MAGAN epoch length in train steps; default N / global batch
-          optimizer: str = "adam",  # 'adam' or 'adamax' (004), configured per network: g/adam.*, d/adam.*
+          optimizer: str = "adam",  # 'adam' or 'adamax' (MAGAN), configured per network: g/adam.*, d/adam.*
           fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
           diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,translation,cutout'
           lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
@@ -233,7 +233,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     restore_lib.resume(ckpt, resume_from, model_dir)
     logging.info("Resumed from %s at step %d", resume_from, int(trainer.step.numpy()))
   elif init_from is not None:
-    # Models, optimizers, EMA and step from another run; a different loss family continues (000 §3.2).
+    # Models, optimizers, EMA and step from another run; a different loss family continues (MHGAN §3.2).
     source_ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
     source_ckpt.restore(init_from).assert_existing_objects_matched().expect_partial()
     logging.info("Initialised from %s (step %d)", init_from, int(trainer.step.numpy()))
@@ -255,7 +255,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
     epoch_len = steps_per_epoch or max(1, num_examples // global_batch_size)
     if pretrain_epochs < 1:
       raise ValueError(f"train.pretrain_epochs={pretrain_epochs}: loss family {family.name!r} sets its "
-                       "first margin from D-only pre-training (004 Algorithm 1 l.9); use >= 1 (paper: 2)")
+                       "first margin from D-only pre-training (MAGAN Algorithm 1 l.9); use >= 1 (paper: 2)")
 
   writer = tf.summary.create_file_writer(model_dir) if chief else tf.summary.create_noop_writer()
   real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
@@ -315,7 +315,8 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
       wrote_config = True
     if energy and step % epoch_len == 0:
       if step == pretrain_steps:
-        # 004's m_1: mean real energy of one more epoch with the pre-trained D and no updates (authors' code).
+        # m_1 of the MAGAN paper: mean real energy of one more epoch with the pre-trained D and no updates
+        # (authors' code).
         trainer.margin_state.end_pretraining(trainer.mean_real_energy(iterator, epoch_len))
         logging.info("MAGAN pre-training done: m_1 = %.4g", float(trainer.margin_state.margin.numpy()))
       elif step > pretrain_steps:

@@ -8,9 +8,11 @@ all-reduces inside `apply_gradients` when called in a replica context, through t
 the default strategy on the same global batch, so a change in Keras that re-introduces a double sum fails there.
 
 Per network in gin (the loop opens the scopes `g` and `d`; `train.optimizer` picks the configurable, adam by default):
-  g/adam.learning_rate = 1e-4            d/adam.learning_rate = 4e-4      # 000 §3.1 (TTUR), beta_1 = 0
-  train.optimizer = 'adamax'             g/adamax.learning_rate = 5e-4    # 004 §4
-  g/adam.decay_every = 10000             g/adam.decay_factor = 0.5        # staircase decay (001, 003)
+  g/adam.learning_rate = 1e-4            d/adam.learning_rate = 4e-4      # MHGAN §3.1 (TTUR), beta_1 = 0
+  train.optimizer = 'adamax'             g/adamax.learning_rate = 5e-4    # MAGAN §4
+  g/adam.decay_every = 10000             g/adam.decay_factor = 0.5        # staircase decay (AM-GAN, AAM)
+(MHGAN = Kavalerov et al. 2019, MAGAN = Wang et al. 2017, AM-GAN = Zhou et al. 2018, AAM = Sapkota et al. 2022;
+references in the `tfgan_mh` package docstring.)
 """
 
 import gin
@@ -25,7 +27,7 @@ class PreReducedAdam(keras.optimizers.Adam):
 
 
 class PreReducedAdamax(keras.optimizers.Adamax):
-  """Adamax (Kingma & Ba §7.1; 004 Algorithm 1) whose gradients arrive already summed over replicas."""
+  """Adamax (Kingma & Ba §7.1; MAGAN Algorithm 1) whose gradients arrive already summed over replicas."""
 
   def _all_reduce_sum_gradients(self, grads_and_vars):
     return list(grads_and_vars)
@@ -64,9 +66,9 @@ def check_rate(name: str, learning_rate) -> None:
 @gin.configurable(denylist=["name"])
 def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=1e-8, decay_every=None,
          decay_factor=None):
-  """Adam for one network. Defaults: beta_1 = 0, beta_2 = 0.999 (SAGAN / MHGAN, 000 §3.1).
+  """Adam for one network. Defaults: beta_1 = 0, beta_2 = 0.999 (SAGAN / MHGAN, MHGAN §3.1).
 
-  Bind per network in gin: `g/adam.learning_rate = 1e-4`, `d/adam.learning_rate = 4e-4` (000 §3.1, TTUR).
+  Bind per network in gin: `g/adam.learning_rate = 1e-4`, `d/adam.learning_rate = 4e-4` (MHGAN §3.1, TTUR).
   `decay_every` / `decay_factor`: optional staircase decay of the rate (`rate_schedule`).
   """
   check_rate(name, learning_rate)
@@ -77,7 +79,7 @@ def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=
 @gin.configurable(denylist=["name"])
 def adamax(name, *, learning_rate=gin.REQUIRED, beta_1=0.5, beta_2=0.999, epsilon=1e-8, decay_every=None,
            decay_factor=None):
-  """Adamax for one network, as 004 trains MAGAN and EBGAN (§4: rate 5e-4, beta_1 = 0.5)."""
+  """Adamax for one network, as the MAGAN paper trains MAGAN and EBGAN (§4: rate 5e-4, beta_1 = 0.5)."""
   check_rate(name, learning_rate)
   rate = rate_schedule(learning_rate, decay_every, decay_factor)
   return PreReducedAdamax(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)

@@ -61,7 +61,8 @@ class GANTrainer:
     make_margin_state: for energy families, a zero-argument callable returning the margin object.
     jit_compile: XLA-compile the per-replica step functions.
     seed: base seed of the latents.
-    label_probs: [K] class probabilities of the fake labels (000 Eq. (3)-(4): p_d); None = uniform.
+    label_probs: [K] class probabilities of the fake labels (p_d of Eq. (3)-(4) of Kavalerov et al. 2019,
+      MHGAN); None = uniform.
     augment: DiffAugment policies (`tfgan_mh.training.augment`), e.g. ('color', 'translation', 'cutout'):
       every image D sees in training is augmented (real and fake in the D step, fake (and real) in the G
       step), with draws from (seed, step, replica); () = none.
@@ -203,7 +204,7 @@ class GANTrainer:
     if self.label_logits is None:
       labels = tf.random.stateless_uniform([batch * replicas], seed=seed + [1, 0], minval=0,
                                            maxval=self.num_classes, dtype=tf.int32)
-    else:  # y ~ p_d (000 Eq. (3)-(4))
+    else:  # y ~ p_d (MHGAN Eq. (3)-(4))
       labels = tf.random.stateless_categorical(self.label_logits, batch * replicas, seed=seed + [1, 0],
                                                dtype=tf.int32)[0]
     start = replica * batch
@@ -226,7 +227,7 @@ class GANTrainer:
                    tf.float32)
 
   def _discriminate(self, images, labels, training=True):
-    """D(x, y); labels reach only a projection head, and None makes it use pseudo-labels (000 §2.2)."""
+    """D(x, y); labels reach only a projection head, and None makes it use pseudo-labels (MHGAN §2.2)."""
     return self.discriminator(images, labels if self.uses_projection else None, training=training)
 
   def _fake_labels_for_d(self, fake_y):
@@ -238,7 +239,7 @@ class GANTrainer:
     if not self.uses_projection or self.conditional:
       out = self._discriminate(tf.concat([real_x, fake_x], 0), tf.concat([real_y, fake_y], 0))
       return _split(out, [real_x.shape[0], fake_x.shape[0]])
-    # Unconditional G with a projection D: fakes take pseudo-labels from the classifier (000 §2.2).
+    # Unconditional G with a projection D: fakes take pseudo-labels from the classifier (MHGAN §2.2).
     return self._discriminate(real_x, real_y), self._discriminate(fake_x, None)
 
   def _reduce_terms(self, terms, prefix):
@@ -308,7 +309,7 @@ class GANTrainer:
     fake_x = self._generate(z, fake_y, training=True)  # z: the real images when translating
     fake = self._discriminate(self._augment(fake_x, 32, micro), self._fake_labels_for_d(fake_y))
     kwargs = {}
-    if self.translation:  # 003 Eq. (2): back to the source domain
+    if self.translation:  # Sapkota et al. 2022 (AAM) Eq. (2): back to the source domain
       kwargs.update(source=real_x, reconstruction=self._generate(fake_x, real_y, training=True))
     if self.generator_uses_real:
       kwargs["real"] = self._discriminate(self._augment(real_x, 40, micro), real_y)
@@ -362,8 +363,8 @@ class GANTrainer:
       if self.ema_generator is not None:
         ema_lib.update(self.strategy, self.ema_generator, self.generator, self.ema_decay, self.step, self.ema_start)
     if self.margin_state is not None:
-      # 004 Algorithm 1: S_data sums D(x) of the D step (line 16), S_G sums D(G(z)) of the G step
-      # (line 21); during the D-only pre-training there is no G step and only S_data matters (line 9).
+      # Algorithm 1 of Wang et al. 2017 (MAGAN): S_data sums D(x) of the D step (line 16), S_G sums D(G(z)) of
+      # the G step (line 21); during the D-only pre-training there is no G step and only S_data matters (line 9).
       n = tf.constant(float(self.global_batch_size))
       fake_energy = out["g/energy_fake"] if train_generator else tf.constant(0.0)
       self.margin_state.accumulate(real_energy * n, fake_energy * n, n)
@@ -374,7 +375,7 @@ class GANTrainer:
   def mean_real_energy(self, iterator, num_batches: int):
     """Mean D(x) over `num_batches` global batches of real data, D in training mode, no updates (float).
 
-    004's first margin m_1 (authors' code: one pass over the data after the D-only pre-training).
+    the first margin m_1 of the MAGAN paper (authors' code: one pass over the data after the D-only pre-training).
     """
     if "mean_real_energy" not in self._compiled:
 
