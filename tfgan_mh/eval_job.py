@@ -11,7 +11,7 @@ Settings: one flag per `EvalConfig` field (defaults and help from `tfgan_mh.eval
 --gin_file=eval/cpu_quick (a packaged name or a path) / --gin_param="EvalConfig.num_samples = 5000"; a flag
 given on the command line wins over gin, gin over the default.
 
-Examples (README.md, "Evaluate"):
+Examples (docs/evaluation.md):
   tfgan-eval --model_dir=/tmp/runs/mnist --inception=none \
       --classifier=classifier:/models/mnist32_classifier --best_metric=am_score
   tfgan-eval --model_dir=gs://bucket/runs/imagenet128_mhgan --inception=inception:/models/inception \

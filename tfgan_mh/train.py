@@ -38,7 +38,7 @@ def make_strategy(kind: str, tpu: str = None):
   """A tf.distribute strategy: 'auto' | 'default' | 'mirrored' | 'multi_worker' | 'tpu'.
 
   multi_worker: MultiWorkerMirroredStrategy over the cluster in TF_CONFIG (every worker runs this same
-  command with its own TF_CONFIG task; README "Running on many machines"). tpu: TPUStrategy on the TPU
+  command with its own TF_CONFIG task; docs/distributed.md). tpu: TPUStrategy on the TPU
   named by --tpu ('local' on a TPU VM); a pod slice is the same call from its worker 0.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
