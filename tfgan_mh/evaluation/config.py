@@ -37,7 +37,8 @@ CORE_SETTINGS = (
             positive=True),
     Setting("batch_size", 100, "Samples per generator / extractor batch.", positive=True),
     Setting("num_splits", None, "Inception Score splits (0/None: the run's protocol, eval_protocol.inception_"
-            "score_splits of its gin file: 1 for 000's TF-GAN eval, 10 for the Salimans script of 001 / 004).",
+            "score_splits of its gin file: 1 for MHGAN's TF-GAN eval (Kavalerov et al. 2019), 10 for the "
+            "Salimans script of AM-GAN / MAGAN (Zhou et al. 2018, Wang et al. 2017)).",
             type=int, optional=True, positive=True),
     Setting("num_real", None, "Real samples of real_split for the FID reference and C_train (0/None: "
             "num_samples).", type=int, optional=True, positive=True),
@@ -49,7 +50,7 @@ CORE_SETTINGS = (
     Setting("validation_split", "auto", "Split for the discriminator-side metrics and the GAN-train test set: auto "
             "(validation, else test), validation, test, train, or none (off).",
             choices=("auto", "none") + SPLITS),
-    Setting("num_validation", None, "Cap on validation examples (0/None: the whole split, as 000 §3.2).",
+    Setting("num_validation", None, "Cap on validation examples (0/None: the whole split, as in MHGAN §3.2).",
             type=int, optional=True, positive=True),
     Setting("use_ema", True, "Sample from the EMA generator when the run has one."),
     Setting("seed", 0, "Seed of the latents and labels (the same for every checkpoint), of the standing "

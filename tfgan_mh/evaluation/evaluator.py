@@ -49,7 +49,8 @@ def resolve_extractor(spec, role: str):
 
 def d_class_logits(out, num_classes: int):
   """The GAN's own classifier C on D's outputs: class_logits, else the K real columns of the K+1 head
-  (001/002: column K is "fake"), else the cosine logits (003); None without a classifier head."""
+  (Zhou et al. 2018 (AM-GAN) / Kavalerov et al. 2020 (K+1 GANs): column K is "fake"), else the cosine logits
+  (Sapkota et al. 2022 (AAM)); None without a classifier head."""
   if out.class_logits is not None:
     return out.class_logits
   if out.kplus1_logits is not None:
@@ -58,7 +59,8 @@ def d_class_logits(out, num_classes: int):
 
 
 def projection_matrix_fn(discriminator, num_classes: int):
-  """A function (x, y) -> (DiscOutput, [B, K] matrix D(x, k)) for a projection discriminator (000 Fig. 2b).
+  """A function (x, y) -> (DiscOutput, [B, K] matrix D(x, k)) for a projection discriminator (Fig. 2b of
+  Kavalerov et al. 2019, MHGAN).
 
   D(x, k) = psi(phi) + <E_k, phi>; with the true labels y, psi(phi) = D(x, y) - <E_y, phi>, so one pass gives
   every column (equal to `tfgan_mh.metrics.projection_logits`, which costs K passes). Falls back to the K

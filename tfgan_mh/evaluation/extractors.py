@@ -5,14 +5,14 @@ r"""Feature extractors of the eval job: (logits, features) of images for IS, FID
   ext = load_extractor("classifier:/models/mnist32")         # saved by `python -m tfgan_mh.train_classifier`
   logits, features = ext(images)   # images float32 NHWC in [-1, 1], any size, 1 or 3 channels
 
-Inception ("legacy TF" IS / FID, comparable to the papers' numbers). The model is TF-GAN's
-`INCEPTION_TFHUB` module (tensorflow_gan/python/eval/inception_metrics.py): the frozen Inception graph
-of the OpenAI Inception Score code, with 1008 logits ('logits') and the 2048-d final pool ('pool_3'),
-taking [B, 299, 299, 3] images in [-1, 1]. The resize to 299 px happens inside the graph, as in the
-TF-GAN SAGAN example that 000 builds on (self_attention_estimator/eval_lib.py): `tf.compat.v1.image.
-resize(..., BILINEAR)`, i.e. the legacy bilinear kernel (align_corners=False, half_pixel_centers=False),
-which is not what TF2's `tf.image.resize` computes. Outputs are flattened to [B, d] as TF-GAN's
-`classifier_fn_from_tfhub` does. Grayscale images are tiled to 3 channels.
+Inception ("legacy TF" IS / FID, comparable to the papers' numbers). The model is TF-GAN's `INCEPTION_TFHUB`
+module (tensorflow_gan/python/eval/inception_metrics.py): the frozen Inception graph of the OpenAI Inception Score
+code, with 1008 logits ('logits') and the 2048-d final pool ('pool_3'), taking [B, 299, 299, 3] images in [-1, 1].
+The resize to 299 px happens inside the graph, as in the TF-GAN SAGAN example that Kavalerov et al. 2019 (MHGAN)
+builds on (self_attention_estimator/eval_lib.py): `tf.compat.v1.image.resize(..., BILINEAR)`, i.e. the legacy
+bilinear kernel (align_corners=False, half_pixel_centers=False), which is not what TF2's `tf.image.resize`
+computes. Outputs are flattened to [B, d] as TF-GAN's `classifier_fn_from_tfhub` does. Grayscale images are tiled
+to 3 channels.
 
 Offline machines: download `INCEPTION_TARBALL` elsewhere, unpack it into a folder
 (`mkdir D && tar -xzf inception_1.tar.gz -C D`) and pass "inception:D". `tensorflow_hub` is optional
@@ -21,12 +21,12 @@ used to resolve the URL of the bare "inception" spec to its cached download. The
 with `tf.saved_model.load` (TF1 Hub-format modules with the empty tag set, TF2 ones by their
 `__call__` or their default / serving_default signature).
 
-Classifier (the papers' dataset classifiers: AM Score of 001 §6.4 with a per-dataset classifier, GAN-
-test of 003 §4.4, the MNIST "inception score" of 004 §5): a SavedModel whose 'serving_default'
-signature maps images [B, H, W, C] float32 in [-1, 1] to {'logits': [B, K], 'features': [B, d]}
-(penultimate layer), as `tfgan_mh.evaluation.classifier.export` writes it. Inputs of another size are
-resized to (H, W) as the data pipeline resizes (area to shrink, bilinear to enlarge); 1-channel inputs
-are tiled for a 3-channel classifier.
+Classifier (the papers' dataset classifiers: AM Score of Zhou et al. 2018 (AM-GAN) §6.4 with a per-dataset
+classifier, GAN-test of Sapkota et al. 2022 (AAM) §4.4, the MNIST "inception score" of Wang et al. 2017 (MAGAN)
+§5): a SavedModel whose 'serving_default' signature maps images [B, H, W, C] float32 in [-1, 1] to
+{'logits': [B, K], 'features': [B, d]} (penultimate layer), as `tfgan_mh.evaluation.classifier.export` writes it.
+Inputs of another size are resized to (H, W) as the data pipeline resizes (area to shrink, bilinear to enlarge);
+1-channel inputs are tiled for a 3-channel classifier.
 
 Large batches are processed in chunks of `batch_size` examples (one traced call per chunk).
 """

@@ -28,7 +28,9 @@ the threshold) and "standing_stats" (null or what was done):
                           batches of `standing_stats_batch_size` (§3, `tfgan_mh.models.standing_stats`); only
                           the restored copy changes, never the checkpoint. The best export carries both.
 
-Metric groups (a group the run cannot have is recorded under "absent" with the reason, it is not an error):
+Metric groups (a group the run cannot have is recorded under "absent" with the reason, it is not an error;
+papers by the short names of the `tfgan_mh` package docstring: MHGAN = Kavalerov et al. 2019, AM-GAN = Zhou et
+al. 2018, K+1 GANs = Kavalerov et al. 2020, AAM = Sapkota et al. 2022, MAGAN = Wang et al. 2017):
 {table}
 Feature statistics are streamed (`tfgan_mh.metrics.FeatureStats`): memory O(d^2), not O(samples x d); KID,
 precision-recall and density-coverage keep the first `max_kept_features` real and generated features (float32,
@@ -36,8 +38,8 @@ N x d x 4 bytes per side: 82 MB for 10k Inception pool_3 features). Image metric
 ring gets the mixture metrics and the discriminator-side ones.
 
 Every record has a "protocol" dict (`tfgan_mh.evaluation.protocol`): samples, seed, IS splits (the run's
-`eval_protocol`, 1 for 000 and 10 for 001 / 004, unless --num_splits overrides) and their source, the FID / KID
-and intra-FID references (split, size, per-class counts, kept features), extractors and their resize, EMA or
+`eval_protocol`, 1 for MHGAN and 10 for AM-GAN / MAGAN, unless --num_splits overrides) and their source, the FID
+/ KID and intra-FID references (split, size, per-class counts, kept features), extractors and their resize, EMA or
 raw generator, truncation, eval labels and the training fake-label distribution.
 """
 

@@ -2,15 +2,15 @@
 
 The papers do not all score the same way, and the difference is not small:
 
-  * 000 (MHGAN) takes its IS / FID from TF-GAN's SAGAN eval, which computes ONE Inception Score over all
-    samples (its `num_batches` only batches the work). With 1000 classes, a mean over 10 splits of 10k
+  * Kavalerov et al. 2019 (MHGAN) takes its IS / FID from TF-GAN's SAGAN eval, which computes ONE Inception Score
+    over all samples (its `num_batches` only batches the work). With 1000 classes, a mean over 10 splits of 10k
     samples is biased low by roughly 8-25 % at IS 13-160 (each split has 1k samples for 1k classes, so its
     marginal C_G is noisy and its entropy low).
-  * 001 (AM-GAN) and 004 (MAGAN) use the improved-GAN script of Salimans et al. (2016): IS mean +- std over
-    10 splits (001 §6 / Table 1, 004 §4.1).
+  * Zhou et al. 2018 (AM-GAN) and Wang et al. 2017 (MAGAN) use the improved-GAN script of Salimans et al.
+    (2016): IS mean +- std over 10 splits (AM-GAN §6 / Table 1, MAGAN §4.1).
 
-An experiment states its protocol with `eval_protocol.inception_score_splits = 1` (000) or `= 10`
-(001 / 004 / default). The train job stores the bindings in run_info.json; the eval job reads them back, so
+An experiment states its protocol with `eval_protocol.inception_score_splits = 1` (MHGAN) or `= 10`
+(AM-GAN / MAGAN / default). The train job stores the bindings in run_info.json; the eval job reads them back, so
 a sidecar job scores every run as its paper does without a flag (`--num_splits` still overrides, and the
 record says which won).
 
@@ -26,8 +26,8 @@ import gin
 from tfgan_mh.training import latents
 
 IS_SPLITS_SOURCES = {
-    1: "one score over all samples (TF-GAN SAGAN eval: 000; PyTorch-StudioGAN)",
-    10: "mean +- std over 10 splits (Salimans et al. 2016 script; 001, 004)",
+    1: "one score over all samples (TF-GAN SAGAN eval: MHGAN; PyTorch-StudioGAN)",
+    10: "mean +- std over 10 splits (Salimans et al. 2016 script; AM-GAN, MAGAN)",
 }
 DEFAULT_IS_SPLITS = 10  # the Salimans script: most papers, and the eval job before protocols existed
 
@@ -37,15 +37,15 @@ def eval_protocol(*, inception_score_splits: int = DEFAULT_IS_SPLITS) -> Dict[st
   """The evaluation protocol of an experiment (stored in run_info.json under "eval_protocol").
 
   Args:
-    inception_score_splits: 1 for 000 (TF-GAN: one score over all samples), 10 for 001 / 004 (Salimans).
+    inception_score_splits: 1 for MHGAN (TF-GAN: one score over all samples), 10 for AM-GAN / MAGAN (Salimans).
 
   Raises:
     ValueError: a split count that is not a positive int (one line).
   """
   splits = inception_score_splits
   if isinstance(splits, bool) or not isinstance(splits, int) or splits < 1:
-    raise ValueError(f"eval_protocol.inception_score_splits={splits!r}: expected a positive int (1 for 000's "
-                     "TF-GAN protocol, 10 for the Salimans script of 001 / 004)")
+    raise ValueError(f"eval_protocol.inception_score_splits={splits!r}: expected a positive int (1 for MHGAN's "
+                     "TF-GAN protocol, 10 for the Salimans script of AM-GAN / MAGAN)")
   return {"inception_score_splits": splits,
           "inception_score_source": IS_SPLITS_SOURCES.get(splits, f"mean +- std over {splits} splits")}
 

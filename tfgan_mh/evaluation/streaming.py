@@ -40,7 +40,7 @@ class RealBatch:
   labels: np.ndarray  # [b] true labels
   class_logits: Optional[np.ndarray] = None  # [b, K]
   adv_logits: Optional[np.ndarray] = None  # [b] D(x, y) with the true y
-  projection: Optional[np.ndarray] = None  # [b, K] D(x, k) for every k (000 Fig. 2b)
+  projection: Optional[np.ndarray] = None  # [b, K] D(x, k) for every k (Kavalerov et al. 2019 (MHGAN) Fig. 2b)
   energy: Optional[np.ndarray] = None  # [b]
 
 

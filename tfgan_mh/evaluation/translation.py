@@ -1,13 +1,14 @@
-"""Evaluating a translation run (003's setting, G(x, c)): what the generated samples are, and the cycle error.
+"""Evaluating a translation run (G(x, c), the setting of Sapkota et al. 2022 (AAM)): what the generated samples
+are, and the cycle error.
 
 The eval job's metrics read generated images with labels; for a translation generator they are the
 translations G(x, c) of real images x of the evaluation split (validation, else test, else train; in file
 order, cycled when the split is smaller than num_samples) to target domains c, a balanced permutation of
 i mod K drawn from the eval seed + 1 (as `evaluator.sample_inputs` draws class labels). So, with no metric
 written for translation:
-  * GAN-test accuracy (`gan_test` group, 003 Table 2): a dataset classifier's accuracy of G(x, c) w.r.t. c;
+  * GAN-test accuracy (`gan_test` group, AAM Table 2): a dataset classifier's accuracy of G(x, c) w.r.t. c;
   * FID and intra-FID (FID per target domain) compare the translations with the real images;
-and `translation_cycle_l1` is the reconstruction error mean |x - G(G(x, c), c_x)| (003 Eq. (2), per pixel
+and `translation_cycle_l1` is the reconstruction error mean |x - G(G(x, c), c_x)| (AAM Eq. (2), per pixel
 in [-1, 1] units) over the same samples.
 """
 

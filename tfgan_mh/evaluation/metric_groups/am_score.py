@@ -1,4 +1,6 @@
-"""am_score: AM Score = KL(C_train || C_G) + E_x[H(C(x))] with the dataset classifier (001 Eq. (23)); lower is better.
+"""am_score: AM Score = KL(C_train || C_G) + E_x[H(C(x))] with the dataset classifier (AM-GAN Eq. (23)).
+
+Lower is better. Paper: Zhou et al. 2018 (AM-GAN).
 
 C_train is the label marginal of the real reference stream (real_split, num_real).
 """
@@ -12,7 +14,8 @@ from tfgan_mh.metrics import am_score as am_score_lib
 
 
 class AMScoreMetric(streaming.StreamingMetric):
-  """AM Score = KL(C_train || C_G) + E_x[H(C(x))] with the dataset classifier (001 Eq. (23)); lower is better."""
+  """AM Score = KL(C_train || C_G) + E_x[H(C(x))] with the dataset classifier (AM-GAN Eq. (23)); lower is
+  better."""
 
   needs = ("classifier",)
 
@@ -31,7 +34,7 @@ class AMScoreMetric(streaming.StreamingMetric):
 
 
 def train_marginal_from_counts(counts: np.ndarray) -> np.ndarray:
-  """C_train of 001 Eq. (23) from per-class label counts of the real (training) stream."""
+  """C_train of AM-GAN Eq. (23) from per-class label counts of the real (training) stream."""
   counts = np.asarray(counts, np.int64)
   return am_score_lib.label_marginal(np.repeat(np.arange(counts.shape[0]), counts), counts.shape[0])
 
@@ -39,7 +42,7 @@ def train_marginal_from_counts(counts: np.ndarray) -> np.ndarray:
 @registry.register
 class AMScore(registry.MetricGroup):
   name = "am_score"
-  doc = "AM Score (001 Eq. (23)), C_train from the real training labels, --classifier"
+  doc = "AM Score (AM-GAN Eq. (23)), C_train from the real training labels, --classifier"
   keys = ("am_score", "am_score_kl", "am_score_entropy")
   best = {"am_score": "min"}
   extractors = ("classifier",)

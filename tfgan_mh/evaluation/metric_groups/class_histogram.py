@@ -1,4 +1,7 @@
-"""class_histogram: fraction of samples per class as the dataset classifier labels them (004 Fig. 1a)."""
+"""class_histogram: fraction of samples per class as the dataset classifier labels them (MAGAN Fig. 1a).
+
+Paper: Wang et al. 2017 (MAGAN).
+"""
 
 import numpy as np
 
@@ -8,7 +11,7 @@ from tfgan_mh.metrics import class_histogram as class_histogram_lib
 
 
 class ClassHistogramMetric(streaming.StreamingMetric):
-  """Fraction of samples per class as the dataset classifier labels them (004 Fig. 1a)."""
+  """Fraction of samples per class as the dataset classifier labels them (MAGAN Fig. 1a)."""
 
   needs = ("classifier",)
 
@@ -29,7 +32,7 @@ class ClassHistogramMetric(streaming.StreamingMetric):
 @registry.register
 class ClassHistogram(registry.MetricGroup):
   name = "class_histogram"
-  doc = "fraction of samples per predicted class (004 Fig. 1a), --classifier"
+  doc = "fraction of samples per predicted class (MAGAN Fig. 1a), --classifier"
   keys = ("class_histogram", "class_histogram_min", "class_histogram_max")
   extractors = ("classifier",)
 

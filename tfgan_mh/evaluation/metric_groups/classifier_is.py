@@ -1,4 +1,7 @@
-"""classifier_is: the Inception Score with the dataset classifier (004 §5 for MNIST), --classifier."""
+"""classifier_is: the Inception Score with the dataset classifier (MAGAN §5 for MNIST), --classifier.
+
+Paper: Wang et al. 2017 (MAGAN).
+"""
 
 from tfgan_mh.evaluation import registry
 from tfgan_mh.evaluation.metric_groups import inception_score
@@ -7,7 +10,7 @@ from tfgan_mh.evaluation.metric_groups import inception_score
 @registry.register
 class ClassifierIS(registry.MetricGroup):
   name = "classifier_is"
-  doc = "IS with the dataset classifier (004 §5 for MNIST), --classifier"
+  doc = "IS with the dataset classifier (MAGAN §5 for MNIST), --classifier"
   keys = ("classifier_is_mean", "classifier_is_std", "classifier_is_marginal_entropy",
           "classifier_is_mean_sample_entropy")
   best = {"classifier_is_mean": "max"}

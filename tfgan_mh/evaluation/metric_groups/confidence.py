@@ -1,4 +1,7 @@
-"""confidence: the dataset classifier's confidence on samples, histogram + mean (003 Fig. 6), --classifier."""
+"""confidence: the dataset classifier's confidence on samples, histogram + mean (AAM Fig. 6), --classifier.
+
+Paper: Sapkota et al. 2022 (AAM).
+"""
 
 import numpy as np
 
@@ -8,7 +11,7 @@ from tfgan_mh.evaluation import streaming
 
 
 class ConfidenceMetric(streaming.StreamingMetric):
-  """Distribution and mean of the dataset classifier's confidence on samples (003 Fig. 6).
+  """Distribution and mean of the dataset classifier's confidence on samples (AAM Fig. 6).
 
   C_y(x) of the conditioning class for a conditional G, max_k C_k(x) for an unconditional one.
   """
@@ -35,7 +38,7 @@ class ConfidenceMetric(streaming.StreamingMetric):
 @registry.register
 class Confidence(registry.MetricGroup):
   name = "confidence"
-  doc = "classifier confidence on samples, histogram + mean (003 Fig. 6), --classifier"
+  doc = "classifier confidence on samples, histogram + mean (AAM Fig. 6), --classifier"
   keys = ("confidence_mean", "confidence_histogram")
   shown = ()
   best = {"confidence_mean": "max"}

@@ -1,4 +1,7 @@
-"""d_accuracy: D's real/fake accuracy, logit > 0 on real validation data (000 Fig. 7b) and < 0 on samples."""
+"""d_accuracy: D's real/fake accuracy, logit > 0 on real validation data (MHGAN Fig. 7b) and < 0 on samples.
+
+Paper: Kavalerov et al. 2019 (MHGAN).
+"""
 
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
@@ -8,7 +11,7 @@ from tfgan_mh.evaluation import streaming
 @registry.register
 class DAccuracy(registry.MetricGroup):
   name = "d_accuracy"
-  doc = "D's adv logit > 0 on real validation data (000 Fig. 7b), and < 0 on samples"
+  doc = "D's adv logit > 0 on real validation data (MHGAN Fig. 7b), and < 0 on samples"
   keys = ("d_real_accuracy", "d_fake_accuracy")
   shown = ("d_real_accuracy",)
 

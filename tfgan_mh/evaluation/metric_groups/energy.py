@@ -1,4 +1,7 @@
-"""energy: MAGAN / EBGAN real and generated energies and the checkpoint's margin (004 Eq. (1)-(2))."""
+"""energy: MAGAN / EBGAN real and generated energies and the checkpoint's margin (MAGAN Eq. (1)-(2)).
+
+Paper: Wang et al. 2017 (MAGAN).
+"""
 
 from typing import Optional
 
@@ -11,7 +14,7 @@ from tfgan_mh.evaluation import streaming
 
 
 class EnergyMetric(streaming.StreamingMetric):
-  """MAGAN / EBGAN real and generated energies and the margin from the checkpoint (004 Eq. (1)-(2))."""
+  """MAGAN / EBGAN real and generated energies and the margin from the checkpoint (MAGAN Eq. (1)-(2))."""
 
   needs = ("disc_real", "disc_fake")
 
@@ -49,7 +52,7 @@ def checkpoint_margin(prefix: str) -> Optional[float]:
 @registry.register
 class Energy(registry.MetricGroup):
   name = "energy"
-  doc = "MAGAN / EBGAN real and generated energies and the checkpoint's margin (004)"
+  doc = "MAGAN / EBGAN real and generated energies and the checkpoint's margin (MAGAN Eq. (1)-(2))"
   keys = ("energy_real_mean", "energy_real_std", "energy_fake_mean", "energy_fake_std", "energy_gap", "margin",
           "energy_fake_inside_margin")
   shown = ("energy_gap",)

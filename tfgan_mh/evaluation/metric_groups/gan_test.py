@@ -1,4 +1,7 @@
-"""gan_test: GAN-test (003 §4.4), the dataset classifier's accuracy on G(z, y) labelled y, conditional G."""
+"""gan_test: GAN-test (AAM §4.4), the dataset classifier's accuracy on G(z, y) labelled y, conditional G.
+
+Paper: Sapkota et al. 2022 (AAM).
+"""
 
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
@@ -8,7 +11,7 @@ from tfgan_mh.evaluation import streaming
 @registry.register
 class GANTest(registry.MetricGroup):
   name = "gan_test"
-  doc = "GAN-test (003 §4.4), --classifier, conditional G"
+  doc = "GAN-test (AAM §4.4), --classifier, conditional G"
   keys = ("gan_test",)
   best = {"gan_test": "max"}
   extractors = ("classifier",)

@@ -1,4 +1,7 @@
-"""gan_train: GAN-train (003 §4.4), a small classifier trained per checkpoint on the samples (opt-in: slow)."""
+"""gan_train: GAN-train (AAM §4.4), a small classifier trained per checkpoint on the samples (opt-in: slow).
+
+Paper: Sapkota et al. 2022 (AAM).
+"""
 
 import functools
 from typing import Sequence
@@ -11,7 +14,7 @@ from tfgan_mh.evaluation import streaming
 
 
 class GANTrainMetric(streaming.StreamingMetric):
-  """GAN-train (003 §4.4): a fresh small classifier trained on the generated samples (labels y), tested on
+  """GAN-train (AAM §4.4): a fresh small classifier trained on the generated samples (labels y), tested on
   the real validation data. Keeps every sample in memory (O(samples x image)): opt-in."""
 
   needs = ("real_images",)
@@ -44,7 +47,7 @@ class GANTrainMetric(streaming.StreamingMetric):
 @registry.register
 class GANTrain(registry.MetricGroup):
   name = "gan_train"
-  doc = "GAN-train (003 §4.4): trains a small classifier per checkpoint (slow)"
+  doc = "GAN-train (AAM §4.4): trains a small classifier per checkpoint (slow)"
   keys = ("gan_train",)
   best = {"gan_train": "max"}
   opt_in = True  # trains a classifier per checkpoint

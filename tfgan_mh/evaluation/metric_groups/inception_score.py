@@ -1,4 +1,7 @@
-"""is: the Inception Score over the run's splits and its decomposition (001 Eq. (21)-(22)), --inception."""
+"""is: the Inception Score over the run's splits and its decomposition (AM-GAN Eq. (21)-(22)), --inception.
+
+Paper: Zhou et al. 2018 (AM-GAN).
+"""
 
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
@@ -6,10 +9,10 @@ from tfgan_mh.evaluation import streaming
 
 
 class InceptionScoreMetric(streaming.StreamingMetric):
-  """IS with `num_splits` splits (mean, std) and its decomposition H(C_G), E[H(C(x))] (001 Eq. (21)-(22)).
+  """IS with `num_splits` splits (mean, std) and its decomposition H(C_G), E[H(C(x))] (AM-GAN Eq. (21)-(22)).
 
-  `role` "inception" gives the ImageNet-style IS (keys is_*), "classifier" the dataset-classifier IS of 004
-  §5 (keys classifier_is_*).
+  `role` "inception" gives the ImageNet-style IS (keys is_*), "classifier" the dataset-classifier IS of MAGAN §5
+  (keys classifier_is_*).
   """
 
   def __init__(self, role: str, num_logits: int, num_splits: int, num_samples: int):
@@ -41,8 +44,8 @@ def build_is(ctx, role: str):
 @registry.register
 class InceptionScore(registry.MetricGroup):
   name = "is"
-  doc = ("IS over the run's splits (mean, std; 000: 1, 001 / 004: 10), H(C_G), E[H(C(x))] (001 Eq. (21)-(22)), "
-         "--inception")
+  doc = ("IS over the run's splits (mean, std; MHGAN: 1, AM-GAN / MAGAN: 10), H(C_G), E[H(C(x))] "
+         "(AM-GAN Eq. (21)-(22)), --inception")
   keys = ("is_mean", "is_std", "is_marginal_entropy", "is_mean_sample_entropy")
   best = {"is_mean": "max"}
   extractors = ("inception",)

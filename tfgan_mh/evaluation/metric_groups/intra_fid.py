@@ -1,7 +1,7 @@
-"""intra_fid: FID per class and its mean (000 Fig. 4c), conditional G, --inception.
+"""intra_fid: FID per class and its mean (Fig. 4c of Kavalerov et al. 2019, MHGAN), conditional G, --inception.
 
-The reference is a held-out split per class (`intra_fid_split`; 000's code: the ImageNet validation split,
-~50 images per class), streamed once per job into per-class feature statistics (2 x classes x d^2 x 8 bytes,
+The reference is a held-out split per class (`intra_fid_split`; the MHGAN paper's code: the ImageNet validation
+split, ~50 images per class), streamed once per job into per-class feature statistics (2 x classes x d^2 x 8 bytes,
 capped by `max_stats_bytes`: evaluate a chunk of classes with `intra_fid_classes` at ImageNet size).
 """
 
@@ -55,18 +55,18 @@ class IntraClassFIDMetric(streaming.StreamingMetric):
 @registry.register
 class IntraFID(registry.MetricGroup):
   name = "intra_fid"
-  doc = "FID per class and its mean (000 Fig. 4c), conditional G, --inception"
+  doc = "FID per class and its mean (MHGAN Fig. 4c), conditional G, --inception"
   keys = ("intra_fid_mean", "intra_fid_per_class", "intra_fid_num_classes")
   best = {"intra_fid_mean": "min"}
   extractors = ("inception",)
   settings = (
       Setting("intra_fid_split", "auto", "Split of the intra-FID reference (auto: validation, else test, else "
-              "train; 000: validation). All of it is used (num_intra_fid_real caps).",
+              "train; MHGAN: validation). All of it is used (num_intra_fid_real caps).",
               choices=("auto", "train", "validation", "test")),
       Setting("num_intra_fid_real", None, "Cap on intra-FID reference examples (0/None: the whole split).",
               type=int, optional=True, positive=True),
       Setting("intra_fid_min_per_class", 50, "Refuse intra-FID when a class has fewer real reference samples "
-              "(000: ~50 per ImageNet class); classes with fewer than d + 1 are flagged (rank-deficient).",
+              "(MHGAN: ~50 per ImageNet class); classes with fewer than d + 1 are flagged (rank-deficient).",
               positive=True),
       Setting("intra_fid_classes", None, "Classes for intra-FID, e.g. '0-99' or '1,5,9' (none/empty: all); "
               "needed for ImageNet-size K (memory: max_stats_bytes).", type=str, optional=True,

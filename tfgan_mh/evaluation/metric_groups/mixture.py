@@ -1,10 +1,10 @@
 """mixture: the mixture-of-Gaussians metrics (`tfgan_mh.metrics.mixture`) for 2-D point runs.
 
-On a source that knows its mixture (the ring of 002 §3.1: `means`, `std`) it keeps every generated point (10k
-x 2 floats) and the real validation points, and reports high-quality shares within 2 and 3 std, modes covered,
-per-mode counts and their KL to uniform, each class's share on its own mode (conditional G), energy distance
-and sliced Wasserstein-1 to the real points, and, as the reference a reader compares with, the same high-
-quality shares of the real validation points (`ring_real_*`).
+On a source that knows its mixture (the ring of Kavalerov et al. 2020 (K+1 GANs) §3.1: `means`, `std`) it keeps
+every generated point (10k x 2 floats) and the real validation points, and reports high-quality shares within 2
+and 3 std, modes covered, per-mode counts and their KL to uniform, each class's share on its own mode
+(conditional G), energy distance and sliced Wasserstein-1 to the real points, and, as the reference a reader
+compares with, the same high-quality shares of the real validation points (`ring_real_*`).
 """
 
 from typing import Any, Dict, List
@@ -61,8 +61,9 @@ class MixtureMetric(streaming.StreamingMetric):
 @registry.register
 class Mixture(registry.MetricGroup):
   name = "mixture"
-  doc = ("2-D points of a Gaussian mixture (the ring, 002 §3.1): share within 2 / 3 std of a mode, modes covered, "
-         "per-class share on its own mode, energy distance and sliced Wasserstein to the real validation points")
+  doc = ("2-D points of a Gaussian mixture (the ring, K+1 GANs §3.1): share within 2 / 3 std of a mode, "
+         "modes covered, per-class share on its own mode, energy distance and sliced Wasserstein to the real "
+         "validation points")
   keys = ("ring_*",)
   shown = ("ring_high_quality_2std", "ring_modes_covered", "ring_own_mode_share",
            "ring_energy_distance")

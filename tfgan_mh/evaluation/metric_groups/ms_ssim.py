@@ -1,4 +1,4 @@
-"""ms_ssim: mean MS-SSIM of random same-class pairs, per class / mean / max (001 Table 2).
+"""ms_ssim: mean MS-SSIM of random same-class pairs, per class / mean / max (Zhou et al. 2018 (AM-GAN) Table 2).
 
 28-32 px images use 3 scales and a 7-px window (`tfgan_mh.metrics.ms_ssim`).
 """
@@ -11,7 +11,7 @@ from tfgan_mh.metrics import ms_ssim as ms_ssim_lib
 
 
 class MSSSIMMetric(streaming.StreamingMetric):
-  """Mean MS-SSIM of random same-class pairs per class, their mean and max (001 §7, Table 2).
+  """Mean MS-SSIM of random same-class pairs per class, their mean and max (AM-GAN §7, Table 2).
 
   Keeps the first `images_per_class` samples of each of the first `max_classes` classes as uint8 pixels
   (what a saved sample is; MS-SSIM is computed on them with value_range (0, 255)). Classes are the
@@ -57,7 +57,7 @@ class MSSSIMMetric(streaming.StreamingMetric):
 @registry.register
 class MSSSIM(registry.MetricGroup):
   name = "ms_ssim"
-  doc = "mean MS-SSIM of random same-class pairs, per class / mean / max (001 Table 2); 28-32 px: 3 scales"
+  doc = "mean MS-SSIM of random same-class pairs, per class / mean / max (AM-GAN Table 2); 28-32 px: 3 scales"
   keys = ("ms_ssim_mean", "ms_ssim_max", "ms_ssim_per_class", "ms_ssim_labels")
   best = {"ms_ssim_max": "min"}
   extractors = ("classifier",)  # assigns classes to an unconditional G's samples

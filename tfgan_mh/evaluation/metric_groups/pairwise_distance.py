@@ -1,6 +1,8 @@
-"""pairwise_distance: mean pairwise embedding distance of batches of n x base samples (002 Fig. 3 iv).
+"""pairwise_distance: mean pairwise embedding distance of batches of n x base samples (K+1 GANs Fig. 3 iv).
 
-Embedding: the dataset classifier's features when --classifier is given (002: a DenseNet trained on the
+Paper: Kavalerov et al. 2020 (K+1 GANs).
+
+Embedding: the dataset classifier's features when --classifier is given (K+1 GANs: a DenseNet trained on the
 data), else the --inception features.
 """
 
@@ -14,10 +16,10 @@ from tfgan_mh.evaluation import streaming
 
 
 class PairwiseDistanceMetric(streaming.StreamingMetric):
-  """Mean pairwise embedding distance of batches of n * base samples, over trials (002 Fig. 3 iv).
+  """Mean pairwise embedding distance of batches of n * base samples, over trials (K+1 GANs Fig. 3 iv).
 
-  Embeddings are the features of `role`'s extractor (002 uses a DenseNet trained on the data: the dataset
-  classifier when given, else Inception's pool_3). Keeps the first max(n) * base embeddings.
+  Embeddings are the features of `role`'s extractor (the K+1 GANs paper uses a DenseNet trained on the data: the
+  dataset classifier when given, else Inception's pool_3). Keeps the first max(n) * base embeddings.
   """
 
   def __init__(self, role: str, *, base: int, multiples: Sequence[int], trials: int, seed: int):
@@ -56,12 +58,14 @@ def _multiples(value):
 @registry.register
 class PairwiseDistance(registry.MetricGroup):
   name = "pairwise_distance"
-  doc = "mean pairwise embedding distance of batches of n x base samples (002 Fig. 3 iv)"
+  doc = "mean pairwise embedding distance of batches of n x base samples (K+1 GANs Fig. 3 iv)"
   keys = ("pairwise_distance_*", "pairwise_distance_*_std")
   settings = (
-      registry.Setting("pairwise_base", 128, "Pairwise-distance batches are n x this (002: 128).", positive=True),
+      registry.Setting("pairwise_base", 128, "Pairwise-distance batches are n x this (K+1 GANs: 128).",
+                       positive=True),
       registry.Setting("pairwise_multiples", (1, 2, 4, 8), "The n of the pairwise-distance batches.", type=tuple),
-      registry.Setting("pairwise_trials", 10, "Pairwise-distance trials per batch size (002: 10).", positive=True),
+      registry.Setting("pairwise_trials", 10, "Pairwise-distance trials per batch size (K+1 GANs: 10).",
+                       positive=True),
   )
 
   @classmethod

@@ -1,4 +1,7 @@
-"""projection_accuracy: the projection D as a classifier, argmax_k D(x, k) = y on validation data (000 §3.2)."""
+"""projection_accuracy: the projection D as a classifier, argmax_k D(x, k) = y on validation data (MHGAN §3.2).
+
+Paper: Kavalerov et al. 2019 (MHGAN).
+"""
 
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
@@ -8,7 +11,7 @@ from tfgan_mh.evaluation import streaming
 @registry.register
 class ProjectionAccuracy(registry.MetricGroup):
   name = "projection_accuracy"
-  doc = "argmax_k D(x, k) = y on real validation data (000 §3.2, Fig. 2b), projection D"
+  doc = "argmax_k D(x, k) = y on real validation data (MHGAN §3.2, Fig. 2b), projection D"
   keys = ("projection_accuracy",)
   best = {"projection_accuracy": "max"}
 

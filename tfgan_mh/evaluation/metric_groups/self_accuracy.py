@@ -1,4 +1,7 @@
-"""self_accuracy: argmax_k C_k(G(z, y)) = y with the GAN's own classifier (000 §3.2), conditional G."""
+"""self_accuracy: argmax_k C_k(G(z, y)) = y with the GAN's own classifier (MHGAN §3.2), conditional G.
+
+Paper: Kavalerov et al. 2019 (MHGAN).
+"""
 
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
@@ -9,7 +12,7 @@ from tfgan_mh.evaluation.metric_groups import validation_accuracy
 @registry.register
 class SelfAccuracy(registry.MetricGroup):
   name = "self_accuracy"
-  doc = "argmax_k C_k(G(z, y)) = y with D's classifier (000 §3.2), conditional G"
+  doc = "argmax_k C_k(G(z, y)) = y with D's classifier (MHGAN §3.2), conditional G"
   keys = ("self_accuracy",)
   best = {"self_accuracy": "max"}
 

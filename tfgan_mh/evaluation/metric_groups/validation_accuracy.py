@@ -1,4 +1,7 @@
-"""validation_accuracy: the GAN's own classifier C on real validation data, argmax_k C_k(x) = y (000 §3.2)."""
+"""validation_accuracy: the GAN's own classifier C on real validation data, argmax_k C_k(x) = y (MHGAN §3.2).
+
+Paper: Kavalerov et al. 2019 (MHGAN).
+"""
 
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
@@ -10,7 +13,7 @@ CLASSIFIER_HEADS = ("classifier", "shared_classifier", "kplus1", "cosine")
 @registry.register
 class ValidationAccuracy(registry.MetricGroup):
   name = "validation_accuracy"
-  doc = "D's classifier on real validation data (000 §3.2)"
+  doc = "D's classifier on real validation data (MHGAN §3.2)"
   keys = ("validation_accuracy",)
   best = {"validation_accuracy": "max"}
 
