@@ -1,7 +1,7 @@
 r"""Input-pipeline throughput: images/s of the training stream at batch 64, after warm-up.
 
 A benchmark, not a test. Pipelines:
-  mnist        `build_source("mnist_idx")` on ../shared/data/mnist (60 000 x 28 x 28 x 1), skipped if absent
+  mnist        `build_source("mnist_idx")` on the idx files in MNIST_DIR (60 000 x 28 x 28 x 1), skipped if absent
   cifar_npz    `build_source("npz")` on a generated 50 000 x 32 x 32 x 3 uint8 npz (CIFAR-shaped)
   *_flip       the same with random_flip=True
 

@@ -3,8 +3,12 @@
   python benchmarks/param_counts.py
 
 Counts are of trainable variables only (spectral-norm `u` vectors and batch-norm moving statistics are
-non-trainable state). D is counted with the projection head (000 Fig. 2a) and with projection plus the
-separate classifier of MHGAN / ACGAN (000 Fig. 2c); the shared classifier (Fig. 2b) adds nothing.
+non-trainable state). D is counted with the projection head (Kavalerov et al. 2019 (MHGAN) Fig. 2a) and with
+projection plus the separate classifier of MHGAN / ACGAN (MHGAN Fig. 2c); the shared classifier (Fig. 2b) adds
+nothing.
+
+The paper column uses the short names of the `tfgan_mh` package docstring: MHGAN = Kavalerov et al. 2019, AM-GAN =
+Zhou et al. 2018, MAGAN = Wang et al. 2017, K+1 GANs = Kavalerov et al. 2020.
 """
 
 import os
@@ -18,23 +22,23 @@ from tfgan_mh import models  # noqa: E402
 
 # (network, paper, image_shape, K, generator kwargs, discriminator arch, discriminator kwargs)
 CONFIGS = [
-    ("SAGAN (ch=64)", "000 §3, ImageNet", (128, 128, 3), 1000, dict(arch="sagan", ch=64),
+    ("SAGAN (ch=64)", "MHGAN §3, ImageNet", (128, 128, 3), 1000, dict(arch="sagan", ch=64),
      "sagan", dict(ch=64)),
-    ("SAGAN (ch=64)", "000 App. 7, ImageNet", (64, 64, 3), 1000, dict(arch="sagan", ch=64),
+    ("SAGAN (ch=64)", "MHGAN App. 7, ImageNet", (64, 64, 3), 1000, dict(arch="sagan", ch=64),
      "sagan", dict(ch=64)),
     ("SAGAN (ch=64)", "CIFAR-10", (32, 32, 3), 10, dict(arch="sagan", ch=64), "sagan", dict(ch=64)),
     ("BigGAN (ch=96)", "StudioGAN CIFAR-10 MHGAN", (32, 32, 3), 10, dict(arch="biggan", ch=96, z_dim=80),
      "biggan", dict(ch=96)),
     ("BigGAN (ch=96)", "Brock et al. 2019, ImageNet", (128, 128, 3), 1000, dict(arch="biggan", ch=96, z_dim=120),
      "biggan", dict(ch=96)),
-    ("DCGAN", "001 App. F, CIFAR-10", (32, 32, 3), 10, dict(arch="dcgan"), "dcgan", {}),
-    ("MAGAN", "004 B.1, MNIST", (28, 28, 1), 10, dict(arch="magan", conditional=False),
+    ("DCGAN", "AM-GAN App. F, CIFAR-10", (32, 32, 3), 10, dict(arch="dcgan"), "dcgan", {}),
+    ("MAGAN", "MAGAN B.1, MNIST", (28, 28, 1), 10, dict(arch="magan", conditional=False),
      "magan_ae", {}),
-    ("MAGAN", "004 B.2.1, CIFAR-10", (32, 32, 3), 10, dict(arch="magan", conditional=False),
+    ("MAGAN", "MAGAN B.2.1, CIFAR-10", (32, 32, 3), 10, dict(arch="magan", conditional=False),
      "magan_ae", {}),
-    ("MAGAN", "004 B.2, CelebA", (64, 64, 3), 5, dict(arch="magan", conditional=False),
+    ("MAGAN", "MAGAN B.2, CelebA", (64, 64, 3), 5, dict(arch="magan", conditional=False),
      "magan_ae", {}),
-    ("MLP", "002 §3.1, 2-D ring", (2,), 10, dict(arch="mlp"), "mlp", {}),
+    ("MLP", "K+1 GANs §3.1, 2-D ring", (2,), 10, dict(arch="mlp"), "mlp", {}),
 ]
 
 

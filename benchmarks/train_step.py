@@ -150,7 +150,8 @@ def parse_args():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--arch", default="sagan", choices=("sagan", "biggan"), help="G and D architecture")
   parser.add_argument("--loss", default="mhinge", choices=tuple(LOSSES),
-                      help="mhinge: 000's MHGAN (projection + classifier); mh_studiogan: StudioGAN's K+1 MH + FM")
+                      help="mhinge: the MHGAN of Kavalerov et al. 2019 (projection + classifier); mh_studiogan: "
+                           "StudioGAN's K+1 MH + FM")
   parser.add_argument("--ch", type=int, default=96, help="G channel multiplier (4*ch channels per block)")
   parser.add_argument("--d_ch", type=int, default=None,
                       help="D channel multiplier (sagan: 4*d_ch channels per block, default 48; biggan: 2*d_ch, "

@@ -19,16 +19,17 @@ Reading an export (anywhere TensorFlow is installed):
 Signature `serving_default(z: float32 [None, z_dim], labels: int32 [None])`:
   image data (image_shape [H, W, C]) -> {'images': uint8 [None, H, W, C]}: round((x + 1) * 127.5), clipped
     to [0, 255] — the quantisation of `tfgan_mh.plots.to_uint8`, the pixels of the pictures of samples.
-  point data (the 2-D ring of 002, image_shape [D]) -> {'samples': float32 [None, D]}: raw generator
-    outputs, there is no image to quantise (`kind` says which of the two an export holds).
+  point data (the 2-D ring of Kavalerov et al. 2020 (K+1 GANs), image_shape [D]) ->
+    {'samples': float32 [None, D]}: raw generator outputs, there is no image to quantise (`kind` says which of the
+    two an export holds).
   Labels must lie in [0, num_classes) and match z's batch size (checked in the graph; an
   InvalidArgumentError names the problem). An unconditional generator (MAGAN, dynamic labels) ignores them.
 The same computation is the object's `generate(z, labels)` function.
 
-A translation generator (G(x, c), 003; kind 'translation', z_dim 0) has one signature instead,
-`serving_default(images: uint8 [None, H, W, C], labels: int32 [None])` -> {'images': uint8 [None, H, W, C]}:
-each image translated to the target domain of its label (input mapped to [-1, 1] as the data pipeline does,
-x / 127.5 - 1; labels checked as above), and no `sample` signature (there are no latents).
+A translation generator (G(x, c), Sapkota et al. 2022 (AAM); kind 'translation', z_dim 0) has one signature
+instead, `serving_default(images: uint8 [None, H, W, C], labels: int32 [None])` -> {'images': uint8
+[None, H, W, C]}: each image translated to the target domain of its label (input mapped to [-1, 1] as the data
+pipeline does, x / 127.5 - 1; labels checked as above), and no `sample` signature (there are no latents).
 
 Signature `sample(labels: int32 [None], seed: int64 [])`: the same outputs for latents drawn inside the
 graph (stateless, so a seed gives the same images): z ~ N(0, I), or with `truncation` (BigGAN §3.1,
@@ -63,7 +64,7 @@ SAMPLE_SIGNATURE = "sample"  # latents drawn in the graph (with the export's tru
 MARKER = "tfgan_mh_export.json"  # written into every export: what `overwrite` may replace
 IMAGES = "images"    # output key for image data (uint8)
 SAMPLES = "samples"  # output key for point data (float32)
-TRANSLATION = "translation"  # kind of a translation generator's export (G(x, c), 003)
+TRANSLATION = "translation"  # kind of a translation generator's export (G(x, c), AAM)
 
 
 class _GeneratorModule(tf.Module):

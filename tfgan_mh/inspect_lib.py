@@ -3,10 +3,10 @@
   run = inspect_lib.load(model_dir, "best")             # eval/best.json's step, else the latest checkpoint
   fig = inspect_lib.plot_class_grid(run)                # one row of samples per class (2-D: real | generated)
   curves = inspect_lib.metric_curves(model_dir)         # {"fid": (steps, values), ...} of eval/metrics.jsonl
-  cmp = inspect_lib.compare_intra_fid(baseline_dir, model_dir)  # per-class intra-FID, 000 Fig. 4c
+  cmp = inspect_lib.compare_intra_fid(baseline_dir, model_dir)  # per-class intra-FID, MHGAN Fig. 4c
   inspect_lib.interpolate_z(run, label, n)              # slerp between two latents, one class
   inspect_lib.interpolate_classes(run, z, a, b, n)      # one latent, class embedding from a to b
-  inspect_lib.projection_singular_values(run)           # spectrum of D's projection embedding, 000 §3.2
+  inspect_lib.projection_singular_values(run)           # spectrum of D's projection embedding, MHGAN §3.2
 
 Files are read through tf.io.gfile (gs:// works) and never written: metrics.jsonl is parsed read-only (an
 eval job may be appending to it; a last line without its newline is being written and is left out).
@@ -16,6 +16,9 @@ interpolation feeds the generator class weights (1 - t) e_a + t e_b in place of 
 mixes its class conditioning (the one-hot input of the MLP / DCGAN / MAGAN generators, the conditional-BN
 gain and bias rows of SAGAN; see `tfgan_mh.models.base`): t = 0 and t = 1 are exactly the samples of
 classes a and b.
+
+MHGAN is Kavalerov et al. 2019, "cGANs with Multi-Hinge Loss" (arXiv:1912.04216; the `tfgan_mh` package docstring
+lists the papers).
 
 The `plot_*` helpers import pyplot when called (importing this module picks no matplotlib backend); each
 returns a pyplot Figure. `plot_class_grid` draws the picture of the train job and the sample CLI
@@ -270,7 +273,7 @@ class IntraFID(NamedTuple):
 
 
 def intra_fid(model_dir: str, checkpoint: Checkpoint = "best") -> IntraFID:
-  """The per-class intra-FID the eval job recorded (000 Fig. 4c) for "best", "latest" or a step.
+  """The per-class intra-FID the eval job recorded (MHGAN Fig. 4c) for "best", "latest" or a step.
 
   Raises:
     ValueError: no metrics.jsonl, an unknown step, or a record without intra-FID (with the job's reason).
@@ -300,13 +303,13 @@ class IntraFIDComparison(NamedTuple):
 
   @property
   def num_better_b(self) -> int:
-    """Classes whose intra-FID is lower in B (points below the diagonal of 000 Fig. 4c)."""
+    """Classes whose intra-FID is lower in B (points below the diagonal of MHGAN Fig. 4c)."""
     return int(np.sum(self.b < self.a))
 
 
 def compare_intra_fid(dir_a: str, dir_b: str, checkpoint_a: Checkpoint = "best",
                       checkpoint_b: Checkpoint = "best") -> IntraFIDComparison:
-  """Per-class intra-FID of two runs, aligned by class (000 Fig. 4c: A = SAGAN baseline, B = MHGAN).
+  """Per-class intra-FID of two runs, aligned by class (MHGAN Fig. 4c: A = SAGAN baseline, B = MHGAN).
 
   Raises:
     ValueError: a run without intra-FID, runs with different class counts, or no class evaluated in both.
@@ -415,7 +418,7 @@ def interpolate_classes(run: restore.Run, z, label_a: int, label_b: int, n: int 
 # --- projection embedding -------------------------------------------------------------------------
 
 def projection_embedding(run: restore.Run, normalized: bool = True) -> np.ndarray:
-  """The class embedding E [K, F] of D's projection head (000 Fig. 2a; also D's classifier in MHSharedGAN).
+  """The class embedding E [K, F] of D's projection head (MHGAN Fig. 2a; also D's classifier in MHSharedGAN).
 
   Args:
     run: a run restored with its discriminator.
@@ -439,9 +442,9 @@ def projection_embedding(run: restore.Run, normalized: bool = True) -> np.ndarra
 
 
 def projection_singular_values(run: restore.Run, normalized: bool = True) -> np.ndarray:
-  """Singular values [min(K, F)] of `projection_embedding(run, normalized)`, descending (000 §3.2).
+  """Singular values [min(K, F)] of `projection_embedding(run, normalized)`, descending (MHGAN §3.2).
 
-  000 §3.2: the spectrum (rank vs value) of a healthy projection is sigmoid-shaped; a steep exponential
+  MHGAN §3.2: the spectrum (rank vs value) of a healthy projection is sigmoid-shaped; a steep exponential
   decay means the projection collapsed to a few dimensions (MHSharedGAN, Fig. 8).
   """
   return np.linalg.svd(projection_embedding(run, normalized), compute_uv=False)
@@ -513,7 +516,7 @@ def plot_metric_curves(curves: Dict[str, Curve],
 
 
 def plot_intra_fid_comparison(comparison: IntraFIDComparison, label_a: str = "A", label_b: str = "B"):
-  """000 Fig. 4c: intra-FID of B against A per class, with y = x; points below it are classes B improves."""
+  """MHGAN Fig. 4c: intra-FID of B against A per class, with y = x; points below it are classes B improves."""
   plt = _pyplot()
   c = comparison
   fig, ax = plt.subplots(figsize=(5.5, 5.5))
@@ -562,7 +565,7 @@ def plot_interpolations(interpolations: Dict[str, Interpolation]):
 
 
 def plot_singular_values(spectra: Dict[str, np.ndarray], normalize: bool = True, log: bool = False):
-  """Rank vs singular value of projection embeddings (000 §3.2), one line per run.
+  """Rank vs singular value of projection embeddings (MHGAN §3.2), one line per run.
 
   Args:
     spectra: {label: singular values (descending)}.
@@ -583,7 +586,7 @@ def plot_singular_values(spectra: Dict[str, np.ndarray], normalize: bool = True,
   ax.set_ylabel("singular value" + (" / largest" if normalize else ""))
   if log:
     ax.set_yscale("log")
-  ax.set_title("spectrum of the projection embedding (000 §3.2)", fontsize="small")
+  ax.set_title("spectrum of the projection embedding (MHGAN §3.2)", fontsize="small")
   ax.legend(fontsize="small")
   fig.tight_layout()
   return fig

@@ -3,8 +3,9 @@
 One drawing of each picture, shared by the train job (model_dir/samples/step_N.png and TensorBoard), the
 sample CLI (`python -m tfgan_mh.sample`) and the notebook helpers (`tfgan_mh.inspect_lib`):
 
-  points_figure  2-D data (the ring of 002): "real data" | "generated ..." side by side, equal axes with
-                 the same limits, one colour per class (qualitative colormap), a legend of class names.
+  points_figure  2-D data (the ring of Kavalerov et al. 2020 (K+1 GANs)): "real data" | "generated ..." side
+                 by side, equal axes with the same limits, one colour per class (qualitative colormap), a legend of
+                 class names.
   grid_figure    images: one row per class with its name on the left, the title above; pixels in [-1, 1]
                  shown as [0, 1] (`to_uint8`), grayscale as grayscale.
 

@@ -8,10 +8,11 @@ data's names, else "class k"), the checkpoint step in the title: the train job's
 (`tfgan_mh.plots`). `--shared_z` gives column j the same latent in every row, so a column shows one
 z across classes. The EMA generator is used when the run has one (`--raw` for the trained G).
 Unconditional runs (MAGAN, dynamic labeling) take no labels: the picture is `--num` samples in rows of 10.
-Translation runs (G(x, c), 003): row i is a real image of the validation (else test) split, then its
-translations to every domain of --labels; `--num` rows.
-2-D point data (the ring of 002): "real data" | "generated" scatter plots, `--num` samples per class coloured
-by class with a class legend; the real panel needs the run's data source (use --num of 100 or more).
+Translation runs (G(x, c), Sapkota et al. 2022 (AAM)): row i is a real image of the validation (else test)
+split, then its translations to every domain of --labels; `--num` rows.
+2-D point data (the ring of Kavalerov et al. 2020 (K+1 GANs)): "real data" | "generated" scatter plots, `--num`
+samples per class coloured by class with a class legend; the real panel needs the run's data source (use --num of
+100 or more).
 BigGAN's sampling options (Brock et al. 2019), both off by default and named in the printed line:
 `--truncation=T` draws z from the truncated normal (every |z_i| > T resampled, §3.1); `--standing_stats_batches=N`
 first sets G's batch-norm statistics to their average over N prior batches of `--standing_stats_batch_size`
