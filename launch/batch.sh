@@ -3,7 +3,7 @@
 #     [--eval] [--no_eval] [--eval_args='...'] [--keep_going] [--rerun_done] [--log_dir=DIR]
 #   One run per line of SWEEP_FILE: GIN_FILE [bindings or --gin_param=...] [name=RUN] [tpu=TPU]  (# comments)
 #   e.g. launch/batch.sh sweeps/ring.sweep --prefix=/tmp/runs/ring_sweep --dry_run
-#        launch/batch.sh sweeps/cifar10_tpu.sweep --tpu=tpu-a,tpu-b --prefix=gs://BUCKET/runs/cifar10_002
+#        launch/batch.sh sweeps/cifar10_tpu.sweep --tpu=tpu-a,tpu-b --prefix=gs://BUCKET/runs/cifar10_losses
 #   Locally the runs go one after another (launch/train.sh, with --eval then launch/eval.sh MODEL_DIR --once);
 #   finished runs (TRAIN_DONE) are skipped. With --tpu each TPU runs its lines one after another
 #   (launch/tpu_train.sh), each beside a sidecar launch/eval.sh, detached; logs in ./sweep_logs/SWEEP_STEM.
