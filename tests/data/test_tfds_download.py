@@ -60,6 +60,16 @@ class DownloadTest(parameterized.TestCase, tf.test.TestCase):
       data.build_source("cifar10")
     self.assertEqual(calls, [])
 
+  def test_prepared_data_that_cannot_be_read_is_not_called_undownloadable(self):
+    with tfds.testing.mock_data(num_examples=8), \
+        mock.patch.object(_BUILDER, "is_prepared", lambda self: True), \
+        mock.patch.object(_BUILDER, "as_dataset", side_effect=FileNotFoundError("mnist-train.tfrecord")):
+      with self.assertRaises(ValueError) as ctx:
+        data.build_source("mnist")
+    self.assertRegex(helpers.our_message(ctx.exception),
+                     r"^TFDS dataset 'mnist' is not prepared under .* and cannot be read \(FileNotFoundError: "
+                     r"mnist-train.tfrecord\)")
+
   def _offline_message(self, name, err=_OFFLINE, **kwargs):
     def download(builder, *args, **kw):
       raise err

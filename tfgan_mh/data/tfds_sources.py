@@ -93,7 +93,8 @@ def _missing_data_error(spec: TfdsSpec, tfds_name: str, data_dir: Optional[str],
   if isinstance(err, ModuleNotFoundError) and err.name:
     cause += f"; pip install {err.name}"
   where = f"data_dir={data_dir!r}" + ("" if data_dir else " (the TFDS default, ~/tensorflow_datasets)")
-  state = "could not be downloaded" if download_failed else "will not be downloaded"
+  state = ("could not be downloaded" if download_failed else "cannot be read" if spec.downloadable
+           else "will not be downloaded")
   ways = ["connect to the network (TFDS downloads it once)"] if spec.downloadable else []
   ways.append(f"pass data_dir pointing at prepared TFDS data (tfds build {tfds_name} on a machine with network, "
               "then copy it)")
