@@ -5,8 +5,9 @@ r"""Train a dataset classifier for the eval job and export it as a SavedModel (l
   python -m tfgan_mh.train_classifier --dataset=cifar10 --data_dir=~/tensorflow_datasets \
       --out=/tmp/cifar10_classifier
 
-The eval job then uses `--extractor=classifier:/tmp/mnist32_classifier` (AM Score of 001, GAN-test and
-confidence of 003, the MNIST "inception score" of 004). The test accuracy, measured through the exported
+The eval job then uses `--extractor=classifier:/tmp/mnist32_classifier` (AM Score of the AM-GAN paper, GAN-test and
+confidence of the AAM paper, the MNIST "inception score" of the MAGAN paper). The test accuracy, measured
+through the exported
 SavedModel on the whole test split (validation split when there is no test split), is printed and written
 to `<out>/test_accuracy.json`. The names are those of `build_source`: mnist / fashion_mnist read TFDS
 (downloaded once into --data_dir, default ~/tensorflow_datasets), or with `--path` a local folder of the four

@@ -237,7 +237,7 @@ class MaganEpochTest(tf.test.TestCase):
       loop.train(model_dir)
     self.assertEqual(train_main.first_line(ctx.exception),
                      "train.pretrain_epochs=0: loss family 'magan' sets its first margin from D-only "
-                     "pre-training (004 Algorithm 1 l.9); use >= 1 (paper: 2)")
+                     "pre-training (MAGAN Algorithm 1 l.9); use >= 1 (paper: 2)")
     self.assertEqual(os.listdir(model_dir), [])
 
   def test_margin_changes_only_at_epoch_ends(self):

@@ -6,9 +6,9 @@
       functools.partial(src.input_fn, global_batch_size=64))   # (images [-1,1] float32, labels int32)
 
 Modules: `pipeline` (the `DataSource` contract, shared steps), `arrays` (in-memory sources),
-`local` (idx / npz / image folders), `ring` (002's 2-D Gaussians), `tfds_sources` (TFDS; MNIST, Fashion-MNIST
-and CIFAR downloaded once, ImageNet / CelebA never), `celeb_a` (002's 5-class CelebA rule), `builder`
-(`build_source`).
+`local` (idx / npz / image folders), `ring` (the K+1 GANs paper's 2-D Gaussians), `tfds_sources` (TFDS;
+MNIST, Fashion-MNIST and CIFAR downloaded once, ImageNet / CelebA never), `celeb_a` (the K+1 GANs paper's
+5-class CelebA rule), `builder` (`build_source`).
 """
 
 from tfgan_mh.data.builder import SOURCE_NAMES

@@ -102,7 +102,7 @@ class ArraySource(pipeline.DataSource):
     batch = pipeline.per_replica_batch_size(input_context, global_batch_size)
     images, labels = self.arrays("train")
     # Unlabeled stream = every training image (labeled ones included, their labels dropped), as in the
-    # semi-supervised ImageNet setting of 000 §3.3 (imagenet2012 train as the unlabeled set).
+    # semi-supervised ImageNet setting of the MHGAN paper §3.3 (imagenet2012 train as the unlabeled set).
     indices = np.arange(len(labels), dtype=np.int64)
     return self._batches(indices, images, labels, input_context, batch, True, seed + 7919, with_labels=False)
 

@@ -30,7 +30,7 @@ def build_source(name: str = gin.REQUIRED, *, data_dir: Optional[str] = None, pa
   """Builds the `DataSource` named `name`; its `num_classes` and `image_shape` come from the data.
 
   Names: TFDS — mnist, fashion_mnist, cifar10, cifar100 (downloaded once when not prepared), celeb_a_5
-  (002 §3.1, 64 x 64, 5 classes), imagenet2012_64, imagenet2012_128, imagenet_resized_64,
+  (K+1 GANs §3.1, 64 x 64, 5 classes), imagenet2012_64, imagenet2012_128, imagenet_resized_64,
   imagenet2012_subset_10pct (labeled 10 %, with imagenet2012 as the unlabeled stream, 128 x 128; these
   are never downloaded); mnist and fashion_mnist with `path=` read a local folder of idx(.gz) files instead
   (mnist_idx, fashion_mnist_idx: older names for that); local — npz, image_folder; synthetic — ring.

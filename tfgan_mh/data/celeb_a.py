@@ -1,4 +1,4 @@
-"""The 5-class CelebA split of 002 §3.1, decided from the TFDS `celeb_a` attributes and landmarks.
+"""The 5-class CelebA split of the K+1 GANs paper §3.1, decided from the TFDS `celeb_a` attributes and landmarks.
 
 "Front facing female/male with mouth open/closed are 4, and all faces rotated more than 15 degrees are the
 5th." Classes:
@@ -25,7 +25,7 @@ import tensorflow as tf
 
 NUM_CLASSES = 5
 ROTATED = 4
-MAX_ANGLE_DEGREES = 15.0  # 002 §3.1
+MAX_ANGLE_DEGREES = 15.0  # K+1 GANs §3.1
 CROP = 108  # central 108 x 108 of the aligned 218 x 178 images: the face without background (DCGAN's CelebA crop)
 
 
@@ -50,7 +50,7 @@ def face_angles(landmarks, *, nose_depth_ratio: float = 1.0):
 
 def celeb_a_5_class(landmarks, attributes, *, max_angle: float = MAX_ANGLE_DEGREES,
                     nose_depth_ratio: float = 1.0) -> tf.Tensor:
-  """The class id (int32, shape of the landmark entries) of 002 §3.1's 5-class CelebA split.
+  """The class id (int32, shape of the landmark entries) of the K+1 GANs paper §3.1's 5-class CelebA split.
 
   Args:
     landmarks: dict with lefteye_x/_y, righteye_x/_y, nose_x/_y (TFDS celeb_a `landmarks`).

@@ -220,7 +220,7 @@ class DataSource:
 
 
 def per_class_subset(labels: np.ndarray, fraction: float, num_classes: int, seed: int) -> np.ndarray:
-  """Indices of a labeled subset keeping `fraction` of every class (the 10 % split of 000 §3.3).
+  """Indices of a labeled subset keeping `fraction` of every class (the 10 % split of the MHGAN paper §3.3).
 
   Class c with n_c examples keeps round(fraction * n_c) of them (half rounds up; at least one when
   n_c > 0), drawn uniformly without replacement with `seed`.

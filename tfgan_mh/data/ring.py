@@ -1,4 +1,4 @@
-"""The synthetic 2-D ring of 002 §3.1 / Fig. 1(i): K overlapping Gaussians whose means lie uniformly on a circle.
+"""The synthetic 2-D ring of the K+1 GANs paper (§3.1, Fig. 1(i)): K overlapping Gaussians, means on a circle.
 
 The paper places the means on a circle inside (0, 4) x (-1, 5) and gives no radius or spread; here the
 circle is centred at (2, 2), the centre of that box. Defaults: radius 1.0, std 0.3, so neighbouring
@@ -41,7 +41,7 @@ def ring_source(*, name: str = "ring", num_classes: Optional[int] = None, radius
   validation / test set of 10 000 each, drawn from fixed seeds.
 
   Args:
-    num_classes: K Gaussians (default 10, as in 002).
+    num_classes: K Gaussians (default 10, as in the K+1 GANs paper).
     radius: circle radius; must be in (0, 2] so the means stay inside (0, 4) x (-1, 5).
     std: isotropic standard deviation of each Gaussian, > 0.
     num_examples: training points.

@@ -72,14 +72,14 @@ TFDS_SPECS = {
     "fashion_mnist": TfdsSpec("fashion_mnist", _TEST_AS_VALIDATION, downloadable=True, local_idx=True),  # 30 MB
     "cifar10": TfdsSpec("cifar10", _TEST_AS_VALIDATION, downloadable=True),  # 163 MB
     "cifar100": TfdsSpec("cifar100", _TEST_AS_VALIDATION, downloadable=True),  # 161 MB
-    # 002 §3.1: CelebA at 64 x 64 with the background cropped, 5 classes from attributes + landmarks.
+    # K+1 GANs §3.1: CelebA at 64 x 64 with the background cropped, 5 classes from attributes + landmarks.
     "celeb_a_5": TfdsSpec("celeb_a", {"train": "train", "validation": "validation", "test": "test"},
                           resolution=64, crop=(celeb_a.CROP, celeb_a.CROP), label_fn=_celeb_a_label,
                           num_classes=celeb_a.NUM_CLASSES),
     "imagenet2012_64": TfdsSpec("imagenet2012", _TRAIN_VALIDATION, 64, True, "square"),
-    "imagenet2012_128": TfdsSpec("imagenet2012", _TRAIN_VALIDATION, 128, True, "square"),  # 000 §3
+    "imagenet2012_128": TfdsSpec("imagenet2012", _TRAIN_VALIDATION, 128, True, "square"),  # MHGAN §3
     "imagenet_resized_64": TfdsSpec("imagenet_resized/64x64", _TRAIN_VALIDATION, 64, True),
-    # 000 §3.3: 10 % of each class labeled (TFDS imagenet2012_subset/10pct), imagenet2012 unlabeled, 128 x 128.
+    # MHGAN §3.3: 10 % of each class labeled (TFDS imagenet2012_subset/10pct), imagenet2012 unlabeled, 128 x 128.
     "imagenet2012_subset_10pct": TfdsSpec("imagenet2012_subset/10pct", _TRAIN_VALIDATION, 128, False, "square",
                                           unlabeled_tfds_name="imagenet2012"),
 }
@@ -262,7 +262,7 @@ class TfdsSource(pipeline.DataSource):
       return super().unlabeled_input_fn(input_context, global_batch_size=global_batch_size, seed=seed)
     batch = pipeline.per_replica_batch_size(input_context, global_batch_size)
     ds = self._read("train", self._unlabeled_builder)
-    # Every training image of the unlabeled set (labeled ones included), as in 000 §3.3.
+    # Every training image of the unlabeled set (labeled ones included), as in the MHGAN paper §3.3.
     ds = self._pipeline(ds, lambda ex: (self._image(ex["image"]), 0), input_context, batch, True,
                         seed + 7919, self._random_flip)
     return pipeline.finalize(ds.map(lambda x, y: x))

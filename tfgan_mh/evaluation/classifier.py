@@ -1,8 +1,9 @@
 r"""Dataset classifiers for the eval job: trained on real data, exported as a SavedModel (logits + features).
 
-The papers score samples with a classifier trained on the dataset itself: the AM Score of 001 (§6.4,
+The papers score samples with a classifier trained on the dataset itself: the AM Score of the AM-GAN paper (§6.4,
 Eq. (23), "an accordingly pretrained classifier", a DenseNet there), GAN-test and the average confidence
-of 003 (§4.4, a ResNet-18 on CIFAR-100 at 77 % test accuracy), and the MNIST "inception score" of 004
+of the AAM paper (§4.4, a ResNet-18 on CIFAR-100 at 77 % test accuracy), and the MNIST "inception
+score" of the MAGAN paper
 (§5, "we replaced the pre-trained inception model with the aforementioned convolutional MNIST
 classifier"). `train_and_export` trains one on a `tfgan_mh.data` source, exports it and reports its test
 accuracy, measured through the exported SavedModel (`extractors.ClassifierExtractor`), so the figure

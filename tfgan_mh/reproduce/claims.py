@@ -1,4 +1,4 @@
-"""The six headline claims of the papers 000-004, at CPU scale, as comparisons of the project's gin experiments,
+"""The six headline claims of the five papers, at CPU scale, as comparisons of the project's gin experiments,
 and the toolkit comparison (BigGAN + MH with and without DiffAugment / LeCam).
 
 Each `Claim` lists its arms (gin files + bindings), the datasets, the eval metrics to tabulate, the papers'
@@ -88,21 +88,21 @@ _IMAGE_METRICS = (("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"
 CLAIMS = {c.name: c for c in (
     Claim(
         name="mhgan", title="MHGAN vs hinge projection vs ACGAN at equal steps",
-        source="000 Table 1 (ImageNet 128: MHGAN IS 60.9 / FID 16.2 vs SAGAN 52.8 / 18.2), at CPU scale",
+        source="MHGAN Table 1 (ImageNet 128: MHGAN IS 61.98 / FID 13.27 vs SAGAN 52.79 / 16.39), at CPU scale",
         datasets=(MNIST, FASHION),
         arms=(Arm("hinge", (_E + "mnist_hinge_cpu.gin",)), Arm("mhgan", (_E + "mnist_mhinge_cpu.gin",)),
               Arm("acgan", (_E + "mnist_acgan_cpu.gin",))),
         metrics=_IMAGE_METRICS, eval_groups="fid,intra_fid,classifier_is,gan_test,ms_ssim", steps=3000,
         seeds=(0, 1, 2),
         expectations=(
-            Expect("classifier_is_mean", "mhgan", ">", "hinge", "000 Table 1: MHGAN's IS above SAGAN's"),
-            Expect("fid", "mhgan", "<", "hinge", "000 Table 1: MHGAN's FID below SAGAN's"),
-            Expect("gan_test", "mhgan", ">", "hinge", "000 §3.2: the multi-hinge pushes class fidelity"),
-            Expect("intra_fid_mean", "mhgan", "<", "acgan", "000 Table 1 / Fig. 4c: ACGAN loses diversity")),
-        notes="000 §3.2: more class fidelity (IS, GAN-test) can cost diversity (intra-FID, MS-SSIM)."),
+            Expect("classifier_is_mean", "mhgan", ">", "hinge", "MHGAN Table 1: MHGAN's IS above SAGAN's"),
+            Expect("fid", "mhgan", "<", "hinge", "MHGAN Table 1: MHGAN's FID below SAGAN's"),
+            Expect("gan_test", "mhgan", ">", "hinge", "MHGAN §3.2: the multi-hinge pushes class fidelity"),
+            Expect("intra_fid_mean", "mhgan", "<", "acgan", "MHGAN Table 1 / Fig. 4c: ACGAN loses diversity")),
+        notes="MHGAN §3.2: more class fidelity (IS, GAN-test) can cost diversity (intra-FID, MS-SSIM)."),
     Claim(
         name="mode_gan", title="binary GAN vs K+1 GAN vs Mode GAN on the 2-D ring",
-        source="002 §3.1 / Fig. 1 (no numbers: K+1 ~ binary; Mode GAN concentrates mass on the modes)",
+        source="K+1 GANs §3.1 / Fig. 1 (no numbers: K+1 ~ binary; Mode GAN concentrates mass on the modes)",
         datasets=(RING,),
         arms=(Arm("binary", (_E + "ring_kplus1.gin", _B + "loss_binary.gin")),
               Arm("kplus1", (_E + "ring_kplus1.gin",)), Arm("mode_gan", (_E + "ring_mode_gan.gin",))),
@@ -113,13 +113,13 @@ CLAIMS = {c.name: c for c in (
         eval_groups="mixture", steps=10000, num_samples=10000,
         expectations=(
             Expect("energy_distance_to_binary", "kplus1", "~", "binary",
-                   "002 §3: the K+1 GAN's samples are as close to the binary GAN's as binary GANs of two "
+                   "K+1 GANs §3: the K+1 GAN's samples are as close to the binary GAN's as binary GANs of two "
                    "seeds are to each other"),
             Expect("ring_high_quality_2std", "mode_gan", ">", "binary",
-                   "002 Fig. 1 (iii): dynamic labeling concentrates samples on the modes"))),
+                   "K+1 GANs Fig. 1 (iii): dynamic labeling concentrates samples on the modes"))),
     Claim(
         name="magan", title="MAGAN vs EBGAN on MNIST",
-        source="004 §4.1 / Fig. 3 (classifier IS: MAGAN 7.52 +- 0.03, EBGAN 7.14 +- 0.04, real 9.09 +- 0.08)",
+        source="MAGAN §4.1 / Fig. 3 (classifier IS: MAGAN 7.52 +- 0.03, EBGAN 7.14 +- 0.04, real 9.09 +- 0.08)",
         datasets=(MNIST,),
         arms=(Arm("magan", (_E + "mnist_magan.gin",)), Arm("ebgan", (_E + "mnist_ebgan.gin",))),
         metrics=(("classifier_is_mean", "classifier IS"), ("class_histogram_max", "largest class share"),
@@ -127,16 +127,18 @@ CLAIMS = {c.name: c for c in (
                  ("energy_real_mean", "real energy"), ("energy_fake_mean", "G energy")),
         eval_groups="classifier_is,class_histogram,energy", steps=28110, num_samples=10000,
         expectations=(
-            Expect("margin_last", "magan", "<", "margin_first", "004 Algorithm 1 / Fig. 3: the margin decreases"),
-            Expect("classifier_is_mean", "magan", ">", "ebgan", "004 §4.1: MAGAN 7.52 > EBGAN 7.14")),
+            Expect("margin_last", "magan", "<", "margin_first",
+                   "MAGAN Algorithm 1 / Fig. 3: the margin decreases"),
+            Expect("classifier_is_mean", "magan", ">", "ebgan", "MAGAN §4.1: MAGAN 7.52 > EBGAN 7.14")),
         paper={("magan", "classifier_is_mean"): "7.52 +- 0.03", ("ebgan", "classifier_is_mean"): "7.14 +- 0.04",
                ("real data", "classifier_is_mean"): "9.09 +- 0.08", ("magan", "margin_last"): "1.08"},
-        notes="004 trains T_max epochs (its code: 200); here 30 epochs (2 of them D-only; about 12 minutes a "
+        notes="the MAGAN paper trains T_max epochs (its code: 200); here 30 epochs (2 of them D-only; about 12 "
+              "minutes a "
               "run on 2 cores) unless --steps. The margin moves only when an epoch's E_G rises: within 10 "
               "epochs it did not move here; within 30 it fell twice (6.74 -> 5.02 -> 3.80, seed 0)."),
     Claim(
         name="aam", title="cross-entropy vs additive-angular-margin auxiliary classifier",
-        source="003 Table 2 (noise-to-image form: the AAM classifier raises GAN-test and confidence)",
+        source="AAM Table 2 (noise-to-image form: the AAM classifier raises GAN-test and confidence)",
         datasets=(MNIST,),
         arms=(Arm("ce", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_ce.gin")),
               Arm("aam", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_aam.gin"))),
@@ -144,11 +146,12 @@ CLAIMS = {c.name: c for c in (
                  ("fid", "FID (classifier feat.)"), ("intra_fid_mean", "mean intra-FID")),
         eval_groups="gan_test,confidence,fid,intra_fid", steps=3000,
         expectations=(
-            Expect("gan_test", "aam", ">", "ce", "003 Table 2: AAM's GAN-test above CE's"),
-            Expect("confidence_mean", "aam", ">", "ce", "003 Fig. 6: AAM's samples are classified confidently"))),
+            Expect("gan_test", "aam", ">", "ce", "AAM Table 2: AAM's GAN-test above CE's"),
+            Expect("confidence_mean", "aam", ">", "ce", "AAM Fig. 6: AAM's samples are classified confidently"))),
     Claim(
         name="amgan", title="AC-GAN* vs LabelGAN vs AM-GAN",
-        source="001 Table 1 (CIFAR-10 IS: AM-GAN 8.83 > AC-GAN* 8.56 > LabelGAN 8.34; AM Score lower is better)",
+        source="AM-GAN Table 1 (CIFAR-10 IS, dynamic labels: AM-GAN 8.83 > LabelGAN 8.63 > AC-GAN* 7.41; AM Score "
+               "lower is better)",
         datasets=(MNIST,),
         arms=(Arm("ac_gan_star", (_E + "mnist_hinge_cpu.gin", _B + "loss_ac_gan_star.gin")),
               Arm("labelgan", (_E + "mnist_hinge_cpu.gin", _B + "loss_labelgan.gin")),
@@ -157,11 +160,12 @@ CLAIMS = {c.name: c for c in (
                  ("class_histogram_max", "largest class share")),
         eval_groups="am_score,classifier_is,class_histogram", steps=3000,
         expectations=(
-            Expect("am_score", "amgan", "<", "labelgan", "001 Table 1: AM-GAN's AM Score below LabelGAN's"),
-            Expect("classifier_is_mean", "amgan", ">", "labelgan", "001 Table 1: AM-GAN's IS above LabelGAN's"))),
+            Expect("am_score", "amgan", "<", "labelgan", "AM-GAN Table 1: AM-GAN's AM Score below LabelGAN's"),
+            Expect("classifier_is_mean", "amgan", ">", "labelgan",
+                   "AM-GAN Table 1: AM-GAN's IS above LabelGAN's"))),
     Claim(
         name="mhshared_switch", title="hinge run switched to MHSharedGAN vs its unswitched continuation",
-        source="000 Fig. 8 / §3.2 (IS up after the switch; diversity worse)",
+        source="MHGAN Fig. 8 / §3.2 (IS up after the switch; diversity worse)",
         datasets=(MNIST,),
         arms=(Arm("hinge_base", (_E + "mnist_hinge_cpu.gin",)),
               Arm("switched", (_E + "mnist_hinge_cpu.gin", _B + "loss_mhinge_shared.gin"),
@@ -171,8 +175,8 @@ CLAIMS = {c.name: c for c in (
                  ("ms_ssim_mean", "intra-class MS-SSIM"), ("gan_test", "GAN-test acc")),
         eval_groups="classifier_is,intra_fid,ms_ssim,gan_test", steps=2000,
         expectations=(
-            Expect("classifier_is_mean", "switched", ">", "continued", "000 Fig. 8: IS jumps after the switch"),
-            Expect("ms_ssim_mean", "switched", ">", "continued", "000 §3.2: less diversity (higher MS-SSIM)"))),
+            Expect("classifier_is_mean", "switched", ">", "continued", "MHGAN Fig. 8: IS jumps after the switch"),
+            Expect("ms_ssim_mean", "switched", ">", "continued", "MHGAN §3.2: less diversity (higher MS-SSIM)"))),
     Claim(
         name="toolkit", title="BigGAN + MHGAN with and without DiffAugment and LeCam",
         source="Zhao et al. 2020 (DiffAugment) Table 1 / Tseng et al. 2021 (LeCam) Table 1: both lower BigGAN's "
@@ -195,7 +199,7 @@ CLAIMS = {c.name: c for c in (
               "and 1500 steps neither paper promises a gain: the table says what happens at this scale."),
     Claim(
         name="aam_translation", title="cross-entropy vs AAM domain classifier in image-to-image translation",
-        source="003 Table 2 (CIFAR-100 classes as domains) and Table 3 (RaFD expressions): in its own setting, "
+        source="AAM Table 2 (CIFAR-100 classes as domains) and Table 3 (RaFD expressions): in its own setting, "
                "StarGAN-style G(x, c), AAM raises the GAN-test accuracy of the translated images; here MNIST digits "
                "as the domains",
         datasets=(MNIST,),
@@ -207,13 +211,15 @@ CLAIMS = {c.name: c for c in (
                  ("fid", "FID (classifier feat.)"), ("intra_fid_mean", "mean intra-FID (per target)")),
         eval_groups="gan_test,fid,intra_fid", steps=2000,
         expectations=(
-            Expect("gan_test", "aam", ">", "ce", "003 Table 2: AAM's GAN-test accuracy above CE's"),
-            Expect("gan_test", "aam_adacos", ">", "ce", "003 Table 2, with a scale fitted to 10 classes"),),
+            Expect("gan_test", "aam", ">", "ce", "AAM Table 2: AAM's GAN-test accuracy above CE's"),
+            Expect("gan_test", "aam_adacos", ">", "ce", "AAM Table 2, with a scale fitted to 10 classes"),),
         paper={("ce", "gan_test"): "0.583 (CIFAR-100), 0.8985 (RaFD)",
                ("aam", "gan_test"): "0.718 (CIFAR-100), 0.9516 (RaFD)"},
         notes="The translations are of the t10k images to balanced target digits (tfgan_mh/evaluation/"
-              "translation.py). Both arms: hinge adversarial terms (003 leaves the GAN loss to StarGAN: WGAN-GP), "
-              "1 D step per G step (StarGAN: 5), lambda_cls = 1 (003 Table 1), lambda_rec = 10 (StarGAN), "
-              "Adam 1e-4 (0.5, 0.999), AAM s = 64, m = 0.5 (ArcFace; 003 gives none); G ch 16 with 2 residual "
+              "translation.py). Both arms: hinge adversarial terms (the AAM paper leaves the GAN loss to StarGAN: "
+              "WGAN-GP), "
+              "1 D step per G step (StarGAN: 5), lambda_cls = 1 (AAM Table 1), lambda_rec = 10 (StarGAN), "
+              "Adam 1e-4 (0.5, 0.999), AAM s = 64, m = 0.5 (ArcFace; the AAM paper gives none); G ch 16 with 2 "
+              "residual "
               "blocks, batch 32, 2000 steps: CPU-sized."),
 )}

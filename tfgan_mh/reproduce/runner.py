@@ -161,7 +161,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
 
 
 def _add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
-  """002's claim K+1 ~ binary: energy distance of each arm's samples to the binary GAN's of the same seed.
+  """The K+1 GANs paper's claim K+1 ~ binary: energy distance of each arm's samples to the binary GAN's (same seed).
 
   The binary arm's own value is its distance to the binary GAN of the next seed: the seed-to-seed noise
   floor the K+1 distance is compared with (None with one seed).
@@ -189,7 +189,7 @@ def _add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
 
 
 def _real_reference(claim, out, smoke, log, data_dir) -> Dict[str, Any]:
-  """Reference values on real data: the ring's real shares, MNIST test's classifier IS (004: 9.09)."""
+  """Reference values on real data: the ring's real shares, MNIST test's classifier IS (MAGAN: 9.09)."""
   if claim.name == "mode_gan":
     from tfgan_mh.data import ring  # pylint: disable=g-import-not-at-top
     from tfgan_mh.metrics import mixture  # pylint: disable=g-import-not-at-top
