@@ -64,12 +64,12 @@ def _run_samples(model_dir, n):
 def main():
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--classifier", default=os.path.join(REPO, "runs", "reproduce", "classifiers", "mnist"))
-  parser.add_argument("--mnist", default=os.path.join(REPO, "..", "shared", "data", "mnist"))
+  parser.add_argument("--mnist", default=None, help="a folder of MNIST idx files (default: TFDS mnist)")
   parser.add_argument("--n", type=int, default=2000, help="samples per set and real reference size")
   parser.add_argument("--run", nargs="*", default=(), help="trained MNIST run directories to score as well")
   args = parser.parse_args()
 
-  source = data.build_source("mnist_idx", path=args.mnist, resolution=32)
+  source = data.build_source("mnist", path=args.mnist, resolution=32)
   test_x, test_y = source.arrays("test")
   sets = _sets(test_x, test_y, args.n, np.random.default_rng(0))
   for model_dir in args.run:
@@ -84,7 +84,7 @@ def main():
     start = time.perf_counter()
     sample_set = samples.from_arrays(x, y, name)
     cfg_n = config.EvalConfig(**{**cfg.__dict__, "num_samples": sample_set.num})
-    r = evaluator.Evaluator(cfg_n, source=source).evaluate_samples(sample_set, "mnist_idx train")
+    r = evaluator.Evaluator(cfg_n, source=source).evaluate_samples(sample_set, "mnist train")
     values = " | ".join(f"{r[k]:.4f}" if isinstance(r.get(k), float) else "-" for k in KEYS)
     print(f"| {name} | {sample_set.num} | {values} | {time.perf_counter() - start:.1f} |", flush=True)
 

@@ -24,7 +24,7 @@ from tfgan_mh.training import cluster as cluster_lib
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = {  # (gin files, bindings)
     "ring": ([], []),
-    "mnist": (["gin/experiments/mnist_mhinge_cpu.gin"], []),
+    "mnist": (["experiments/mnist_mhinge_cpu"], []),
 }
 
 
@@ -64,9 +64,12 @@ def main():
   parser.add_argument("--config", choices=sorted(CONFIGS), default="mnist")
   parser.add_argument("--steps", type=int, default=200)
   parser.add_argument("--batch", type=int, default=64)
+  parser.add_argument("--mnist_dir", default=None, help="mnist: a folder of idx files (default: TFDS mnist)")
   args = parser.parse_args()
   log_every = max(args.steps // 10, 1)
   gin_files, params = CONFIGS[args.config]
+  if args.config == "mnist" and args.mnist_dir:
+    params = params + [f"build_source.path = '{args.mnist_dir}'"]
   params = params + [f"train.num_steps = {args.steps}", f"train.global_batch_size = {args.batch}",
                                    f"train.steps_per_loop = {log_every}", f"train.log_every = {log_every}",
                                    f"train.summary_every = {log_every}", f"train.save_every = {args.steps}",
