@@ -36,10 +36,10 @@ def _modules(requirements):
   return {MODULE_OF.get(n, n.replace("-", "_")) for n in names}
 
 
-def _imports_of_package():
-  """Top-level modules imported anywhere in tfgan_mh/ (at module level or inside functions)."""
+def _imports_of(folder, own=("tfgan_mh",)):
+  """Top-level third-party modules imported anywhere below `folder` (at module level or inside functions)."""
   found = {}
-  for root, _, files in os.walk(PACKAGE):
+  for root, _, files in os.walk(folder):
     for name in files:
       if not name.endswith(".py"):
         continue
@@ -55,7 +55,7 @@ def _imports_of_package():
           continue
         for top in tops:
           found.setdefault(top, os.path.relpath(path, REPO))
-  return {m: where for m, where in found.items() if m not in sys.stdlib_module_names and m != "tfgan_mh"}
+  return {m: where for m, where in found.items() if m not in sys.stdlib_module_names and m not in own}
 
 
 class DependenciesTest(absltest.TestCase):
@@ -64,11 +64,18 @@ class DependenciesTest(absltest.TestCase):
     project = _project()
     required = _modules(project["dependencies"])
     optional = set().union(*(_modules(v) for k, v in project["optional-dependencies"].items() if k != "test"))
-    imported = _imports_of_package()
+    imported = _imports_of(PACKAGE)
     undeclared = {m: where for m, where in imported.items() if m not in required | optional}
     self.assertEqual(undeclared, {}, "imported by the package but not declared in pyproject.toml")
     self.assertEqual(sorted(required - set(imported) - NEEDED_BY_ANOTHER), [], "declared but never imported")
     self.assertEqual(sorted(optional - set(imported)), [], "optional extra that nothing imports")
+
+  def test_every_import_of_the_tests_is_declared(self):
+    project = _project()
+    declared = _modules(project["dependencies"]) | _modules(project["optional-dependencies"]["test"])
+    imported = _imports_of(os.path.join(REPO, "tests"), own=("tfgan_mh", "tests"))
+    self.assertEqual({m: w for m, w in imported.items() if m not in declared}, {},
+                     "imported by the tests but in neither the dependencies nor the test extra")
 
   def test_tensorflow_range_names_what_is_tested(self):
     tf_requirement = [r for r in _project()["dependencies"] if r.startswith("tensorflow>")]
