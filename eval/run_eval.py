@@ -3,4 +3,4 @@
 from tfgan_mh import eval_job
 
 if __name__ == "__main__":
-  eval_job.run()
+  eval_job.console_main()

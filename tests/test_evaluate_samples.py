@@ -121,9 +121,12 @@ class EvaluateSamplesTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, message) as ctx:
         samples.load_samples(path)
       self.assertNotIn("\n", str(ctx.exception))
-    with self.assertRaisesRegex(ValueError, r"^--reference='mnist:/nowhere': path='/nowhere' is only used by the "
-                                "local sources .*not 'mnist'$"):
-      evaluate_samples.build_reference("mnist:/nowhere")
+    with self.assertRaisesRegex(ValueError, r"^--reference='mnist:/nowhere': source 'mnist': path='/nowhere' is "
+                                "not a directory: expected a folder of the four MNIST-format idx files"):
+      evaluate_samples.build_reference("mnist:/nowhere")  # mnist:PATH reads a local idx folder
+    with self.assertRaisesRegex(ValueError, r"^--reference='cifar10:/nowhere': path='/nowhere' is only used by "
+                                "the local sources .*not 'cifar10'$"):
+      evaluate_samples.build_reference("cifar10:/nowhere")
     with self.assertRaisesRegex(ValueError, r"^--reference='npz:/nowhere.npz': path='/nowhere.npz' is not a file"):
       evaluate_samples.build_reference("npz:/nowhere.npz")
     with self.assertRaisesRegex(ValueError, r"--reference='imagenet9'.*NAME one of"):

@@ -55,10 +55,10 @@ def main(argv):
   print(f"{status}: {FLAGS.model_dir.rstrip('/')}/eval/metrics.jsonl")
 
 
-def run():
+def console_main():
   """Console script `tfgan-eval`."""
   app.run(main)
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

@@ -116,11 +116,11 @@ def main(argv):
                    sort_keys=True))
 
 
-def run():
+def console_main():
   """Console script `tfgan-evaluate-samples`."""
   define_flags(FLAGS)
   app.run(main)
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

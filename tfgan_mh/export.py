@@ -295,7 +295,7 @@ def _define_flags() -> None:
   flags.DEFINE_integer("seed", 0, "Seed of the standing-statistics batches.")
 
 
-def run():
+def console_main():
   """Console script `tfgan-export`."""
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
@@ -303,4 +303,4 @@ def run():
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

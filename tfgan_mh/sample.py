@@ -257,7 +257,7 @@ def _define_flags() -> None:
   flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 
 
-def run():
+def console_main():
   """Console script `tfgan-sample`."""
   from absl import app  # pylint: disable=g-import-not-at-top
   _define_flags()
@@ -265,4 +265,4 @@ def run():
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

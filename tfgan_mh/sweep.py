@@ -405,10 +405,10 @@ def _run_tpu(args, runs, queues, launch_dir, with_eval, eval_args, skip, stem) -
   return 0
 
 
-def run():
+def console_main():
   """Console script `tfgan-sweep`."""
   sys.exit(main())
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

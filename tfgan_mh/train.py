@@ -92,10 +92,10 @@ def main(argv):
   print(f"done: {FLAGS.model_dir} (samples in {FLAGS.model_dir}/samples)")
 
 
-def run():
+def console_main():
   """Console script `tfgan-train`."""
   app.run(main)
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

@@ -60,10 +60,10 @@ def main(argv):
     sys.exit(1)
 
 
-def run():
+def console_main():
   """Console script `tfgan-train-classifier`."""
   app.run(main)
 
 
 if __name__ == "__main__":
-  run()
+  console_main()

@@ -59,10 +59,10 @@ def main(argv):
     cli.fail(cli.first_line(e))
 
 
-def run():
+def console_main():
   """Console script `tfgan-reproduce`."""
   app.run(main)
 
 
 if __name__ == "__main__":
-  run()
+  console_main()
