@@ -191,6 +191,24 @@ def grid_figure(images, row_labels: Sequence[str], *, title: str,
   return fig
 
 
+def translation_figure(sources, source_labels, translations, targets, *, title: str,
+                       class_names: Optional[Sequence[str]] = None, fig=None):
+  """Image-to-image translation: row i is source image i, then its translation to every target domain.
+
+  Args:
+    sources: [n, H, W, C] real images in [-1, 1]; source_labels: [n] their classes (the row labels).
+    translations: [n * len(targets), H, W, C], row-major: source i translated to targets[0], targets[1], ...
+    targets: the target domains (the column labels "to <class>").
+    title, class_names, fig: as `grid_figure`.
+  """
+  sources = np.asarray(sources, np.float32)
+  translations = np.asarray(translations).reshape(len(sources), len(targets), *sources.shape[1:])
+  grid = np.concatenate([sources[:, None], translations], 1)  # [n, 1 + len(targets), H, W, C]
+  return grid_figure(grid.reshape(-1, *sources.shape[1:]), [class_name(c, class_names) for c in source_labels],
+                     title=title, col_labels=["source"] + [f"to {class_name(c, class_names)}" for c in targets],
+                     fig=fig)
+
+
 def to_array(fig) -> np.ndarray:
   """Renders a figure made here (Agg) to uint8 RGB [H, W, 3] and empties it (frees its artists)."""
   canvas = backend_agg.FigureCanvasAgg(fig)

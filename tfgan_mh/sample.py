@@ -168,11 +168,8 @@ def _translation_figure(run, targets, num: int, seed: int, use_ema: bool):
   x = pool_x[picks]  # [n, H, W, C]
   k = len(targets)
   out = run.sample(tf.constant(np.repeat(x, k, 0)), tf.constant(np.tile(targets, len(x))), use_ema=use_ema)
-  grid = np.concatenate([x[:, None], out.numpy().reshape(len(x), k, *x.shape[1:])], 1)
-  names = run.info.get("class_names")
-  return plots.grid_figure(grid.reshape(-1, *x.shape[1:]), [plots.class_name(c, names) for c in pool_y[picks]],
-                           title=_title(run, use_ema, "translations"),
-                           col_labels=["source"] + [f"to {plots.class_name(c, names)}" for c in targets])
+  return plots.translation_figure(x, pool_y[picks], out.numpy(), targets,
+                                  title=_title(run, use_ema, "translations"), class_names=run.info.get("class_names"))
 
 
 def real_data(run, count: int = 1000):

@@ -71,12 +71,8 @@ class Pictures:
                                  num_classes=self.trainer.num_classes, class_names=names,
                                  conditional=self.trainer.conditional)
     if self.sources is not None:  # translation: source | its translations, one row per source image
-      samples = samples.reshape(self.rows, -1, *samples.shape[1:])
-      samples = np.concatenate([self.sources[:, None].astype(np.float32), samples], 1)
-      return plots.grid_figure(samples.reshape(-1, *samples.shape[2:]),
-                               [plots.class_name(c, names) for c in self.source_labels],
-                               title=f"translations, step {step}",
-                               col_labels=["source"] + [f"to {plots.class_name(c, names)}" for c in self.shown])
+      return plots.translation_figure(self.sources, self.source_labels, samples, self.shown,
+                                      title=f"translations, step {step}", class_names=names)
     # Unconditional G: the same number of samples in the same grid, rows are not classes.
     rows = [plots.class_name(c, names) if self.trainer.conditional else "" for c in self.shown]
     return plots.grid_figure(samples, rows, title=f"generated, step {step}")
