@@ -129,6 +129,32 @@ class SpectralNormTest(MixedPolicyMixin, parameterized.TestCase, tf.test.TestCas
     self.assertAllClose(y, x.numpy() @ layer.kernel.numpy(), atol=1e-6)
 
 
+class MLPDiscriminatorWithoutSpectralNormTest(tf.test.TestCase):
+
+  def test_plain_layers_and_heads_match_a_numpy_forward(self):
+    keras.utils.set_random_seed(0)
+    d = models.build_discriminator("mlp", image_shape=(2,), num_classes=3, heads=("projection", "classifier"),
+                                   hidden=(8, 8), spectral_norm=False)
+    x = tf.random.normal([5, 2], seed=1)
+    y = tf.constant([0, 1, 2, 0, 1])
+    out = d(x, y, training=True)
+    self.assertEqual([v.path for v in d.variables if v.path.endswith("sn_u")], [])
+    h = x.numpy()
+    for layer in d.hidden:
+      h = h @ layer.kernel.numpy() + layer.bias.numpy()
+      h = np.where(h > 0, h, 0.2 * h)
+    heads = d.head
+    psi = h @ heads.psi.kernel.numpy() + heads.psi.bias.numpy()  # [5, 1]
+    embed = heads.embed.kernel.numpy()[y.numpy()]  # [5, 8]
+    self.assertAllClose(out.adv_logits, psi[:, 0] + np.sum(embed * h, axis=1), atol=1e-5)
+    self.assertAllClose(out.class_logits, h @ heads.classifier.kernel.numpy() + heads.classifier.bias.numpy(),
+                        atol=1e-5)
+
+  def test_image_discriminators_refuse_it(self):
+    with self.assertRaisesRegex(ValueError, r"spectral_norm=False applies to arch 'mlp' only; arch 'dcgan'"):
+      models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, spectral_norm=False)
+
+
 class MirroredSpectralNormTest(tf.test.TestCase):
 
   def test_forward_backward_keeps_u_consistent_across_replicas(self):
