@@ -42,6 +42,7 @@ import time
 import keras
 import tensorflow as tf
 
+import experiment_speed  # pylint: disable=g-import-not-at-top  (benchmarks/, beside this script)
 from tfgan_mh import losses
 from tfgan_mh import models
 from tfgan_mh.training import flops
@@ -163,6 +164,15 @@ def parse_args():
   parser.add_argument("--profile", default=None, help="write a profiler trace of one iteration here")
   parser.add_argument("--top", type=int, default=10, help="op types to print from the profile")
   parser.add_argument("--no_flops", action="store_true", help="skip the FLOP count (no GFLOP/s, no MFU)")
+  parser.add_argument("--config", default=None,
+                      help="time a packaged experiment as a run executes it instead of the StudioGAN shape, e.g. "
+                           "mnist_mhinge_cpu (benchmarks/experiment_speed.py)")
+  parser.add_argument("--gin_param", action="append", default=[], help="--config: a gin binding (repeatable)")
+  parser.add_argument("--loop_steps", type=int, default=100, help="--config: train steps per timed host call")
+  parser.add_argument("--compare_with", default=None,
+                      help="--config: another tfgan_mh checkout to time back to back with this one")
+  parser.add_argument("--pairs", type=int, default=2, help="--compare_with: alternating pairs of runs")
+  parser.add_argument("--json", action="store_true", help="--config: also print the figures as one JSON line")
   parser.add_argument("--inter_op", type=int, default=0, help="TF inter-op threads (0: TF's default)")
   parser.add_argument("--intra_op", type=int, default=0, help="TF intra-op threads (0: TF's default)")
   args = parser.parse_args()
@@ -172,7 +182,14 @@ def parse_args():
   bad = [n for n in names if n not in CONFIGS]
   if bad:
     parser.error(f"unknown config(s) {', '.join(bad)}; valid: {', '.join(CONFIGS)}")
-  for flag in ("ch", "d_ch", "d_steps", "batch", "iterations"):
+  if args.config is not None:
+    from tfgan_mh import cli  # pylint: disable=g-import-not-at-top
+    valid = [n.split("/", 1)[1] for n in cli.packaged_gin_names("experiments")]
+    if args.config not in valid:
+      parser.error(f"--config={args.config!r}: not a packaged experiment; valid: {', '.join(valid)}")
+    if args.compare_with is not None and not os.path.isdir(os.path.join(args.compare_with, "tfgan_mh")):
+      parser.error(f"--compare_with={args.compare_with!r}: not a tfgan_mh checkout (no tfgan_mh/ folder in it)")
+  for flag in ("ch", "d_ch", "d_steps", "batch", "iterations", "loop_steps", "pairs"):
     if getattr(args, flag) < 1:
       parser.error(f"--{flag}={getattr(args, flag)}: must be a positive integer")
   for flag in ("inter_op", "intra_op"):
@@ -213,6 +230,9 @@ def main():
   args, names = parse_args()
   tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)  # before the runtime starts
   tf.config.threading.set_intra_op_parallelism_threads(args.intra_op)
+  if args.config is not None:
+    experiment_speed.main(args)
+    return
 
   rate_before = {"f32": flops.matmul_rate(tf.float32), "bf16": flops.matmul_rate(tf.bfloat16)}
   onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")

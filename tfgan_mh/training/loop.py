@@ -159,6 +159,36 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
     keras.mixed_precision.set_global_policy(previous_policy)
 
 
+def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer: str = "adam",
+                  global_batch_size: int, d_steps: int = 1, ema_decay=None, ema_start: int = 0,
+                  jit_compile: bool = False, seed: int = 0, label_probs=None, diffaugment: str = "",
+                  lecam_weight: float = 0.0, accumulate_steps: int = 1) -> GANTrainer:
+  """The `GANTrainer` of a run: networks from gin's `build_generator` / `build_discriminator` for `source`'s
+  shape and classes, optimizers from the gin scopes `g` and `d` (the arguments are `train`'s of the same name).
+
+  `benchmarks/train_step.py --config` times exactly this trainer.
+  """
+
+  def make_optimizer(scope):
+    with gin.config_scope(scope):
+      return optim.build(optimizer, f"{scope}_{optimizer}")
+
+  return GANTrainer(
+      strategy=strategy,
+      make_generator=functools.partial(
+          models_lib.build_generator, image_shape=source.image_shape,
+          num_classes=source.num_classes, conditional=family.conditional_generator),
+      make_discriminator=functools.partial(
+          models_lib.build_discriminator, image_shape=source.image_shape,
+          num_classes=source.num_classes),
+      family=family, make_g_optimizer=lambda: make_optimizer("g"), make_d_optimizer=lambda: make_optimizer("d"),
+      num_classes=source.num_classes, image_shape=source.image_shape,
+      global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
+      make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
+      label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
+      accumulate_steps=accumulate_steps)
+
+
 def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
            ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every,
            image_every,
@@ -179,28 +209,10 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   if init_from is not None:
     init_from = resolve_init_from(init_from)
 
-  def make_g_optimizer():
-    with gin.config_scope("g"):
-      return optim.build(optimizer, f"g_{optimizer}")
-
-  def make_d_optimizer():
-    with gin.config_scope("d"):
-      return optim.build(optimizer, f"d_{optimizer}")
-
-  trainer = GANTrainer(
-      strategy=strategy,
-      make_generator=functools.partial(
-          models_lib.build_generator, image_shape=source.image_shape,
-          num_classes=source.num_classes, conditional=family.conditional_generator),
-      make_discriminator=functools.partial(
-          models_lib.build_discriminator, image_shape=source.image_shape,
-          num_classes=source.num_classes),
-      family=family, make_g_optimizer=make_g_optimizer, make_d_optimizer=make_d_optimizer,
-      num_classes=source.num_classes, image_shape=source.image_shape,
-      global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
-      make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
-      label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
-      accumulate_steps=accumulate_steps)
+  trainer = build_trainer(strategy, source, family, optimizer=optimizer, global_batch_size=global_batch_size,
+                          d_steps=d_steps, ema_decay=ema_decay, ema_start=ema_start, jit_compile=jit_compile,
+                          seed=seed, label_probs=label_probs, diffaugment=diffaugment, lecam_weight=lecam_weight,
+                          accumulate_steps=accumulate_steps)
 
   def make_iterator(data_seed):
     def input_fn(ctx):
