@@ -8,6 +8,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# tfgan_mh before TensorFlow, as the CLIs import them: the tests and the CLI processes they start run the same
+# kernels (oneDNN on AVX2 x86 CPUs, tfgan_mh.cpu).
+import tfgan_mh  # noqa: E402,F401  pylint: disable=unused-import
 import tensorflow as tf  # noqa: E402
 from absl import flags  # noqa: E402
 

@@ -25,3 +25,9 @@ full once, then by the name in parentheses, e.g. "MHGAN Eq. (4)", "AM-GAN §5.1"
 """
 
 __version__ = "0.1.0"
+
+# Before anything imports TensorFlow: oneDNN kernels on x86 CPUs with AVX2 unless the user chose
+# (TF_ENABLE_ONEDNN_OPTS); `tfgan_mh.cpu` says why and what was measured.
+from tfgan_mh import cpu as _cpu  # pylint: disable=g-import-not-at-top
+
+_cpu.prefer_onednn()

@@ -25,6 +25,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfgan_mh import cli
+from tfgan_mh import cpu as cpu_lib
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
@@ -322,6 +323,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
           eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,
+          onednn=cpu_lib.onednn_state(),
           diffaugment=",".join(trainer.augment), lecam_weight=lecam_weight, accumulate_steps=accumulate_steps,
           replicas=strategy.num_replicas_in_sync, workers=cluster.num_workers(strategy)))
       wrote_config = True

@@ -20,6 +20,8 @@ from typing import Optional
 import tensorflow as tf
 from absl import logging
 
+from tfgan_mh.cpu import cpu_flags  # pylint: disable=unused-import  (policy_for reads it; tests patch it here)
+
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 NATIVE_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
@@ -27,19 +29,6 @@ SLOW_BF16_WARNING = (
     "mixed bfloat16 on a CPU without native bfloat16 (no avx512_bf16 / amx_bf16 among its flags): every "
     "bf16 op is emulated, measured 4x slower than float32 at the CIFAR-10 MHGAN shape "
     "(benchmarks/train_step.py); set train.precision='auto' or 'float32' (and train.mixed_bfloat16=None)")
-
-
-def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset:
-  """The CPU feature flags of this host (x86 `flags` line of /proc/cpuinfo); empty where unknown."""
-  try:
-    with open(path, encoding="utf-8", errors="replace") as f:
-      for line in f:
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-          return frozenset(value.split())
-  except OSError:
-    pass
-  return frozenset()
 
 
 def cpu_has_native_bf16(flags) -> bool:

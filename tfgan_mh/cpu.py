@@ -1,0 +1,60 @@
+"""This host's CPU features, read without TensorFlow, and the oneDNN choice made from them before TF starts.
+
+TensorFlow's x86-64 wheels run their oneDNN kernels (convolutions, matmuls, batch norm) by default only on CPUs
+with AVX-512 VNNI / BF16 or AMX; on an AVX2-only CPU (e.g. AMD EPYC Rome / Milan) they use Eigen's, unless the
+environment variable TF_ENABLE_ONEDNN_OPTS=1 is set before TensorFlow is imported. On a 2-core AVX2 + FMA EPYC
+the MNIST CPU configs trained faster with oneDNN, with the same numbers within rtol 1e-4 after 3 steps
+(docs/benchmarks.md; `tests/training/test_onednn.py`), so `prefer_onednn` sets the variable on x86 CPUs with
+AVX2 when the user has not set it. `import tfgan_mh` calls it; it has no effect once TensorFlow is imported
+(TF reads the variable once), and `onednn_state` then reports what TF actually runs. Set
+TF_ENABLE_ONEDNN_OPTS=0 (or 1) yourself to choose.
+"""
+
+import os
+import sys
+
+ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
+_CHOICE = {"reason": "not decided"}
+
+
+def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset:
+  """The CPU feature flags of this host (x86 `flags` / ARM `Features` line of /proc/cpuinfo); empty where unknown."""
+  try:
+    with open(path, encoding="utf-8", errors="replace") as f:
+      for line in f:
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+          return frozenset(value.split())
+  except OSError:
+    pass
+  return frozenset()
+
+
+def onednn_choice(environ, flags, tensorflow_imported: bool):
+  """(value to set for TF_ENABLE_ONEDNN_OPTS or None, reason): the decision of `prefer_onednn`, without effects."""
+  if environ.get(ONEDNN_ENV) is not None:
+    return None, f"{ONEDNN_ENV}={environ[ONEDNN_ENV]} set by the user"
+  if tensorflow_imported:
+    return None, "TensorFlow was imported before tfgan_mh: TensorFlow's own default"
+  if "avx2" not in flags:
+    return None, "not an x86 CPU with AVX2: TensorFlow's own default"
+  return "1", "auto: x86 CPU with AVX2 (faster convolutions than Eigen's, measured in docs/benchmarks.md)"
+
+
+def prefer_onednn(environ=os.environ, flags=None) -> str:
+  """Sets TF_ENABLE_ONEDNN_OPTS=1 on x86 CPUs with AVX2 unless the user set it or TF is imported; the reason."""
+  value, reason = onednn_choice(environ, cpu_flags() if flags is None else flags, "tensorflow" in sys.modules)
+  if value is not None:
+    environ[ONEDNN_ENV] = value
+  _CHOICE["reason"] = reason
+  return reason
+
+
+def onednn_state() -> dict:
+  """{'enabled': whether TF runs oneDNN kernels in this process, 'reason': how that was chosen} (TF imported)."""
+  try:
+    from tensorflow.python.util import _pywrap_util_port  # pylint: disable=g-import-not-at-top
+    enabled = bool(_pywrap_util_port.IsMklEnabled())
+  except (ImportError, AttributeError):  # pragma: no cover - a TF without the query
+    enabled = None
+  return {"enabled": enabled, "reason": _CHOICE["reason"]}
