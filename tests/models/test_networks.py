@@ -281,6 +281,21 @@ class ErrorsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "unknown discriminator arch 'magan'; valid:.*magan_ae"):
       models.build_discriminator("magan", image_shape=(32, 32, 3), num_classes=K)
 
+  def test_mlp_label_every_layer_matches_a_numpy_forward(self):
+    keras.utils.set_random_seed(0)
+    g = models.build_generator("mlp", image_shape=(2,), num_classes=3, hidden=(4, 5), label_every_layer=True)
+    z = tf.random.normal([6, g.z_dim], seed=2)
+    y = tf.constant([0, 1, 2, 2, 1, 0])
+    out = g(z, y, training=False).numpy()
+    onehot = np.eye(3, dtype=np.float32)[y.numpy()]
+    h = z.numpy()
+    for layer in g.hidden:
+      h = np.maximum(np.concatenate([h, onehot], 1) @ layer.kernel.numpy() + layer.bias.numpy(), 0)
+    expected = np.concatenate([h, onehot], 1) @ g.out.kernel.numpy() + g.out.bias.numpy()
+    self.assertAllClose(out, expected, atol=1e-5)
+    with self.assertRaisesRegex(ValueError, r"label_every_layer=True applies to arch 'mlp' only; arch 'dcgan'"):
+      models.build_generator("dcgan", image_shape=(32, 32, 1), num_classes=3, label_every_layer=True)
+
   def test_label_errors(self):
     cond = models.build_generator("mlp", image_shape=(2,), num_classes=K, hidden=(4,))
     uncond = models.build_generator("mlp", image_shape=(2,), num_classes=K, conditional=False,

@@ -54,7 +54,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
                     z_dim: Optional[int] = None, ch: Optional[int] = None,
                     attention_resolution="default", spectral_norm: Optional[bool] = None,
                     hidden: Sequence[int] = (128, 128, 128), upsample_conv: str = "transposed",
-                    shared_dim: int = 128, num_down: int = 2, num_res: int = 6):
+                    shared_dim: int = 128, num_down: int = 2, num_res: int = 6, label_every_layer: bool = False):
   """Builds a generator G(z [B, z_dim], labels [B] or None, training) -> [B, *image_shape] float32.
 
   Args:
@@ -70,6 +70,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
       biggan 16 / 32 / 64 at 32 / 64 / 128 px) or None.
     spectral_norm: dcgan only: SN in G (None = off, as in the AM-GAN paper).
     hidden: mlp only: hidden widths.
+    label_every_layer: mlp only: one_hot(y) enters every layer, not only beside z.
     shared_dim: biggan only: size of the shared class embedding (128).
     num_down, num_res: translation only: stride-2 down/upsamplings and residual blocks (StarGAN: 2, 6);
       `ch` defaults to 64 there. Its input is an image [B, H, W, C], not z.
@@ -84,6 +85,9 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
   """
   if arch not in GENERATOR_ARCHS:
     raise ValueError(f"unknown generator arch {arch!r}; valid: {', '.join(GENERATOR_ARCHS)}")
+  if label_every_layer and arch != "mlp":
+    raise ValueError(f"build_generator.label_every_layer=True applies to arch 'mlp' only; arch {arch!r} has its "
+                     "own class input")
   image_shape = _check_shape(arch, image_shape, "generator")
   common = dict(image_shape=image_shape, num_classes=num_classes, conditional=conditional)
   if z_dim is not None:
@@ -105,7 +109,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
                        "(train.loss_family='translation')")
     return translation.TranslationGenerator(image_shape=image_shape, num_classes=num_classes, ch=ch or 64,
                                             num_down=num_down, num_res=num_res, name="generator")
-  return mlp.MLPGenerator(hidden=hidden, name="generator", **common)
+  return mlp.MLPGenerator(hidden=hidden, label_every_layer=label_every_layer, name="generator", **common)
 
 
 @gin.configurable(denylist=["image_shape", "num_classes"])

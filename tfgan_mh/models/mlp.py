@@ -24,12 +24,15 @@ class MLPGenerator(Generator):
     conditional: use labels.
     z_dim: latent size.
     hidden: hidden layer widths.
+    label_every_layer: also concatenate one_hot(y) to the input of every later hidden layer and of the output
+      layer (conditional only), not only to z.
   """
 
   def __init__(self, *, image_shape, num_classes: int, conditional: bool = True, z_dim: int = 16,
-               hidden: Sequence[int] = (128, 128, 128), **kwargs):
+               hidden: Sequence[int] = (128, 128, 128), label_every_layer: bool = False, **kwargs):
     super().__init__(z_dim=z_dim, num_classes=num_classes, conditional=conditional,
                      image_shape=image_shape, **kwargs)
+    self.label_every_layer = bool(label_every_layer) and conditional
     self.hidden = tracked(self, "fc", [SNDense(u, spectral_norm=False, name=f"fc{i}")
                                        for i, u in enumerate(hidden)])
     # float32 output layer: bf16 would round the ring's coordinates to ~2 significant digits.
@@ -37,8 +40,12 @@ class MLPGenerator(Generator):
 
   def forward(self, z, labels, training):
     h = one_hot_concat(z, labels, self.num_classes, self.compute_dtype)  # [B, z_dim (+K)]
-    for layer in self.hidden:
+    for i, layer in enumerate(self.hidden):
+      if i and self.label_every_layer:
+        h = one_hot_concat(h, labels, self.num_classes, self.compute_dtype)  # [B, width + K]
       h = tf.nn.relu(layer(h, training=training))
+    if self.label_every_layer:
+      h = one_hot_concat(h, labels, self.num_classes, self.compute_dtype)
     return self.out(h, training=training)  # [B, D]
 
 
