@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+from tfgan_mh import cpu  # pylint: disable=g-import-not-at-top
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -160,7 +162,7 @@ def compare(args, checkout: str) -> None:
   for pair in range(args.pairs):
     figures = {}
     for name, lib in (("other", os.path.abspath(checkout)), ("this", ROOT)):
-      env = dict(os.environ, PYTHONPATH=lib)
+      env = dict(cpu.user_environment(), PYTHONPATH=lib)  # each library makes its own CPU choices
       out = subprocess.run(here, env=env, capture_output=True, text=True, cwd=lib, check=False)
       lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
       if out.returncode or not lines:

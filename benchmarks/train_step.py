@@ -39,6 +39,7 @@ import os
 import statistics
 import time
 
+import tfgan_mh  # noqa: F401  before TensorFlow, as the CLIs: its CPU choices (oneDNN, tfgan_mh.cpu) apply
 import keras
 import tensorflow as tf
 

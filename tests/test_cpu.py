@@ -29,9 +29,11 @@ class OneDNNChoiceTest(unittest.TestCase):
       environ = {}
       self.assertIn("auto", cpu.prefer_onednn(environ, AVX2))
       self.assertEqual(environ, {"TF_ENABLE_ONEDNN_OPTS": "1"})
+      self.assertEqual(cpu.user_environment({"A": "1", **environ}), {"A": "1"})  # a child chooses by itself
     environ = {"TF_ENABLE_ONEDNN_OPTS": "0"}
     cpu.prefer_onednn(environ, AVX2)
     self.assertEqual(environ, {"TF_ENABLE_ONEDNN_OPTS": "0"})
+    self.assertEqual(cpu.user_environment(environ), environ)  # the user's own setting is kept
 
   def test_import_tfgan_mh_then_tensorflow_in_a_fresh_process(self):
     code = "import tfgan_mh, tensorflow, json; from tfgan_mh import cpu; print(json.dumps(cpu.onednn_state()))"

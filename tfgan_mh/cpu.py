@@ -14,7 +14,14 @@ import os
 import sys
 
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
-_CHOICE = {"reason": "not decided"}
+_CHOICE = {"reason": "not decided", "set_here": False}
+
+
+def user_environment(environ=os.environ) -> dict:
+  """`environ` without what `prefer_onednn` set: the environment for a process that must choose by itself."""
+  if not _CHOICE["set_here"]:
+    return dict(environ)
+  return {k: v for k, v in environ.items() if k != ONEDNN_ENV}
 
 
 def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset:
@@ -46,7 +53,7 @@ def prefer_onednn(environ=os.environ, flags=None) -> str:
   value, reason = onednn_choice(environ, cpu_flags() if flags is None else flags, "tensorflow" in sys.modules)
   if value is not None:
     environ[ONEDNN_ENV] = value
-  _CHOICE["reason"] = reason
+  _CHOICE.update(reason=reason, set_here=value is not None)
   return reason
 
 
