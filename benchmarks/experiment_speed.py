@@ -31,18 +31,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def cpu_summary() -> str:
   """The CPU's model name and its SIMD flags that decide oneDNN / bfloat16 speed."""
-  flags, model = set(), "unknown CPU"
+  model = "unknown CPU"
   try:
     with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-      for line in f:
-        key, _, value = line.partition(":")
-        if key.strip() == "flags" and not flags:
-          flags = set(value.split())
-        if key.strip() == "model name" and model == "unknown CPU":
-          model = value.strip()
+      model = next((l.partition(":")[2].strip() for l in f if l.startswith("model name")), model)
   except OSError:
     pass
-  shown = sorted(f for f in flags if f in ("avx2", "fma") or f.startswith(("avx512", "amx")))
+  shown = sorted(f for f in cpu.cpu_flags() if f in ("avx2", "fma") or f.startswith(("avx512", "amx")))
   return f"{model}, {os.cpu_count()} CPUs, flags: {' '.join(shown) or 'none of avx2/fma/avx512/amx'}"
 
 
