@@ -116,7 +116,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
 def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
                         heads: Optional[Sequence[str]] = None, ch: Optional[int] = None,
                         attention_resolution="default", hidden: Sequence[int] = (128, 128, 128),
-                        input_noise: float = 0.1, dropout: float = 0.3, spectral_norm: bool = True):
+                        input_noise: float = 0.1, dropout: float = 0.3, mlp_spectral_norm: bool = True):
   """Builds a discriminator D(x, labels [B] or None, training) -> `DiscOutput`.
 
   Args:
@@ -129,7 +129,8 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
     attention_resolution: sagan / biggan: resolution of the attention block, "default" or None.
     hidden: mlp only: hidden widths.
     input_noise, dropout: dcgan only (AM-GAN App. F: 0.1 and 0.3).
-    spectral_norm: mlp only: spectrally normalize D's layers and heads (the image discriminators always do).
+    mlp_spectral_norm: mlp only: spectrally normalize D's layers and heads (the image discriminators always
+      are); other archs ignore it, so a ring config that sets it can switch to an image arch.
 
   Returns:
     A Keras model with attributes `heads` and `num_classes`.
@@ -140,9 +141,6 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
   """
   if arch not in DISCRIMINATOR_ARCHS:
     raise ValueError(f"unknown discriminator arch {arch!r}; valid: {', '.join(DISCRIMINATOR_ARCHS)}")
-  if not spectral_norm and arch != "mlp":
-    raise ValueError(f"build_discriminator.spectral_norm=False applies to arch 'mlp' only; arch {arch!r} is always "
-                     "spectrally normalized")
   valid = ENERGY_HEADS if arch == "magan_ae" else CLASSIFIER_HEADS
   heads = validate_heads(_DEFAULT_HEADS[arch] if heads is None else heads, valid, arch)
   image_shape = _check_shape(arch, image_shape, "discriminator")
@@ -156,4 +154,4 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
     return dcgan.DCGANDiscriminator(ch=ch or 64, input_noise=input_noise, dropout=dropout, **common)
   if arch == "magan_ae":
     return magan.MAGANAutoEncoderDiscriminator(**common)
-  return mlp.MLPDiscriminator(hidden=hidden, spectral_norm=spectral_norm, **common)
+  return mlp.MLPDiscriminator(hidden=hidden, spectral_norm=mlp_spectral_norm, **common)
