@@ -93,7 +93,6 @@ def measure(config: str, gin_params, iterations: int, loop_steps: int) -> dict:
   import gin  # pylint: disable=g-import-not-at-top
   import keras  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tensorflow.python.util import _pywrap_util_port  # pylint: disable=g-import-not-at-top
   from tfgan_mh import cli, data, losses  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import flops, precision  # pylint: disable=g-import-not-at-top
 
@@ -133,7 +132,7 @@ def measure(config: str, gin_params, iterations: int, loop_steps: int) -> dict:
   rate = flops.matmul_rate(tf.float32)
   steps_per_s = loop_steps / statistics.median(times)
   return dict(config=config, library=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(data.__file__)))),
-              onednn=bool(_pywrap_util_port.IsMklEnabled()), tf=tf.__version__, policy=policy,
+              onednn=bool(cpu.onednn_state()["enabled"]), tf=tf.__version__, policy=policy,
               steps_per_s=steps_per_s, calls_s=times, warmup_s=warmup,
               images_per_s=steps_per_s * batch * settings["d_steps"], gflop_per_step=step_flops / 1e9,
               gflop_per_s=steps_per_s * step_flops / 1e9, matmul_gflop_per_s=rate,

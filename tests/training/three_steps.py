@@ -20,7 +20,7 @@ def main(experiment: str, out: str, bindings) -> None:
   from tfgan_mh import cli, cpu, losses  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
 
-  cli.parse_gin([f"experiments/{experiment}"], ["build_source.name = 'ring'"] + list(bindings))
+  cli.parse_gin([f"experiments/{experiment}"], list(bindings))  # the data source is never built: numpy below
   train = gin.get_bindings("train")
   batch, d_steps = train["global_batch_size"], train.get("d_steps", 1)
   shape, k = (32, 32, 1), 10
