@@ -12,6 +12,7 @@ import sys
 import tensorflow as tf
 
 from tfgan_mh.reproduce import claims
+from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -56,7 +57,11 @@ class SmokeTest(tf.test.TestCase):
         self.assertIsNotNone(run["protocol"], name)
       self.assertEqual(sorted(result["table"]), sorted(f"{d.name}/{a.name}" for d in claim.datasets
                                                        for a in claim.arms))
-      self.assertIn(result["verdict"], ("reproduced", "not reproduced", "inconclusive"))
+      self.assertIn(result["verdict"], ("reproduced", "not reproduced", "inconclusive", "not converged at 4 steps"))
+      for run in result["runs"]:  # 2 checkpoints per smoke run, each evaluated: the learning curve
+        self.assertEqual([step for step, _ in run["curve"]][-2:], [run["step"] - 2, run["step"]], name)
+        self.assertEqual(run["timing"][-1]["to"], run["step"], name)
+      self.assertTrue(os.path.exists(os.path.join(out, f"{name}_curves.png")), name)
       with open(os.path.join(out, f"{name}.md")) as f:
         text = f.read()
       self.assertIn("SMOKE", text)
@@ -93,6 +98,13 @@ class ErrorsTest(tf.test.TestCase):
         (["magan", "--seeds=a,b", f"--out={out}/b"], REPO, "error: --seeds='a,b': expected non-negative ints "
                                                           "such as 0,1,2"),
         (["magan", "--steps=0", f"--out={out}/c"], out, "error: --steps=0: expected a positive int"),
+        (["magan", "--seeds=0,1,0", f"--out={out}/f"], REPO, "error: --seeds='0,1,0': seed 0 is repeated; "
+                                                             "expected distinct seeds such as 0,1,2"),
+        (["mhgan", "--arms=hinge,nope", f"--out={out}/g"], REPO, "error: --arms='hinge,nope': expected arms of "
+                                                                  "mhgan such as hinge,mhgan,acgan"),
+        (["mhshared_switch", "--arms=switched", "--smoke", f"--out={out}/h"], REPO,
+         "error: --arms: arm 'switched' continues arm 'hinge_base', which is not trained to 4 steps under "
+         f"{out}/h (mnist, seed 0): add it to --arms"),
         (["magan", "--smoke", f"--out={out}/d", f"--data_dir={out}/nope"], out,
          f"error: --data_dir='{out}/nope' is not a directory: expected a folder with mnist/ and fashion_mnist/ "
          "idx folders, or no --data_dir to read TFDS"),
@@ -153,6 +165,77 @@ class JudgeTest(tf.test.TestCase):
     self.assertFalse(report.judge(about, self._table((0.5, 0.01), (0.1, 0.02)), "d")["holds"])
     missing = report.judge(up, {"d/x": {"m": {"mean": None}}, "d/y": {"m": {"mean": 1.0}}}, "d")
     self.assertIsNone(missing["holds"])
+
+
+class CurvesTest(tf.test.TestCase):
+  """The learning-curve rules on hand-made curves."""
+
+  def _runs(self, *curves_by_seed, timing=None):
+    return [{"curve": [[s, {"m": v}] for s, v in c], "timing": timing or []} for c in curves_by_seed]
+
+  def test_seed_mean_and_std_at_the_steps_every_seed_reached(self):
+    runs = self._runs([(10, 1.0), (20, 2.0), (30, 3.0)], [(10, 3.0), (20, 4.0)])
+    pts = curves.arm_curve(runs, "m")
+    self.assertEqual([p["step"] for p in pts], [10, 20])  # step 30: one seed only
+    self.assertAllClose([p["mean"] for p in pts], [2.0, 3.0])
+    self.assertAllClose([p["std"] for p in pts], [2 ** 0.5, 2 ** 0.5])  # ddof 1
+    self.assertEqual(curves.arm_curve(runs, "other"), [])
+
+  def test_flattened_when_the_last_three_means_move_less_than_the_seed_std(self):
+    def pts(means, std, n=3):
+      return [dict(step=10 * (i + 1), mean=m, std=std, n=n) for i, m in enumerate(means)]
+    self.assertTrue(curves.flattened(pts([0.1, 0.5, 0.80, 0.82, 0.81], 0.05))[0])  # moved 0.02 <= 0.05
+    state, why = curves.flattened(pts([0.1, 0.5, 0.70, 0.80, 0.90], 0.05))  # moved 0.2 > 0.05
+    self.assertFalse(state)
+    self.assertEqual(why, "still moving: 0.2 over steps 30-50 > seed std 0.05")
+    self.assertFalse(curves.flattened(pts([0.8, 0.8], 0.05))[0])  # too few checkpoints
+    self.assertIsNone(curves.flattened(pts([0.8, 0.8, 0.8], 0.0, n=1))[0])  # one seed: cannot say
+
+  def test_seconds_are_interpolated_within_each_training_call(self):
+    segments = [{"from": 0, "to": 100, "seconds": 50.0}, {"from": 100, "to": 300, "seconds": 40.0}]
+    self.assertAllClose([curves.seconds_at(segments, s) for s in (0, 50, 100, 200, 300)], [0, 25, 50, 70, 90])
+    self.assertIsNone(curves.seconds_at(segments, 301))
+    d = self.create_tempdir().full_path
+    curves.add_timing(d, 0, 100, 50.0)
+    curves.add_timing(d, 100, 300, 40.0)
+    self.assertEqual(curves.read_timing(d), segments)
+
+  def test_arms_are_compared_at_the_time_the_slowest_reached(self):
+    fast = [dict(step=s, mean=float(s), std=0.0, n=2, seconds=s / 2) for s in (100, 200, 300, 400)]
+    slow = [dict(step=s, mean=float(s), std=0.0, n=2, seconds=float(s)) for s in (100, 200)]
+    point = curves.at_equal_time({"fast": fast, "slow": slow})
+    self.assertEqual(point["seconds"], 200.0)
+    self.assertEqual(point["arms"]["fast"]["step"], 400)
+    self.assertEqual(point["arms"]["slow"]["step"], 200)
+    self.assertIsNone(curves.at_equal_time({"fast": fast, "untimed": [dict(slow[0], seconds=None)]}))
+
+  def test_a_check_on_a_moving_curve_is_not_converged_never_a_failure(self):
+    up = claims.Expect("m", "x", ">", "y", "")
+    table = {"d/x": {"m": {"mean": 0.5, "std": 0.01, "n": 3}}, "d/y": {"m": {"mean": 1.0, "std": 0.01, "n": 3}}}
+    still = {"d/x": {"m": {"flat": False, "why": "still moving"}}, "d/y": {"m": {"flat": True, "why": "flat"}}}
+    check = report.judge(up, table, "d", flat=still, steps=5000)
+    self.assertIsNone(check["holds"])
+    self.assertFalse(check["converged"])
+    self.assertIn("not converged at 5000 steps: x still moving", check["detail"])
+    flat = {"d/x": {"m": {"flat": True, "why": "flat"}}, "d/y": {"m": {"flat": True, "why": "flat"}}}
+    self.assertFalse(report.judge(up, table, "d", flat=flat, steps=5000)["holds"])  # flat: a real failure
+    self.assertEqual(report._verdict([check], [0, 1, 2], 5000)[0], "not converged at 5000 steps")
+    failed = report.judge(up, table, "d", flat=flat, steps=5000)
+    self.assertEqual(report._verdict([check, failed], [0, 1, 2], 5000)[0], "not reproduced")
+    self.assertEqual(report._verdict([check], [0], 5000)[0], "inconclusive")  # one seed
+    end_point = report.judge(up, table, "d", flat={"d/x": {}, "d/y": {}}, steps=5000)
+    self.assertIn("end point only (no learning curve)", end_point["detail"])
+    self.assertIsNone(end_point["converged"])
+
+  def test_the_figure_has_a_panel_per_dataset_and_metric_with_one_line_per_arm(self):
+    pts = [dict(step=s, mean=1.0 / s, std=0.01, n=3) for s in (100, 200, 300)]
+    fig = curves.figure("mhgan: MHGAN vs hinge", {("mnist", "fid"): {"hinge": pts, "mhgan": pts},
+                                                 ("fashion_mnist", "fid"): {"hinge": pts}}, {"fid": "FID"})
+    axes = fig.get_axes()
+    self.assertEqual([ax.get_title() for ax in axes], ["mnist: FID", "fashion_mnist: FID"])
+    self.assertEqual([t.get_text() for t in axes[0].get_legend().get_texts()], ["hinge (3 seeds)", "mhgan (3 seeds)"])
+    self.assertEqual(axes[0].get_xlabel(), "generator steps")
+    self.assertIn("seed mean", fig._suptitle.get_text())
 
 
 class MarginHistoryTest(tf.test.TestCase):

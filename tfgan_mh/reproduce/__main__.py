@@ -1,8 +1,11 @@
-r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--out DIR] [--data_dir DIR] [--smoke]`.
+r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--arms A,B] [--out DIR] [--data_dir DIR]
+[--smoke]`.
 
-Trains every arm of CLAIM with the project's gin experiments, runs the eval job on each run, and writes
-DIR/CLAIM.md and DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside it, a verdict).
-Finished runs and evaluations are reused on restart. Claims: mhgan, mode_gan, magan, aam, amgan,
+Trains every arm of CLAIM with the project's gin experiments, runs the eval job on every checkpoint of each run
+(10 per run), and writes DIR/CLAIM.md, DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside
+it, the learning curves, a verdict decided only where the curves have flattened) and DIR/CLAIM_curves.png.
+`--arms` trains only some arms (the baseline, while a recipe is tuned on it): the report is then
+DIR/CLAIM_ARM....md. Finished runs and evaluations are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, magan, aam, amgan,
 mhshared_switch, toolkit, aam_translation, or all. `--smoke` runs every arm for a few steps (a pipeline
 check: CI runs it). MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `--data_dir=DIR` from
 the idx folders DIR/mnist and DIR/fashion_mnist (the four files of the MNIST site each). Runs from any folder.
@@ -22,17 +25,32 @@ flags.DEFINE_integer("steps", None, "Train steps per run (default: the claim's C
 flags.DEFINE_string("out", "runs/reproduce", "Output folder: runs/, classifiers/, CLAIM.md, CLAIM.json.")
 flags.DEFINE_string("data_dir", None, "Folder with the idx folders mnist/ and fashion_mnist/ (train-images-idx3-"
                     "ubyte.gz, ...); default: TFDS mnist / fashion_mnist, downloaded once.")
+flags.DEFINE_string("arms", None, "Comma-separated arms of the claim to run (default: all of them).")
 flags.DEFINE_bool("smoke", False, "A few steps per arm and a tiny eval: checks the pipeline, not the claim.")
 
 
 def parse_seeds(text):
   try:
-    seeds = [int(s) for s in text.split(",") if s.strip()]
+    seeds = [int(s) for s in text.split(",")]
   except ValueError:
     seeds = []
   if not seeds or min(seeds) < 0:
     raise ValueError(f"--seeds={text!r}: expected non-negative ints such as 0,1,2")
+  repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+  if repeated:  # a repeated seed would count one run twice and fake a zero seed spread
+    raise ValueError(f"--seeds={text!r}: seed {repeated[0]} is repeated; expected distinct seeds such as 0,1,2")
   return seeds
+
+
+def parse_arms(text, claims):
+  """The arm names of --arms; ValueError (one line) for a name no claim in `claims` has."""
+  names = [a.strip() for a in text.split(",") if a.strip()]
+  known = list(dict.fromkeys(a.name for c in claims for a in c.arms))
+  unknown = [a for a in names if a not in known]
+  if not names or unknown:
+    raise ValueError(f"--arms={text!r}: expected arms of {', '.join(c.name for c in claims)} such as "
+                     f"{','.join(known)}")
+  return names
 
 
 def main(argv):
@@ -49,12 +67,13 @@ def main(argv):
     data_dir = os.path.abspath(os.path.expanduser(FLAGS.data_dir)) if FLAGS.data_dir else None
     if data_dir:
       runner.check_data_dir(data_dir, [claims.CLAIMS[n] for n in names])
+    arms = parse_arms(FLAGS.arms, [claims.CLAIMS[n] for n in names]) if FLAGS.arms else None
     for name in names:
       claim = claims.CLAIMS[name]
       seeds = parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claim.seeds))
       result = runner.run_claim(claim, out=FLAGS.out, seeds=seeds, steps=FLAGS.steps, smoke=FLAGS.smoke,
-                                data_dir=data_dir)
-      print(f"{name}: {result['verdict']} — {result['why']} ({FLAGS.out}/{name}.md)")
+                                data_dir=data_dir, arms=arms)
+      print(f"{name}: {result['verdict']} — {result['why']} ({FLAGS.out}/{result['name']}.md)")
   except ValueError as e:
     cli.fail(cli.first_line(e))
 

@@ -73,6 +73,7 @@ class Claim:
   num_samples: int = 5000
   seeds: Sequence[int] = (0, 1)
   notes: str = ""
+  checkpoints: int = 10  # evaluated per run, evenly spaced: the learning curve (`curves.flattened` needs 3)
 
 
 MNIST = Dataset("mnist", "mnist", classifier=True)  # the arms' gin files set the resolution (32, or 28 for MAGAN)

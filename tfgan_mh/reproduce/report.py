@@ -1,12 +1,16 @@
-"""Tables and verdicts of a claim: mean +- std over seeds per arm, the paper's number beside it, one verdict.
+"""Tables, learning curves and verdicts of a claim: mean +- std over seeds per arm at the last checkpoint, the
+paper's number beside it, the curves of every checkpoint (`curves`), one verdict.
 
-Verdict rules (`judge`): each expectation compares two arms' seed means (or an arm's value with another of
-its values, e.g. the final vs the first margin). "<" / ">" hold when the means differ in that direction by
-more than the larger of the two seed standard deviations (less: "within seed noise"); "~" (a is about b, where
-b is a noise floor such as the distance between two seeds of the same arm) holds when a's mean is at most
-twice b's mean plus that seed noise. The claim is "reproduced" when every expectation
-holds, "not reproduced" when one fails, "inconclusive" when none fails but one is within seed noise (and
-always with a single seed).
+Verdict rules (`judge`): each expectation compares two arms' seed means at the last checkpoint (or an arm's
+value with another of its values, e.g. the final vs the first margin). "<" / ">" hold when the means differ in
+that direction by more than the larger of the two seed standard deviations (less: "within seed noise"); "~" (a
+is about b, where b is a noise floor such as the distance between two seeds of the same arm) holds when a's
+mean is at most twice b's mean plus that seed noise. A check is decided only where the curves of its metric
+have flattened for the arms it compares (`curves.flattened`); otherwise it is "not converged at N steps",
+never a failure. A value with no curve (the MAGAN margin, the distance to the binary GAN) is judged at the end
+point and says so. The claim is "reproduced" when every expectation holds, "not reproduced" when one fails,
+"not converged at N steps" when none fails and a curve still moves, "inconclusive" when none fails but one is
+within seed noise (and always with a single seed).
 """
 
 import json
@@ -15,6 +19,9 @@ import os
 from typing import Any, Dict, List
 
 import numpy as np
+
+from tfgan_mh import plots
+from tfgan_mh.reproduce import curves as curves_lib
 
 
 def _finite(v) -> bool:
@@ -29,42 +36,73 @@ def _stats(values) -> Dict[str, Any]:
           "n": len(vals)}
 
 
-def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke, seconds) -> Dict[str, Any]:
-  """The CLAIM.json dict: per-run rows, per (dataset, arm) statistics, expectation checks and the verdict."""
+def name(claim, arms) -> str:
+  """The file name of a claim's report: the claim, plus the arms when only some of them ran."""
+  chosen = [a.name for a in claim.arms if a.name in arms]
+  return claim.name if len(chosen) == len(claim.arms) else "_".join([claim.name] + chosen)
+
+
+def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke, seconds,
+              arms=None) -> Dict[str, Any]:
+  """The CLAIM.json dict: per-run rows, per (dataset, arm) statistics and curves, checks and the verdict."""
+  arms = list(arms) if arms is not None else [a.name for a in claim.arms]
   keys = [k for k, _ in claim.metrics]
   if claim.name == "magan":
     keys += [k for k in ("margin_first", "margin_last", "margin_updates") if k not in keys]
-  table = {}
+  table, curves, flat = {}, {}, {}
   for dataset in claim.datasets:
-    for arm in claim.arms:
-      mine = [r for r in rows if r["dataset"] == dataset.name and r["arm"] == arm.name]
-      table[f"{dataset.name}/{arm.name}"] = {k: _stats([r["values"].get(k) for r in mine]) for k in keys}
-  checks = [judge(e, table, d.name) for d in claim.datasets for e in claim.expectations]
-  held = [c["holds"] for c in checks]
-  if len(seeds) < 2:
-    verdict = "inconclusive"
-  elif any(h is False for h in held):
-    verdict = "not reproduced"
-  else:
-    verdict = "inconclusive" if any(h is None for h in held) else "reproduced"
-  failed = [c for c in checks if c["holds"] is False]
-  why = ("every expectation holds beyond seed noise" if verdict == "reproduced" else
-         "; ".join(f"{c['dataset']}: {c['text']} ({c['detail']})" for c in failed) if failed else
-         "; ".join(f"{c['dataset']}: {c['text']} ({c['detail']})" for c in checks if c["holds"] is None)
-         or "a single seed cannot separate the arms from seed noise")
-  return {"claim": claim.name, "title": claim.title, "source": claim.source, "smoke": smoke, "steps": steps,
-          "seeds": seeds, "wall_seconds": round(seconds, 1), "table": table, "reference": extras,
+    for arm in arms:
+      mine = [r for r in rows if r["dataset"] == dataset.name and r["arm"] == arm]
+      name_ = f"{dataset.name}/{arm}"
+      table[name_] = {k: _stats([r["values"].get(k) for r in mine]) for k in keys}
+      curves[name_] = {k: pts for k in keys if (pts := curves_lib.arm_curve(mine, k))}
+      flat[name_] = {k: dict(zip(("flat", "why"), curves_lib.flattened(pts))) for k, pts in curves[name_].items()}
+  checks = [judge(e, table, d.name, flat=flat, steps=steps) for d in claim.datasets for e in claim.expectations
+            if e.a in arms and (e.b not in [a.name for a in claim.arms] or e.b in arms)]
+  verdict, why = _verdict(checks, seeds, steps)
+  equal_time = {}
+  for d in claim.datasets:
+    for metric in dict.fromkeys(e.metric for e in claim.expectations):
+      point = curves_lib.at_equal_time({a: curves[f"{d.name}/{a}"].get(metric, []) for a in arms})
+      if point is not None:
+        equal_time[f"{d.name}/{metric}"] = point
+  return {"claim": claim.name, "name": name(claim, arms), "title": claim.title, "source": claim.source,
+          "smoke": smoke, "steps": steps, "seeds": seeds, "arms": arms, "wall_seconds": round(seconds, 1),
+          "table": table, "curves": curves, "flattened": flat, "equal_time": equal_time, "reference": extras,
           "paper": {f"{a}/{m}": v for (a, m), v in claim.paper.items()}, "checks": checks,
           "verdict": verdict, "why": why, "notes": claim.notes, "runs": rows,
           "protocol": next((r["protocol"] for r in rows if r.get("protocol")), None)}
 
 
-def judge(expect, table, dataset: str) -> Dict[str, Any]:
-  """Checks one `claims.Expect` on the (dataset, arm) statistics; holds is True / False / None (no data)."""
+def _verdict(checks, seeds, steps):
+  """(verdict, why) from the checks (module docstring)."""
+  def listed(cs):
+    return "; ".join(f"{c['dataset']}: {c['text']} ({c['detail']})" for c in cs)
+  failed = [c for c in checks if c["holds"] is False]
+  moving = [c for c in checks if c.get("converged") is False]
+  if not checks:
+    return "inconclusive", "no expectation compares the arms that ran"
+  if len(seeds) < 2:
+    return "inconclusive", "a single seed cannot separate the arms from seed noise"
+  if failed:
+    return "not reproduced", listed(failed)
+  if moving:
+    return f"not converged at {steps} steps", listed(moving)
+  if any(c["holds"] is None for c in checks):
+    return "inconclusive", listed(c for c in checks if c["holds"] is None)
+  return "reproduced", "every expectation holds beyond seed noise"
+
+
+def judge(expect, table, dataset: str, flat=None, steps=None) -> Dict[str, Any]:
+  """Checks one `claims.Expect` on the (dataset, arm) statistics; holds is True / False / None (no data, within
+  seed noise, or not converged). `flat`: "dataset/arm" -> metric -> {"flat", "why"} (`curves.flattened`);
+  "converged" is False when a compared curve still moves, None when there is no curve or one seed."""
   a = table.get(f"{dataset}/{expect.a}", {}).get(expect.metric, {})
+  arms = [expect.a]
   if isinstance(expect.b, str) and f"{dataset}/{expect.b}" in table:
     b = table[f"{dataset}/{expect.b}"].get(expect.metric, {})
     other = expect.b
+    arms.append(expect.b)
   elif isinstance(expect.b, str):  # another value of the same arm (e.g. margin_first)
     b = table.get(f"{dataset}/{expect.a}", {}).get(expect.b, {})
     other = f"{expect.a}'s {expect.b}"
@@ -84,7 +122,19 @@ def judge(expect, table, dataset: str) -> Dict[str, Any]:
     holds = True if diff > noise else (None if diff > 0 else False)
   if holds is None:
     detail += ", right direction but within seed noise"
-  return {"dataset": dataset, "text": text, "holds": holds, "detail": detail}
+  states = [(flat or {}).get(f"{dataset}/{arm}", {}).get(expect.metric) for arm in arms]
+  converged = None
+  if flat is None:
+    pass
+  elif any(s is None for s in states):
+    detail += "; end point only (no learning curve)"
+  elif any(s["flat"] is False for s in states):
+    converged, holds = False, None
+    detail += f"; not converged at {steps} steps: " + "; ".join(
+        f"{arm} {s['why']}" for arm, s in zip(arms, states) if s["flat"] is False)
+  elif all(s["flat"] for s in states):
+    converged = True
+  return {"dataset": dataset, "text": text, "holds": holds, "detail": detail, "converged": converged}
 
 
 def _cell(stat) -> str:
@@ -96,49 +146,100 @@ def _cell(stat) -> str:
 
 
 def markdown(claim, result) -> str:
-  """CLAIM.md: header, table (paper values in brackets), checks, verdict, protocol, commands."""
+  """CLAIM.md: header, table at the last checkpoint (paper values in brackets), the learning curves, the
+  comparison at equal wall time, checks, verdict, notes, command."""
   labels = dict(claim.metrics)
   reused = sum(1 for r in result["runs"] if not r.get("train_seconds"))
   keys = list(next(iter(result["table"].values())).keys()) if result["table"] else []
-  lines = [f"# {claim.name}: {claim.title}", "", f"Source: {claim.source}.", "",
+  lines = [f"# {result['name']}: {claim.title}", "", f"Source: {claim.source}.", "",
            f"Seeds {', '.join(map(str, result['seeds']))}; {result['steps']} steps per run"
            f"{' (SMOKE: a pipeline check, not a result)' if result['smoke'] else ''}; wall time of this call "
            f"{result['wall_seconds'] / 60:.1f} min ({reused} of {len(result['runs'])} runs reused from an earlier "
-           "call). Cells: mean ± std over seeds (ddof 1).", "",
+           "call). Cells: mean ± std over seeds (ddof 1), at the last checkpoint.", "",
            "| run | " + " | ".join(labels.get(k, k) for k in keys) + " |",
            "|---|" + "---|" * len(keys)]
-  for name, stats in result["table"].items():
-    arm = name.split("/", 1)[1]
+  for name_, stats in result["table"].items():
+    arm = name_.split("/", 1)[1]
     cells = []
     for k in keys:
       paper = result["paper"].get(f"{arm}/{k}")
       cells.append(_cell(stats[k]) + (f" [paper {paper}]" if paper else ""))
-    lines.append(f"| {name} | " + " | ".join(cells) + " |")
-  for name, values in result["reference"].items():
+    lines.append(f"| {name_} | " + " | ".join(cells) + " |")
+  for name_, values in result["reference"].items():
     cells = []
     for k in keys:
-      paper = result["paper"].get(f"{name}/{k}")
+      paper = result["paper"].get(f"{name_}/{k}")
       v = values.get(k)
       cells.append((f"{v:.4g}" if _finite(v) else "—") + (f" [paper {paper}]" if paper else ""))
-    lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append(f"| {name_} | " + " | ".join(cells) + " |")
+  lines += _curve_lines(claim, result, labels)
   lines += ["", "Checks:"]
   for c in result["checks"]:
-    mark = {True: "holds", False: "FAILS", None: "undecided"}[c["holds"]]
+    mark = "not converged" if c.get("converged") is False else {True: "holds", False: "FAILS",
+                                                                  None: "undecided"}[c["holds"]]
     lines.append(f"- {c['dataset']}: {c['text']}: **{mark}** ({c['detail']})")
   lines += ["", f"**Verdict: {result['verdict']}** — {result['why']}."]
   if claim.notes:
     lines += ["", claim.notes]
+  chosen = "" if result["name"] == claim.name else f" --arms {','.join(result['arms'])}"
   lines += ["", f"Command: `python -m tfgan_mh.reproduce {claim.name} --seeds "
-                f"{','.join(map(str, result['seeds']))} --steps {result['steps']}"
+                f"{','.join(map(str, result['seeds']))} --steps {result['steps']}{chosen}"
                 f"{' --smoke' if result['smoke'] else ''}`", ""]
   return "\n".join(lines)
 
 
+def _curve_lines(claim, result, labels) -> List[str]:
+  """The learning-curve tables of the expectations' metrics, and the comparison at equal wall time."""
+  lines = ["", "## Learning curves", "", f"![learning curves]({result['name']}_curves.png)", "",
+           f"Flattening rule: over the last {curves_lib.FLAT_WINDOW} evaluated checkpoints the seed mean moves by "
+           "no more than the seed std (`tfgan_mh.reproduce.curves`); a check on a curve that still moves is "
+           "\"not converged\", not a failure."]
+  for metric in dict.fromkeys(e.metric for e in claim.expectations):
+    rows = {n: c[metric] for n, c in result["curves"].items() if c.get(metric)}
+    if not rows:
+      continue
+    steps = sorted({p["step"] for pts in rows.values() for p in pts})
+    lines += ["", f"{labels.get(metric, metric)} by generator step:", "",
+              "| run | " + " | ".join(map(str, steps)) + " | flattened |", "|---|" + "---|" * (len(steps) + 1)]
+    for n, pts in rows.items():
+      by_step = {p["step"]: p for p in pts}
+      state = result["flattened"][n][metric]
+      lines.append(f"| {n} | " + " | ".join(_cell(by_step.get(s)) for s in steps) +
+                   f" | {state['why']} |")
+  if result["equal_time"]:
+    lines += ["", "At equal wall time (the training seconds every arm reached; each arm's last checkpoint "
+                  "within them; seconds from the runner's timing of each training call on this machine):", "",
+              "| dataset / metric | seconds | " + " | ".join(result["arms"]) + " |",
+              "|---|---|" + "---|" * len(result["arms"])]
+    for key, point in result["equal_time"].items():
+      dataset, metric = key.split("/", 1)
+      cells = [f"{_cell(p)} (step {p['step']})" if p else "—" for p in
+               (point["arms"].get(a) for a in result["arms"])]
+      lines.append(f"| {dataset} / {labels.get(metric, metric)} | {point['seconds']:.0f} | " + " | ".join(cells) +
+                   " |")
+  return lines
+
+
+def curves_figure(claim, result):
+  """The learning curves of the expectations' metrics: a `curves.figure`."""
+  metrics = list(dict.fromkeys(e.metric for e in claim.expectations))
+  panels = {}
+  for d in claim.datasets:
+    for m in metrics:
+      arms = {a: result["curves"].get(f"{d.name}/{a}", {}).get(m, []) for a in result["arms"]}
+      if any(arms.values()):
+        panels[d.name, m] = arms
+  label = "SMOKE " if result["smoke"] else ""
+  return curves_lib.figure(f"{label}{result['name']}: {claim.title}", panels, dict(claim.metrics))
+
+
 def write(out: str, claim, result) -> None:
-  """Writes OUT/CLAIM.json and OUT/CLAIM.md (each atomically: a reader never sees half a file)."""
+  """Writes OUT/NAME.json, OUT/NAME.md (each atomically: a reader never sees half a file) and
+  OUT/NAME_curves.png (NAME: `name`)."""
   os.makedirs(out, exist_ok=True)
+  base = os.path.join(out, result["name"])
   for suffix, text in ((".json", json.dumps(result, indent=1, default=str)), (".md", markdown(claim, result))):
-    path = os.path.join(out, claim.name + suffix)
-    with open(path + ".tmp", "w") as f:
+    with open(base + suffix + ".tmp", "w") as f:
       f.write(text)
-    os.replace(path + ".tmp", path)
+    os.replace(base + suffix + ".tmp", base + suffix)
+  plots.write_png(base + "_curves.png", plots.to_array(curves_figure(claim, result)))

@@ -1,9 +1,13 @@
-"""Runs a claim: trains every arm x dataset x seed, evaluates each run once, writes CLAIM.md and CLAIM.json.
+"""Runs a claim: trains every arm x dataset x seed, evaluates every checkpoint of each run once, writes
+CLAIM.md, CLAIM.json and the learning curves CLAIM_curves.png.
 
 Layout under OUT: `runs/CLAIM/DATASET/ARM/seedS` (ordinary run directories: the eval job's metrics.jsonl is in
-their eval/), `classifiers/DATASET` (the dataset classifier, trained once), `CLAIM.md`, `CLAIM.json`. A run
-with TRAIN_DONE at the requested step count is not trained again, and an evaluated checkpoint is not
-evaluated again (the eval job skips recorded steps), so a restarted command resumes where it stopped.
+their eval/, the training seconds in `curves.TIMING_FILE`), `classifiers/DATASET` (the dataset classifier,
+trained once), `CLAIM.md`, `CLAIM.json`, `CLAIM_curves.png`. Each run saves `claim.checkpoints` checkpoints
+evenly over its steps and the eval job scores all of them (the learning curve). A run with TRAIN_DONE at the
+requested step count is not trained again, a run asked for more steps resumes from its last checkpoint, and an
+evaluated checkpoint is not evaluated again (the eval job skips recorded steps), so a restarted command
+resumes where it stopped, and a longer `--steps` extends the curves.
 
 Data: MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `data_dir` from its idx folders
 `data_dir/mnist` and `data_dir/fashion_mnist` (`check_data_dir`).
@@ -17,9 +21,10 @@ import gin
 import numpy as np
 
 from tfgan_mh.reproduce import claims as claims_lib
+from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
 
-SMOKE = dict(steps=4, num_samples=100, classifier_fraction=0.02)
+SMOKE = dict(steps=4, checkpoints=2, num_samples=100, classifier_fraction=0.02)
 _SMOKE_PARAMS = ("train.global_batch_size = 16", "train.steps_per_loop = 2", "train.summary_every = 2",
                  "train.log_every = 2", "train.steps_per_epoch = 2", "train.pretrain_epochs = 1")
 
@@ -48,15 +53,29 @@ def check_data_dir(data_dir: str, claims: Sequence[claims_lib.Claim]) -> None:
     local.check_idx_folder(folder)
 
 
+def _first_step(model_dir: str, init_from: Optional[str]) -> int:
+  """The step a training call starts from: the run's last checkpoint, else the run it continues, else 0."""
+  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  checkpoints = restore.list_checkpoints(model_dir) if os.path.isdir(model_dir) else []
+  if checkpoints:
+    return checkpoints[-1][0]
+  return (_done_steps(init_from) or 0) if init_from else 0
+
+
 def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, *, seed: int, steps: int,
-              smoke: bool, init_from: Optional[str], log: Callable, data_dir: Optional[str] = None) -> float:
-  """Trains one run unless it is finished at `steps`; returns the seconds it took (0 when reused)."""
+              checkpoints: int, smoke: bool, init_from: Optional[str], log: Callable,
+              data_dir: Optional[str] = None) -> float:
+  """Trains one run unless it is finished at `steps`, saving `checkpoints` checkpoints evenly; returns the
+  seconds it took (0 when reused) and adds them to the run's `curves.TIMING_FILE`."""
   if _done_steps(model_dir) == steps:
     return 0.0
   from tfgan_mh import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
+  first = _first_step(model_dir, init_from)
+  base = (_done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
+  every = max(1, (steps - base) // checkpoints)
   params = list(dataset.params(data_dir)) + list(arm.params) + [
-      f"train.seed = {seed}", f"train.num_steps = {steps}", f"train.save_every = {steps}",
+      f"train.seed = {seed}", f"train.num_steps = {steps}", f"train.save_every = {every}",
       f"train.image_every = {steps}"]
   if smoke:
     params += list(_SMOKE_PARAMS)
@@ -70,7 +89,9 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
     loop.train(model_dir)
   finally:
     gin.clear_config()
-  return time.time() - start
+  seconds = time.time() - start
+  curves.add_timing(model_dir, first, steps, seconds)
+  return seconds
 
 
 def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Callable,
@@ -92,8 +113,9 @@ def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Call
 
 
 def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[str], num_samples: int,
-                 smoke: bool) -> Dict[str, Any]:
-  """The eval record of the run's last checkpoint (computed once; the eval job skips recorded steps)."""
+                 smoke: bool) -> List[Dict[str, Any]]:
+  """The eval records of every checkpoint of the finished run, in step order (each computed once: the eval job
+  skips recorded steps)."""
   from tfgan_mh.evaluation import job  # pylint: disable=g-import-not-at-top
   from tfgan_mh.evaluation import records  # pylint: disable=g-import-not-at-top
   spec = f"classifier:{classifier}" if classifier else "none"
@@ -103,11 +125,11 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
                        num_intra_fid_real=500 if smoke else None, num_validation=200 if smoke else None)
   gin.clear_config()
   try:
-    job.watch(model_dir, cfg, once=True)
+    job.watch(model_dir, cfg, timeout=60.0, poll_secs=1.0)  # TRAIN_DONE is there: returns once all are scored
   finally:
     gin.clear_config()
   lines = records.read_records(os.path.join(model_dir, "eval", "metrics.jsonl"))
-  return max(lines, key=lambda r: r["step"])
+  return sorted((r for r in lines if "unreadable" not in r), key=lambda r: r["step"])
 
 
 def margin_history(model_dir: str) -> List[float]:
@@ -118,46 +140,74 @@ def margin_history(model_dir: str) -> List[float]:
 
 
 def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int], smoke: bool,
-              data_dir: Optional[str] = None, log: Callable = print) -> Dict[str, Any]:
-  """Trains and evaluates every arm of `claim`; writes OUT/CLAIM.md and OUT/CLAIM.json; returns the JSON.
+              data_dir: Optional[str] = None, arms: Optional[Sequence[str]] = None,
+              log: Callable = print) -> Dict[str, Any]:
+  """Trains and evaluates every arm of `claim` (or only `arms`, e.g. the baseline while tuning a recipe);
+  writes OUT/NAME.md, OUT/NAME.json and OUT/NAME_curves.png (NAME: the claim, `report.name`); returns the JSON.
 
   `data_dir`: a folder with the idx folders mnist/ and fashion_mnist/ (see `check_data_dir`); None: TFDS.
   """
   start = time.time()
   steps = steps or (SMOKE["steps"] if smoke else claim.steps)
+  checkpoints = SMOKE["checkpoints"] if smoke else claim.checkpoints
   num_samples = SMOKE["num_samples"] if smoke else claim.num_samples
+  chosen = [a for a in claim.arms if arms is None or a.name in arms]
+  _check_bases(claim, chosen, out, seeds, steps)
   rows = []  # one per (dataset, arm, seed)
   seed_dirs = {}
   for dataset in claim.datasets:
     classifier = classifier_dir(out, dataset, smoke, log, data_dir)
     for seed in seeds:
       dirs = {}
-      for arm in claim.arms:
-        model_dir = os.path.join(out, "runs", claim.name, dataset.name, arm.name, f"seed{seed}")
-        init_from = dirs[arm.init_from] if arm.init_from else None
+      for arm in chosen:
+        model_dir = _run_dir(out, claim, dataset, arm.name, seed)
+        init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
         arm_steps = steps * 2 if arm.extra_steps else steps
-        seconds = train_run(model_dir, arm, dataset, seed=seed, steps=arm_steps, smoke=smoke,
-                            init_from=init_from, log=log, data_dir=data_dir)
+        seconds = train_run(model_dir, arm, dataset, seed=seed, steps=arm_steps, checkpoints=checkpoints,
+                            smoke=smoke, init_from=init_from, log=log, data_dir=data_dir)
         dirs[arm.name] = model_dir
-        record = evaluate_run(model_dir, claim, classifier, num_samples, smoke)
-        values = {key: record.get(key) for key, _ in claim.metrics}
-        if claim.name == "magan":
-          margins = [m for m in margin_history(model_dir) if m > 0]
-          values.update(margin_first=margins[0] if margins else None,
-                        margin_last=margins[-1] if margins else None,
-                        margin_updates=len(set(margins)) - 1 if margins else None,
-                        margin_per_epoch=margins)
-        rows.append(dict(dataset=dataset.name, arm=arm.name, seed=seed, model_dir=model_dir, step=record["step"],
-                         train_seconds=round(seconds, 1), values=values, protocol=record.get("protocol"),
-                         absent=record.get("absent"), errors=record.get("errors")))
+        rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
+                         evaluate_run(model_dir, claim, classifier, num_samples, smoke)))
       seed_dirs[seed] = dirs
-  if claim.name == "mode_gan":
+  if claim.name == "mode_gan" and all("binary" in d for d in seed_dirs.values()):
     _add_distance_to_binary(rows, seed_dirs)
   extras = _real_reference(claim, out, smoke, log, data_dir)
   result = report.summarise(claim, rows, extras=extras, seeds=list(seeds), steps=steps, smoke=smoke,
-                            seconds=time.time() - start)
+                            seconds=time.time() - start, arms=[a.name for a in chosen])
   report.write(out, claim, result)
   return result
+
+
+def _run_dir(out, claim, dataset, arm: str, seed: int) -> str:
+  return os.path.join(out, "runs", claim.name, dataset.name, arm, f"seed{seed}")
+
+
+def _check_bases(claim, chosen, out, seeds, steps) -> None:
+  """ValueError (one line, before any work) when a chosen arm continues an arm that is neither chosen nor
+  trained to `steps` under `out`."""
+  names = [a.name for a in chosen]
+  for arm in chosen:
+    if arm.init_from and arm.init_from not in names:
+      for dataset in claim.datasets:
+        for seed in seeds:
+          if _done_steps(_run_dir(out, claim, dataset, arm.init_from, seed)) != steps:
+            raise ValueError(f"--arms: arm {arm.name!r} continues arm {arm.init_from!r}, which is not trained "
+                             f"to {steps} steps under {out} ({dataset.name}, seed {seed}): add it to --arms")
+
+
+def _row(claim, dataset, arm, seed, model_dir, seconds, records) -> Dict[str, Any]:
+  """One run's row of CLAIM.json: its last checkpoint's values and its learning curve."""
+  record = records[-1]
+  keys = [k for k, _ in claim.metrics]
+  values = {key: record.get(key) for key in keys}
+  if claim.name == "magan":
+    margins = [m for m in margin_history(model_dir) if m > 0]
+    values.update(margin_first=margins[0] if margins else None, margin_last=margins[-1] if margins else None,
+                  margin_updates=len(set(margins)) - 1 if margins else None, margin_per_epoch=margins)
+  curve = [[r["step"], {k: r.get(k) for k in keys if k in r}] for r in records]
+  return dict(dataset=dataset.name, arm=arm.name, seed=seed, model_dir=model_dir, step=record["step"],
+              train_seconds=round(seconds, 1), values=values, curve=curve, timing=curves.read_timing(model_dir),
+              protocol=record.get("protocol"), absent=record.get("absent"), errors=record.get("errors"))
 
 
 def _add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):

@@ -1,0 +1,157 @@
+"""Learning curves of a claim: every evaluated checkpoint of every run -> seed mean ± std per arm, the rule that
+says whether a curve has flattened, the comparison at equal wall time, and the curve figure.
+
+The flattening rule (`flattened`): an arm's curve of one metric has flattened at its last checkpoint when
+  * it has at least `FLAT_WINDOW` (3) checkpoints evaluated in every seed, and
+  * over the last `FLAT_WINDOW` of them the seed mean moves (max - min) by no more than the seed standard
+    deviation (ddof 1, averaged over those checkpoints): what is left of the trend is below seed noise.
+With one seed there is no seed noise to compare with: the rule cannot say (None). A check whose arms have not
+both flattened is "not converged at N steps" (`report.judge`), never a failure.
+
+Wall time: the runner records, per run, the seconds each training call took and the steps it covered
+(`reproduce_timing.json` in the run directory, `add_timing`); the seconds at a checkpoint are interpolated
+within a call. Arms are compared at equal wall time at the largest time every arm reached (`at_equal_time`).
+"""
+
+import json
+import math
+import os
+import textwrap
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from matplotlib import figure as mpl_figure
+
+FLAT_WINDOW = 3
+TIMING_FILE = "reproduce_timing.json"
+
+
+def _finite(v) -> bool:
+  return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+# --- wall time -------------------------------------------------------------------------------------
+
+def read_timing(model_dir: str) -> List[Dict[str, float]]:
+  """The training calls of a run: [{"from": step, "to": step, "seconds": s}, ...] (empty when never timed)."""
+  path = os.path.join(model_dir, TIMING_FILE)
+  if not os.path.exists(path):
+    return []
+  with open(path) as f:
+    return json.load(f)
+
+
+def add_timing(model_dir: str, first_step: int, last_step: int, seconds: float) -> None:
+  """Appends one training call (steps first_step..last_step took `seconds`), atomically."""
+  segments = read_timing(model_dir) + [{"from": int(first_step), "to": int(last_step), "seconds": float(seconds)}]
+  path = os.path.join(model_dir, TIMING_FILE)
+  with open(path + ".tmp", "w") as f:
+    json.dump(segments, f)
+  os.replace(path + ".tmp", path)
+
+
+def seconds_at(segments: Sequence[Dict[str, float]], step: int) -> Optional[float]:
+  """Training seconds spent to reach `step` (linear within a call); None when no call covers it."""
+  if not segments or step > max(s["to"] for s in segments):
+    return None
+  total = 0.0
+  for s in segments:
+    span = s["to"] - s["from"]
+    if span > 0:
+      total += s["seconds"] * min(1.0, max(0.0, (step - s["from"]) / span))
+  return total
+
+
+# --- curves over seeds -----------------------------------------------------------------------------
+
+def _stats(values) -> Dict[str, Any]:
+  vals = [float(v) for v in values if _finite(v)]
+  if not vals:
+    return {"mean": None, "std": None, "n": 0}
+  return {"mean": float(np.mean(vals)), "std": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0,
+          "n": len(vals)}
+
+
+def arm_curve(runs: Sequence[Dict[str, Any]], key: str) -> List[Dict[str, Any]]:
+  """Seed mean ± std of `key` at every step evaluated in all `runs` (one arm, one dataset; each run's "curve"
+  is [[step, {key: value}], ...]), with the mean training seconds there when every run was timed."""
+  if not runs:
+    return []
+  per_run = [{int(step): values for step, values in r.get("curve") or []} for r in runs]
+  steps = sorted(set.intersection(*(set(c) for c in per_run)))
+  points = []
+  for step in steps:
+    values = [c[step].get(key) for c in per_run]
+    if not all(_finite(v) for v in values):
+      continue
+    times = [seconds_at(r.get("timing") or [], step) for r in runs]
+    point = dict(step=step, **_stats(values))
+    point["seconds"] = float(np.mean(times)) if all(t is not None for t in times) else None
+    points.append(point)
+  return points
+
+
+def flattened(points: Sequence[Dict[str, Any]]) -> Tuple[Optional[bool], str]:
+  """The flattening rule of the module docstring: (True / False / None when it cannot say, why)."""
+  if len(points) < FLAT_WINDOW:
+    return False, f"{len(points)} checkpoint(s) evaluated, the rule needs {FLAT_WINDOW}"
+  last = points[-FLAT_WINDOW:]
+  if min(p["n"] for p in last) < 2:
+    return None, "one seed: no seed noise to compare the trend with"
+  means = [p["mean"] for p in last]
+  moved = max(means) - min(means)
+  noise = float(np.mean([p["std"] for p in last]))
+  steps = f"steps {last[0]['step']}-{last[-1]['step']}"
+  if moved <= noise:
+    return True, f"flat: moved {moved:.3g} over {steps}, seed std {noise:.3g}"
+  return False, f"still moving: {moved:.3g} over {steps} > seed std {noise:.3g}"
+
+
+def at_equal_time(curves: Dict[str, List[Dict[str, Any]]]) -> Optional[Dict[str, Any]]:
+  """Each arm's point at the largest training time all arms reached: {"seconds", "arms": {arm: point}}.
+
+  `curves`: arm -> `arm_curve` points of one metric. None when an arm has no timed point."""
+  ends = [max((p["seconds"] for p in pts if p["seconds"] is not None), default=None) for pts in curves.values()]
+  if not curves or any(e is None for e in ends):
+    return None
+  budget = min(ends)
+  arms = {}
+  for arm, pts in curves.items():
+    within = [p for p in pts if p["seconds"] is not None and p["seconds"] <= budget * 1.02]  # 2 %: timer noise
+    arms[arm] = within[-1] if within else None
+  return {"seconds": budget, "arms": arms}
+
+
+# --- the figure ------------------------------------------------------------------------------------
+
+def figure(title: str, panels: Dict[Tuple[str, str], Dict[str, List[Dict[str, Any]]]],
+           labels: Dict[str, str]) -> mpl_figure.Figure:
+  """One panel per (dataset, metric): one line per arm (seed mean) with a ± 1 std band, steps on x.
+
+  `panels`: (dataset, metric key) -> {arm: `arm_curve` points}; `labels`: metric key -> axis label."""
+  datasets = list(dict.fromkeys(d for d, _ in panels)) or ["no learning curve"]
+  metrics = list(dict.fromkeys(m for _, m in panels)) or ["none of the checked values is evaluated per checkpoint"]
+  width = max(6.0, 4.2 * len(metrics))
+  fig = mpl_figure.Figure(figsize=(width, 3.2 * len(datasets) + 0.8), dpi=100)
+  fig.set_layout_engine("constrained")
+  axes = fig.subplots(len(datasets), len(metrics), squeeze=False)
+  for i, dataset in enumerate(datasets):
+    for j, metric in enumerate(metrics):
+      ax = axes[i][j]
+      for arm, pts in panels.get((dataset, metric), {}).items():
+        if not pts:
+          continue
+        x = np.array([p["step"] for p in pts])
+        mean = np.array([p["mean"] for p in pts])
+        std = np.array([p["std"] for p in pts])
+        n = max(p["n"] for p in pts)
+        (line,) = ax.plot(x, mean, marker="o", markersize=3, label=f"{arm} ({n} seed{'s' if n > 1 else ''})")
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
+      ax.set_title(f"{dataset}: {labels.get(metric, metric)}", fontsize=10)
+      ax.set_xlabel("generator steps")
+      ax.set_ylabel(labels.get(metric, metric))
+      ax.grid(alpha=0.3)
+      if ax.lines:
+        ax.legend(fontsize=8)
+  fig.suptitle(textwrap.fill(f"{title} (seed mean ± 1 std)", width=int(width * 9)), fontsize=11)
+  return fig
