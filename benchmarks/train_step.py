@@ -88,8 +88,7 @@ def count_flops(trainer: GANTrainer, batch: int, d_steps: int):
   total = d_steps * flops.graph_flops(d_graph) + flops.graph_flops(g_graph)
   dense = d_steps * flops.dense_flops(d_graph) + flops.dense_flops(g_graph)
   g_fwd, d_fwd, d_fwd2 = (flops.dense_flops(g) for g in flops.forward_graphs(
-      trainer.generator, trainer.discriminator, batch=batch, conditional=True, image_shape=SHAPE,
-      projection=trainer.uses_projection))
+      trainer.generator, trainer.discriminator, batch=batch, conditional=True, image_shape=SHAPE))
   return total, dense, flops.analytic_iteration_flops(g_fwd, d_fwd, d_fwd2, d_steps,
                                                       g_step_real=trainer.generator_uses_real)
 

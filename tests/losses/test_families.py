@@ -141,7 +141,7 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
     expected = {"hinge", "mhinge", "mhinge_shared", "mhinge_kplus1_fm", "acgan", "mhinge_ssl",
                 "acgan_ssl", "labelgan", "amgan", "mode_gan", "ac_gan_star", "ac_gan_star_plus",
                 "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1", "labelgan_projection",
-                "mode_gan_projection", "translation"}
+                "mode_gan_projection", "translation", "cgan"}
     self.assertEqual(set(losses.family_names()), expected)
 
   def test_unknown_name(self):

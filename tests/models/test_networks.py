@@ -296,6 +296,32 @@ class ErrorsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"label_every_layer=True applies to arch 'mlp' only; arch 'dcgan'"):
       models.build_generator("dcgan", image_shape=(32, 32, 1), num_classes=3, label_every_layer=True)
 
+  def test_label_input_d_reads_one_hot_channels_at_every_pixel(self):
+    keras.utils.set_random_seed(0)
+    d = models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, ch=1, heads=("adversarial",),
+                                   spectral_norm=False, label_input=True, input_noise=0.0, dropout=0.0)
+    self.assertTrue(d.uses_labels)
+    x = tf.random.normal([2, 32, 32, 1], seed=3)
+    y = tf.constant([2, 0])
+    out = d(x, y, training=False)
+    kernel, bias = d.convs[0].kernel.numpy(), d.convs[0].bias.numpy()  # [3, 3, 1 + K, ch]
+    self.assertEqual(kernel.shape, (3, 3, 4, 1))
+    # The first conv of [x, one_hot(y)] at an interior pixel, by hand.
+    inp = np.concatenate([x.numpy(), np.broadcast_to(np.eye(3, dtype=np.float32)[y.numpy()][:, None, None],
+                                                     (2, 32, 32, 3))], -1)
+    expected = np.einsum("bijc,ijco->bo", inp[:, 9:12, 4:7], kernel) + bias
+    h = tf.nn.convolution(tf.constant(inp), kernel, padding="SAME") + bias
+    self.assertAllClose(h[:, 10, 5], expected, atol=1e-5)
+    # The label changes D's output (it reads it), and a D without labels says what it needs.
+    self.assertNotAllClose(out.adv_logits, d(x, tf.constant([0, 2]), training=False).adv_logits)
+    with self.assertRaisesRegex(ValueError, r"reads the label at its input \(label_input=True\): call it with "
+                                            r"labels \[B\] in \[0, 3\)"):
+      d(x, None)
+    with self.assertRaisesRegex(ValueError, "^build_discriminator.label_input=True: the magan_ae discriminator"):
+      models.build_discriminator("magan_ae", image_shape=(32, 32, 1), num_classes=3, label_input=True)
+    self.assertFalse(models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, ch=1,
+                                                heads=("adversarial",)).uses_labels)
+
   def test_label_errors(self):
     cond = models.build_generator("mlp", image_shape=(2,), num_classes=K, hidden=(4,))
     uncond = models.build_generator("mlp", image_shape=(2,), num_classes=K, conditional=False,

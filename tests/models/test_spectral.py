@@ -134,7 +134,7 @@ class MLPDiscriminatorWithoutSpectralNormTest(tf.test.TestCase):
   def test_plain_layers_and_heads_match_a_numpy_forward(self):
     keras.utils.set_random_seed(0)
     d = models.build_discriminator("mlp", image_shape=(2,), num_classes=3, heads=("projection", "classifier"),
-                                   hidden=(8, 8), mlp_spectral_norm=False)
+                                   hidden=(8, 8), spectral_norm=False)
     x = tf.random.normal([5, 2], seed=1)
     y = tf.constant([0, 1, 2, 0, 1])
     out = d(x, y, training=True)
@@ -150,10 +150,17 @@ class MLPDiscriminatorWithoutSpectralNormTest(tf.test.TestCase):
     self.assertAllClose(out.class_logits, h @ heads.classifier.kernel.numpy() + heads.classifier.bias.numpy(),
                         atol=1e-5)
 
-  def test_image_discriminators_stay_spectrally_normalized(self):
-    d = models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, ch=2, mlp_spectral_norm=False)
+  def test_dcgan_drops_it_on_request_and_the_resnets_refuse(self):
+    d = models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, ch=2)
     d(tf.zeros([2, 32, 32, 1]), tf.zeros([2], tf.int32))
     self.assertLen([v for v in d.variables if v.path.endswith("sn_u")], 8)  # 5 convs, psi, classifier, embed
+    d = models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, ch=2, spectral_norm=False)
+    d(tf.zeros([2, 32, 32, 1]), tf.zeros([2], tf.int32))
+    self.assertEqual([v.path for v in d.variables if v.path.endswith("sn_u")], [])
+    for arch in ("sagan", "biggan"):
+      with self.assertRaisesRegex(ValueError, f"^build_discriminator.spectral_norm=False: the {arch} discriminator "
+                                              "is always spectrally normalized; only mlp and dcgan can drop it"):
+        models.build_discriminator(arch, image_shape=(32, 32, 1), num_classes=3, ch=2, spectral_norm=False)
 
 
 class MirroredSpectralNormTest(tf.test.TestCase):

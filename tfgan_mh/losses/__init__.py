@@ -11,7 +11,7 @@ Building blocks (pure functions, keyword-only, per-example float32 `[B]`):
   angular:  aam_cross_entropy (AAM Eq. (8)).
 
 Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from gin `<name>.<param>`):
-  hinge, binary                                                 adversarial.py
+  hinge, binary, cgan                                           adversarial.py
   mhinge, mhinge_shared, mhinge_ssl, mhinge_kplus1_fm           mhinge.py
   acgan, acgan_ssl, ac_gan_star, ac_gan_star_plus, ac_gan, gan_star   acgan.py
   labelgan, kplus1, amgan, mode_gan,                            kplus1.py

@@ -1,7 +1,8 @@
-"""Families with only a real/fake head: the hinge cGAN (SAGAN baseline) and the binary GAN.
+"""Families with only a real/fake head: the hinge cGAN (SAGAN baseline), the binary GAN and the binary cGAN.
 
-Both read `adv_logits` [B]; for the hinge family it is the projection discriminator's output
-D(x, y) (Fig. 2a of Kavalerov et al. 2019 (MHGAN)).
+All read `adv_logits` [B]; for the hinge family it is the projection discriminator's output
+D(x, y) (Fig. 2a of Kavalerov et al. 2019 (MHGAN)); for the cgan family it is D(x, y) of a D that reads the
+label at its input (`build_discriminator.label_input`) or by projection.
 """
 
 from tfgan_mh.losses import core
@@ -57,3 +58,14 @@ class BinaryFamily(LossFamily):
   def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
     self.check_heads(fake)
     return {"g_non_saturating": core.non_saturating_generator(logits=fake.adv_logits)}
+
+
+@register("cgan")
+class ConditionalBinaryFamily(BinaryFamily):
+  """The conditional GAN of Mirza & Osindero 2014 ("Conditional Generative Adversarial Nets", arXiv:1411.1784)
+  with the non-saturating G loss, as the TensorFlow / PyTorch tutorials train it: the binary GAN's terms on
+  D(x, y) and D(G(z, y), y), G conditional. D must read y (`build_discriminator.label_input = True`, or a
+  projection head); the tutorial arm of the reproductions (`gin/experiments/mnist_cgan_tutorial_cpu.gin`).
+  """
+
+  conditional_generator = True

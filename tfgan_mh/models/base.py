@@ -63,24 +63,44 @@ class Generator(keras.Model):
 class Discriminator(keras.Model):
   """D(x, labels) -> DiscOutput from features phi(x) [B, F] and `DiscHeads`.
 
-  Subclasses implement `features(x, training) -> [B, F]`. Labels reach only the projection head;
-  they are ignored by heads that do not use them.
+  Subclasses implement `features(x, training) -> [B, F]`. Labels reach the projection head, and with
+  `label_input` the input itself: one_hot(y) concatenated to x (as K constant channels of an image), the
+  conditional GAN of Mirza & Osindero 2014 ("Conditional Generative Adversarial Nets", arXiv:1411.1784) and of
+  the TensorFlow / Keras tutorials. Heads that do not use labels ignore them.
 
   Attributes:
-    heads: tuple of head names. num_classes: K.
+    heads: tuple of head names. num_classes: K. uses_labels: whether D reads labels (projection head or
+      label input); the trainer passes them only then.
   """
 
   def __init__(self, *, heads: Sequence[str], num_classes: int, image_shape,
-               spectral_norm_heads: bool = True, **kwargs):
+               spectral_norm_heads: bool = True, label_input: bool = False, **kwargs):
     super().__init__(**kwargs)
     self.heads = tuple(heads)
     self.num_classes = int(num_classes)
     self.image_shape = tuple(int(d) for d in image_shape)
+    self.label_input = bool(label_input)
     self.head = DiscHeads(self.heads, num_classes, spectral_norm=spectral_norm_heads, name="heads")
 
+  @property
+  def uses_labels(self) -> bool:
+    return self.label_input or "projection" in self.heads
+
   def call(self, x, labels: Optional[tf.Tensor] = None, training=False) -> DiscOutput:
+    if self.label_input:
+      x = self._concat_labels(x, labels)
     phi = self.features(x, training)  # [B, F]
     return self.head(phi, labels, training=training)
+
+  def _concat_labels(self, x, labels):
+    """[x, one_hot(y)] along the last axis; for images one_hot(y) is broadcast to every pixel."""
+    if labels is None:
+      raise ValueError(f"{self.name} reads the label at its input (label_input=True): call it with labels [B] "
+                       f"in [0, {self.num_classes})")
+    onehot = one_hot_concat(tf.zeros([tf.shape(x)[0], 0], x.dtype), labels, self.num_classes, x.dtype)  # [B, K]
+    if len(x.shape) == 4:
+      onehot = tf.broadcast_to(onehot[:, None, None, :], tf.concat([tf.shape(x)[:3], [self.num_classes]], 0))
+    return tf.concat([x, onehot], axis=-1)
 
   def features(self, x, training):
     raise NotImplementedError

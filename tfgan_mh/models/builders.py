@@ -116,7 +116,8 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
 def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
                         heads: Optional[Sequence[str]] = None, ch: Optional[int] = None,
                         attention_resolution="default", hidden: Sequence[int] = (128, 128, 128),
-                        input_noise: float = 0.1, dropout: float = 0.3, mlp_spectral_norm: bool = True):
+                        input_noise: float = 0.1, dropout: float = 0.3, spectral_norm: bool = True,
+                        label_input: bool = False):
   """Builds a discriminator D(x, labels [B] or None, training) -> `DiscOutput`.
 
   Args:
@@ -129,8 +130,10 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
     attention_resolution: sagan / biggan: resolution of the attention block, "default" or None.
     hidden: mlp only: hidden widths.
     input_noise, dropout: dcgan only (AM-GAN App. F: 0.1 and 0.3).
-    mlp_spectral_norm: mlp only: spectrally normalize D's layers and heads (the image discriminators always
-      are); other archs ignore it, so a ring config that sets it can switch to an image arch.
+    spectral_norm: mlp and dcgan: spectrally normalize D's layers and heads (False: plain weights, as the
+      tutorials' conditional GAN); sagan, biggan and magan_ae always are, and refuse False.
+    label_input: one_hot(y) concatenated to D's input (`tfgan_mh.models.base.Discriminator`): the tutorials'
+      conditional GAN, usually with heads ("adversarial",); not for magan_ae (it reconstructs its input).
 
   Returns:
     A Keras model with attributes `heads` and `num_classes`.
@@ -144,14 +147,22 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
   valid = ENERGY_HEADS if arch == "magan_ae" else CLASSIFIER_HEADS
   heads = validate_heads(_DEFAULT_HEADS[arch] if heads is None else heads, valid, arch)
   image_shape = _check_shape(arch, image_shape, "discriminator")
-  common = dict(image_shape=image_shape, num_classes=num_classes, heads=heads,
+  if not spectral_norm and arch not in ("mlp", "dcgan"):
+    raise ValueError(f"build_discriminator.spectral_norm=False: the {arch} discriminator is always spectrally "
+                     "normalized; only mlp and dcgan can drop it")
+  if label_input and arch == "magan_ae":
+    raise ValueError("build_discriminator.label_input=True: the magan_ae discriminator reconstructs its input "
+                     "and cannot read a label there; use sagan, biggan, dcgan or mlp")
+  common = dict(image_shape=image_shape, num_classes=num_classes, heads=heads, label_input=label_input,
                 name="discriminator")
   if arch == "sagan":
     return sagan.SAGANDiscriminator(ch=ch or 64, attention_resolution=attention_resolution, **common)
   if arch == "biggan":
     return biggan.BigGANDiscriminator(ch=ch or 96, attention_resolution=attention_resolution, **common)
   if arch == "dcgan":
-    return dcgan.DCGANDiscriminator(ch=ch or 64, input_noise=input_noise, dropout=dropout, **common)
+    return dcgan.DCGANDiscriminator(ch=ch or 64, input_noise=input_noise, dropout=dropout,
+                                    spectral_norm=spectral_norm, **common)
   if arch == "magan_ae":
+    common.pop("label_input")
     return magan.MAGANAutoEncoderDiscriminator(**common)
-  return mlp.MLPDiscriminator(hidden=hidden, spectral_norm=mlp_spectral_norm, **common)
+  return mlp.MLPDiscriminator(hidden=hidden, spectral_norm=spectral_norm, **common)

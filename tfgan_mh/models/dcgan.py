@@ -72,16 +72,19 @@ class DCGANDiscriminator(Discriminator):
     input_noise: std of the Gaussian noise added to inputs in training (0.1 in the AM-GAN paper).
     dropout: dropout rate after each conv in training (0.3 in the AM-GAN paper).
     extra_conv: the Conv* layer of the AM-GAN paper (class-condition experiments).
+    spectral_norm: spectrally normalize the convs and heads (False: plain weights, the tutorials' cGAN).
   """
 
   def __init__(self, *, image_shape, num_classes: int, heads: Sequence[str], ch: int = 64,
-               input_noise: float = 0.1, dropout: float = 0.3, extra_conv: bool = True, **kwargs):
-    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape, **kwargs)
+               input_noise: float = 0.1, dropout: float = 0.3, extra_conv: bool = True,
+               spectral_norm: bool = True, **kwargs):
+    super().__init__(heads=heads, num_classes=num_classes, image_shape=image_shape,
+                     spectral_norm_heads=spectral_norm, **kwargs)
     self.input_noise = input_noise
     self.dropout = dropout
     spec = [(1, 1), (2, 2), (4, 2), (8, 2)] + ([(8, 1)] if extra_conv else [])
-    self.convs = tracked(self, "conv", [SNConv2D(m * ch, 3, strides=s, name=f"conv{i}")
-                                         for i, (m, s) in enumerate(spec)])
+    self.convs = tracked(self, "conv", [SNConv2D(m * ch, 3, strides=s, spectral_norm=spectral_norm,
+                                                  name=f"conv{i}") for i, (m, s) in enumerate(spec)])
 
   def features(self, x, training):
     h = tf.cast(x, self.compute_dtype)

@@ -82,6 +82,9 @@ RING = Dataset("ring")
 
 _E = "experiments/"  # packaged gin names (tfgan_mh/gin/)
 _B = "base/"
+# The tutorials' conditional GAN (Mirza & Osindero 2014 with the DCGAN recipe) on the same networks: the reference
+# row of every 32 px MNIST / Fashion-MNIST claim (MAGAN's 28 px nets and the translation claim have no such arm).
+TUTORIAL = Arm("tutorial_cgan", (_E + "mnist_cgan_tutorial_cpu.gin",))
 _IMAGE_METRICS = (("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"),
                   ("intra_fid_mean", "mean intra-FID"), ("classifier_is_mean", "classifier IS"),
                   ("ms_ssim_mean", "intra-class MS-SSIM"))
@@ -92,7 +95,7 @@ CLAIMS = {c.name: c for c in (
         source="MHGAN Table 1 (ImageNet 128: MHGAN IS 61.98 / FID 13.27 vs SAGAN 52.79 / 16.39), at CPU scale",
         datasets=(MNIST, FASHION),
         arms=(Arm("hinge", (_E + "mnist_hinge_cpu.gin",)), Arm("mhgan", (_E + "mnist_mhinge_cpu.gin",)),
-              Arm("acgan", (_E + "mnist_acgan_cpu.gin",))),
+              Arm("acgan", (_E + "mnist_acgan_cpu.gin",)), TUTORIAL),
         metrics=_IMAGE_METRICS, eval_groups="fid,intra_fid,classifier_is,gan_test,ms_ssim", steps=3000,
         seeds=(0, 1, 2),
         expectations=(
@@ -142,7 +145,7 @@ CLAIMS = {c.name: c for c in (
         source="AAM Table 2 (noise-to-image form: the AAM classifier raises GAN-test and confidence)",
         datasets=(MNIST,),
         arms=(Arm("ce", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_ce.gin")),
-              Arm("aam", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_aam.gin"))),
+              Arm("aam", (_E + "mnist_acgan_cpu.gin", _B + "loss_acgan_aam.gin")), TUTORIAL),
         metrics=(("gan_test", "GAN-test acc"), ("confidence_mean", "classifier confidence"),
                  ("fid", "FID (classifier feat.)"), ("intra_fid_mean", "mean intra-FID")),
         eval_groups="gan_test,confidence,fid,intra_fid", steps=3000,
@@ -156,7 +159,7 @@ CLAIMS = {c.name: c for c in (
         datasets=(MNIST,),
         arms=(Arm("ac_gan_star", (_E + "mnist_hinge_cpu.gin", _B + "loss_ac_gan_star.gin")),
               Arm("labelgan", (_E + "mnist_hinge_cpu.gin", _B + "loss_labelgan.gin")),
-              Arm("amgan", (_E + "mnist_hinge_cpu.gin", _B + "loss_amgan.gin"))),
+              Arm("amgan", (_E + "mnist_hinge_cpu.gin", _B + "loss_amgan.gin")), TUTORIAL),
         metrics=(("am_score", "AM Score"), ("classifier_is_mean", "classifier IS"),
                  ("class_histogram_max", "largest class share")),
         eval_groups="am_score,classifier_is,class_histogram", steps=3000,
@@ -171,7 +174,8 @@ CLAIMS = {c.name: c for c in (
         arms=(Arm("hinge_base", (_E + "mnist_hinge_cpu.gin",)),
               Arm("switched", (_E + "mnist_hinge_cpu.gin", _B + "loss_mhinge_shared.gin"),
                   init_from="hinge_base", extra_steps=True),
-              Arm("continued", (_E + "mnist_hinge_cpu.gin",), init_from="hinge_base", extra_steps=True)),
+              Arm("continued", (_E + "mnist_hinge_cpu.gin",), init_from="hinge_base", extra_steps=True),
+              dataclasses.replace(TUTORIAL, extra_steps=True)),  # from scratch, as many steps as the others
         metrics=(("classifier_is_mean", "classifier IS"), ("intra_fid_mean", "mean intra-FID"),
                  ("ms_ssim_mean", "intra-class MS-SSIM"), ("gan_test", "GAN-test acc")),
         eval_groups="classifier_is,intra_fid,ms_ssim,gan_test", steps=2000,
@@ -188,7 +192,7 @@ CLAIMS = {c.name: c for c in (
                   ("train.diffaugment = 'color,translation,cutout'",)),
               Arm("lecam", (_E + "mnist_biggan_mhinge_cpu.gin",), ("train.lecam_weight = 0.3",)),
               Arm("both", (_E + "mnist_biggan_mhinge_cpu.gin",),
-                  ("train.diffaugment = 'color,translation,cutout'", "train.lecam_weight = 0.3"))),
+                  ("train.diffaugment = 'color,translation,cutout'", "train.lecam_weight = 0.3")), TUTORIAL),
         metrics=(("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"),
                  ("intra_fid_mean", "mean intra-FID"), ("classifier_is_mean", "classifier IS")),
         eval_groups="fid,intra_fid,classifier_is,gan_test", steps=1500,

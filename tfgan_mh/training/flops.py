@@ -67,15 +67,14 @@ def dense_flops(graph: tf.Graph) -> int:
   return sum(_op_flops(op) for op in graph.get_operations() if op.type in DENSE_OPS)
 
 
-def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, image_shape,
-                   projection: bool):
+def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, image_shape):
   """Graphs of G(z, y) at `batch` and of D(x, y) at `batch` and 2 * `batch`, training mode (traced only)."""
 
   def g_fn(z, y):
     return generator(z, y if conditional else None, training=True)
 
   def d_fn(x, y):
-    return discriminator(x, y if projection else None, training=True)
+    return discriminator(x, y if discriminator.uses_labels else None, training=True)
 
   g = tf.function(g_fn).get_concrete_function(
       tf.TensorSpec([batch, generator.z_dim], tf.float32), tf.TensorSpec([batch], tf.int32))

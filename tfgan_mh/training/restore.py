@@ -161,8 +161,7 @@ def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool =
   discriminator = None
   if with_discriminator:
     discriminator = models.build_discriminator(image_shape=image_shape, num_classes=k)
-    uses_labels = "projection" in tuple(getattr(discriminator, "heads", ()))
-    discriminator(tf.zeros([2, *image_shape]), tf.zeros([2], tf.int32) if uses_labels else None,
+    discriminator(tf.zeros([2, *image_shape]), tf.zeros([2], tf.int32) if discriminator.uses_labels else None,
                   training=False)
   return generator, discriminator, ema
 

@@ -150,8 +150,9 @@ class GANTrainer:
     return bool(getattr(self.generator, "conditional", False))
 
   @property
-  def uses_projection(self) -> bool:
-    return "projection" in tuple(getattr(self.discriminator, "heads", ()))
+  def d_uses_labels(self) -> bool:
+    """Whether D reads labels (a projection head or a label input: `models.base.Discriminator.uses_labels`)."""
+    return bool(getattr(self.discriminator, "uses_labels", False))
 
   def _call_generator(self, generator, batch):
     z = tf.zeros([batch, *generator.image_shape] if self.translation else [batch, generator.z_dim])
@@ -160,7 +161,7 @@ class GANTrainer:
 
   def _build_models(self):
     fake = self._call_generator(self.generator, 2)
-    labels = tf.zeros([2], tf.int32) if self.uses_projection else None
+    labels = tf.zeros([2], tf.int32) if self.d_uses_labels else None
     self._probe = self.discriminator(fake, labels, training=False)
 
   def checkpoint_items(self) -> dict:
@@ -227,8 +228,9 @@ class GANTrainer:
                    tf.float32)
 
   def _discriminate(self, images, labels, training=True):
-    """D(x, y); labels reach only a projection head, and None makes it use pseudo-labels (MHGAN §2.2)."""
-    return self.discriminator(images, labels if self.uses_projection else None, training=training)
+    """D(x, y); labels reach only a D that reads them, and None makes a projection use pseudo-labels (MHGAN
+    §2.2)."""
+    return self.discriminator(images, labels if self.d_uses_labels else None, training=training)
 
   def _fake_labels_for_d(self, fake_y):
     """An unconditional G's samples have no label: the projection takes pseudo-labels instead."""
@@ -236,7 +238,7 @@ class GANTrainer:
 
   def _discriminate_pair(self, real_x, real_y, fake_x, fake_y):
     """D on real and fake in one call (one power iteration, one bigger batch) when labels allow."""
-    if not self.uses_projection or self.conditional:
+    if not self.d_uses_labels or self.conditional:
       out = self._discriminate(tf.concat([real_x, fake_x], 0), tf.concat([real_y, fake_y], 0))
       return _split(out, [real_x.shape[0], fake_x.shape[0]])
     # Unconditional G with a projection D: fakes take pseudo-labels from the classifier (MHGAN §2.2).
