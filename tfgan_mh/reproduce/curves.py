@@ -26,7 +26,8 @@ FLAT_WINDOW = 3
 TIMING_FILE = "reproduce_timing.json"
 
 
-def _finite(v) -> bool:
+def finite(v) -> bool:
+  """A real number (not bool, not NaN / inf)."""
   return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -64,8 +65,9 @@ def seconds_at(segments: Sequence[Dict[str, float]], step: int) -> Optional[floa
 
 # --- curves over seeds -----------------------------------------------------------------------------
 
-def _stats(values) -> Dict[str, Any]:
-  vals = [float(v) for v in values if _finite(v)]
+def stats(values) -> Dict[str, Any]:
+  """Mean, std (ddof 1; 0 for one value) and count of the finite values."""
+  vals = [float(v) for v in values if finite(v)]
   if not vals:
     return {"mean": None, "std": None, "n": 0}
   return {"mean": float(np.mean(vals)), "std": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0,
@@ -82,10 +84,10 @@ def arm_curve(runs: Sequence[Dict[str, Any]], key: str) -> List[Dict[str, Any]]:
   points = []
   for step in steps:
     values = [c[step].get(key) for c in per_run]
-    if not all(_finite(v) for v in values):
+    if not all(finite(v) for v in values):
       continue
     times = [seconds_at(r.get("timing") or [], step) for r in runs]
-    point = dict(step=step, **_stats(values))
+    point = dict(step=step, **stats(values))
     point["seconds"] = float(np.mean(times)) if all(t is not None for t in times) else None
     points.append(point)
   return points

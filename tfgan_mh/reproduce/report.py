@@ -14,26 +14,14 @@ within seed noise (and always with a single seed).
 """
 
 import json
-import math
 import os
 from typing import Any, Dict, List
-
-import numpy as np
 
 from tfgan_mh import plots
 from tfgan_mh.reproduce import curves as curves_lib
 
-
-def _finite(v) -> bool:
-  return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _stats(values) -> Dict[str, Any]:
-  vals = [float(v) for v in values if _finite(v)]
-  if not vals:
-    return {"mean": None, "std": None, "n": 0}
-  return {"mean": float(np.mean(vals)), "std": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0,
-          "n": len(vals)}
+_finite = curves_lib.finite
+_stats = curves_lib.stats
 
 
 def name(claim, arms) -> str:
