@@ -54,6 +54,17 @@ class RestoreTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "no run_info.json"):
       restore.load_run(self.create_tempdir().full_path)
 
+  def test_a_run_written_under_an_old_parameter_name_still_parses(self):
+    d = self.create_tempdir().full_path
+    with open(os.path.join(d, restore.OPERATIVE_CONFIG), "w") as f:  # as runs before the rename wrote it
+      f.write("build_discriminator.arch = 'mlp'\nbuild_discriminator.mlp_spectral_norm = False\n")
+    try:
+      restore.parse_operative_config(d)
+      self.assertFalse(gin.query_parameter("build_discriminator.spectral_norm"))
+      self.assertEqual(gin.query_parameter("build_discriminator.arch"), "mlp")
+    finally:
+      gin.clear_config()
+
   def test_best_reads_the_eval_record(self):
     run_dir = self.create_tempdir().full_path
     for name in os.listdir(self.model_dir):

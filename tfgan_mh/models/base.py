@@ -106,6 +106,13 @@ class Discriminator(keras.Model):
     raise NotImplementedError
 
 
+def reads_labels(discriminator) -> bool:
+  """Whether a discriminator reads labels: its `uses_labels` (`Discriminator`), else (any Keras model with
+  `heads`) whether it has a projection head."""
+  uses = getattr(discriminator, "uses_labels", None)
+  return bool(uses) if uses is not None else "projection" in tuple(getattr(discriminator, "heads", ()))
+
+
 def tracked(owner, name: str, layers):
   """Returns `layers` as a list after making each one the attribute `<name>_<i>` of `owner`.
 

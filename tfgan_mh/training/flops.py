@@ -19,6 +19,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh.models import base as models_base
+
 DENSE_OPS = ("Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MatMul", "BatchMatMul",
              "BatchMatMulV2", "BatchMatMulV3")
 
@@ -74,7 +76,7 @@ def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, i
     return generator(z, y if conditional else None, training=True)
 
   def d_fn(x, y):
-    return discriminator(x, y if discriminator.uses_labels else None, training=True)
+    return discriminator(x, y if models_base.reads_labels(discriminator) else None, training=True)
 
   g = tf.function(g_fn).get_concrete_function(
       tf.TensorSpec([batch, generator.z_dim], tf.float32), tf.TensorSpec([batch], tf.int32))

@@ -21,6 +21,7 @@ import gin
 import tensorflow as tf
 
 from tfgan_mh import cli
+from tfgan_mh.models import base as models_base
 
 RUN_INFO = "run_info.json"
 OPERATIVE_CONFIG = "operative_config.gin"
@@ -127,8 +128,14 @@ class Run:
     return tf.cast(g(z, labels if self.conditional else None, training=False), tf.float32)
 
 
+# Parameters renamed since a run may have been written: old binding -> new, applied to operative configs so an
+# older run still loads (its meaning is unchanged).
+RENAMED_BINDINGS = {"build_discriminator.mlp_spectral_norm": "build_discriminator.spectral_norm"}
+
+
 def parse_operative_config(model_dir: str) -> None:
-  """Clears gin and parses the run's operative_config.gin (ValueError if missing or unparsable)."""
+  """Clears gin and parses the run's operative_config.gin (ValueError if missing or unparsable), with the
+  bindings of `RENAMED_BINDINGS` under their present names."""
   import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
   path = f"{model_dir}/{OPERATIVE_CONFIG}"
   if not tf.io.gfile.exists(path):
@@ -136,6 +143,8 @@ def parse_operative_config(model_dir: str) -> None:
                      "or this is not a tfgan_mh run")
   with tf.io.gfile.GFile(path) as f:
     text = f.read()
+  for old, new in RENAMED_BINDINGS.items():
+    text = re.sub(rf"^{re.escape(old)}(\s*=)", rf"{new}\1", text, flags=re.MULTILINE)
   gin.clear_config()
   try:
     gin.parse_config(text)
@@ -161,7 +170,7 @@ def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool =
   discriminator = None
   if with_discriminator:
     discriminator = models.build_discriminator(image_shape=image_shape, num_classes=k)
-    discriminator(tf.zeros([2, *image_shape]), tf.zeros([2], tf.int32) if discriminator.uses_labels else None,
+    discriminator(tf.zeros([2, *image_shape]), tf.zeros([2], tf.int32) if models_base.reads_labels(discriminator) else None,
                   training=False)
   return generator, discriminator, ema
 

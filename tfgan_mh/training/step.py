@@ -22,6 +22,7 @@ from typing import Callable, Optional
 
 import tensorflow as tf
 
+from tfgan_mh.models import base as models_base
 from tfgan_mh.models import heads as heads_lib
 from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
 from tfgan_mh.models.outputs import is_real as _is_real
@@ -152,7 +153,7 @@ class GANTrainer:
   @property
   def d_uses_labels(self) -> bool:
     """Whether D reads labels (a projection head or a label input: `models.base.Discriminator.uses_labels`)."""
-    return bool(getattr(self.discriminator, "uses_labels", False))
+    return models_base.reads_labels(self.discriminator)
 
   def _call_generator(self, generator, batch):
     z = tf.zeros([batch, *generator.image_shape] if self.translation else [batch, generator.z_dim])
