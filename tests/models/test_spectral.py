@@ -159,8 +159,18 @@ class MLPDiscriminatorWithoutSpectralNormTest(tf.test.TestCase):
     self.assertEqual([v.path for v in d.variables if v.path.endswith("sn_u")], [])
     for arch in ("sagan", "biggan"):
       with self.assertRaisesRegex(ValueError, f"^build_discriminator.spectral_norm=False: the {arch} discriminator "
-                                              "is always spectrally normalized; only mlp and dcgan can drop it"):
+                                              "is always spectrally normalized; only mlp and dcgan can choose"):
         models.build_discriminator(arch, image_shape=(32, 32, 1), num_classes=3, ch=2, spectral_norm=False)
+
+  def test_magan_has_plain_weights_and_refuses_it(self):
+    for sn in (None, False):  # its own choice, or a config's False (ring_default.gin binds False for the mlp)
+      d = models.build_discriminator("magan_ae", image_shape=(28, 28, 1), num_classes=3, spectral_norm=sn)
+      d(tf.zeros([2, 28, 28, 1]))
+      self.assertEqual([v.path for v in d.variables if v.path.endswith("sn_u")], [])
+      self.assertFalse(models.reads_labels(d))
+    with self.assertRaisesRegex(ValueError, "^build_discriminator.spectral_norm=True: the magan_ae discriminator "
+                                            r"is never spectrally normalized \(the MAGAN authors' code\)"):
+      models.build_discriminator("magan_ae", image_shape=(28, 28, 1), num_classes=3, spectral_norm=True)
 
 
 class MirroredSpectralNormTest(tf.test.TestCase):

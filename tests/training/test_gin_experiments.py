@@ -140,7 +140,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     fake = g(source_x, labels if family.conditional_generator else None, training=False)
     self.assertEqual(tuple(fake.shape), (2,) + shape)
     self.assertAllEqual(tf.math.is_finite(fake), tf.ones_like(fake, tf.bool))
-    out = d(fake, labels if d.uses_labels else None, training=False)
+    out = d(fake, labels if models_lib.reads_labels(d) else None, training=False)
     family.check_heads(out)  # raises if a head the loss reads is absent or has the wrong width
     for head in family.required_heads:
       self.assertEqual(getattr(out, head).shape[0], 2, head)

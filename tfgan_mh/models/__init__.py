@@ -7,6 +7,7 @@
   out = D(images, labels, training=True)           # DiscOutput(adv_logits [B], class_logits [B, K], ...)
 """
 
+from tfgan_mh.models.base import reads_labels
 from tfgan_mh.models.builders import build_discriminator, build_generator
 from tfgan_mh.models.heads import CLASSIFIER_HEADS, ENERGY_HEADS, DiscHeads
 from tfgan_mh.models.layers import BatchNorm, DBlock, GBlock, SelfAttention
@@ -16,5 +17,5 @@ from tfgan_mh.models.spectral import SNConv2D, SNConv2DTranspose, SNDense, SNEmb
 __all__ = [
     "BatchNorm", "CLASSIFIER_HEADS", "DBlock", "DiscHeads", "DiscOutput", "ENERGY_HEADS", "GBlock",
     "SNConv2D", "SNConv2DTranspose", "SNDense", "SNEmbedding", "SelfAttention", "build_discriminator",
-    "build_generator",
+    "build_generator", "reads_labels",
 ]

@@ -112,12 +112,24 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
   return mlp.MLPGenerator(hidden=hidden, label_every_layer=label_every_layer, name="generator", **common)
 
 
+def _check_spectral_norm(arch: str, spectral_norm: Optional[bool]) -> bool:
+  """The arch's SN choice: `spectral_norm` where the arch offers it, else its fixed one (a contrary value raises)."""
+  fixed = {"sagan": True, "biggan": True, "magan_ae": False}.get(arch)
+  if spectral_norm is None:
+    return True if fixed is None else fixed
+  if fixed is not None and bool(spectral_norm) != fixed:
+    state = "always spectrally normalized" if fixed else "never spectrally normalized (the MAGAN authors' code)"
+    raise ValueError(f"build_discriminator.spectral_norm={spectral_norm}: the {arch} discriminator is {state}; "
+                     "only mlp and dcgan can choose")
+  return bool(spectral_norm)
+
+
 @gin.configurable(denylist=["image_shape", "num_classes"])
 def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
                         heads: Optional[Sequence[str]] = None, ch: Optional[int] = None,
                         attention_resolution="default", hidden: Sequence[int] = (128, 128, 128),
-                        input_noise: float = 0.1, dropout: float = 0.3, spectral_norm: bool = True,
-                        label_input: bool = False):
+                        input_noise: float = 0.1, dropout: float = 0.3,
+                        spectral_norm: Optional[bool] = None, label_input: bool = False):
   """Builds a discriminator D(x, labels [B] or None, training) -> `DiscOutput`.
 
   Args:
@@ -130,8 +142,10 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
     attention_resolution: sagan / biggan: resolution of the attention block, "default" or None.
     hidden: mlp only: hidden widths.
     input_noise, dropout: dcgan only (AM-GAN App. F: 0.1 and 0.3).
-    spectral_norm: mlp and dcgan: spectrally normalize D's layers and heads (False: plain weights, as the
-      tutorials' conditional GAN); sagan, biggan and magan_ae always are, and refuse False.
+    spectral_norm: spectrally normalize D's layers and heads; None = the arch's own: on for sagan, biggan,
+      dcgan and mlp, off for magan_ae (plain weights, the MAGAN authors' code). mlp and dcgan accept
+      False (plain weights, as the tutorials' conditional GAN); sagan and biggan refuse False, magan_ae
+      refuses True.
     label_input: one_hot(y) concatenated to D's input (`tfgan_mh.models.base.Discriminator`): the tutorials'
       conditional GAN, usually with heads ("adversarial",); not for magan_ae (it reconstructs its input).
 
@@ -147,9 +161,7 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
   valid = ENERGY_HEADS if arch == "magan_ae" else CLASSIFIER_HEADS
   heads = validate_heads(_DEFAULT_HEADS[arch] if heads is None else heads, valid, arch)
   image_shape = _check_shape(arch, image_shape, "discriminator")
-  if not spectral_norm and arch not in ("mlp", "dcgan"):
-    raise ValueError(f"build_discriminator.spectral_norm=False: the {arch} discriminator is always spectrally "
-                     "normalized; only mlp and dcgan can drop it")
+  spectral_norm = _check_spectral_norm(arch, spectral_norm)
   if label_input and arch == "magan_ae":
     raise ValueError("build_discriminator.label_input=True: the magan_ae discriminator reconstructs its input "
                      "and cannot read a label there; use sagan, biggan, dcgan or mlp")

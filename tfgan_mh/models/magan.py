@@ -158,6 +158,11 @@ class MAGANAutoEncoderDiscriminator(keras.Model):
                             kernel_initializer=_init(i, len(dec)), name=f"dc{i}")
           for i, (f, k, s) in enumerate(dec)])
 
+  @property
+  def uses_labels(self) -> bool:
+    """False: the energy is unconditional (`tfgan_mh.models.base.reads_labels`)."""
+    return False
+
   def to_own_pixels(self, x):
     """[-1, 1] images -> the pixels this auto-encoder reconstructs ([0, 1] for "unit"), float32."""
     x = tf.cast(x, tf.float32)
