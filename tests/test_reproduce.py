@@ -121,6 +121,24 @@ class ErrorsTest(tf.test.TestCase):
     self.assertEqual(sorted(os.listdir(out)), [])  # nothing written
     self.assertEqual(sorted(os.listdir(empty)), [])
 
+  def test_smoke_and_full_runs_never_share_a_folder_and_a_run_directory_is_refused(self):
+    from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
+    out = self.create_tempdir().full_path
+    runner.claim_out(os.path.join(out, "r"), smoke=True)
+    runner.claim_out(os.path.join(out, "r"), smoke=True)  # the same kind again: fine
+    with self.assertRaisesRegex(ValueError, r"^--out='.*/r' holds smoke runs and this is a full reproduction: pass "
+                                            r"another --out \(default: runs/reproduce\)$"):
+      runner.claim_out(os.path.join(out, "r"), smoke=False)
+    os.makedirs(os.path.join(out, "run"))
+    with open(os.path.join(out, "run", "run_info.json"), "w") as f:
+      f.write("{}")
+    proc = _reproduce("mode_gan", f"--out={out}/run", cwd=out)
+    self.assertEqual(proc.returncode, 1)
+    self.assertEqual(proc.stderr.strip().splitlines()[-1],
+                     f"error: --out='{out}/run' is a training run's directory (it has run_info.json): pass a folder "
+                     "of its own, e.g. runs/reproduce")
+    self.assertEqual(sorted(os.listdir(os.path.join(out, "run"))), ["run_info.json"])  # nothing written there
+
 
 class DataDirTest(tf.test.TestCase):
 

@@ -22,7 +22,9 @@ from tfgan_mh import cli
 FLAGS = flags.FLAGS
 flags.DEFINE_string("seeds", None, "Comma-separated seeds (default: the claim's, 3 for mhgan, else 2; smoke: 0).")
 flags.DEFINE_integer("steps", None, "Train steps per run (default: the claim's CPU-sized count).")
-flags.DEFINE_string("out", "runs/reproduce", "Output folder: runs/, classifiers/, CLAIM.md, CLAIM.json.")
+flags.DEFINE_string("out", None, "Output folder: runs/, classifiers/, CLAIM.md, CLAIM.json, CLAIM_curves.png "
+                    "(default: runs/reproduce, with --smoke runs/reproduce_smoke; smoke and full runs never "
+                    "share a folder).")
 flags.DEFINE_string("data_dir", None, "Folder with the idx folders mnist/ and fashion_mnist/ (train-images-idx3-"
                     "ubyte.gz, ...); default: TFDS mnist / fashion_mnist, downloaded once.")
 flags.DEFINE_string("arms", None, "Comma-separated arms of the claim to run (default: all of them).")
@@ -68,12 +70,13 @@ def main(argv):
     if data_dir:
       runner.check_data_dir(data_dir, [claims.CLAIMS[n] for n in names])
     arms = parse_arms(FLAGS.arms, [claims.CLAIMS[n] for n in names]) if FLAGS.arms else None
+    seeds = {n: parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claims.CLAIMS[n].seeds))
+             for n in names}
+    out = FLAGS.out or ("runs/reproduce_smoke" if FLAGS.smoke else "runs/reproduce")
     for name in names:
-      claim = claims.CLAIMS[name]
-      seeds = parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claim.seeds))
-      result = runner.run_claim(claim, out=FLAGS.out, seeds=seeds, steps=FLAGS.steps, smoke=FLAGS.smoke,
-                                data_dir=data_dir, arms=arms)
-      print(f"{name}: {result['verdict']} — {result['why']} ({FLAGS.out}/{result['name']}.md)")
+      result = runner.run_claim(claims.CLAIMS[name], out=out, seeds=seeds[name], steps=FLAGS.steps,
+                                smoke=FLAGS.smoke, data_dir=data_dir, arms=arms)
+      print(f"{name}: {result['verdict']} — {result['why']} ({out}/{result['name']}.md)")
   except ValueError as e:
     cli.fail(cli.first_line(e))
 

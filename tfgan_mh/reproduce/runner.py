@@ -13,6 +13,7 @@ Data: MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `data_di
 `data_dir/mnist` and `data_dir/fashion_mnist` (`check_data_dir`).
 """
 
+import json
 import os
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
@@ -35,6 +36,33 @@ def _done_steps(model_dir: str) -> Optional[int]:
     return None
   with open(path) as f:
     return int(f.read().strip() or -1)
+
+
+MODE_FILE = "reproduce_mode.json"  # {"smoke": bool}: what kind of runs an output folder holds
+
+
+def claim_out(out: str, *, smoke: bool) -> None:
+  """Checks `out` before any work and marks it as a smoke or a full folder. ValueError (one line) when it is a
+  training run's directory, or holds the other kind of runs (a full run must never resume a smoke run)."""
+  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  if os.path.exists(os.path.join(out, restore.RUN_INFO)):
+    raise ValueError(f"--out={out!r} is a training run's directory (it has {restore.RUN_INFO}): pass a folder "
+                     "of its own, e.g. runs/reproduce")
+  if os.path.exists(out) and not os.path.isdir(out):
+    raise ValueError(f"--out={out!r} is a file: pass a folder")
+  path = os.path.join(out, MODE_FILE)
+  kind = "smoke" if smoke else "full"
+  if os.path.exists(path):
+    with open(path) as f:
+      held = "smoke" if json.load(f).get("smoke") else "full"
+    if held != kind:
+      raise ValueError(f"--out={out!r} holds {held} runs and this is a {kind} reproduction: pass another --out "
+                       f"(default: runs/reproduce{'_smoke' if smoke else ''})")
+    return
+  os.makedirs(out, exist_ok=True)
+  with open(path + ".tmp", "w") as f:
+    json.dump({"smoke": smoke}, f)
+  os.replace(path + ".tmp", path)
 
 
 def check_data_dir(data_dir: str, claims: Sequence[claims_lib.Claim]) -> None:
@@ -153,6 +181,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
   num_samples = SMOKE["num_samples"] if smoke else claim.num_samples
   chosen = [a for a in claim.arms if arms is None or a.name in arms]
   _check_bases(claim, chosen, out, seeds, steps)
+  claim_out(out, smoke=smoke)
   rows = []  # one per (dataset, arm, seed)
   seed_dirs = {}
   for dataset in claim.datasets:
