@@ -197,6 +197,27 @@ class BadInputTest(tf.test.TestCase):
     self.assertTrue(any(f"stale lock" in m and str(sleeper.pid) in m for m in logs.output))
     self.assertFalse(os.path.exists(os.path.join(d, run_dir.LOCK_FILE)))  # released at the end
 
+  def test_a_second_eval_job_on_one_run_is_refused(self):
+    d = self.fresh()
+    eval_dir = os.path.join(d, "eval")
+    os.makedirs(eval_dir)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+      lock = dict(host=run_dir.TrainerLock(d).owner["host"], pid=sleeper.pid, started="earlier")
+      with open(os.path.join(eval_dir, run_dir.EVAL_LOCK_FILE), "w") as f:
+        json.dump(lock, f)
+      before = snapshot(d)
+      with self.assertRaisesRegex(ValueError, f"^{eval_dir} is in use by another eval job, pid {sleeper.pid} on "
+                                              f"host .*: stop it first, or delete {eval_dir}/eval.lock if that "
+                                              "eval job is gone$"):
+        job.watch(d, job.EvalConfig(**RING_EVAL), once=True)
+      self.assertEqual(snapshot(d), before)  # no record, no event file
+    finally:
+      sleeper.kill()
+      sleeper.wait()
+    self.assertEqual(job.watch(d, job.EvalConfig(**RING_EVAL), once=True), "once")  # the holder is gone
+    self.assertEqual(os.listdir(eval_dir).count(run_dir.EVAL_LOCK_FILE), 0)  # released at the end
+
   # --- 5: the eval job and a trainer that deletes checkpoints ---------------------------------------------
 
   def test_eval_job_keeps_following_a_trainer_that_deletes_checkpoints(self):

@@ -519,6 +519,25 @@ class MnistJobTest(tf.test.TestCase):
     self.assertEqual(job.EvalConfig(metrics="density_coverage", best_metric="coverage").validate()
                      .resolved_best_mode, "max")
 
+  def test_a_stale_best_json_is_reconciled_with_the_records_on_start(self):
+    # A job stopped after a better record reached metrics.jsonl and before best.json followed: the restart
+    # recomputes the best from the records and exports it (issue: eval restart kept the worse best for good).
+    d = _copy_run(self.run_dir, os.path.join(self.create_tempdir().full_path, "run"))
+    os.makedirs(os.path.join(d, "eval"))
+    shutil.copy(os.path.join(self.run_dir, "eval", "metrics.jsonl"), os.path.join(d, "eval", "metrics.jsonl"))
+    lines = _lines(d)
+    top, worst = min(lines, key=lambda r: r["fid"]), max(lines, key=lambda r: r["fid"])
+    self.assertNotEqual(top["step"], worst["step"])
+    stale = dict(checkpoint=worst["checkpoint"], step=worst["step"], metric="fid", value=worst["fid"], mode="min")
+    records.write_json_atomic(os.path.join(d, "eval", "best.json"), stale)
+    tracker = job.BestTracker(d, "fid", "min", True, lines)
+    best = records.read_json(os.path.join(d, "eval", "best.json"))
+    self.assertEqual((best["step"], best["value"], tracker.value), (top["step"], top["fid"], top["fid"]))
+    self.assertTrue(os.path.isdir(best["saved_model"]))
+    written = os.path.getmtime(os.path.join(d, "eval", "best.json"))
+    job.BestTracker(d, "fid", "min", True, lines)  # now it names the records' best: kept, not exported again
+    self.assertEqual(os.path.getmtime(os.path.join(d, "eval", "best.json")), written)
+
   def test_bad_extractor_keeps_metrics_jsonl(self):
     path = os.path.join(self.run_dir, "eval", "metrics.jsonl")
     before = _read(path)

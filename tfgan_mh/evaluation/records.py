@@ -8,7 +8,9 @@
   best.json      {"checkpoint", "step", "metric", "value", "mode", "generator", "saved_model", "wall_time"}:
                  the checkpoint with the best value of the chosen metric so far (read by
                  `tfgan_mh.training.restore.resolve_checkpoint(model_dir, "best")`), written atomically after
-                 its generator was exported to `saved_model`.
+                 its generator was exported to `saved_model`; recomputed from metrics.jsonl when a job
+                 starts (`tfgan_mh.evaluation.watcher.BestTracker`).
+  eval.lock      held while an eval job runs: one job per run (`tfgan_mh.training.run_dir.EvalLock`).
 
 Values that JSON cannot hold (NaN, inf) are written as null.
 """

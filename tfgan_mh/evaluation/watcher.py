@@ -80,11 +80,12 @@ def export_generator(run: restore.Run, path: str, use_ema: bool, **options) -> s
 class BestTracker:
   """Keeps MODEL_DIR/eval/best.json and the SavedModel in MODEL_DIR/eval/best on the best checkpoint so far.
 
-  On start it takes the best value from best.json when that file names the same metric and direction;
-  otherwise (no file, another metric) it picks the best checkpoint among the records already in
-  metrics.jsonl whose files still exist and exports it, so best.json always matches metrics.jsonl.
-  With an `evaluator`, the export is of the generator as it evaluates it: its standing statistics applied,
-  its truncation in the export's `sample` signature.
+  The best is a function of the records: on start it is recomputed from metrics.jsonl (the first of ties among
+  records whose checkpoint files still exist), and best.json is kept only when it names that record's step
+  and value by the same metric and direction; otherwise that checkpoint is exported again (a job
+  stopped between writing a record and exporting it, or a change of --best_metric). With an `evaluator`,
+  the export is of the generator as it evaluates it: its standing statistics applied, its truncation in the
+  export's `sample` signature.
   """
 
   def __init__(self, model_dir: str, metric: Optional[str], mode: str, use_ema: bool, records: Sequence[dict],
@@ -99,27 +100,27 @@ class BestTracker:
     self._warned = False
     if metric is None:
       return
+    candidates = [r for r in records if isinstance(r.get(metric), (int, float)) and math.isfinite(r[metric])
+                  and tf.io.gfile.exists(r.get("checkpoint", "") + ".index")]
+    candidates.sort(key=lambda r: r[metric], reverse=(mode == "max"))  # stable: the first of ties
     current = records_lib.read_json(self.path)
-    if current and current.get("metric") == metric and current.get("mode") == mode and \
-        current.get("value") is not None:
+    if current and candidates and _names(current, candidates[0], metric, mode):
       self.value = float(current["value"])
       return
     if current:
-      logging.warning("%s holds the best checkpoint by %s (%s); choosing again by %s (%s)", self.path,
-                      current.get("metric"), current.get("mode"), metric, mode)
-    candidates = [r for r in records if isinstance(r.get(metric), (int, float))]
-    candidates.sort(key=lambda r: r[metric], reverse=(mode == "max"))
+      held = f"step {current.get('step')} by {current.get('metric')} ({current.get('mode')})"
+      top = f"step {candidates[0]['step']}" if candidates else "no record"
+      logging.warning("%s holds %s; metrics.jsonl's best by %s (%s) is %s: exporting that", self.path, held,
+                      metric, mode, top)
     for r in candidates:
-      prefix = r.get("checkpoint", "")
-      if prefix and tf.io.gfile.exists(prefix + ".index"):
-        try:
-          run = restore.load_run(model_dir, prefix)
-        except ValueError as e:
-          logging.warning("cannot restore %s to export it as best: %s", prefix, e)
-          continue
-        standing = self.evaluator.apply_standing_stats(run) if self.evaluator is not None else None
-        self._save(run, float(r[metric]), r, standing)
-        return
+      try:
+        run = restore.load_run(model_dir, r["checkpoint"])
+      except ValueError as e:
+        logging.warning("cannot restore %s to export it as best: %s", r["checkpoint"], e)
+        continue
+      standing = self.evaluator.apply_standing_stats(run) if self.evaluator is not None else None
+      self._save(run, float(r[metric]), r, standing)
+      return
 
   def better(self, value) -> bool:
     if value is None or not math.isfinite(value):
@@ -161,6 +162,12 @@ class BestTracker:
         wall_time=time.time()))
     self.value = value
     logging.info("best %s so far: %.6g at step %d -> %s", self.metric, value, run.step, saved or self.path)
+
+
+def _names(best: dict, record: dict, metric: str, mode: str) -> bool:
+  """Whether best.json's content `best` names `record` as the best by `metric` / `mode`."""
+  return (best.get("metric"), best.get("mode"), best.get("step")) == (metric, mode, record["step"]) and \
+      best.get("value") == float(record[metric])
 
 
 # --- the watcher ---------------------------------------------------------------------------------
@@ -357,8 +364,11 @@ def watch(model_dir: str, config=None, *, once: bool = False,
       return "timeout"
     logging.info("waiting for training to start in %s", model_dir)
     time.sleep(poll_secs)
-  session = _Session(model_dir, evaluator)
-  return session.once() if once else session.follow(timeout, poll_secs)
+  eval_dir = f"{model_dir}/{records_lib.EVAL_DIR}"
+  tf.io.gfile.makedirs(eval_dir)
+  with run_dir.EvalLock(eval_dir):
+    session = _Session(model_dir, evaluator)
+    return session.once() if once else session.follow(timeout, poll_secs)
 
 
 def _warn_if_settings_changed(existing: Sequence[dict], cfg, metrics_path: str) -> None:

@@ -7,6 +7,8 @@
   written and checked, which guards a second trainer started later, but not two trainers started within
   the same second; and a lock left by a process of another host is never taken over automatically (this
   host cannot tell whether it still runs): the message says which file to delete.
+* `EvalLock`: the same for the eval job, `model_dir/eval/eval.lock`: two jobs on one run would record every
+  checkpoint twice and race on the best export.
 * `resume_checkpoint`: the checkpoint a restarted trainer continues from. The small `checkpoint` state file
   is often missing after copying or syncing only `ckpt-*` files; the trainer then resumes from the highest
   *complete* `ckpt-N` (index and every data shard present) and rewrites the state file, instead of starting
@@ -27,6 +29,7 @@ import tensorflow as tf
 from absl import logging
 
 LOCK_FILE = "train.lock"
+EVAL_LOCK_FILE = "eval.lock"  # in model_dir/eval
 _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
 _HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
 
@@ -41,12 +44,13 @@ def _process_alive(pid: int) -> bool:
   return True
 
 
-class TrainerLock:
-  """`with TrainerLock(model_dir):` one trainer per run directory (module docstring)."""
+class DirLock:
+  """`with DirLock(directory, lock_file, role, what):` one `role` process per directory (module docstring)."""
 
-  def __init__(self, model_dir: str):
-    self.path = f"{model_dir.rstrip('/')}/{LOCK_FILE}"
-    self.local = "://" not in model_dir
+  def __init__(self, directory: str, lock_file: str, role: str, what: str):
+    self.path = f"{directory.rstrip('/')}/{lock_file}"
+    self.local = "://" not in directory
+    self.role, self.what = role, what
     self.owner = dict(host=socket.gethostname(), pid=os.getpid(), started=time.strftime("%Y-%m-%d %H:%M:%S"))
 
   def __enter__(self):
@@ -82,8 +86,8 @@ class TrainerLock:
                            (pid != os.getpid() and not _process_alive(pid)))
     if not stale:
       who = f"pid {pid} on host {host} (since {holder.get('started')})" if holder else "an unknown process"
-      raise ValueError(f"model_dir is in use by another trainer, {who}: stop it first, or delete {self.path} "
-                       "if that trainer is gone")
+      raise ValueError(f"{self.what} is in use by another {self.role}, {who}: stop it first, or delete "
+                       f"{self.path} if that {self.role} is gone")
     logging.warning("taking over the stale lock %s of pid %d (no longer running on this host)", self.path, pid)
     tf.io.gfile.remove(self.path)
 
@@ -93,13 +97,23 @@ class TrainerLock:
       try:
         fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
       except FileExistsError:
-        raise ValueError(f"model_dir is in use: {self.path} appeared while this trainer started; stop the "
-                         "other trainer first") from None
+        raise ValueError(f"{self.what} is in use: {self.path} appeared while this {self.role} started; stop "
+                         f"the other {self.role} first") from None
       with os.fdopen(fd, "w") as f:
         f.write(text)
       return
     with tf.io.gfile.GFile(self.path, "w") as f:
       f.write(text)
+
+
+def TrainerLock(model_dir: str) -> DirLock:  # pylint: disable=invalid-name
+  """`with TrainerLock(model_dir):` one trainer per run directory."""
+  return DirLock(model_dir, LOCK_FILE, "trainer", "model_dir")
+
+
+def EvalLock(eval_dir: str) -> DirLock:  # pylint: disable=invalid-name
+  """`with EvalLock(model_dir/eval):` one eval job per run directory (its records and best export)."""
+  return DirLock(eval_dir, EVAL_LOCK_FILE, "eval job", eval_dir)
 
 
 class UnreadableCheckpoint(ValueError):
