@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from unittest import mock
@@ -28,6 +29,7 @@ from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import watcher
 from tfgan_mh.training import restore
 from tfgan_mh.training import run_dir
+from tfgan_mh.training import step as step_lib
 
 TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 2", "train.save_every = 2",
         "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2"]
@@ -146,23 +148,69 @@ class BadInputTest(tf.test.TestCase):
     self.assertEqual(tf.train.load_checkpoint(os.path.join(d, "ckpt-6")).get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"),
                      6)
 
-  def test_truncated_checkpoint_at_resume_names_the_last_good_one(self):
+  def test_a_truncated_newest_checkpoint_is_moved_aside_and_the_run_resumes_from_the_last_good_one(self):
     d = self.fresh()
     data = os.path.join(d, "ckpt-4.data-00000-of-00001")
     with open(data, "r+b") as f:
       f.truncate(100)
     before = snapshot(d)
-    code, err = train_cli(d, "train.num_steps = 6")
-    self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 cannot be read", f"the last good one is {d}/ckpt-2",
-                            f"mv {d}/ckpt-4.* {d}/bad/")
-    self.assertEqual(snapshot(d), before)
-    # The command of the message works.
-    os.makedirs(os.path.join(d, "bad"))
-    for name in ("ckpt-4.index", "ckpt-4.data-00000-of-00001"):
-      shutil.move(os.path.join(d, name), os.path.join(d, "bad", name))
-    code, err = train_cli(d, "train.num_steps = 6")
+    with self.assertLogs("absl", "WARNING") as logs:
+      code, err = train_cli(d, "train.num_steps = 6")
     self.assertEqual(code, 0, err)
-    self.assertTrue(os.path.exists(os.path.join(d, "ckpt-6.index")))
+    self.assertTrue(any(f"checkpoint {d}/ckpt-4 cannot be read" in m and f"moved to {d}/bad" in m
+                        for m in logs.output), logs.output)
+    after = snapshot(d)
+    for name in ("ckpt-4.index", "ckpt-4.data-00000-of-00001"):  # kept for a post-mortem, byte for byte
+      self.assertEqual(after[f"bad/{name}"], before[name], name)
+    self.assertEqual(after["ckpt-2.index"], before["ckpt-2.index"])
+    reader = tf.train.load_checkpoint(os.path.join(d, "ckpt-6"))
+    self.assertEqual(reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE"), 6)
+    self.assertEqual(sorted(n for n in after if n.startswith("ckpt-") and n.endswith(".index")),
+                     ["ckpt-2.index", "ckpt-4.index", "ckpt-6.index"])  # ckpt-4 retrained from ckpt-2
+
+  def test_an_empty_first_checkpoint_is_no_dead_end(self):
+    # SIGKILL during the first checkpoint write left a 0-byte ckpt-2.index: the restart starts from step 0.
+    d = self.fresh()
+    for name in os.listdir(d):
+      if name.startswith("ckpt-4"):
+        os.remove(os.path.join(d, name))
+    open(os.path.join(d, "ckpt-2.index"), "w").close()
+    os.remove(os.path.join(d, "checkpoint"))
+    with self.assertLogs("absl", "WARNING") as logs:
+      code, err = train_cli(d)
+    self.assertEqual(code, 0, err)
+    self.assertTrue(any("ckpt-2 cannot be read" in m for m in logs.output), logs.output)
+    self.assertEqual(os.path.getsize(os.path.join(d, "bad", "ckpt-2.index")), 0)
+    for step in (2, 4):
+      self.assertIsNone(run_dir.checkpoint_error(os.path.join(d, f"ckpt-{step}")))
+
+  def test_sigterm_saves_a_checkpoint_and_exits_143_and_the_rerun_finishes(self):
+    d = os.path.join(self.create_tempdir().full_path, "run")
+    params = ("train.num_steps = 8", "train.steps_per_loop = 1", "train.save_every = 4", "train.log_every = 1",
+              "train.summary_every = 1", "train.image_every = 8")
+    original, calls = step_lib.GANTrainer.train_steps, []
+
+    def interrupted(trainer, *args, **kwargs):  # SIGTERM arrives while the third call runs
+      calls.append(1)
+      if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+      return original(trainer, *args, **kwargs)
+
+    with mock.patch.object(step_lib.GANTrainer, "train_steps", interrupted):
+      code, err = train_cli(d, *params)
+    self.assertEqual(code, 128 + signal.SIGTERM, err)
+    self.assertEqual(err.strip().splitlines()[-1],
+                     f"stopped: stopped by SIGTERM at step 3 after saving {d}/ckpt-3: run the same command to resume")
+    self.assertIsNone(run_dir.checkpoint_error(os.path.join(d, "ckpt-3")))
+    self.assertFalse(os.path.exists(os.path.join(d, "TRAIN_DONE")))
+    self.assertFalse(os.path.exists(os.path.join(d, run_dir.LOCK_FILE)))  # released
+    self.assertIs(signal.getsignal(signal.SIGTERM), signal.SIG_DFL)  # the handler is gone with the trainer
+    code, err = train_cli(d, *params)
+    self.assertEqual(code, 0, err)
+    for step in (3, 4, 8):
+      self.assertIsNone(run_dir.checkpoint_error(os.path.join(d, f"ckpt-{step}")))
+    with open(os.path.join(d, "TRAIN_DONE")) as f:
+      self.assertEqual(f.read().strip(), "8")
 
   def test_eval_job_records_an_unreadable_checkpoint_and_goes_on(self):
     d = self.fresh()

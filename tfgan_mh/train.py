@@ -75,6 +75,7 @@ def main(argv):
   if not FLAGS.model_dir:
     raise app.UsageError("--model_dir is required")
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import preemption  # pylint: disable=g-import-not-at-top
   try:
     parse_gin(FLAGS.gin_file or [DEFAULT_GIN], FLAGS.gin_param)
     strategy = make_strategy(FLAGS.strategy, FLAGS.tpu)
@@ -83,6 +84,9 @@ def main(argv):
     loop.train(FLAGS.model_dir, strategy, user_bindings=FLAGS.gin_param)
   except (ValueError, loop.NonFiniteLossError) as e:
     message = first_line(e)
+  except preemption.Stopped as e:  # SIGTERM / SIGINT: a checkpoint was saved; 128 + the signal number
+    print(f"stopped: {first_line(e)}", file=sys.stderr)
+    sys.exit(e.exit_code)
   else:
     message = None
   if message is not None:

@@ -13,6 +13,7 @@ Exit status 0; 1 with a one-line error on bad input (nothing written).
 """
 
 import os
+import sys
 
 from absl import app
 from absl import flags
@@ -58,6 +59,7 @@ def parse_arms(text, claims):
 def main(argv):
   from tfgan_mh.reproduce import claims  # pylint: disable=g-import-not-at-top
   from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import preemption  # pylint: disable=g-import-not-at-top
   try:
     if len(argv) != 2:
       raise ValueError(f"expected one claim ({', '.join(claims.CLAIMS)} or all), got {len(argv) - 1}")
@@ -79,6 +81,9 @@ def main(argv):
       print(f"{name}: {result['verdict']} — {result['why']} ({out}/{result['name']}.md)")
   except ValueError as e:
     cli.fail(cli.first_line(e))
+  except preemption.Stopped as e:  # a run stopped on SIGTERM / SIGINT with a checkpoint: rerun to resume
+    print(f"stopped: {cli.first_line(e)}", file=sys.stderr)
+    sys.exit(e.exit_code)
 
 
 def console_main():

@@ -10,6 +10,7 @@ configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model
   events.*            TensorBoard: every measurement and the sample picture
   TRAIN_DONE          written when the last step is done (the eval job's stop signal)
   train.lock          held while the trainer runs: one trainer per model_dir (`tfgan_mh.training.run_dir`)
+  bad/                checkpoints found unreadable on resume, moved aside (`run_dir.resume_checkpoint`)
 """
 
 import contextlib
@@ -35,6 +36,7 @@ from tfgan_mh.training import cluster
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import optim
 from tfgan_mh.training import pictures as pictures_lib
+from tfgan_mh.training import preemption
 from tfgan_mh.training import precision as precision_lib
 from tfgan_mh.training import restore as restore_lib
 from tfgan_mh.training import run_dir
@@ -150,8 +152,11 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
   previous_policy = keras.mixed_precision.global_policy()
   keras.mixed_precision.set_global_policy(policy)
   try:
-    with run_dir.TrainerLock(model_dir) if chief else contextlib.nullcontext():
-      return _train(model_dir=model_dir, strategy=strategy, user_bindings=tuple(user_bindings), **settings)
+    single = cluster.num_workers(strategy) == 1  # see preemption: workers would have to agree on a step
+    with run_dir.TrainerLock(model_dir) if chief else contextlib.nullcontext(), \
+        preemption.StopSignals() if single else contextlib.nullcontext() as stop:
+      return _train(model_dir=model_dir, strategy=strategy, user_bindings=tuple(user_bindings), stop=stop,
+                    **settings)
   except ValueError:
     if fresh:  # a configuration error: no empty or half-started model_dir left behind
       run_dir.remove_fresh_dir(model_dir)
@@ -195,7 +200,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
            image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
            steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed,
-           user_bindings):
+           user_bindings, stop):
   del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -360,6 +365,11 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
                    rate, rate * global_batch_size * d_steps, eta // 60, eta % 60, shown)
     if step % save_every == 0 or step == num_steps:
       manager.save(step)
+    if stop is not None and stop.signum is not None and step < num_steps:  # SIGTERM / SIGINT: save, then stop
+      if step % save_every:
+        manager.save(step)
+      writer.flush()
+      raise preemption.Stopped(stop.signum, step, f"{model_dir}/ckpt-{step}")
   writer.flush()
   if chief:
     with tf.io.gfile.GFile(done_marker, "w") as f:

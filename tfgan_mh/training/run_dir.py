@@ -9,10 +9,11 @@
   host cannot tell whether it still runs): the message says which file to delete.
 * `EvalLock`: the same for the eval job, `model_dir/eval/eval.lock`: two jobs on one run would record every
   checkpoint twice and race on the best export.
-* `resume_checkpoint`: the checkpoint a restarted trainer continues from. The small `checkpoint` state file
-  is often missing after copying or syncing only `ckpt-*` files; the trainer then resumes from the highest
-  *complete* `ckpt-N` (index and every data shard present) and rewrites the state file, instead of starting
-  from step 0 over existing checkpoints.
+* `resume_checkpoint`: the checkpoint a restarted trainer continues from: the newest that reads in full. The
+  small `checkpoint` state file is often missing after copying or syncing only `ckpt-*` files; the trainer
+  then resumes from the highest *complete* `ckpt-N` (index and every data shard present) and rewrites the
+  state file, instead of starting from step 0 over existing checkpoints. An unreadable newest checkpoint (a
+  write cut short by SIGKILL or a full disk) is moved to `model_dir/bad/` with a warning, never a dead end.
 * `checkpoint_error` / `last_readable`: which checkpoints can actually be read, to name the last good one
   when the latest is truncated.
 * `remove_fresh_dir`: a configuration error must not leave a new, empty model_dir behind.
@@ -30,6 +31,7 @@ from absl import logging
 
 LOCK_FILE = "train.lock"
 EVAL_LOCK_FILE = "eval.lock"  # in model_dir/eval
+BAD_DIR = "bad"  # unreadable checkpoints moved aside on resume
 _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
 _HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
 
@@ -141,12 +143,8 @@ def list_complete(model_dir: str) -> List[Tuple[int, str]]:
   return [(s, p) for s, p in restore.list_checkpoints(model_dir) if checkpoint_complete(p)]
 
 
-def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[str]:
-  """The checkpoint to resume from: the state file's latest, else the highest complete ckpt-N (None: none).
-
-  Without a usable state file, the state is rewritten (`rewrite_state`: the chief) to list the complete
-  checkpoints, so the trainer's CheckpointManager keeps counting them for max_to_keep.
-  """
+def _newest_checkpoint(model_dir: str, rewrite_state: bool) -> Optional[str]:
+  """The state file's latest, else the highest complete ckpt-N (None: none); rewrites a missing state."""
   latest = tf.train.latest_checkpoint(model_dir)  # None when the state file or its checkpoint is missing
   if latest is not None:
     return latest
@@ -162,6 +160,45 @@ def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[st
         model_dir, prefix, [p for _, p in complete], all_model_checkpoint_timestamps=stamps,
         last_preserved_timestamp=min(stamps) - 1.0)
   return prefix
+
+
+def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[str]:
+  """The checkpoint to resume from: the newest one that reads in full (None: none).
+
+  The newest is the state file's latest, else the highest complete ckpt-N; without a usable state file the
+  state is rewritten (`rewrite_state`: the chief) to list the complete checkpoints, so the trainer's
+  CheckpointManager keeps counting them for max_to_keep. A newest checkpoint that cannot be read (a write cut
+  short by a kill or a full disk) is moved to model_dir/bad/ by the chief (`rewrite_state`), with a warning,
+  and the one before it is tried; with none left the run starts from step 0. Every tensor of the candidate is
+  read once here (`checkpoint_error`), so a restore never half-applies a damaged checkpoint.
+  """
+  while True:
+    prefix = _newest_checkpoint(model_dir, rewrite_state)
+    if prefix is None:
+      return None
+    reason = checkpoint_error(prefix)
+    if reason is None:
+      return prefix
+    if not rewrite_state:  # not the chief: it moves nothing, and resumes where the chief will
+      m = re.search(r"ckpt-(\d+)$", prefix)
+      return last_readable(model_dir, int(m.group(1)) if m else 1 << 62)
+    moved = move_aside(model_dir, prefix)
+    logging.warning("checkpoint %s cannot be read (%s): moved to %s; resuming from the newest readable one "
+                    "before it", prefix, reason, moved)
+
+
+def move_aside(model_dir: str, prefix: str) -> str:
+  """Moves the files of checkpoint `prefix` to model_dir/bad/ (kept for a post-mortem, never deleted) and drops
+  the state file, so the next `_newest_checkpoint` lists what is left; returns the folder."""
+  bad = f"{model_dir}/{BAD_DIR}"
+  tf.io.gfile.makedirs(bad)
+  for path in tf.io.gfile.glob(prefix + ".*"):
+    target = f"{bad}/{os.path.basename(path)}"
+    tf.io.gfile.rename(path, target, overwrite=True)
+  state = f"{model_dir}/checkpoint"
+  if tf.io.gfile.exists(state):
+    tf.io.gfile.remove(state)
+  return bad
 
 
 def checkpoint_error(prefix: str) -> Optional[str]:
