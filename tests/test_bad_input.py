@@ -168,6 +168,22 @@ class BadInputTest(tf.test.TestCase):
     self.assertEqual(sorted(n for n in after if n.startswith("ckpt-") and n.endswith(".index")),
                      ["ckpt-2.index", "ckpt-4.index", "ckpt-6.index"])  # ckpt-4 retrained from ckpt-2
 
+  def test_resuming_with_another_global_batch_is_refused_unless_asked_for_and_then_recorded(self):
+    d = self.fresh()  # trained 4 steps with global batch 16
+    before = snapshot(d)
+    code, err = train_cli(d, "train.num_steps = 6", "train.global_batch_size = 8")
+    self.assertOneLineError(code, err, f"train.global_batch_size=8: {d} was trained with 16 up to step 4; resume "
+                            "with 16, or set train.allow_batch_change=True to change it on purpose")
+    self.assertEqual(snapshot(d), before)
+    code, err = train_cli(d, "train.num_steps = 6", "train.global_batch_size = 8", "train.allow_batch_change = True")
+    self.assertEqual(code, 0, err)
+    info = restore.read_run_info(d)
+    self.assertEqual((info["global_batch_size"], info["global_batch_history"]),
+                     (8, [{"from_step": 0, "global_batch_size": 16}, {"from_step": 4, "global_batch_size": 8}]))
+    code, err = train_cli(d, "train.num_steps = 8", "train.global_batch_size = 8")  # same batch again: no flag
+    self.assertEqual(code, 0, err)
+    self.assertLen(restore.read_run_info(d)["global_batch_history"], 2)
+
   def test_an_empty_first_checkpoint_is_no_dead_end(self):
     # SIGKILL during the first checkpoint write left a 0-byte ckpt-2.index: the restart starts from step 0.
     d = self.fresh()

@@ -135,6 +135,7 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
           accumulate_steps: int = 1,  # micro-batches per update: the batch-n update in n slices (accumulate.py)
           seed: int = 0,
+          allow_batch_change: bool = False,  # resume with another global_batch_size (run_info.json keeps both)
           user_bindings: Sequence[str] = ()):
   """Trains a GAN as configured by gin and returns the last measurements (dict of floats).
 
@@ -200,7 +201,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
            image_every,
            log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
            steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed,
-           user_bindings, stop):
+           allow_batch_change, user_bindings, stop):
   del precision, mixed_bfloat16  # applied by train()
   # Weight initialisers draw from the global seed: same seed, same initial networks.
   keras.utils.set_random_seed(seed)
@@ -242,6 +243,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
   ckpt = tf.train.Checkpoint(**items)
   chief = cluster.is_chief(strategy)
   resume_from = run_dir.resume_checkpoint(model_dir, rewrite_state=chief)
+  batch_history = run_dir.batch_history(model_dir, resume_from, global_batch_size, allow_batch_change)
   manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
   configured_rates = [(opt, float(opt.learning_rate.numpy()))
@@ -326,7 +328,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
           translation=trainer.translation,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
-          global_batch_size=global_batch_size, num_steps=num_steps, fake_labels=label_text,
+          global_batch_size=global_batch_size, global_batch_history=batch_history, num_steps=num_steps, fake_labels=label_text,
           eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,
           onednn=cpu_lib.onednn_state(),
           diffaugment=",".join(trainer.augment), lecam_weight=lecam_weight, accumulate_steps=accumulate_steps,

@@ -33,6 +33,7 @@ LOCK_FILE = "train.lock"
 EVAL_LOCK_FILE = "eval.lock"  # in model_dir/eval
 BAD_DIR = "bad"  # unreadable checkpoints moved aside on resume
 _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
+_PREFIX_RE = re.compile(r"ckpt-(\d+)$")
 _HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
 
 
@@ -143,6 +144,12 @@ def list_complete(model_dir: str) -> List[Tuple[int, str]]:
   return [(s, p) for s, p in restore.list_checkpoints(model_dir) if checkpoint_complete(p)]
 
 
+def _step_of(prefix: str) -> Optional[int]:
+  """N of a `.../ckpt-N` prefix (None for another name)."""
+  m = _PREFIX_RE.search(prefix)
+  return int(m.group(1)) if m else None
+
+
 def _newest_checkpoint(model_dir: str, rewrite_state: bool) -> Optional[str]:
   """The state file's latest, else the highest complete ckpt-N (None: none); rewrites a missing state."""
   latest = tf.train.latest_checkpoint(model_dir)  # None when the state file or its checkpoint is missing
@@ -180,8 +187,8 @@ def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[st
     if reason is None:
       return prefix
     if not rewrite_state:  # not the chief: it moves nothing, and resumes where the chief will
-      m = re.search(r"ckpt-(\d+)$", prefix)
-      return last_readable(model_dir, int(m.group(1)) if m else 1 << 62)
+      step = _step_of(prefix)
+      return last_readable(model_dir, 1 << 62 if step is None else step)
     moved = move_aside(model_dir, prefix)
     logging.warning("checkpoint %s cannot be read (%s): moved to %s; resuming from the newest readable one "
                     "before it", prefix, reason, moved)
@@ -199,6 +206,31 @@ def move_aside(model_dir: str, prefix: str) -> str:
   if tf.io.gfile.exists(state):
     tf.io.gfile.remove(state)
   return bad
+
+
+def batch_history(model_dir: str, resume_from: Optional[str], global_batch_size: int, allow_change: bool) -> list:
+  """run_info.json's `global_batch_history`, [{"from_step", "global_batch_size"}], for a run (re)starting from
+  `resume_from` with `global_batch_size`. ValueError (one line) when a resumed run's batch differs from the one
+  it was trained with and `allow_change` (train.allow_batch_change) is not set: its record would otherwise no
+  longer say what its first steps used."""
+  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  fresh = [{"from_step": 0, "global_batch_size": global_batch_size}]
+  if resume_from is None or not tf.io.gfile.exists(f"{model_dir}/{restore.RUN_INFO}"):
+    return fresh
+  info = restore.read_run_info(model_dir)
+  before = info.get("global_batch_size")
+  history = info.get("global_batch_history") or ([{"from_step": 0, "global_batch_size": before}] if before
+                                                 else [])
+  if before is None or before == global_batch_size:
+    return history or fresh
+  step = _step_of(resume_from)
+  if not allow_change:
+    raise ValueError(f"train.global_batch_size={global_batch_size}: {model_dir} was trained with {before} up to "
+                     f"step {step}; resume with {before}, or set train.allow_batch_change=True to change it on "
+                     "purpose (run_info.json then keeps both)")
+  logging.warning("global batch %d -> %d from step %s (train.allow_batch_change)", before, global_batch_size, step)
+  return [h for h in history if h["from_step"] < (step or 0)] + [{"from_step": step,
+                                                                   "global_batch_size": global_batch_size}]
 
 
 def checkpoint_error(prefix: str) -> Optional[str]:
