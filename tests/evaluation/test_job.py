@@ -549,6 +549,16 @@ class MnistJobTest(tf.test.TestCase):
 class PiecesTest(tf.test.TestCase):
   """Energy / margin wiring and the records file, without a run."""
 
+  def test_a_best_metric_whose_extractor_is_missing_is_refused_up_front(self):
+    for key in ("am_score", "gan_test", "classifier_is_mean"):
+      with self.assertRaisesRegex(ValueError, f"^best_metric='{key}' needs --classifier .*classifier=None\\): "
+                                              "pass --classifier=SPEC, or choose another best_metric$"):
+        job.EvalConfig(metrics="default,am_score", best_metric=key).validate()
+    with self.assertRaisesRegex(ValueError, "^best_metric='fid' needs --inception .*inception='none'"):
+      job.EvalConfig(inception="none", best_metric="fid").validate()
+    config = job.EvalConfig(metrics="default,am_score", best_metric="am_score", classifier="classifier:/c").validate()
+    self.assertEqual(config.resolved_best_mode, "min")
+
   def test_checkpoint_margin_and_energy_metric(self):
     state = losses.MarginState()
     state._margin.assign(0.75)  # pylint: disable=protected-access

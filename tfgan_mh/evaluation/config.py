@@ -120,6 +120,11 @@ def _validate(self):
     if group not in self.metrics:
       raise ValueError(f"best_metric={self.best_metric!r} needs the metric group {group!r}, which is not in "
                        f"metrics ({','.join(self.metrics)})")
+    for role in registry.groups()[group].extractor_roles(self):  # known now, not after the whole evaluation
+      spec = getattr(self, role)
+      if spec is None or spec in NO_EXTRACTOR:
+        raise ValueError(f"best_metric={self.best_metric!r} needs --{role} (its group {group!r} reads the {role} "
+                         f"extractor, and {role}={spec!r}): pass --{role}=SPEC, or choose another best_metric")
   return self
 
 
