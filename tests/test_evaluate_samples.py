@@ -64,6 +64,37 @@ class EvaluateSamplesTest(tf.test.TestCase):
     cls.record_npz = evaluate_samples.run(_flags([f"--samples={cls.npz}"] + cls.common))
     cls.record_png = evaluate_samples.run(_flags([f"--samples={cls.folder}"] + cls.common))
 
+  def test_the_record_states_the_folder_labels_and_warns_of_too_few_samples(self):
+    self.assertEqual(self.record_png["protocol"]["samples"]["class_folders"], {str(c): c for c in set(self.y)})
+    self.assertIsNone(self.record_png["protocol"]["samples"]["class_folders_rule"])  # integer names
+    self.assertIsNone(self.record_npz["protocol"]["samples"]["class_folders"])
+    for record in (self.record_npz, self.record_png):  # 60 samples vs the classifier's feature width
+      self.assertLen(record["warnings"], 2)
+      self.assertRegex(record["warnings"][0], r"^60 samples are fewer than the \d+-d features of the inception "
+                                              "extractor: FID's covariance is singular")
+
+  def test_word_named_class_folders_map_by_class_name_or_say_they_are_sorted(self):
+    folder = self.create_tempdir().full_path
+    for name, image in (("three", self.x[self.y == 3][0]), ("seven", self.x[self.y == 7][0])):
+      os.makedirs(os.path.join(folder, name))
+      tf.io.write_file(os.path.join(folder, name, "a.png"), tf.io.encode_png(image))
+    loaded = samples.load_samples(folder)
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    matched, rule = samples.match_class_folders(loaded, [w.upper() for w in words])
+    self.assertEqual((matched.class_folders, rule), ({"seven": 7, "three": 3}, "the reference's class names"))
+    self.assertEqual(matched.labels.tolist(), [7, 3])  # sorted folders: seven/, then three/
+    with self.assertLogs("absl", "WARNING") as logs:
+      kept, rule = samples.match_class_folders(loaded, [str(c) for c in range(10)])
+    self.assertEqual(kept.class_folders, {"seven": 0, "three": 1})
+    self.assertTrue(rule.startswith("sorted order"))
+    self.assertIn("{'seven': 0, 'three': 1}", logs.output[0])
+
+  def test_output_in_a_missing_folder_is_created(self):
+    from tfgan_mh.evaluation import records  # pylint: disable=g-import-not-at-top
+    path = os.path.join(self.create_tempdir().full_path, "new", "deeper", "scores.jsonl")
+    records.append_record(path, {"fid": 1.5})
+    self.assertEqual(records.read_records(path), [{"fid": 1.5}])
+
   def test_png_folder_and_npz_score_the_same(self):
     a, b = self.record_npz, self.record_png
     self.assertEqual((a["errors"], b["errors"]), ({}, {}))

@@ -26,6 +26,7 @@ from tfgan_mh.evaluation import context as context_lib
 from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.evaluation import references
 from tfgan_mh.evaluation import registry
+from tfgan_mh.evaluation import samples as samples_lib
 from tfgan_mh.evaluation import streaming
 from tfgan_mh.evaluation import translation as translation_lib
 from tfgan_mh.models import standing_stats
@@ -348,8 +349,10 @@ class Evaluator:
                        f"{reference!r} has {k} classes (0-{k - 1})")
     split_protocol = protocol_lib.run_is_splits({}, cfg.num_splits)
     protocol = protocol_lib.base_protocol(cfg, split_protocol)
+    samples, folder_rule = samples_lib.match_class_folders(samples, self.source.class_names)
     protocol.update(samples={"path": samples.path, "num": samples.num, "image_shape": list(samples.image_shape),
-                             "labels": "none" if samples.labels is None else "class subfolders / npz labels"},
+                             "labels": "none" if samples.labels is None else "class subfolders / npz labels",
+                             "class_folders": samples.class_folders, "class_folders_rule": folder_rule},
                     reference={"source": reference, "name": self.source.name, "num_classes": k})
     ctx = self.context(num_classes=k, image_shape=samples.image_shape, conditional=samples.labels is not None,
                        timer=timer, is_splits=split_protocol["is_splits"], protocol=protocol,
@@ -360,10 +363,25 @@ class Evaluator:
     timer.seconds["total"] = time.perf_counter() - start
     record = dict(samples=samples.path, reference=reference, num_samples=samples.num,
                   inception=getattr(ctx.inception, "name", None), classifier=getattr(ctx.classifier, "name", None),
-                  absent=absent, errors=errors, protocol=protocol,
+                  absent=absent, errors=errors, protocol=protocol, warnings=_few_samples(samples.num, ctx),
                   timing=timer.rounded(), wall_time=time.time())
     record.update(values)
     return record
+
+
+def _few_samples(num: int, ctx) -> List[str]:
+  """Warnings (logged, and kept in the record) when fewer samples than an extractor's feature dimension are
+  scored: FID's sample covariance is then singular and KID / PR / DC rest on a handful of points."""
+  warnings = []
+  for role in ("inception", "classifier"):
+    extractor = getattr(ctx, role, None)
+    dim = getattr(extractor, "feature_dim", None)
+    if dim and num < dim:
+      warnings.append(f"{num} samples are fewer than the {dim}-d features of the {role} extractor: FID's "
+                      "covariance is singular and KID, precision / recall, density / coverage are unreliable "
+                      f"(use >= {dim}; 10000+ for comparable numbers)")
+      logging.warning("%s", warnings[-1])
+  return warnings
 
 
 def _run_source():

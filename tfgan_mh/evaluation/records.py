@@ -131,4 +131,7 @@ def _append_text(path: str, text: str) -> None:
 def append_record(path: str, record: Dict[str, Any]) -> None:
   """Appends one record as one line (flush + fsync on local disks)."""
   line = json.dumps(to_json_value(record), sort_keys=True, allow_nan=False)
+  folder = os.path.dirname(path)
+  if folder and not tf.io.gfile.exists(folder):  # e.g. evaluate_samples --output=new_dir/scores.jsonl
+    tf.io.gfile.makedirs(folder)
   _append_text(path, line + "\n")

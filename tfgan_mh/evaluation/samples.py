@@ -5,16 +5,18 @@
   for x, y, b in s.batches(100): ...                       # float32 [-1, 1] NHWC, full batches (b rows count)
 
 Folders: images directly in the folder (no labels), or one subfolder per class (labels: the subfolder name
-when every name is an int, else the index of the sorted names). Files are decoded batch by batch (memory:
+when every name is an int, else the index of the sorted names; `evaluate_samples` maps names that are the
+reference's class names to those classes, and states the mapping in its log and record). Files are decoded batch by batch (memory:
 one batch). npz: the image array under x / images / image / samples (or `image_key`), labels under
 y / labels / label if present; uint8 pixels or floats in [0, 1], [-1, 1] or [0, 255].
 """
 
 import os
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 from tfgan_mh import cli
 from tfgan_mh.data import arrays
@@ -27,16 +29,30 @@ class SampleSet:
   """N images of one shape, with optional labels; `batches` streams them as float32 in [-1, 1]."""
 
   def __init__(self, path: str, num: int, image_shape: Tuple[int, ...], labels: Optional[np.ndarray],
-               files: Optional[List[str]] = None, images: Optional[np.ndarray] = None):
+               files: Optional[List[str]] = None, images: Optional[np.ndarray] = None,
+               folder_of: Optional[List[str]] = None):
     self.path, self.num, self.image_shape, self.labels = path, num, tuple(image_shape), labels
     self._files, self._images = files, images
+    self.folder_of = folder_of  # class subfolder of each sample (folders of classes), else None
+
+  @property
+  def class_folders(self) -> Optional[Dict[str, int]]:
+    """{class subfolder: label} for folders of classes, else None."""
+    if self.folder_of is None:
+      return None
+    return {d: int(y) for d, y in sorted(dict(zip(self.folder_of, self.labels)).items())}
+
+  def relabel(self, label_of: Dict[str, int]) -> "SampleSet":
+    """The same samples with labels from their class subfolder's name: `label_of[folder]`."""
+    labels = np.array([label_of[d] for d in self.folder_of], np.int32)
+    return SampleSet(self.path, self.num, self.image_shape, labels, self._files, self._images, self.folder_of)
 
   def limit(self, n: int) -> "SampleSet":
     """The first n samples (all when there are fewer)."""
     n = min(int(n), self.num)
-    return SampleSet(self.path, n, self.image_shape, None if self.labels is None else self.labels[:n],
-                     None if self._files is None else self._files[:n],
-                     None if self._images is None else self._images[:n])
+    cut = lambda v: None if v is None else v[:n]  # noqa: E731
+    return SampleSet(self.path, n, self.image_shape, cut(self.labels), cut(self._files), cut(self._images),
+                     cut(self.folder_of))
 
   def _decode(self, begin: int, end: int) -> np.ndarray:
     if self._images is not None:
@@ -72,6 +88,26 @@ def _decode_file(path: str, shape: Optional[Tuple[int, ...]] = None) -> np.ndarr
   return image
 
 
+def match_class_folders(samples: SampleSet, class_names: Optional[List[str]]) -> Tuple[SampleSet, Optional[str]]:
+  """Labels of folders of classes whose names are not all integers: the reference's class with that name when
+  every folder names one (case-insensitive), else the sorted order, with a warning. Returns the samples and
+  the rule used (None: not folders of classes, or integer names)."""
+  folders = samples.class_folders
+  if not folders or all(d.isdigit() for d in folders):
+    return samples, None
+  names = [str(n).lower() for n in class_names or ()]
+  if names and all(d.lower() in names for d in folders):
+    samples = samples.relabel({d: names.index(d.lower()) for d in folders})
+    rule = "the reference's class names"
+    logging.info("--samples=%r: class folders -> labels by %s: %s", samples.path, rule, samples.class_folders)
+    return samples, rule
+  rule = "sorted order (the names are neither all integers nor all class names of the reference)"
+  logging.warning("--samples=%r: class folders -> labels by %s: %s; name the folders by class index (0/, 1/, ...) "
+                  "or by the reference's class names (%s) if that is not what they hold", samples.path, rule,
+                  folders, ", ".join(map(str, class_names or ())) or "none")
+  return samples, rule
+
+
 def _folder(path: str) -> SampleSet:
   is_image = lambda f: f.lower().endswith(local.IMAGE_EXTENSIONS)  # noqa: E731
   entries = sorted(os.listdir(path))
@@ -84,18 +120,19 @@ def _folder(path: str) -> SampleSet:
     raise ValueError(f"--samples={path!r} holds images both directly and in class subfolders "
                      f"({', '.join(list(per_class)[:3])}): expected one or the other")
   if flat:
-    files, labels = flat, None
+    files, labels, folder_of = flat, None, None
   elif per_class:
     names = sorted(per_class)
     ids = ({d: int(d) for d in names} if all(d.isdigit() for d in names) else
            {d: i for i, d in enumerate(names)})
     files = [f for d in names for f in per_class[d]]
     labels = np.array([ids[d] for d in names for _ in per_class[d]], np.int32)
+    folder_of = [d for d in names for _ in per_class[d]]
   else:
     raise ValueError(f"--samples={path!r} has no {'/'.join(local.IMAGE_EXTENSIONS)} images (directly or in "
                      "class subfolders)")
   first = _decode_file(files[0])
-  return SampleSet(path, len(files), first.shape, labels, files=files)
+  return SampleSet(path, len(files), first.shape, labels, files=files, folder_of=folder_of)
 
 
 def _npz(path: str, image_key: Optional[str]) -> SampleSet:
