@@ -402,3 +402,25 @@ class BadInputTest(tf.test.TestCase):
         code, err = train_cli(os.path.join(self.create_tempdir().full_path, "r"), *params)
         self.assertOneLineError(code, err, needle)
         self.assertEqual(snapshot(os.path.dirname(idx)), before)
+
+
+class MessagesTest(tf.test.TestCase):
+  """Lines that name the real fault (issue 26 item 16), without a run."""
+
+  def test_a_malformed_tf_config_is_named(self):
+    with mock.patch.dict(os.environ, {"TF_CONFIG": '{"cluster": {"worker": ["h:1"]} "task": {}}'}):
+      with self.assertRaisesRegex(ValueError, r"^TF_CONFIG is not valid JSON \(Expecting ',' delimiter: line 1 "
+                                              r"column 33 \(char 32\)\): expected e\.g\. \{\"cluster\""):
+        train_main.make_strategy("multi_worker")
+
+  def test_nan_pixels_are_called_nan(self):
+    from tfgan_mh.data import arrays  # pylint: disable=g-import-not-at-top
+    import numpy as np  # pylint: disable=g-import-not-at-top
+    x = np.zeros([2, 4, 4, 1], np.float32)
+    x[0, 1, 1, 0] = np.nan
+    x[1, 0, 0, 0] = np.inf
+    with self.assertRaisesRegex(ValueError, r"^float images of x.npz hold 2 NaN / inf pixel values \(of 32\): "
+                                            "expected finite pixels$"):
+      arrays.prepare_images(x, "x.npz")
+    with self.assertRaisesRegex(ValueError, r"span \[300.0, 300.0\].*\(gin: build_source.pixel_range = \(lo, hi\)\)$"):
+      arrays.prepare_images(np.full([1, 4, 4, 1], 300.0, np.float32), "x.npz")

@@ -10,6 +10,7 @@ laptop CPU, and leaves model_dir/samples/*.png.
 """
 
 import gc
+import json
 import os
 import sys
 
@@ -34,6 +35,10 @@ flags.DEFINE_enum("strategy", "auto", ["auto", "default", "mirrored", "multi_wor
 flags.DEFINE_string("tpu", None, "TPU name or grpc:// address; 'local' for a TPU VM.")
 
 
+_TF_CONFIG_EXAMPLE = ('{"cluster": {"worker": ["host0:2222", "host1:2222"]}, '
+                      '"task": {"type": "worker", "index": 0}}')
+
+
 def make_strategy(kind: str, tpu: str = None):
   """A tf.distribute strategy: 'auto' | 'default' | 'mirrored' | 'multi_worker' | 'tpu'.
 
@@ -43,11 +48,14 @@ def make_strategy(kind: str, tpu: str = None):
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   if kind == "multi_worker":
+    try:
+      json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except ValueError as e:
+      raise ValueError(f"TF_CONFIG is not valid JSON ({e}): expected e.g. {_TF_CONFIG_EXAMPLE}") from None
     resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
     if not resolver.cluster_spec().jobs or resolver.task_type is None:
       raise ValueError("--strategy=multi_worker needs TF_CONFIG with a cluster and this process's task, e.g. "
-                       "{\"cluster\": {\"worker\": [\"host0:2222\", \"host1:2222\"]}, "
-                       "\"task\": {\"type\": \"worker\", \"index\": 0}}")
+                       + _TF_CONFIG_EXAMPLE)
     return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
   if kind == "auto":
     kind = "tpu" if tpu else ("mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "default")

@@ -126,6 +126,10 @@ def prepare_images(images: np.ndarray, where: str, *, channels: Optional[int] = 
   images = pipeline.check_image_array(np.asarray(images), where, channels)
   if images.dtype != np.uint8:
     images = images.astype(np.float32)
+    bad = int(np.size(images) - np.count_nonzero(np.isfinite(images)))
+    if bad:
+      raise ValueError(f"float images of {where} hold {bad} NaN / inf pixel values (of {np.size(images)}): "
+                       "expected finite pixels")
     lo, hi = float(images.min()), float(images.max())
     if pixel_range is None:
       for candidate in ((0.0, 1.0), (-1.0, 1.0), (0.0, 255.0)):
@@ -134,7 +138,7 @@ def prepare_images(images: np.ndarray, where: str, *, channels: Optional[int] = 
           break
       else:
         raise ValueError(f"float images of {where} span [{lo}, {hi}]: expected pixel values in [0, 1], "
-                         "[-1, 1] or [0, 255], or pass pixel_range=(lo, hi)")
+                         "[-1, 1] or [0, 255], or give their range (gin: build_source.pixel_range = (lo, hi))")
     images = (images - pixel_range[0]) / (pixel_range[1] - pixel_range[0]) * 2.0 - 1.0
   if resolution is not None and images.shape[1:3] != (resolution, resolution):
     chunks = []
