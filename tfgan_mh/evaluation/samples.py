@@ -6,8 +6,8 @@
 
 Folders: images directly in the folder (no labels), or one subfolder per class (labels: the subfolder name
 when every name is an int, else the index of the sorted names; `evaluate_samples` maps names that are the
-reference's class names to those classes, and states the mapping in its log and record). Files are decoded batch by batch (memory:
-one batch). npz: the image array under x / images / image / samples (or `image_key`), labels under
+reference's class names to those classes, and states the mapping in its log and record). Files are decoded
+batch by batch (memory: one batch). npz: the image array under x / images / image / samples (or `image_key`), labels under
 y / labels / label if present; uint8 pixels or floats in [0, 1], [-1, 1] or [0, 255].
 """
 
