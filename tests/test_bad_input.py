@@ -424,3 +424,17 @@ class MessagesTest(tf.test.TestCase):
       arrays.prepare_images(x, "x.npz")
     with self.assertRaisesRegex(ValueError, r"span \[300.0, 300.0\].*\(gin: build_source.pixel_range = \(lo, hi\)\)$"):
       arrays.prepare_images(np.full([1, 4, 4, 1], 300.0, np.float32), "x.npz")
+
+  def test_a_tpu_that_is_not_there_is_one_line_not_a_hang(self):
+    with mock.patch.object(train_main.glob, "glob", return_value=[]):
+      with self.assertRaisesRegex(ValueError, r"^--tpu=local: this machine has no TPU chips \(/dev/accel\*, "):
+        train_main.make_strategy("tpu", "local")
+    import socket  # pylint: disable=g-import-not-at-top
+    with socket.socket() as s:  # a free local port with nothing listening
+      s.bind(("127.0.0.1", 0))
+      port = s.getsockname()[1]
+    with self.assertRaisesRegex(ValueError, f"^--tpu=grpc://127.0.0.1:{port}: nothing answers there "
+                                            r"\(Connection refused, 10 s\): check the address"):
+      train_main.make_strategy("tpu", f"grpc://127.0.0.1:{port}")
+    with self.assertRaisesRegex(ValueError, "^--strategy=tpu needs --tpu"):
+      train_main.check_tpu("")

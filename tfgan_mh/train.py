@@ -10,8 +10,10 @@ laptop CPU, and leaves model_dir/samples/*.png.
 """
 
 import gc
+import glob
 import json
 import os
+import socket
 import sys
 
 from absl import app
@@ -39,6 +41,29 @@ _TF_CONFIG_EXAMPLE = ('{"cluster": {"worker": ["host0:2222", "host1:2222"]}, '
                       '"task": {"type": "worker", "index": 0}}')
 
 
+TPU_DEVICES = ("/dev/accel*", "/dev/vfio/[0-9]*")  # TPU VM chips: v2-v4 /dev/accel*, v5e and later /dev/vfio/N
+
+
+def check_tpu(tpu: str, timeout: float = 10.0) -> None:
+  """ValueError (one line) when --tpu cannot lead to a TPU, instead of TF's hang or its "Please provide a TPU
+  Name": no --tpu, 'local' on a machine without TPU chips, or a grpc:// address where nothing answers."""
+  if not tpu:
+    raise ValueError("--strategy=tpu needs --tpu: 'local' on a TPU VM, a TPU name, or grpc://HOST:8470")
+  if tpu == "local":
+    if not any(glob.glob(p) for p in TPU_DEVICES):
+      raise ValueError(f"--tpu=local: this machine has no TPU chips ({', '.join(TPU_DEVICES)}): run on a TPU VM, "
+                       "or pass a TPU name or grpc://HOST:8470")
+    return
+  if tpu.startswith("grpc://"):
+    host, _, port = tpu[len("grpc://"):].rpartition(":")
+    try:
+      socket.create_connection((host, int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as e:
+      reason = "no port" if isinstance(e, ValueError) else (e.strerror or type(e).__name__)
+      raise ValueError(f"--tpu={tpu}: nothing answers there ({reason}, {timeout:.0f} s): check the address "
+                       "(grpc://HOST:8470) and that the TPU is running") from None
+
+
 def make_strategy(kind: str, tpu: str = None):
   """A tf.distribute strategy: 'auto' | 'default' | 'mirrored' | 'multi_worker' | 'tpu'.
 
@@ -60,7 +85,8 @@ def make_strategy(kind: str, tpu: str = None):
   if kind == "auto":
     kind = "tpu" if tpu else ("mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "default")
   if kind == "tpu":
-    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu="" if tpu == "local" else tpu)
+    check_tpu(tpu)
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
     tf.config.experimental_connect_to_cluster(resolver)
     tf.tpu.experimental.initialize_tpu_system(resolver)
     return tf.distribute.TPUStrategy(resolver)
