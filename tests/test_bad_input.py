@@ -438,3 +438,20 @@ class MessagesTest(tf.test.TestCase):
       train_main.make_strategy("tpu", f"grpc://127.0.0.1:{port}")
     with self.assertRaisesRegex(ValueError, "^--strategy=tpu needs --tpu"):
       train_main.check_tpu("")
+
+  def test_a_full_disk_is_one_line_naming_the_folder(self):
+    from tfgan_mh import cli  # pylint: disable=g-import-not-at-top
+    import errno  # pylint: disable=g-import-not-at-top
+    saving = tf.errors.ResourceExhaustedError(None, None, "/r/ckpt-10_temp/part-00000-of-00001.data-00000-of-00001; "
+                                              "No space left on device")
+    self.assertEqual(cli.disk_full(saving, "/r"), "no space left on device writing /r: free space there (or pass "
+                     "another folder); what was written before is kept and the same command resumes")
+    tmp = OSError(errno.ENOSPC, "No space left on device", "/r/eval/best.json.tmp")
+    self.assertTrue(cli.disk_full(tmp, "/r/eval").startswith("no space left on device writing /r/eval/best.json.tmp:"))
+    self.assertIsNone(cli.disk_full(OSError(errno.EACCES, "Permission denied"), "/r"))
+    d = os.path.join(self.create_tempdir().full_path, "run")
+    with mock.patch("tfgan_mh.training.loop.train", side_effect=saving):
+      code, err = train_cli(d)
+    self.assertEqual(code, 1)
+    self.assertEqual(err.strip().splitlines()[-1], f"error: no space left on device writing {d}: free space there "
+                     "(or pass another folder); what was written before is kept and the same command resumes")

@@ -1,5 +1,6 @@
 """What the command-line entry points share: one-line errors and early checks of output paths."""
 
+import errno
 import os
 import sys
 from typing import Optional
@@ -9,6 +10,19 @@ def first_line(error: BaseException) -> str:
   """The message of an error without the context lines gin appends ("In call to configurable ...")."""
   text = str(error).strip()
   return text.splitlines()[0] if text else type(error).__name__
+
+
+def disk_full(error: BaseException, where: str) -> Optional[str]:
+  """One line for an error that is a full disk (OSError ENOSPC, or a TF op's "No space left on device",
+  e.g. SaveV2 or a summary writer), else None. `where`: the folder being written."""
+  if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+    path = error.filename or where
+  elif "No space left on device" in str(error):
+    path = where
+  else:
+    return None
+  return (f"no space left on device writing {path}: free space there (or pass another folder); what was "
+          "written before is kept and the same command resumes")
 
 
 def fail(message: str, code: int = 1):

@@ -25,6 +25,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from tfgan_mh import cli
 from tfgan_mh.evaluation import config as config_lib
 
 FLAGS = flags.FLAGS
@@ -42,6 +43,7 @@ def main(argv):
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
   if not FLAGS.model_dir:
     raise app.UsageError("--model_dir is required")
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tfgan_mh.evaluation import watcher  # pylint: disable=g-import-not-at-top
   try:
     config = config_lib.config_from_flags(FLAGS)
@@ -51,6 +53,11 @@ def main(argv):
     text = str(e).strip()
     print(f"error: {text.splitlines()[0] if text else type(e).__name__}", file=sys.stderr)
     sys.exit(1)
+  except (OSError, tf.errors.OpError) as e:
+    full = cli.disk_full(e, f"{FLAGS.model_dir.rstrip('/')}/eval")
+    if full is None:
+      raise
+    cli.fail(full)
   logging.info("eval job finished: %s", status)
   print(f"{status}: {FLAGS.model_dir.rstrip('/')}/eval/metrics.jsonl")
 

@@ -110,6 +110,7 @@ def main(argv):
     raise app.UsageError("--model_dir is required")
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import preemption  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
     parse_gin(FLAGS.gin_file or [DEFAULT_GIN], FLAGS.gin_param)
     strategy = make_strategy(FLAGS.strategy, FLAGS.tpu)
@@ -118,6 +119,10 @@ def main(argv):
     loop.train(FLAGS.model_dir, strategy, user_bindings=FLAGS.gin_param)
   except (ValueError, loop.NonFiniteLossError) as e:
     message = first_line(e)
+  except (OSError, tf.errors.OpError) as e:
+    message = cli.disk_full(e, FLAGS.model_dir)
+    if message is None:
+      raise
   except preemption.Stopped as e:  # SIGTERM / SIGINT: a checkpoint was saved; 128 + the signal number
     print(f"stopped: {first_line(e)}", file=sys.stderr)
     sys.exit(e.exit_code)
