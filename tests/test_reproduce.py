@@ -50,13 +50,13 @@ class SmokeTest(tf.test.TestCase):
       with open(os.path.join(out, f"{name}.json")) as f:
         result = json.load(f)
       self.assertTrue(result["smoke"])
-      self.assertEqual(len(result["runs"]), len(claim.datasets) * len(claim.arms), name)
+      datasets = claim.datasets[:1]  # a smoke run trains each claim's first dataset
+      self.assertEqual(len(result["runs"]), len(datasets) * len(claim.arms), name)
       for run in result["runs"]:
         self.assertEqual(run["errors"], {}, f"{name}: {run['errors']}")
         self.assertTrue(os.path.exists(os.path.join(run["model_dir"], "eval", "metrics.jsonl")))
         self.assertIsNotNone(run["protocol"], name)
-      self.assertEqual(sorted(result["table"]), sorted(f"{d.name}/{a.name}" for d in claim.datasets
-                                                       for a in claim.arms))
+      self.assertEqual(sorted(result["table"]), sorted(f"{d.name}/{a.name}" for d in datasets for a in claim.arms))
       self.assertIn(result["verdict"], ("reproduced", "not reproduced", "inconclusive", "not converged at 4 steps"))
       for run in result["runs"]:  # 2 checkpoints per smoke run, each evaluated: the learning curve
         start = run["timing"][0]["from"]  # a continued arm counts on from its base's steps
