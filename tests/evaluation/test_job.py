@@ -554,8 +554,12 @@ class PiecesTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, f"^best_metric='{key}' needs --classifier .*classifier=None\\): "
                                               "pass --classifier=SPEC, or choose another best_metric$"):
         job.EvalConfig(metrics="default,am_score", best_metric=key).validate()
-    with self.assertRaisesRegex(ValueError, "^best_metric='fid' needs --inception .*inception='none'"):
-      job.EvalConfig(inception="none", best_metric="fid").validate()
+    with self.assertLogs("absl", "WARNING") as logs:  # the default best_metric: no export, said up front
+      self.assertIsNone(job.EvalConfig(inception="none", best_metric="fid").validate().best_metric)
+    self.assertIn("best_metric='fid' (the default) needs --inception, and inception='none': no best checkpoint",
+                  logs.output[0])
+    with self.assertRaisesRegex(ValueError, "^best_metric='kid_mean' needs --inception .*inception='none'"):
+      job.EvalConfig(inception="none", metrics="kid", best_metric="kid_mean").validate()
     config = job.EvalConfig(metrics="default,am_score", best_metric="am_score", classifier="classifier:/c").validate()
     self.assertEqual(config.resolved_best_mode, "min")
 

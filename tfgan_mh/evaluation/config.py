@@ -14,6 +14,7 @@ from typing import Any, Dict, Sequence
 
 import gin
 import numpy as np
+from absl import logging
 
 from tfgan_mh.evaluation import registry
 from tfgan_mh.models import standing_stats
@@ -120,12 +121,25 @@ def _validate(self):
     if group not in self.metrics:
       raise ValueError(f"best_metric={self.best_metric!r} needs the metric group {group!r}, which is not in "
                        f"metrics ({','.join(self.metrics)})")
-    for role in registry.groups()[group].extractor_roles(self):  # known now, not after the whole evaluation
-      spec = getattr(self, role)
-      if spec is None or spec in NO_EXTRACTOR:
-        raise ValueError(f"best_metric={self.best_metric!r} needs --{role} (its group {group!r} reads the {role} "
-                         f"extractor, and {role}={spec!r}): pass --{role}=SPEC, or choose another best_metric")
+    _check_best_extractors(self, group)
   return self
+
+
+def _check_best_extractors(self, group: str) -> None:
+  """A best_metric whose group's extractor is not given is known before any work: a chosen one is refused
+  (one line); the default one (fid, with --inception=none) is dropped with a warning: no best export."""
+  default = next(s.default for s in all_settings() if s.name == "best_metric")
+  for role in registry.groups()[group].extractor_roles(self):
+    spec = getattr(self, role)
+    if spec is not None and spec not in NO_EXTRACTOR:
+      continue
+    if self.best_metric == default:
+      logging.warning("best_metric=%r (the default) needs --%s, and %s=%r: no best checkpoint is exported (pass "
+                      "--best_metric=KEY of a metric this job computes)", self.best_metric, role, role, spec)
+      self.best_metric = None
+      return
+    raise ValueError(f"best_metric={self.best_metric!r} needs --{role} (its group {group!r} reads the {role} "
+                     f"extractor, and {role}={spec!r}): pass --{role}=SPEC, or choose another best_metric")
 
 
 def _resolved_best_mode(self) -> str:
