@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from unittest import mock
@@ -45,6 +46,19 @@ def snapshot(root):
       with open(path, "rb") as f:
         out[os.path.relpath(path, root)] = hashlib.sha256(f.read()).hexdigest()
   return out
+
+
+@contextlib.contextmanager
+def held_lock(path):
+  """A lock file at `path` naming a live process of this host (yielded), as a running trainer or eval job's."""
+  sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+  try:
+    with open(path, "w") as f:
+      json.dump(dict(host=socket.gethostname(), pid=sleeper.pid, started="earlier"), f)
+    yield sleeper
+  finally:
+    sleeper.kill()
+    sleeper.wait()
 
 
 def train_cli(model_dir, *params):
@@ -243,18 +257,11 @@ class BadInputTest(tf.test.TestCase):
 
   def test_a_second_trainer_is_refused_and_a_stale_lock_taken_over(self):
     d = self.fresh()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-      lock = dict(host=run_dir.TrainerLock(d).owner["host"], pid=sleeper.pid, started="earlier")
-      with open(os.path.join(d, run_dir.LOCK_FILE), "w") as f:
-        json.dump(lock, f)
+    with held_lock(os.path.join(d, run_dir.LOCK_FILE)) as sleeper:
       before = snapshot(d)
       code, err = train_cli(d, "train.num_steps = 6")
       self.assertOneLineError(code, err, f"in use by another trainer, pid {sleeper.pid}", run_dir.LOCK_FILE)
       self.assertEqual(snapshot(d), before)
-    finally:
-      sleeper.kill()
-      sleeper.wait()
     with self.assertLogs("absl", "WARNING") as logs:  # the holder is gone: its lock is taken over
       code, err = train_cli(d, "train.num_steps = 6")
     self.assertEqual(code, 0, err)
@@ -265,20 +272,13 @@ class BadInputTest(tf.test.TestCase):
     d = self.fresh()
     eval_dir = os.path.join(d, "eval")
     os.makedirs(eval_dir)
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-      lock = dict(host=run_dir.TrainerLock(d).owner["host"], pid=sleeper.pid, started="earlier")
-      with open(os.path.join(eval_dir, run_dir.EVAL_LOCK_FILE), "w") as f:
-        json.dump(lock, f)
+    with held_lock(os.path.join(eval_dir, run_dir.EVAL_LOCK_FILE)) as sleeper:
       before = snapshot(d)
       with self.assertRaisesRegex(ValueError, f"^{eval_dir} is in use by another eval job, pid {sleeper.pid} on "
                                               f"host .*: stop it first, or delete {eval_dir}/eval.lock if that "
                                               "eval job is gone$"):
         job.watch(d, job.EvalConfig(**RING_EVAL), once=True)
       self.assertEqual(snapshot(d), before)  # no record, no event file
-    finally:
-      sleeper.kill()
-      sleeper.wait()
     self.assertEqual(job.watch(d, job.EvalConfig(**RING_EVAL), once=True), "once")  # the holder is gone
     self.assertEqual(os.listdir(eval_dir).count(run_dir.EVAL_LOCK_FILE), 0)  # released at the end
 
