@@ -455,3 +455,19 @@ class MessagesTest(tf.test.TestCase):
     self.assertEqual(code, 1)
     self.assertEqual(err.strip().splitlines()[-1], f"error: no space left on device writing {d}: free space there "
                      "(or pass another folder); what was written before is kept and the same command resumes")
+
+  def test_out_of_memory_is_one_line_and_leaves_no_run_directory(self):
+    d = os.path.join(self.create_tempdir().full_path, "run")
+
+    def oom(**kwargs):  # what a batch too large for the machine does, after TensorBoard's file exists
+      os.makedirs(kwargs["model_dir"], exist_ok=True)
+      open(os.path.join(kwargs["model_dir"], "events.out.tfevents.1"), "w").close()
+      raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[100000,2]\nmore")
+
+    with mock.patch("tfgan_mh.training.loop._train", side_effect=oom):
+      code, err = train_cli(d, "train.global_batch_size = 100000")
+    self.assertEqual(code, 1)
+    self.assertEqual(err.strip().splitlines()[-1], "error: out of memory (OOM when allocating tensor with "
+                     "shape[100000,2]): lower train.global_batch_size (now 100000), the resolution or the network "
+                     "widths, or use train.accumulate_steps")
+    self.assertFalse(os.path.exists(d))

@@ -100,6 +100,20 @@ def parse_gin(gin_files, gin_params):
   cli.parse_gin(gin_files, gin_params)
 
 
+def out_of_memory(error: BaseException):
+  """One line for TF's ResourceExhaustedError (an allocation failed), else None."""
+  import gin  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if not isinstance(error, tf.errors.ResourceExhaustedError):
+    return None
+  try:
+    batch = gin.query_parameter("train.global_batch_size")
+  except ValueError:
+    batch = "its default"
+  return (f"out of memory ({first_line(error)[:120]}): lower train.global_batch_size (now {batch}), the "
+          "resolution or the network widths, or use train.accumulate_steps")
+
+
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -120,7 +134,7 @@ def main(argv):
   except (ValueError, loop.NonFiniteLossError) as e:
     message = first_line(e)
   except (OSError, tf.errors.OpError) as e:
-    message = cli.disk_full(e, FLAGS.model_dir)
+    message = cli.disk_full(e, FLAGS.model_dir) or out_of_memory(e)
     if message is None:
       raise
   except preemption.Stopped as e:  # SIGTERM / SIGINT: a checkpoint was saved; 128 + the signal number

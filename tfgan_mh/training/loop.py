@@ -158,8 +158,8 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
         preemption.StopSignals() if single else contextlib.nullcontext() as stop:
       return _train(model_dir=model_dir, strategy=strategy, user_bindings=tuple(user_bindings), stop=stop,
                     **settings)
-  except ValueError:
-    if fresh:  # a configuration error: no empty or half-started model_dir left behind
+  except (ValueError, tf.errors.ResourceExhaustedError):
+    if fresh:  # a configuration error or no memory for it: no empty or half-started model_dir left behind
       run_dir.remove_fresh_dir(model_dir)
     raise
   finally:
