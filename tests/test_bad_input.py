@@ -365,6 +365,7 @@ class BadInputTest(tf.test.TestCase):
     d = self.fresh()
     before = snapshot(d)
     code, err = cli("tfgan_mh.train", f"--model_dir={d}", "--gin_param=train.num_steps=6",
+                    "--gin_param=train.global_batch_size=16",  # the run's batch (another one is refused first)
                     "--gin_param=build_discriminator.hidden=(64, 64)")
     self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 does not match the networks of this configuration")
     self.assertEqual(snapshot(d), before)
