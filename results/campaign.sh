@@ -1,10 +1,13 @@
 #!/bin/sh
 # The convergence campaign (issue 25): every claim re-run with learning curves, in the order mhgan, mode_gan,
 # amgan, aam, each with the recipe tuned on its baseline arm alone (`--arms BASELINE`), then every arm with that
-# recipe unchanged, 3 seeds. Each command resumes where it stopped (finished runs and evaluations are reused, a
-# run asked for more steps resumes from its last checkpoint), so the script can be started again after a
-# session ends: `OUT=/path/to/runs DATA=/path/to/idx/folders sh results/campaign.sh`. Copy OUT/CLAIM.md,
-# OUT/CLAIM.json and OUT/CLAIM_curves.png into results/ as each claim completes.
+# recipe unchanged, 3 seeds, one dataset decided before the next. Each command resumes where it stopped
+# (finished runs and evaluations are reused, a run asked for more steps resumes from its last checkpoint).
+#
+# Runs live in results/campaign (OUT): a session's machine does not outlive it, so each finished run's records
+# (not its checkpoints: results/campaign/.gitignore) are committed as it completes, `sh results/campaign.sh
+# save`, and a later session's clone reuses them; an unfinished run starts again from step 0 there.
+# `OUT=... DATA=/path/to/idx/folders sh results/campaign.sh` runs (or resumes) the campaign.
 #
 # Recipes (steps per run; 10 checkpoints each):
 #   mhgan  10000  the mnist_*_cpu.gin networks and rates (000: G 1e-4, D 4e-4, beta_1 0). The hinge baseline,
@@ -14,7 +17,12 @@
 #                 FID 7.5 / 7.7 / 6.0 (results/mhgan_hinge.md).
 #   mode_gan, amgan, aam: not tuned yet (their present steps are the claims' defaults).
 set -e
-OUT=${OUT:-runs/reproduce}
+OUT=${OUT:-results/campaign}
 DATA=${DATA:-../shared/data}
-tfgan-reproduce mhgan --arms hinge --seeds 0 --steps 10000 --out "$OUT" --data_dir "$DATA"
+if [ "${1:-}" = save ]; then  # stage the reports and every finished run (TRAIN_DONE) for a commit
+  git add "$OUT/.gitignore" "$OUT"/*.md "$OUT"/*.json "$OUT"/*.png "$OUT/classifiers" 2>/dev/null || true
+  find "$OUT/runs" -name TRAIN_DONE -exec dirname {} \; | xargs -r git add
+  exit 0
+fi
+tfgan-reproduce mhgan --datasets mnist --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce mhgan --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"

@@ -104,6 +104,8 @@ class ErrorsTest(tf.test.TestCase):
                                                              "expected distinct seeds such as 0,1,2"),
         (["mhgan", "--arms=hinge,nope", f"--out={out}/g"], REPO, "error: --arms='hinge,nope': expected arms of "
                                                                   "mhgan such as hinge,mhgan,acgan"),
+        (["mhgan", "--datasets=cifar10", f"--out={out}/i"], REPO, "error: --datasets='cifar10': expected "
+                                                                   "datasets of mhgan such as mnist,fashion_mnist"),
         (["mhshared_switch", "--arms=switched", "--smoke", f"--out={out}/h"], REPO,
          "error: --arms: arm 'switched' continues arm 'hinge_base', which is not trained to 4 steps under "
          f"{out}/h (mnist, seed 0): add it to --arms"),

@@ -1,11 +1,12 @@
-r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--arms A,B] [--out DIR] [--data_dir DIR]
-[--smoke]`.
+r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--arms A,B] [--datasets D] [--out DIR]
+[--data_dir DIR] [--smoke]`.
 
 Trains every arm of CLAIM with the project's gin experiments, runs the eval job on every checkpoint of each run
 (10 per run), and writes DIR/CLAIM.md, DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside
 it, the learning curves, a verdict decided only where the curves have flattened) and DIR/CLAIM_curves.png.
 `--arms` trains only some arms (the baseline, while a recipe is tuned on it): the report is then
-DIR/CLAIM_ARM....md. Finished runs and evaluations are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, magan, aam, amgan,
+DIR/CLAIM_ARM....md; `--datasets mnist` runs only some of the claim's datasets. Finished runs and evaluations
+are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, magan, aam, amgan,
 mhshared_switch, toolkit, aam_translation, or all. `--smoke` runs every arm for a few steps (a pipeline
 check: CI runs it). MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `--data_dir=DIR` from
 the idx folders DIR/mnist and DIR/fashion_mnist (the four files of the MNIST site each). Runs from any folder.
@@ -29,6 +30,8 @@ flags.DEFINE_string("out", None, "Output folder: runs/, classifiers/, CLAIM.md, 
 flags.DEFINE_string("data_dir", None, "Folder with the idx folders mnist/ and fashion_mnist/ (train-images-idx3-"
                     "ubyte.gz, ...); default: TFDS mnist / fashion_mnist, downloaded once.")
 flags.DEFINE_string("arms", None, "Comma-separated arms of the claim to run (default: all of them).")
+flags.DEFINE_string("datasets", None, "Comma-separated datasets of the claim to run (default: all of them; a "
+                    "campaign decides a claim on its first dataset before the next).")
 flags.DEFINE_bool("smoke", False, "A few steps per arm and a tiny eval: checks the pipeline, not the claim.")
 
 
@@ -56,6 +59,17 @@ def parse_arms(text, claims):
   return names
 
 
+def parse_datasets(text, claims):
+  """The dataset names of --datasets; ValueError (one line) for a name no claim in `claims` has."""
+  names = [d.strip() for d in text.split(",") if d.strip()]
+  known = list(dict.fromkeys(d.name for c in claims for d in c.datasets))
+  unknown = [d for d in names if d not in known]
+  if not names or unknown:
+    raise ValueError(f"--datasets={text!r}: expected datasets of {', '.join(c.name for c in claims)} such as "
+                     f"{','.join(known)}")
+  return names
+
+
 def main(argv):
   from tfgan_mh.reproduce import claims  # pylint: disable=g-import-not-at-top
   from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
@@ -72,12 +86,14 @@ def main(argv):
     if data_dir:
       runner.check_data_dir(data_dir, [claims.CLAIMS[n] for n in names])
     arms = parse_arms(FLAGS.arms, [claims.CLAIMS[n] for n in names]) if FLAGS.arms else None
+    datasets = parse_datasets(FLAGS.datasets, [claims.CLAIMS[n] for n in names]) if FLAGS.datasets else None
     seeds = {n: parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claims.CLAIMS[n].seeds))
              for n in names}
     out = FLAGS.out or ("runs/reproduce_smoke" if FLAGS.smoke else "runs/reproduce")
     for name in names:
       result = runner.run_claim(claims.CLAIMS[name], out=out, seeds=seeds[name], steps=FLAGS.steps,
-                                smoke=FLAGS.smoke, data_dir=data_dir, arms=arms)
+                                smoke=FLAGS.smoke, data_dir=data_dir, arms=arms,
+                                datasets=datasets)
       print(f"{name}: {result['verdict']} — {result['why']} ({out}/{result['name']}.md)")
   except ValueError as e:
     cli.fail(cli.first_line(e))

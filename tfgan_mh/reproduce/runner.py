@@ -170,13 +170,16 @@ def margin_history(model_dir: str) -> List[float]:
 
 def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int], smoke: bool,
               data_dir: Optional[str] = None, arms: Optional[Sequence[str]] = None,
-              log: Callable = print) -> Dict[str, Any]:
+              datasets: Optional[Sequence[str]] = None, log: Callable = print) -> Dict[str, Any]:
   """Trains and evaluates every arm of `claim` (or only `arms`, e.g. the baseline while tuning a recipe);
   writes OUT/NAME.md, OUT/NAME.json and OUT/NAME_curves.png (NAME: the claim, `report.name`); returns the JSON.
 
   `data_dir`: a folder with the idx folders mnist/ and fashion_mnist/ (see `check_data_dir`); None: TFDS.
+  `datasets`: names of the claim's datasets to run (None: all; the report then holds only those).
   """
   start = time.time()
+  if datasets is not None:
+    claim = dataclasses.replace(claim, datasets=tuple(d for d in claim.datasets if d.name in datasets))
   if smoke:  # the pipeline on one dataset per claim: the others differ only in the source (CI's time)
     claim = dataclasses.replace(claim, datasets=claim.datasets[:1])
   steps = steps or (SMOKE["steps"] if smoke else claim.steps)
