@@ -162,6 +162,13 @@ class EvaluateSamplesTest(tf.test.TestCase):
       evaluate_samples.build_reference("npz:/nowhere.npz")
     with self.assertRaisesRegex(ValueError, r"--reference='imagenet9'.*NAME one of"):
       evaluate_samples.build_reference("imagenet9")
+    rgb = os.path.join(tmp, "rgb.npz")  # the MNIST reference is grayscale: RGB samples are refused up front
+    np.savez(rgb, x=np.repeat(self.x[:20], 3, axis=-1))
+    with self.assertRaisesRegex(ValueError, rf"^--samples='{rgb}' are RGB images 32x32x3 and the reference "
+                                rf"'mnist_idx:{MNIST}' is grayscale 32x32x1: expected samples with the reference's 1 "
+                                r"channel\(s\) \(convert the samples, or pass the matching --reference\)$"):
+      evaluate_samples.run(_flags([f"--samples={rgb}", f"--output={tmp}/r.jsonl"] + self.common))
+    self.assertFalse(os.path.exists(f"{tmp}/r.jsonl"))
 
   def test_cli_appends_and_a_failure_keeps_the_output(self):
     out = os.path.join(self.create_tempdir().full_path, "scores.jsonl")

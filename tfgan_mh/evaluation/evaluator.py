@@ -337,13 +337,15 @@ class Evaluator:
     the real data of this evaluator's source (`reference` names it in the record).
 
     Raises:
-      ValueError: labels outside the reference's classes (one line).
+      ValueError: labels outside the reference's classes, or images of another channel count than the
+        reference's (one line).
     """
     cfg = self.config
     timer = references.Timer()
     start = time.perf_counter()
     with timer.stage("data_source"):
       k = self.source.num_classes
+    _check_channels(samples, self.source.image_shape, reference)
     if samples.labels is not None and samples.num and int(samples.labels.max()) >= k:
       raise ValueError(f"--samples={samples.path!r} has class {int(samples.labels.max())} but the reference "
                        f"{reference!r} has {k} classes (0-{k - 1})")
@@ -367,6 +369,20 @@ class Evaluator:
                   timing=timer.rounded(), wall_time=time.time())
     record.update(values)
     return record
+
+
+def _check_channels(samples, reference_shape, reference: str) -> None:
+  """ValueError (one line) when samples and reference images differ in channels: the extractors take both (a
+  gray image is tiled to RGB), so FID / KID would measure the colour, not the images. Sides may differ: the
+  extractors resize both to their input."""
+  names = {1: "grayscale", 3: "RGB"}
+  have, want = tuple(samples.image_shape), tuple(reference_shape)
+  if len(have) == 3 and len(want) == 3 and have[-1] != want[-1]:
+    raise ValueError(f"--samples={samples.path!r} are {names.get(have[-1], f'{have[-1]}-channel')} images "
+                     f"{'x'.join(map(str, have))} and the reference {reference!r} is "
+                     f"{names.get(want[-1], f'{want[-1]}-channel')} {'x'.join(map(str, want))}: expected samples "
+                     f"with the reference's {want[-1]} channel(s) (convert the samples, or pass the matching "
+                     "--reference)")
 
 
 def _few_samples(num: int, ctx) -> List[str]:
