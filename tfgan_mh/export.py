@@ -29,7 +29,8 @@ The same computation is the object's `generate(z, labels)` function.
 A translation generator (G(x, c), Sapkota et al. 2022 (AAM); kind 'translation', z_dim 0) has one signature
 instead, `serving_default(images: uint8 [None, H, W, C], labels: int32 [None])` -> {'images': uint8
 [None, H, W, C]}: each image translated to the target domain of its label (input mapped to [-1, 1] as the data
-pipeline does, x / 127.5 - 1; labels checked as above), and no `sample` signature (there are no latents).
+pipeline does, x / 127.5 - 1; labels checked as above, and the images' sides: another size is an
+InvalidArgumentError naming the expected shape), and no `sample` signature (there are no latents).
 
 Signature `sample(labels: int32 [None], seed: int64 [])`: the same outputs for latents drawn inside the
 graph (stateless, so a seed gives the same images): z ~ N(0, I), or with `truncation` (BigGAN §3.1,
@@ -111,6 +112,13 @@ class _GeneratorModule(tf.Module):
       @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8, name="images"),
                                     tf.TensorSpec([None], tf.int32, name="labels")])
       def translate(images, labels):  # uint8 images -> [-1, 1] as the data pipeline, G(x, c), -> uint8
+        # A signature call does not check the spec's static sides: without this, another size fails inside G.
+        side = tf.debugging.assert_equal(
+            tf.shape(images)[1:], tf.constant(list(image_shape), tf.int32),
+            message=f"images must have shape [N, {', '.join(map(str, image_shape))}] (the run's image_shape): "
+                    "resize or pad them first")
+        with tf.control_dependencies([side]):
+          images = tf.identity(images)
         return run(tf.cast(images, tf.float32) / 127.5 - 1.0, labels)
 
       self.generate = translate

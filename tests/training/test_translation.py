@@ -172,11 +172,17 @@ class TranslationStepTest(tf.test.TestCase):
         "try:\n"
         "  g.signatures['serving_default'](images=tf.constant(d['images']), labels=tf.constant([0, 5, 1]))\n"
         "except tf.errors.InvalidArgumentError as e:\n"
-        "  print('bad domain:', 'labels must be < num_classes=3' in str(e))\n")
+        "  print('bad domain:', 'labels must be < num_classes=3' in str(e))\n"
+        "try:\n"  # another image size: the expected shape is named, not a reshape inside G
+        "  g.signatures['serving_default'](images=tf.constant(d['images'][:, 1:, 1:]),\n"
+        "                                  labels=tf.constant(d['labels']))\n"
+        "except tf.errors.InvalidArgumentError as e:\n"
+        f"  print('bad size:', 'images must have shape [N, {', '.join(map(str, SHAPE))}]' in str(e))\n")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           check=False, env=dict(os.environ, PYTHONPATH=""), cwd=self.create_tempdir().full_path)
     self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-    self.assertEqual(proc.stdout.split("\n")[:2], ["translation 0 False ['serving_default']", "bad domain: True"])
+    self.assertEqual(proc.stdout.split("\n")[:3], ["translation 0 False ['serving_default']", "bad domain: True",
+                                                  "bad size: True"])
     self.assertAllEqual(np.load(os.path.join(path, "..", "out.npy")), expected)
 
 
