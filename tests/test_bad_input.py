@@ -426,6 +426,66 @@ class MessagesTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"span \[300.0, 300.0\].*\(gin: build_source.pixel_range = \(lo, hi\)\)$"):
       arrays.prepare_images(np.full([1, 4, 4, 1], 300.0, np.float32), "x.npz")
 
+  def test_a_batch_or_resolution_that_cannot_fit_is_refused_before_any_step(self):
+    """Issue 26 item 15: the lower bound of `training.memory` against the memory available, by hand."""
+    import types  # pylint: disable=g-import-not-at-top
+    import keras  # pylint: disable=g-import-not-at-top
+    import numpy as np  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.data import arrays  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.training import memory  # pylint: disable=g-import-not-at-top
+
+    class G(keras.Model):  # z 4 -> Dense 16 -> 4x4x1
+      z_dim = 4
+
+      def __init__(self):
+        super().__init__()
+        self.dense = keras.layers.Dense(16)
+
+      def call(self, z, labels=None, training=False):
+        return tf.reshape(self.dense(z), [-1, 4, 4, 1])
+
+    class D(keras.Model):  # 4x4x1 -> Dense 8 -> Dense 1
+      uses_labels = False
+
+      def __init__(self):
+        super().__init__()
+        self.hidden, self.out = keras.layers.Dense(8), keras.layers.Dense(1)
+
+      def call(self, x, labels=None, training=False):
+        return self.out(self.hidden(tf.reshape(x, [-1, 16])))
+
+    g, d = G(), D()
+    g(tf.zeros([1, 4])), d(tf.zeros([1, 4, 4, 1]))
+    opts = [keras.optimizers.Adam(), keras.optimizers.Adam()]
+    opts[0].build(g.trainable_variables), opts[1].build(d.trainable_variables)
+    batch = 2**20  # a replica's input: 2**20 x 16 x 4 bytes = 64 MiB >= memory.MIN_INPUT_BYTES
+    trainer = types.SimpleNamespace(generator=g, discriminator=d, ema_generator=None, g_optimizer=opts[0],
+                                    d_optimizer=opts[1], per_replica_batch=batch, accumulate_steps=2,
+                                    global_batch_size=batch, image_shape=(4, 4, 1), conditional=False,
+                                    translation=False)
+    params = (4 * 16 + 16) + (16 * 8 + 8) + (8 * 1 + 1)  # 225 float32 weights
+    optimizer_bytes = sum(v.numpy().nbytes for o in opts for v in o.variables)  # 2 moments each + counters
+    need = memory.step_need(trainer)
+    self.assertEqual(need["state"], 4 * params * 2 + optimizer_bytes)  # weights + gradients + optimizer
+    self.assertEqual(need["activations"], batch // 2 * (16 + 8 + 1) * 4)  # the dense outputs of a micro-batch
+    total = need["state"] + need["activations"]
+    memory.check_fits(trainer, tf.distribute.get_strategy(), available=total)  # fits exactly: no error
+    with self.assertRaisesRegex(ValueError, r"^train.global_batch_size=1048576 \(examples 4x4x1\) needs at least "
+                                            r"0.0488 GiB \(.* \+ 0.0488 GiB activations, per replica of 1\) "
+                                            r"and 0.0244 GiB is available: lower train.global_batch_size, "):
+      memory.check_fits(trainer, tf.distribute.get_strategy(), available=total // 2)
+    with mock.patch.object(arrays.cpu, "available_bytes", return_value=2**30):
+      with self.assertRaisesRegex(ValueError, r"^resolution=100000: the 3 images of x.npz resized to "
+                                              r"100000x100000x1 need at least 112 GiB and 1 GiB is available: "):
+        arrays.prepare_images(np.zeros([3, 4, 4, 1], np.uint8), "x.npz", resolution=100000)
+    run = os.path.join(self.create_tempdir().full_path, "run")  # the trainer checks before any step or file
+    with mock.patch.object(memory.cpu, "available_bytes", return_value=2**30):
+      code, err = train_cli(run, "train.global_batch_size = 8388608")  # the ring: 2**23 x 2 x 4 = 64 MiB inputs
+    self.assertEqual(code, 1)
+    self.assertRegex(err.strip().splitlines()[-1], r"^error: train.global_batch_size=8388608 \(examples 2\) "
+                                                   r"needs at least .* and 1 GiB is available: lower ")
+    self.assertFalse(os.path.exists(run))
+
   def test_a_tpu_that_is_not_there_is_one_line_not_a_hang(self):
     with mock.patch.object(train_main.glob, "glob", return_value=[]):
       with self.assertRaisesRegex(ValueError, r"^--tpu=local: this machine has no TPU chips \(/dev/accel\*, "):

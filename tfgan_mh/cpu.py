@@ -1,4 +1,5 @@
-"""This host's CPU features, read without TensorFlow, and the oneDNN choice made from them before TF starts.
+"""This host's CPU features and available memory, read without TensorFlow, and the oneDNN choice made from
+them before TF starts.
 
 TensorFlow's x86-64 wheels run their oneDNN kernels (convolutions, matmuls, batch norm) by default only on CPUs
 with AVX-512 VNNI / BF16 or AMX; on an AVX2-only CPU (e.g. AMD EPYC Rome / Milan) they use Eigen's, unless the
@@ -13,6 +14,7 @@ TF_ENABLE_ONEDNN_OPTS=0 (or 1) yourself to choose.
 
 import os
 import sys
+from typing import Optional
 
 ONEDNN_ENV = "TF_ENABLE_ONEDNN_OPTS"
 _CHOICE = {"reason": "not decided", "set_here": False}
@@ -66,3 +68,26 @@ def onednn_state() -> dict:
   except (ImportError, AttributeError):  # pragma: no cover - a TF without the query
     enabled = None
   return {"enabled": enabled, "reason": _CHOICE["reason"]}
+
+
+def available_bytes() -> Optional[int]:
+  """Memory this process can still allocate on the host: MemAvailable, or the cgroup (v2) limit's rest
+  when lower; None where neither is readable (not Linux)."""
+  values = []
+  try:
+    with open("/proc/meminfo") as f:
+      for line in f:
+        if line.startswith("MemAvailable:"):
+          values.append(int(line.split()[1]) * 1024)
+  except OSError:
+    pass
+  try:
+    with open("/sys/fs/cgroup/memory.max") as f:
+      limit = f.read().strip()
+    with open("/sys/fs/cgroup/memory.current") as f:
+      current = int(f.read().strip())
+    if limit != "max":
+      values.append(int(limit) - current)
+  except (OSError, ValueError):
+    pass
+  return min(values) if values else None

@@ -10,6 +10,7 @@ from typing import Callable, Dict, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import cpu
 from tfgan_mh.data import pipeline
 
 # (images, labels) of one split: images uint8 [N, H, W, C] pixels, or float32 already in final units
@@ -141,6 +142,7 @@ def prepare_images(images: np.ndarray, where: str, *, channels: Optional[int] = 
                          "[-1, 1] or [0, 255], or give their range (gin: build_source.pixel_range = (lo, hi))")
     images = (images - pixel_range[0]) / (pixel_range[1] - pixel_range[0]) * 2.0 - 1.0
   if resolution is not None and images.shape[1:3] != (resolution, resolution):
+    _check_resize_fits(len(images), resolution, images.shape[-1], where)
     chunks = []
     for start in range(0, len(images), 4096):
       chunks.append(pipeline.resize_images(tf.constant(images[start:start + 4096]),
@@ -149,6 +151,17 @@ def prepare_images(images: np.ndarray, where: str, *, channels: Optional[int] = 
     images = (np.clip(np.round(resized), 0, 255).astype(np.uint8) if images.dtype == np.uint8
               else resized.astype(np.float32))
   return images
+
+
+def _check_resize_fits(num: int, resolution: int, channels: int, where: str) -> None:
+  """ValueError (one line) when the resized float32 images alone exceed the host memory available."""
+  need = num * resolution * resolution * channels * 4
+  available = cpu.available_bytes()
+  if available is not None and need > available:
+    raise ValueError(f"resolution={resolution}: the {num} images of {where} resized to {resolution}x{resolution}x"
+                     f"{channels} need at least {need / 2**30:.3g} GiB and {available / 2**30:.3g} GiB is "
+                     "available: expected a resolution the networks take, e.g. 32 or 64 (gin: "
+                     "build_source.resolution)")
 
 
 def prepare_labels(labels: np.ndarray, num_images: int, num_classes: Optional[int], where: str):

@@ -34,6 +34,7 @@ from tfgan_mh import plots
 from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.training import cluster
 from tfgan_mh.training import labels as labels_lib
+from tfgan_mh.training import memory
 from tfgan_mh.training import optim
 from tfgan_mh.training import pictures as pictures_lib
 from tfgan_mh.training import preemption
@@ -220,6 +221,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
                           d_steps=d_steps, ema_decay=ema_decay, ema_start=ema_start, jit_compile=jit_compile,
                           seed=seed, label_probs=label_probs, diffaugment=diffaugment, lecam_weight=lecam_weight,
                           accumulate_steps=accumulate_steps)
+  memory.check_fits(trainer, strategy)  # a batch that cannot fit: one line now, not an OOM after the first trace
 
   def make_iterator(data_seed):
     def input_fn(ctx):
