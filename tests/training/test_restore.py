@@ -53,6 +53,8 @@ class RestoreTest(tf.test.TestCase):
       restore.resolve_checkpoint(self.model_dir, "nonsense")
     with self.assertRaisesRegex(ValueError, "no run_info.json"):
       restore.load_run(self.create_tempdir().full_path)
+    self.assertEqual([restore.checkpoint_step(p) for p in ("r/ckpt-12", "r/ckpt-12.index", "r/ckpt-12.data-0",
+                                                           "r/model.ckpt", "gs://b/r/ckpt-0")], [12, 12, None, None, 0])
 
   def test_a_run_written_under_an_old_parameter_name_still_parses(self):
     d = self.create_tempdir().full_path

@@ -26,7 +26,13 @@ from tfgan_mh.models import base as models_base
 RUN_INFO = "run_info.json"
 OPERATIVE_CONFIG = "operative_config.gin"
 BEST_FILE = os.path.join("eval", "best.json")
-_CKPT_RE = re.compile(r"ckpt-(\d+)\.index$")
+_CKPT_RE = re.compile(r"ckpt-(\d+)(?:\.index)?$")
+
+
+def checkpoint_step(path: str) -> Optional[int]:
+  """N of a `.../ckpt-N` prefix or its `.index` file (None for another name)."""
+  m = _CKPT_RE.search(path)
+  return int(m.group(1)) if m else None
 
 
 def write_run_info(model_dir: str, info: dict) -> None:
@@ -57,9 +63,9 @@ def list_checkpoints(model_dir: str) -> list:
   """[(step, prefix)] of every checkpoint in model_dir, by step."""
   found = []
   for path in tf.io.gfile.glob(f"{model_dir}/ckpt-*.index"):
-    m = _CKPT_RE.search(path)
-    if m:
-      found.append((int(m.group(1)), path[:-len(".index")]))
+    step = checkpoint_step(path)
+    if step is not None:
+      found.append((step, path[:-len(".index")]))
   return sorted(found)
 
 
@@ -242,6 +248,6 @@ def resume(checkpoint: tf.train.Checkpoint, prefix: str, model_dir: str) -> None
   try:
     restore_checkpoint(checkpoint, prefix, partial=False)
   except run_dir.UnreadableCheckpoint as e:
-    m = _CKPT_RE.search(prefix + ".index")
-    step = int(m.group(1)) if m else 1 << 62  # not a ckpt-N name: every complete checkpoint is a candidate
+    step = checkpoint_step(prefix)
+    step = 1 << 62 if step is None else step  # not a ckpt-N name: every complete checkpoint is a candidate
     raise ValueError(run_dir.unreadable_message(model_dir, prefix, step, e.reason)) from None

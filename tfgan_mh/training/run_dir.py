@@ -33,7 +33,6 @@ LOCK_FILE = "train.lock"
 EVAL_LOCK_FILE = "eval.lock"  # in model_dir/eval
 BAD_DIR = "bad"  # unreadable checkpoints moved aside on resume
 _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
-_PREFIX_RE = re.compile(r"ckpt-(\d+)$")
 _HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
 
 
@@ -144,12 +143,6 @@ def list_complete(model_dir: str) -> List[Tuple[int, str]]:
   return [(s, p) for s, p in restore.list_checkpoints(model_dir) if checkpoint_complete(p)]
 
 
-def _step_of(prefix: str) -> Optional[int]:
-  """N of a `.../ckpt-N` prefix (None for another name)."""
-  m = _PREFIX_RE.search(prefix)
-  return int(m.group(1)) if m else None
-
-
 def _newest_checkpoint(model_dir: str, rewrite_state: bool) -> Optional[str]:
   """The state file's latest, else the highest complete ckpt-N (None: none); rewrites a missing state."""
   latest = tf.train.latest_checkpoint(model_dir)  # None when the state file or its checkpoint is missing
@@ -187,7 +180,8 @@ def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[st
     if reason is None:
       return prefix
     if not rewrite_state:  # not the chief: it moves nothing, and resumes where the chief will
-      step = _step_of(prefix)
+      from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+      step = restore.checkpoint_step(prefix)
       return last_readable(model_dir, 1 << 62 if step is None else step)
     moved = move_aside(model_dir, prefix)
     logging.warning("checkpoint %s cannot be read (%s): moved to %s; resuming from the newest readable one "
@@ -223,7 +217,7 @@ def batch_history(model_dir: str, resume_from: Optional[str], global_batch_size:
                                                  else [])
   if before is None or before == global_batch_size:
     return history or fresh
-  step = _step_of(resume_from)
+  step = restore.checkpoint_step(resume_from)
   if not allow_change:
     raise ValueError(f"train.global_batch_size={global_batch_size}: {model_dir} was trained with {before} up to "
                      f"step {step}; resume with {before}, or set train.allow_batch_change=True to change it on "
@@ -260,9 +254,8 @@ def unreadable_message(model_dir: str, prefix: str, step: int, reason: str) -> s
   if good is None:
     return (f"checkpoint {prefix} cannot be read ({reason}) and no earlier checkpoint of {model_dir} can: "
             "start a new model_dir")
-  return (f"checkpoint {prefix} cannot be read ({reason}); the last good one is {good}: to resume from it, "
-          f"move the bad one aside (mkdir {model_dir}/bad && mv {model_dir}/{base}.* {model_dir}/bad/) and "
-          "run the same command again")
+  return (f"checkpoint {prefix} cannot be read ({reason}); the last good one is {good}: run the same command "
+          f"again (it moves {base} to {model_dir}/{BAD_DIR}/ and resumes from {os.path.basename(good)})")
 
 
 def remove_fresh_dir(model_dir: str) -> None:
