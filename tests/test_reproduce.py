@@ -23,7 +23,7 @@ _OUT = {}
 def _reproduce(*args, cwd=REPO):
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
   return subprocess.run([sys.executable, "-m", "tfgan_mh.reproduce", *args], cwd=cwd, env=env,
-                        capture_output=True, text=True, timeout=900)
+                        capture_output=True, text=True, timeout=2400)
 
 
 def _smoke_all():
