@@ -48,24 +48,14 @@ def parse_seeds(text):
   return seeds
 
 
-def parse_arms(text, claims):
-  """The arm names of --arms; ValueError (one line) for a name no claim in `claims` has."""
+def parse_names(flag, text, claims):
+  """The names of --arms or --datasets (`flag`: "arms" / "datasets", the claims' attribute); ValueError (one
+  line) for a name no claim in `claims` has."""
   names = [a.strip() for a in text.split(",") if a.strip()]
-  known = list(dict.fromkeys(a.name for c in claims for a in c.arms))
+  known = list(dict.fromkeys(x.name for c in claims for x in getattr(c, flag)))
   unknown = [a for a in names if a not in known]
   if not names or unknown:
-    raise ValueError(f"--arms={text!r}: expected arms of {', '.join(c.name for c in claims)} such as "
-                     f"{','.join(known)}")
-  return names
-
-
-def parse_datasets(text, claims):
-  """The dataset names of --datasets; ValueError (one line) for a name no claim in `claims` has."""
-  names = [d.strip() for d in text.split(",") if d.strip()]
-  known = list(dict.fromkeys(d.name for c in claims for d in c.datasets))
-  unknown = [d for d in names if d not in known]
-  if not names or unknown:
-    raise ValueError(f"--datasets={text!r}: expected datasets of {', '.join(c.name for c in claims)} such as "
+    raise ValueError(f"--{flag}={text!r}: expected {flag} of {', '.join(c.name for c in claims)} such as "
                      f"{','.join(known)}")
   return names
 
@@ -85,8 +75,9 @@ def main(argv):
     data_dir = os.path.abspath(os.path.expanduser(FLAGS.data_dir)) if FLAGS.data_dir else None
     if data_dir:
       runner.check_data_dir(data_dir, [claims.CLAIMS[n] for n in names])
-    arms = parse_arms(FLAGS.arms, [claims.CLAIMS[n] for n in names]) if FLAGS.arms else None
-    datasets = parse_datasets(FLAGS.datasets, [claims.CLAIMS[n] for n in names]) if FLAGS.datasets else None
+    chosen = [claims.CLAIMS[n] for n in names]
+    arms = parse_names("arms", FLAGS.arms, chosen) if FLAGS.arms else None
+    datasets = parse_names("datasets", FLAGS.datasets, chosen) if FLAGS.datasets else None
     seeds = {n: parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claims.CLAIMS[n].seeds))
              for n in names}
     out = FLAGS.out or ("runs/reproduce_smoke" if FLAGS.smoke else "runs/reproduce")
