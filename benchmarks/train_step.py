@@ -90,7 +90,7 @@ def count_flops(trainer: GANTrainer, batch: int, d_steps: int):
   g_fwd, d_fwd, d_fwd2 = (flops.dense_flops(g) for g in flops.forward_graphs(
       trainer.generator, trainer.discriminator, batch=batch, conditional=True, image_shape=SHAPE))
   return total, dense, flops.analytic_iteration_flops(g_fwd, d_fwd, d_fwd2, d_steps,
-                                                      g_step_real=trainer.generator_uses_real)
+                                                      g_step_real="real" in trainer.generator_needs)
 
 
 def top_ops(logdir: str, n: int = 10):

@@ -434,7 +434,9 @@ class MessagesTest(tf.test.TestCase):
     from tfgan_mh.data import arrays  # pylint: disable=g-import-not-at-top
     from tfgan_mh.training import memory  # pylint: disable=g-import-not-at-top
 
-    class G(keras.Model):  # z 4 -> Dense 16 -> 4x4x1
+    from tfgan_mh.models import base as models_base  # pylint: disable=g-import-not-at-top
+
+    class G(models_base.LatentInput, keras.Model):  # z 4 -> Dense 16 -> 4x4x1
       z_dim = 4
 
       def __init__(self):

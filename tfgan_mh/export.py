@@ -84,7 +84,7 @@ class _GeneratorModule(tf.Module):
     self.conditional = const(conditional, tf.bool)
     self.step = const(int(step), tf.int64)
     self.ema = const(bool(ema), tf.bool)
-    translation = bool(getattr(generator, "translation", False))
+    translation = bool(getattr(generator, "takes_images", False))
     self.kind = const(TRANSLATION if translation else (IMAGES if image_data else "points"), tf.string)
     self.truncation = const(truncation or 0.0, tf.float32)
     self.metadata = const(json.dumps(metadata, sort_keys=True), tf.string)
@@ -193,7 +193,7 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   if len(generator.image_shape) not in (1, 3):
     raise ValueError(f"generator image_shape {tuple(generator.image_shape)} is neither [H, W, C] images nor "
                      "[D] points")
-  if getattr(generator, "translation", False) and truncation:
+  if getattr(generator, "takes_images", False) and truncation:
     raise ValueError(f"truncation={truncation}: a translation generator has no latents to truncate")
   metadata.update(use_ema=bool(ema), truncation=truncation, standing_stats=standing_stats)
   _check_target(path, overwrite, metadata.get("model_dir"))

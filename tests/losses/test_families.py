@@ -46,8 +46,8 @@ class _FamilyContractMixin:
   def _losses(self, fam, real, fake, unlabeled):
     d = fam.discriminator_loss(real=real, fake=fake, real_labels=_labels(B, 1),
                                fake_labels=_labels(B, 2), unlabeled=unlabeled, margin=1.5)
-    g_kwargs = dict(real=real) if fam.generator_uses_real else {}
-    if getattr(fam, "translation", False):  # G(x, c) families: the cycle term reads x and G(G(x, c), c_x)
+    g_kwargs = dict(real=real) if "real" in fam.generator_needs else {}
+    if "reconstruction" in fam.generator_needs:  # G(x, c) families: the cycle term reads x and G(G(x, c), c_x)
       g_kwargs.update(source=tf.random.stateless_uniform([B, 4, 4, 1], [1, 2], -1, 1),
                       reconstruction=tf.random.stateless_uniform([B, 4, 4, 1], [3, 4], -1, 1))
     g = fam.generator_loss(fake=fake, fake_labels=_labels(B, 2), margin=1.5, **g_kwargs)
@@ -59,8 +59,10 @@ class _FamilyContractMixin:
     self.assertNotEmpty(fam.required_heads)
     for h in fam.required_heads:
       self.assertIn(h, DiscOutput._fields)
-    for attr in ("conditional_generator", "uses_unlabeled", "uses_margin", "generator_uses_real"):
+    for attr in ("conditional_generator", "uses_unlabeled", "uses_margin", "generator_takes_images"):
       self.assertIsInstance(getattr(fam, attr), bool)
+    self.assertIsInstance(fam.generator_needs, tuple)
+    self.assertContainsSubset(fam.generator_needs, ("real", "source", "reconstruction"))
 
   def test_per_example_finite_terms(self):
     fam = self.family()
@@ -367,7 +369,7 @@ class FamilyValuesTest(tf.test.TestCase):
   def test_mhinge_kplus1_fm(self):
     real, fake, ry, fy = _fixed()
     fam = losses.get_family("mhinge_kplus1_fm", num_classes=K, fm_weight=2.0)
-    self.assertTrue(fam.generator_uses_real)
+    self.assertEqual(fam.generator_needs, ("real",))
     d = fam.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
     log = math.log
     self.assertAllClose(d, {

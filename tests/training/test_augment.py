@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests.training.test_step import HingeCE
+from tfgan_mh.models import base as models_base
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import augment
 from tfgan_mh.training import optim
@@ -92,7 +93,7 @@ class DiffAugmentTest(tf.test.TestCase):
       augment.parse_policy("color,flip")
 
 
-class ImageG(keras.Model):
+class ImageG(models_base.LatentInput, keras.Model):
   z_dim, conditional, num_classes = 4, True, 3
 
   def __init__(self):

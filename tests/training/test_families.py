@@ -42,7 +42,7 @@ def _setup(name):
   g_args, d_args = {}, {}
   if "energy" in family.required_heads:
     shape, g_arch, d_arch, heads = (28, 28, 1), "magan", "magan_ae", ("energy",)
-  elif getattr(family, "translation", False):  # G(x, c) on images; StarGAN's D is unconditional
+  elif family.generator_takes_images:  # G(x, c) on images; StarGAN's D is unconditional
     shape, g_arch, d_arch = (32, 32, 1), "translation", "sagan"  # no batch norm in D: replica-independent
     heads = ("adversarial", _HEADS[family.required_heads[1]])
     g_args, d_args = dict(ch=4, num_res=1), dict(ch=4, attention_resolution=None)

@@ -135,8 +135,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
                                    conditional=family.conditional_generator)
     d = models_lib.build_discriminator(image_shape=shape, num_classes=k)
     labels = tf.constant([0, k - 1], tf.int32)
-    translating = getattr(family, "translation", False)  # G(x, c): images in, not latents
-    source_x = tf.random.uniform([2, *shape], -1, 1, seed=1) if translating else tf.random.normal([2, g.z_dim], seed=1)
+    source_x = tf.random.uniform(g.source_shape(2), -1, 1, seed=1)  # latents, or images for G(x, c)
     fake = g(source_x, labels if family.conditional_generator else None, training=False)
     self.assertEqual(tuple(fake.shape), (2,) + shape)
     self.assertAllEqual(tf.math.is_finite(fake), tf.ones_like(fake, tf.bool))

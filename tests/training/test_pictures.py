@@ -19,7 +19,7 @@ def _trainer(image_shape, num_classes=3, conditional=True, translation=False):
     return tf.broadcast_to(tf.reshape(y, [-1, 1, 1, 1]), [len(labels), *image_shape])
 
   return types.SimpleNamespace(num_classes=num_classes, image_shape=image_shape, conditional=conditional,
-                               translation=translation, generator=types.SimpleNamespace(z_dim=4),
+                               generator=types.SimpleNamespace(z_dim=4, takes_images=translation),
                                sample=sample)
 
 

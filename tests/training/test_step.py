@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh.models import base as models_base
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import optim
 from tfgan_mh.models.outputs import is_real as _is_real
@@ -12,7 +13,7 @@ from tfgan_mh.training.step import GANTrainer
 K, Z, D_IN = 3, 4, 2
 
 
-class TinyG(keras.Model):
+class TinyG(models_base.LatentInput, keras.Model):
   """Linear conditional generator without batch norm (so per-replica batches do not matter)."""
 
   z_dim, conditional, num_classes = Z, True, K
@@ -49,6 +50,7 @@ class HingeCE:
 
   name, required_heads = "test_hinge_ce", ("adv_logits", "class_logits")
   conditional_generator, uses_unlabeled, uses_margin = True, False, False
+  generator_needs, generator_takes_images = (), False
 
   def check_heads(self, out):
     missing = [h for h in self.required_heads if getattr(out, h) is None]

@@ -149,7 +149,8 @@ class TranslationStepTest(tf.test.TestCase):
     self.assertGreater(m1["g/g_cycle"], 0.0)
 
   def test_family_and_generator_must_agree(self):
-    with self.assertRaisesRegex(ValueError, "'translation' family needs the 'translation' generator"):
+    with self.assertRaisesRegex(ValueError, r"^loss family 'acgan' trains a generator of latents G\(z, y\) but "
+                                            r"build_generator.arch builds an image-to-image generator G\(x, c\): "):
       GANTrainer(strategy=tf.distribute.get_strategy(), make_generator=_tiny_g, make_discriminator=TinyD,
                  family=losses.get_family("acgan", num_classes=K), make_g_optimizer=lambda: optim.PreReducedAdam(1e-3),
                  make_d_optimizer=lambda: optim.PreReducedAdam(1e-3), num_classes=K, image_shape=SHAPE,

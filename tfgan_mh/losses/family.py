@@ -87,7 +87,10 @@ class LossFamily:
     uses_margin: whether the family's margin is adapted by the trainer's `MarginState` (MAGAN: D-only
       pre-training, margin updated at epoch ends, Algorithm 1 of Wang et al. 2017 (MAGAN)). EBGAN's margin
       is fixed: False.
-    generator_uses_real: whether `generator_loss` needs D's output on real data (`real=`).
+    generator_needs: what `generator_loss` takes beyond fake / fake_labels / margin, served by the trainer
+      under these keyword names: "real" (D's output on the real batch), "source" (the real images G
+      transformed) and "reconstruction" (G applied to its own samples with the real batch's labels).
+    generator_takes_images: whether the family trains an image-to-image G(x, c) (models' `takes_images`).
   """
 
   name: str = "base"
@@ -95,7 +98,8 @@ class LossFamily:
   conditional_generator = True
   uses_unlabeled = False
   uses_margin = False
-  generator_uses_real = False
+  generator_needs = ()
+  generator_takes_images = False
 
   def __init__(self, *, num_classes: int):
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:

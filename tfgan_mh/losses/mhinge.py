@@ -148,7 +148,7 @@ class MHingeKPlus1FMFamily(LossFamily):
 
   The feature matching term (Improved GAN, [27] of the MHGAN paper) is batch-level: it is returned broadcast to
   [B]; under tf.distribute it is computed per replica (see `core.feature_matching`). The generator
-  therefore needs D's output on a real batch (`generator_uses_real`).
+  therefore needs D's output on a real batch (`generator_needs`: "real").
 
   Args:
     num_classes: K.
@@ -162,7 +162,7 @@ class MHingeKPlus1FMFamily(LossFamily):
 
   required_heads = ("kplus1_logits", "features")
   conditional_generator = True
-  generator_uses_real = True
+  generator_needs = ("real",)
 
   def __init__(self, *, num_classes: int, g_aux_weight: float = 0.1, fm_weight: float = 1.0,
                margin: float = 1.0, fm_distance: str = "squared_l2"):

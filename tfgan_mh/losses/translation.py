@@ -11,9 +11,9 @@ margin loss ('aam', AAM Eq. (8), on `cosine_logits`); the reconstruction (cycle)
 2019, MHGAN) where StarGAN and the AAM paper use WGAN-GP: the comparison CE vs AAM holds the adversarial loss
 fixed either way.
 
-The trainer (`tfgan_mh.training.step.GANTrainer`) sees `translation = True`: G's input is the real batch
-(not latents), the target domains are the step's fake labels, and the G step also computes
-G(G(x, c), c_x) and passes `source` and `reconstruction` to `generator_loss`.
+The family trains the image-to-image generator (`generator_takes_images`): G's input is the real batch
+(not latents), the target domains are the step's fake labels, and `generator_needs` asks the G step for
+`source` (x) and `reconstruction` (G(G(x, c), c_x)).
 """
 
 from tfgan_mh.losses import core
@@ -39,7 +39,8 @@ class TranslationFamily(HingeAuxFamily):
     mhinge_margin, aam_scale, aam_margin: as `acgan`.
   """
 
-  translation = True
+  generator_takes_images = True
+  generator_needs = ("source", "reconstruction")
 
   def __init__(self, *, num_classes: int, aux_loss: str = "aam", g_aux_weight: float = 1.0,
                d_aux_weight: float = 1.0, rec_weight: float = 10.0, mhinge_margin: float = 1.0,

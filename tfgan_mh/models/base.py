@@ -22,7 +22,24 @@ from tfgan_mh.models.heads import DiscHeads
 from tfgan_mh.models.outputs import DiscOutput
 
 
-class Generator(keras.Model):
+class LatentInput:
+  """The input contract of a generator of latents G(z, y), shared with hand-written generators: what G
+  transforms in a train step (`source`), its shape (`source_shape`), and `takes_images` False (an
+  image-to-image G(x, c), `models.translation`, says True and takes the real batch)."""
+
+  takes_images = False
+
+  def source_shape(self, batch: int):
+    """The shape of what G transforms for `batch` examples: latents [batch, z_dim]."""
+    return [batch, self.z_dim]
+
+  def source(self, z, real_images):
+    """What G transforms in a train step: the latents `z` (not the real batch)."""
+    del real_images
+    return z
+
+
+class Generator(LatentInput, keras.Model):
   """A generator G(z, labels) with attributes `z_dim`, `num_classes`, `conditional`, `image_shape`.
 
   Subclasses implement `forward(z, labels, training)`; `labels` is None when unconditional, int class ids

@@ -18,7 +18,8 @@ group per channel, epsilon 1e-5 as PyTorch's InstanceNorm2d). The convolutions b
 128 px; CPU configs use fewer channels and blocks (gin/experiments/mnist_translation_*.gin).
 
 Like the other generators it also takes class weights [B, K] for c (a one-hot row is exactly that domain).
-Attributes: `translation` (True: the trainer feeds images, not latents), `num_classes`, `conditional`
+Attributes: `takes_images` (True: the trainer feeds images, not latents: `source`, `source_shape`),
+`num_classes`, `conditional`
 (True), `image_shape`, `z_dim` (0: there is no latent).
 """
 
@@ -59,7 +60,16 @@ class TranslationGenerator(keras.Model):
     num_res: residual blocks at the bottleneck (6 in StarGAN).
   """
 
-  translation = True
+  takes_images = True  # G(x, c): the trainer feeds it the real batch, not latents (models.base.Generator)
+
+  def source_shape(self, batch: int):
+    """The shape of what G transforms for `batch` examples: images [batch, H, W, C]."""
+    return [batch, *self.image_shape]
+
+  def source(self, z, real_images):
+    """What G transforms in a train step: the real images (their target domains are the step's fake labels)."""
+    del z
+    return real_images
 
   def __init__(self, *, image_shape, num_classes: int, ch: int = 64, num_down: int = 2, num_res: int = 6,
                **kwargs):

@@ -69,10 +69,9 @@ def dense_flops(graph: tf.Graph) -> int:
   return sum(_op_flops(op) for op in graph.get_operations() if op.type in DENSE_OPS)
 
 
-def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, image_shape,
-                   translation: bool = False):
-  """Graphs of G(z, y) (G(x, y) for a `translation` generator) at `batch` and of D(x, y) at `batch` and
-  2 * `batch`, training mode (traced only)."""
+def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, image_shape):
+  """Graphs of G(z, y) (G(x, y) for an image-to-image generator: `source_shape`) at `batch` and of D(x, y) at
+  `batch` and 2 * `batch`, training mode (traced only)."""
 
   def g_fn(z, y):
     return generator(z, y if conditional else None, training=True)
@@ -81,8 +80,7 @@ def forward_graphs(generator, discriminator, *, batch: int, conditional: bool, i
     return discriminator(x, y if models_base.reads_labels(discriminator) else None, training=True)
 
   g = tf.function(g_fn).get_concrete_function(
-      tf.TensorSpec([batch, *image_shape] if translation else [batch, generator.z_dim], tf.float32),
-      tf.TensorSpec([batch], tf.int32))
+      tf.TensorSpec(generator.source_shape(batch), tf.float32), tf.TensorSpec([batch], tf.int32))
   d = {b: tf.function(d_fn).get_concrete_function(
       tf.TensorSpec([b, *image_shape], tf.float32), tf.TensorSpec([b], tf.int32))
        for b in (batch, 2 * batch)}

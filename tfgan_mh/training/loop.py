@@ -328,7 +328,7 @@ def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_
           dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
           class_names=list(source.class_names) if source.class_names else None,
           conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
-          translation=trainer.translation,
+          translation=trainer.generator.takes_images,
           ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
           global_batch_size=global_batch_size, global_batch_history=batch_history, num_steps=num_steps,
           fake_labels=label_text,

@@ -46,7 +46,7 @@ def step_need(trainer) -> Dict[str, int]:
   state += _bytes(trainer.generator.trainable_variables) + _bytes(trainer.discriminator.trainable_variables)
   g_graph, d_graph, _ = flops.forward_graphs(
       trainer.generator, trainer.discriminator, batch=1, conditional=trainer.conditional,
-      image_shape=trainer.image_shape, translation=trainer.translation)
+      image_shape=trainer.image_shape)
   micro_batch = trainer.per_replica_batch // trainer.accumulate_steps
   per_example = _dense_output_bytes(g_graph) + _dense_output_bytes(d_graph)
   return {"state": state, "activations": per_example * micro_batch}

@@ -21,12 +21,12 @@ def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
 
 
 class Pictures:
-  """Fixed latents, one row per class (translation: fixed real images, one row each with its translations to
+  """Fixed latents, one row per class (an image-to-image G: fixed real images, one row each with its translations to
   every shown domain), so pictures are comparable across steps.
 
   Args:
-    trainer: the `GANTrainer` (its generator, sample(), num_classes, conditional, translation).
-    real_batch: (images, labels) of real data: the 2-D picture's "real data" panel, the translation sources.
+    trainer: the `GANTrainer` (its generator and its `takes_images`, sample(), num_classes, conditional).
+    real_batch: (images, labels) of real data: the 2-D picture's "real data" panel, an image-to-image G's sources.
     per_class: samples per class (2-D data: at least 100).
     max_classes: at most this many classes are shown (`picture_class_ids`).
     seed: seed of the fixed latents.
@@ -47,7 +47,7 @@ class Pictures:
     self.real = real_batch
     self.rows = len(self.shown)
     self.sources = None
-    if trainer.translation:
+    if trainer.generator.takes_images:
       # Row i: a real image of domain shown[i] (where the batch has one), then its translations to all shown.
       real_x, real_y = real_batch
       picks = [int(np.flatnonzero(real_y == c)[0]) for c in self.shown if np.any(real_y == c)] or [0]

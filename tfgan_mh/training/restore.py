@@ -167,8 +167,7 @@ def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool =
   def make_g():
     g = models.build_generator(image_shape=image_shape, num_classes=k,
                                conditional=bool(info["conditional"]))
-    source = tf.zeros([2, *image_shape] if info.get("translation") else [2, g.z_dim])  # translation: G(x, c)
-    g(source, tf.zeros([2], tf.int32) if info["conditional"] else None, training=False)
+    g(tf.zeros(g.source_shape(2)), tf.zeros([2], tf.int32) if info["conditional"] else None, training=False)
     return g
 
   generator = make_g()

@@ -44,6 +44,16 @@ def _stacked(step_fn, keys):
   return fn
 
 
+def _check_generator_input(family, generator) -> None:
+  """ValueError (one line) when the family and the generator disagree on what G transforms: latents, or the
+  real images (an image-to-image G(x, c): the family's `generator_takes_images`, the model's `takes_images`)."""
+  wants, takes = bool(family.generator_takes_images), bool(getattr(generator, "takes_images", False))
+  if wants != takes:
+    kinds = {True: "an image-to-image generator G(x, c)", False: "a generator of latents G(z, y)"}
+    raise ValueError(f"loss family {family.name!r} trains {kinds[wants]} but build_generator.arch builds "
+                     f"{kinds[takes]}: choose a matching build_generator.arch or train.loss_family")
+
+
 class GANTrainer:
   """Builds the GAN state under a strategy and runs its D and G steps.
 
@@ -112,15 +122,12 @@ class GANTrainer:
     self.label_logits = (None if label_probs is None else
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
     self.jit_compile = jit_compile
-    self.generator_uses_real = getattr(family, "generator_uses_real", False)
-    self.translation = bool(getattr(family, "translation", False))  # G(x, c): images in, not latents
+    self.generator_needs = tuple(family.generator_needs)  # served by _generator_inputs
     with strategy.scope():
       self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
       self.generator = make_generator()
       self.discriminator = make_discriminator()
-      if bool(getattr(self.generator, "translation", False)) != self.translation:
-        raise ValueError(f"loss family {family.name!r} and build_generator.arch disagree: the 'translation' "
-                         "family needs the 'translation' generator G(x, c), and that generator needs that family")
+      _check_generator_input(family, self.generator)
       self._build_models()
       family.check_heads(self._probe)
       heads_lib.check_heads_used(tuple(getattr(self.discriminator, "heads", ())), family)
@@ -156,7 +163,7 @@ class GANTrainer:
     return models_base.reads_labels(self.discriminator)
 
   def _call_generator(self, generator, batch):
-    z = tf.zeros([batch, *generator.image_shape] if self.translation else [batch, generator.z_dim])
+    z = tf.zeros(generator.source_shape(batch))
     labels = tf.zeros([batch], tf.int32) if self.conditional else None
     return generator(z, labels, training=False)
 
@@ -299,9 +306,8 @@ class GANTrainer:
 
   def _d_step(self, real_x, real_y, unlabeled_x=None):
     b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
-    z, fake_y = self._latents(b, salt=0)  # translation: fake_y are the target domains of the real batch
-    source = real_x if self.translation else z
-    fake_x = tf.stop_gradient(self._generate(source, fake_y, training=True))  # the whole batch: one G call
+    z, fake_y = self._latents(b, salt=0)  # an image-to-image G: fake_y are the real batch's target domains
+    fake_x = tf.stop_gradient(self._generate(self.generator.source(z, real_x), fake_y, training=True))
     variables = self.discriminator.trainable_variables
     grads, out = self._accumulated(self._d_loss, variables, (real_x, real_y, fake_x, fake_y, unlabeled_x))
     out["d/grad_norm"] = self._apply(self.d_optimizer, grads, variables)
@@ -309,13 +315,9 @@ class GANTrainer:
 
   def _g_loss(self, z, fake_y, real_x, real_y, micro):
     margin = self.margin_state.margin if self.margin_state is not None else None
-    fake_x = self._generate(z, fake_y, training=True)  # z: the real images when translating
+    fake_x = self._generate(z, fake_y, training=True)  # z: what G transforms (`Generator.source`)
     fake = self._discriminate(self._augment(fake_x, 32, micro), self._fake_labels_for_d(fake_y))
-    kwargs = {}
-    if self.translation:  # Sapkota et al. 2022 (AAM) Eq. (2): back to the source domain
-      kwargs.update(source=real_x, reconstruction=self._generate(fake_x, real_y, training=True))
-    if self.generator_uses_real:
-      kwargs["real"] = self._discriminate(self._augment(real_x, 40, micro), real_y)
+    kwargs = self._generator_inputs(fake_x, real_x, real_y, micro)
     terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
     loss, out = self._reduce_terms(terms, "g")
     out["g/loss"] = loss
@@ -326,11 +328,22 @@ class GANTrainer:
       out["g/self_acc"] = self._global_mean(tf.argmax(logits, axis=1, output_type=tf.int32) == fake_y)
     return loss, out
 
+  def _generator_inputs(self, fake_x, real_x, real_y, micro):
+    """The family's `generator_needs`, by name: D on the real batch, the real images, G(G(.), real labels)."""
+    serve = {"real": lambda: self._discriminate(self._augment(real_x, 40, micro), real_y),
+             "source": lambda: real_x,
+             "reconstruction": lambda: self._generate(fake_x, real_y, training=True)}
+    unknown = [n for n in self.generator_needs if n not in serve]
+    if unknown:
+      raise ValueError(f"loss family {self.family.name!r}: generator_needs {unknown} are not served; expected "
+                       f"names from {sorted(serve)}")
+    return {name: serve[name]() for name in self.generator_needs}
+
   def _g_step(self, real_x, real_y):
     b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
     z, fake_y = self._latents(b, salt=1)
     variables = self.generator.trainable_variables
-    grads, out = self._accumulated(self._g_loss, variables, (real_x if self.translation else z, fake_y, real_x,
+    grads, out = self._accumulated(self._g_loss, variables, (self.generator.source(z, real_x), fake_y, real_x,
                                                              real_y))
     out["g/grad_norm"] = self._apply(self.g_optimizer, grads, variables)
     return out
