@@ -463,8 +463,7 @@ class MessagesTest(tf.test.TestCase):
     batch = 2**20  # a replica's input: 2**20 x 16 x 4 bytes = 64 MiB >= memory.MIN_INPUT_BYTES
     trainer = types.SimpleNamespace(generator=g, discriminator=d, ema_generator=None, g_optimizer=opts[0],
                                     d_optimizer=opts[1], per_replica_batch=batch, accumulate_steps=2,
-                                    global_batch_size=batch, image_shape=(4, 4, 1), conditional=False,
-                                    translation=False)
+                                    global_batch_size=batch, image_shape=(4, 4, 1), conditional=False)
     params = (4 * 16 + 16) + (16 * 8 + 8) + (8 * 1 + 1)  # 225 float32 weights
     optimizer_bytes = sum(v.numpy().nbytes for o in opts for v in o.variables)  # 2 moments each + counters
     need = memory.step_need(trainer)

@@ -44,6 +44,9 @@ def _stacked(step_fn, keys):
   return fn
 
 
+GENERATOR_NEEDS = ("real", "source", "reconstruction")  # what `_generator_inputs` serves a family's G loss
+
+
 def _check_generator_input(family, generator) -> None:
   """ValueError (one line) when the family and the generator disagree on what G transforms: latents, or the
   real images (an image-to-image G(x, c): the family's `generator_takes_images`, the model's `takes_images`)."""
@@ -123,6 +126,10 @@ class GANTrainer:
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
     self.jit_compile = jit_compile
     self.generator_needs = tuple(family.generator_needs)  # served by _generator_inputs
+    unknown = [n for n in self.generator_needs if n not in GENERATOR_NEEDS]
+    if unknown:  # before anything is built or traced
+      raise ValueError(f"loss family {family.name!r}: generator_needs {unknown} are not served; expected names "
+                       f"from {', '.join(GENERATOR_NEEDS)}")
     with strategy.scope():
       self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
       self.generator = make_generator()
@@ -333,10 +340,6 @@ class GANTrainer:
     serve = {"real": lambda: self._discriminate(self._augment(real_x, 40, micro), real_y),
              "source": lambda: real_x,
              "reconstruction": lambda: self._generate(fake_x, real_y, training=True)}
-    unknown = [n for n in self.generator_needs if n not in serve]
-    if unknown:
-      raise ValueError(f"loss family {self.family.name!r}: generator_needs {unknown} are not served; expected "
-                       f"names from {sorted(serve)}")
     return {name: serve[name]() for name in self.generator_needs}
 
   def _g_step(self, real_x, real_y):
