@@ -33,7 +33,7 @@ from tfgan_mh import models
 from tfgan_mh.data import arrays
 from tfgan_mh.evaluation import extractors
 from tfgan_mh.evaluation import job
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 
 class _Projection:

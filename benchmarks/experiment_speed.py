@@ -68,7 +68,7 @@ def _build_before_build_trainer(source, family, label_probs, *, optimizer, diffa
   import functools  # pylint: disable=g-import-not-at-top
   import gin  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfgan_mh import losses, models  # pylint: disable=g-import-not-at-top
+  from tfgan_mh import models  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import optim  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training.step import GANTrainer  # pylint: disable=g-import-not-at-top
 
@@ -84,7 +84,7 @@ def _build_before_build_trainer(source, family, label_probs, *, optimizer, diffa
                                            num_classes=source.num_classes),
       family=family, make_g_optimizer=lambda: make_optimizer("g"), make_d_optimizer=lambda: make_optimizer("d"),
       num_classes=source.num_classes, image_shape=source.image_shape,
-      make_margin_state=getattr(losses, "MarginState", None), label_probs=label_probs, augment=diffaugment,
+      label_probs=label_probs, augment=diffaugment,
       **kwargs)
 
 

@@ -52,7 +52,7 @@ def _sets(test_x, test_y, n, rng):
 
 
 def _run_samples(model_dir, n):
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   run = restore.load_run(model_dir, "latest", with_discriminator=False)
   xs, ys = [], []
   for z, y, b in evaluator.sample_inputs(n, 100, run.generator.z_dim, run.num_classes, seed=0):

@@ -12,7 +12,7 @@ round sends SIGKILL right after a checkpoint file appears (what a platform does 
 out). A last run goes to the end. The drill passes when every SIGTERM round exits 143 (or 0 if it had
 finished, or -15 when the signal came during start-up, before the trainer took the run, and nothing was
 written), the final run writes TRAIN_DONE at --steps, and every checkpoint left in model_dir reads in full
-(`tfgan_mh.training.run_dir.checkpoint_error`); unreadable ones moved to model_dir/bad/ are listed.
+(`tfgan_mh.run.run_dir.checkpoint_error`); unreadable ones moved to model_dir/bad/ are listed.
 """
 
 import argparse
@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from tfgan_mh.training import run_dir
+from tfgan_mh.run import run_dir
 
 
 def _checkpoints(model_dir):

@@ -25,3 +25,16 @@ if _cpus:
         _cpus[0], [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
   except RuntimeError:  # TF already initialised by an earlier import: tests needing 2 devices skip.
     pass
+
+
+# The longest test modules first, so that with the workers of pytest-xdist (pyproject.toml: `-n auto`, one file
+# per worker at a time) they start at once rather than leaving one worker busy at the end.
+_LONGEST_FIRST = ("tests/test_reproduce.py", "tests/training/test_multi_worker.py", "tests/test_batch.py",
+                  "tests/evaluation/test_job.py", "tests/models/test_networks.py",
+                  "tests/evaluation/test_train_classifier.py", "tests/training/test_families.py")
+
+
+def pytest_collection_modifyitems(config, items):
+  del config
+  rank = {path: i for i, path in enumerate(_LONGEST_FIRST)}
+  items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order

@@ -28,8 +28,8 @@ from tfgan_mh import export
 from tfgan_mh import train as train_main
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import watcher
-from tfgan_mh.training import restore
-from tfgan_mh.training import run_dir
+from tfgan_mh.run import restore
+from tfgan_mh.run import run_dir
 from tfgan_mh.training import step as step_lib
 
 TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 2", "train.save_every = 2",

@@ -23,7 +23,7 @@ from tfgan_mh import plots
 from tfgan_mh import sample
 from tfgan_mh import train as train_main
 from tfgan_mh.training import loop
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_DIR = os.path.join(os.path.dirname(REPO), "shared", "data", "mnist")  # ../shared/data/mnist

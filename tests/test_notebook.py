@@ -35,7 +35,7 @@ from tfgan_mh.evaluation import job  # noqa: E402
 from tfgan_mh.models import base as models_base  # noqa: E402
 from tfgan_mh.models import layers  # noqa: E402
 from tfgan_mh.training import loop  # noqa: E402
-from tfgan_mh.training import restore  # noqa: E402
+from tfgan_mh.run import restore  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = os.path.join(REPO, "notebooks", "inspect.ipynb")

@@ -27,8 +27,8 @@ from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import records
 from tfgan_mh.evaluation import watcher
 from tfgan_mh.models import standing_stats
-from tfgan_mh.training import latents
-from tfgan_mh.training import restore
+from tfgan_mh.models import latents
+from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STANDING = dict(num_batches=2, batch_size=16, seed=0)

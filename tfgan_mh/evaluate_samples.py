@@ -31,6 +31,7 @@ from absl import logging
 
 from tfgan_mh import cli
 from tfgan_mh.evaluation import config as config_lib
+from tfgan_mh.run import outputs
 
 FLAGS = flags.FLAGS
 _NOT_FOR_SAMPLES = ("num_samples", "use_ema", "truncation", "standing_stats_batches", "standing_stats_batch_size",
@@ -83,7 +84,7 @@ def run(argv_flags) -> dict:
   for name in ("samples", "reference"):
     if not getattr(argv_flags, name):
       raise ValueError(f"--{name} is required (see python -m tfgan_mh.evaluate_samples --help)")
-  unwritable = argv_flags.output and cli.unwritable_reason(argv_flags.output)
+  unwritable = argv_flags.output and outputs.unwritable_reason(argv_flags.output)
   if unwritable:
     raise ValueError(f"--output={argv_flags.output!r} cannot be written: {unwritable}")
   if argv_flags.num_samples < 0:

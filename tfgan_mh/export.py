@@ -1,7 +1,7 @@
 r"""SavedModel export of a trained generator, loadable with TensorFlow alone (no tfgan_mh needed).
 
   from tfgan_mh import export
-  from tfgan_mh.training import restore
+  from tfgan_mh.run import restore
   export.export_generator(restore.load_run(model_dir, "best"), "/tmp/g_best")   # the EMA G when there is one
 
 or from the shell: `python -m tfgan_mh.export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`
@@ -34,7 +34,7 @@ InvalidArgumentError naming the expected shape), and no `sample` signature (ther
 
 Signature `sample(labels: int32 [None], seed: int64 [])`: the same outputs for latents drawn inside the
 graph (stateless, so a seed gives the same images): z ~ N(0, I), or with `truncation` (BigGAN §3.1,
-`tfgan_mh.training.latents.truncated_normal`) every |z_i| > truncation resampled.
+`tfgan_mh.models.latents.truncated_normal`) every |z_i| > truncation resampled.
 
 Attributes of the loaded object (non-trainable variables, `.numpy()` to read): z_dim, num_classes,
 image_shape (int32 vector), conditional (bool), step (int64, the checkpoint's), ema (bool: the EMA
@@ -58,7 +58,8 @@ from typing import Optional
 import tensorflow as tf
 
 from tfgan_mh import cli
-from tfgan_mh.training import latents
+from tfgan_mh.models import latents
+from tfgan_mh.run import outputs
 
 SIGNATURE = "serving_default"
 SAMPLE_SIGNATURE = "sample"  # latents drawn in the graph (with the export's truncation)
@@ -149,14 +150,14 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   """Writes a generator as a SavedModel (see the module docstring for the signature and attributes).
 
   Args:
-    run_or_generator: a `tfgan_mh.training.restore.Run` (its EMA generator when it has one and `use_ema`,
+    run_or_generator: a `tfgan_mh.run.restore.Run` (its EMA generator when it has one and `use_ema`,
       else its generator; step and metadata come from the run) or a built `tfgan_mh.models` generator
       (attributes z_dim, num_classes, conditional, image_shape; variables must exist).
     path: the export directory (local or gs://); its parent is created.
     use_ema: for a Run: export the EMA generator when the run has one.
     overwrite: replace an existing export at `path` (after the new one is complete); if False an existing
       `path` is a ValueError. Only an earlier export (its `MARKER` file) is ever replaced: never the run
-      directory, a folder above it, or a folder holding a run (`cli.check_replaceable`).
+      directory, a folder above it, or a folder holding a run (`outputs.check_replaceable`).
     step: the training step recorded in the export (default: the Run's, else 0).
     truncation: threshold of the `sample` signature's latents (BigGAN §3.1); None / 0: N(0, I).
     standing_stats: the record `tfgan_mh.models.standing_stats.accumulate_standing_stats` returned when it was
@@ -237,11 +238,11 @@ def _check_target(path: str, overwrite: bool, model_dir: Optional[str] = None) -
       if not overwrite:
         raise ValueError(f"export path {path!r} exists and overwrite is False: choose a new directory or "
                          "allow overwriting")
-      cli.check_replaceable(path, marker=MARKER, what="export", flag="export path",
+      outputs.check_replaceable(path, marker=MARKER, what="export", flag="export path",
                             protected=[model_dir] if model_dir else [])
   if "://" in path:
     return
-  reason = cli.unwritable_reason(path)
+  reason = outputs.unwritable_reason(path)
   if reason:
     raise ValueError(f"export path {path!r} cannot be written: {reason}")
 
@@ -259,7 +260,7 @@ def main(argv) -> None:
   from absl import flags  # pylint: disable=g-import-not-at-top
   from absl import logging  # pylint: disable=g-import-not-at-top
   from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
   flag_values = flags.FLAGS
   if len(argv) > 1:

@@ -35,7 +35,7 @@ import tensorflow as tf
 from tfgan_mh import plots
 from tfgan_mh import sample as sample_lib
 from tfgan_mh.evaluation import records as records_lib
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 GENERATE_BATCH = 256  # samples per generator call
 # Record keys that are not metrics (bookkeeping), besides "num_*" counts, lists, strings and dicts.
@@ -78,7 +78,7 @@ def resolve_step(model_dir: str, checkpoint: Checkpoint = "best") -> Checkpoint:
 
 
 def load(model_dir: str, checkpoint: Checkpoint = "best", *, with_discriminator: bool = True) -> restore.Run:
-  """Restores a run (`tfgan_mh.training.restore.load_run`); "best" falls back to "latest" (see resolve_step).
+  """Restores a run (`tfgan_mh.run.restore.load_run`); "best" falls back to "latest" (see resolve_step).
 
   Args:
     model_dir: the run directory (local or gs://).

@@ -191,7 +191,7 @@ def grid_figure(images, row_labels: Sequence[str], *, title: str,
   return fig
 
 
-def translation_figure(sources, source_labels, translations, targets, *, title: str,
+def image_to_image_figure(sources, source_labels, translations, targets, *, title: str,
                        class_names: Optional[Sequence[str]] = None, fig=None):
   """Image-to-image translation: row i is source image i, then its translation to every target domain.
 

@@ -32,6 +32,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from tfgan_mh import cli
+from tfgan_mh.run import outputs
 
 COLUMNS_UNCONDITIONAL = 10  # samples per row when the run has no classes to make rows of
 GENERATE_BATCH = 256        # samples per generator call
@@ -62,7 +63,7 @@ def check_out(out: str) -> None:
     return
   if os.path.isdir(out):
     raise ValueError(f"--out={out!r} is a directory: expected a file name ending with .png")
-  reason = cli.unwritable_reason(out)
+  reason = outputs.unwritable_reason(out)
   if reason is None and os.path.exists(out) and not os.access(out, os.W_OK):
     reason = f"no write permission on {out!r}"
   if reason:
@@ -71,7 +72,7 @@ def check_out(out: str) -> None:
 
 def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: int = 0,
            shared_z: bool = False, use_ema: bool = True, truncation: Optional[float] = None):
-  """The picture of samples of a restored run (`tfgan_mh.training.restore.Run`), a matplotlib Figure.
+  """The picture of samples of a restored run (`tfgan_mh.run.restore.Run`), a matplotlib Figure.
 
   Images: one row per class, its name on the left (`tfgan_mh.plots.grid_figure`). 2-D points: "real data" |
   "generated (checkpoint step N)" panels coloured by class (`tfgan_mh.plots.points_figure`).
@@ -89,7 +90,7 @@ def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
     ValueError: num < 1, a label outside [0, num_classes), labels for an unconditional run, truncation < 0.
   """
   from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.models import latents  # pylint: disable=g-import-not-at-top
   truncation = latents.check_truncation(truncation, "--truncation")
   k = run.num_classes
   if num < 1:
@@ -108,7 +109,7 @@ def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
                        f"(valid 0..{k - 1})")
     row_labels = np.asarray(labels, np.int32)
   names = run.info.get("class_names")
-  if run.info.get("translation"):
+  if run.info.get("generator_takes_images"):
     if truncation:
       raise ValueError("--truncation: a translation run (G(x, c)) has no latents to truncate")
     return _translation_figure(run, row_labels, num, seed, use_ema)
@@ -129,7 +130,7 @@ def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
 def _generate(run, row_labels, num, seed, shared_z, use_ema, truncation):
   """(samples [rows * num, ...], their labels): row r holds `num` samples of class row_labels[r]."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.models import latents  # pylint: disable=g-import-not-at-top
   rows = len(row_labels)
   rng = np.random.default_rng(seed)
   z = rng.standard_normal((num if shared_z else rows * num, int(run.info["z_dim"]))).astype(np.float32)
@@ -168,7 +169,7 @@ def _translation_figure(run, targets, num: int, seed: int, use_ema: bool):
   x = pool_x[picks]  # [n, H, W, C]
   k = len(targets)
   out = run.sample(tf.constant(np.repeat(x, k, 0)), tf.constant(np.tile(targets, len(x))), use_ema=use_ema)
-  return plots.translation_figure(x, pool_y[picks], out.numpy(), targets,
+  return plots.image_to_image_figure(x, pool_y[picks], out.numpy(), targets,
                                   title=_title(run, use_ema, "translations"), class_names=run.info.get("class_names"))
 
 
@@ -177,7 +178,7 @@ def real_data(run, count: int = 1000):
   when its data source cannot be rebuilt (the picture then shows the samples alone)."""
   try:
     from tfgan_mh import data  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
     restore.parse_operative_config(run.model_dir)  # another run may have been loaded since this one
     ds = data.build_source().input_fn(None, global_batch_size=count, split="train", training=False)
     return tuple(t.numpy() for t in next(iter(ds)))
@@ -212,8 +213,8 @@ def main(argv) -> None:
     if flag_values.num < 1:
       raise ValueError(f"--num={flag_values.num}: expected at least 1 sample per class")
     from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.training import latents  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.models import latents  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
     truncation = latents.check_truncation(flag_values.truncation, "--truncation")
     standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
     run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)

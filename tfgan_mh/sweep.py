@@ -47,10 +47,10 @@ import time
 from typing import Dict, List, Optional
 
 from tfgan_mh import cli
+from tfgan_mh.run.names import TRAIN_DONE
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _BINDING_RE = re.compile(r"^[A-Za-z_][\w./]*\.[\w]+\s*=")  # [scope/]configurable.param=value
-TRAIN_DONE = "TRAIN_DONE"  # written by tfgan_mh.training.loop when a run has finished
 
 
 class SweepError(ValueError):

@@ -27,7 +27,7 @@ from tfgan_mh.evaluation import records
 from tfgan_mh.evaluation import streaming
 from tfgan_mh.evaluation.metric_groups import energy
 from tfgan_mh.training import loop
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MNIST = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "mnist"))

@@ -7,7 +7,7 @@ import re
 import gin
 import tensorflow as tf
 
-from tfgan_mh.evaluation import protocol
+from tfgan_mh.run import protocol as run_protocol
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXPECTED_SPLITS = {"000": 1, "001": 10, "004": 10}  # TF-GAN's SAGAN eval; the Salimans script
@@ -39,22 +39,22 @@ class ProtocolTest(tf.test.TestCase):
 
   def test_gin_binding_reaches_the_protocol(self):
     gin.parse_config("eval_protocol.inception_score_splits = 1")
-    self.assertEqual(protocol.eval_protocol()["inception_score_splits"], 1)
-    self.assertIn("TF-GAN", protocol.eval_protocol()["inception_score_source"])
+    self.assertEqual(run_protocol.eval_protocol()["inception_score_splits"], 1)
+    self.assertIn("TF-GAN", run_protocol.eval_protocol()["inception_score_source"])
 
   def test_flag_beats_run_beats_default(self):
     info = {"eval_protocol": {"inception_score_splits": 1}}
-    self.assertEqual(protocol.run_is_splits(info, None)["is_splits_from"], "run")
-    self.assertEqual(protocol.run_is_splits(info, None)["is_splits"], 1)
-    self.assertEqual(protocol.run_is_splits(info, 10)["is_splits"], 10)
-    self.assertEqual(protocol.run_is_splits(info, 10)["is_splits_from"], "flag")
-    self.assertEqual(protocol.run_is_splits({}, None), {
-        "is_splits": 10, "is_splits_from": "default", "is_splits_source": protocol.IS_SPLITS_SOURCES[10]})
+    self.assertEqual(run_protocol.run_is_splits(info, None)["is_splits_from"], "run")
+    self.assertEqual(run_protocol.run_is_splits(info, None)["is_splits"], 1)
+    self.assertEqual(run_protocol.run_is_splits(info, 10)["is_splits"], 10)
+    self.assertEqual(run_protocol.run_is_splits(info, 10)["is_splits_from"], "flag")
+    self.assertEqual(run_protocol.run_is_splits({}, None), {
+        "is_splits": 10, "is_splits_from": "default", "is_splits_source": run_protocol.IS_SPLITS_SOURCES[10]})
 
   def test_bad_splits(self):
     for bad in (0, -1, 2.5, True, "1"):
       with self.assertRaisesRegex(ValueError, r"^eval_protocol.inception_score_splits=.*: expected a positive int"):
-        protocol.eval_protocol(inception_score_splits=bad)
+        run_protocol.eval_protocol(inception_score_splits=bad)
 
 
 if __name__ == "__main__":

@@ -41,16 +41,21 @@ class _FamilyContractMixin:
   overrides = {}
 
   def family(self):
-    return losses.get_family(self.family_name, num_classes=K, **self.overrides)
+    fam = losses.get_family(self.family_name, num_classes=K, **self.overrides)
+    state = fam.build_state()
+    if "margin_state" in state:  # MAGAN: past its pre-training, m = 1.5
+      state["margin_state"].end_pretraining(1.5)
+    return fam
 
   def _losses(self, fam, real, fake, unlabeled):
-    d = fam.discriminator_loss(real=real, fake=fake, real_labels=_labels(B, 1),
-                               fake_labels=_labels(B, 2), unlabeled=unlabeled, margin=1.5)
+    streams = {name: unlabeled for name in fam.data_streams}  # ("unlabeled",) of the SSL families
+    d = fam.discriminator_loss(real=real, fake=fake, real_labels=_labels(B, 1), fake_labels=_labels(B, 2),
+                               **streams)
     g_kwargs = dict(real=real) if "real" in fam.generator_needs else {}
     if "reconstruction" in fam.generator_needs:  # G(x, c) families: the cycle term reads x and G(G(x, c), c_x)
       g_kwargs.update(source=tf.random.stateless_uniform([B, 4, 4, 1], [1, 2], -1, 1),
                       reconstruction=tf.random.stateless_uniform([B, 4, 4, 1], [3, 4], -1, 1))
-    g = fam.generator_loss(fake=fake, fake_labels=_labels(B, 2), margin=1.5, **g_kwargs)
+    g = fam.generator_loss(fake=fake, fake_labels=_labels(B, 2), **g_kwargs)
     return d, g
 
   def test_attributes(self):
@@ -59,8 +64,9 @@ class _FamilyContractMixin:
     self.assertNotEmpty(fam.required_heads)
     for h in fam.required_heads:
       self.assertIn(h, DiscOutput._fields)
-    for attr in ("conditional_generator", "uses_unlabeled", "uses_margin", "generator_takes_images"):
+    for attr in ("conditional_generator", "generator_takes_images", "needs_epochs"):
       self.assertIsInstance(getattr(fam, attr), bool)
+    self.assertIsInstance(fam.data_streams, tuple)
     self.assertIsInstance(fam.generator_needs, tuple)
     self.assertContainsSubset(fam.generator_needs, ("real", "source", "reconstruction"))
 
@@ -115,9 +121,6 @@ class _FamilyContractMixin:
     with self.assertRaisesRegex(ValueError, f"loss family '{self.family_name}' needs head\\(s\\) "
                                 f"{missing}; the discriminator produces: "):
       fam.check_heads(bad)
-    with self.assertRaisesRegex(ValueError, f"needs head\\(s\\) {missing}"):
-      fam.discriminator_loss(real=bad, fake=bad, real_labels=_labels(B, 1),
-                             fake_labels=_labels(B, 2), unlabeled=bad, margin=1.0)
 
 
 # One concrete test class per family (and per non-default head/label choice).
@@ -381,7 +384,7 @@ class FamilyValuesTest(tf.test.TestCase):
     # CS(fake, y=[1, 2]): 1 - log 2 + log 4 ; 1 - log 1 + log 3; FM: means [2, 1] vs [1, 1] -> 1.
     self.assertAllClose(g, {"g_cs": [0.1 * (1.0 + log(2.0)), 0.1 * (1.0 + log(3.0))],
                             "g_feature_matching": [2.0, 2.0]}, atol=1e-5)
-    with self.assertRaisesRegex(ValueError, "needs real="):
+    with self.assertRaisesRegex(TypeError, "required keyword-only argument: .real."):
       fam.generator_loss(fake=fake, fake_labels=fy)
 
   def test_mhinge_kplus1_fm_equals_studiogans_mh_loss(self):
@@ -419,11 +422,15 @@ class FamilyValuesTest(tf.test.TestCase):
     d0 = magan.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy, margin=0.0)
     self.assertAllClose(d0["d_energy_hinge_fake"], [0.0, 0.0])  # pre-training: m = 0
     self.assertAllClose(magan.generator_loss(fake=fake, fake_labels=None), {"g_energy": [0.5, 4.0]})
-    with self.assertRaisesRegex(ValueError, "'magan' needs margin="):
+    with self.assertRaisesRegex(ValueError, "'magan' has no margin yet: pass margin= or build_state"):
       magan.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
+    magan.build_state()["margin_state"].end_pretraining(2.0)
+    d = magan.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)  # its own m_t
+    self.assertAllClose(d["d_energy_hinge_fake"], [1.5, 0.0])
     ebgan = losses.get_family("ebgan", num_classes=K, margin=5.0)
-    d = ebgan.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy, margin=0.0)
-    self.assertAllClose(d["d_energy_hinge_fake"], [4.5, 1.0])  # its own margin, not the argument
+    self.assertEqual(ebgan.build_state(), {})  # a fixed margin: no state
+    d = ebgan.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
+    self.assertAllClose(d["d_energy_hinge_fake"], [4.5, 1.0])  # its own margin
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
         self.assertEqual((source.num_classes, source.image_shape), (10, (resolution, resolution, 1)))
       k, shape = source.num_classes, tuple(source.image_shape)
       family = losses_lib.get_family(gin.query_parameter("train.loss_family"), num_classes=k)
-      if family.uses_unlabeled:
+      if "unlabeled" in family.data_streams:
         self.assertTrue(source.semi_supervised, "an SSL loss family needs a semi-supervised source")
         x_u = next(iter(source.unlabeled_input_fn(global_batch_size=2)))
         self.assertEqual(tuple(x_u.shape), (2,) + shape)
@@ -144,13 +144,12 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     for head in family.required_heads:
       self.assertEqual(getattr(out, head).shape[0], 2, head)
     # Both losses evaluate on this output (labels given where the family may read them).
-    kwargs = {}
-    if family.uses_unlabeled:
-      kwargs["unlabeled"] = d(fake, None, training=False)
-    d_terms = family.discriminator_loss(real=out, fake=out, real_labels=labels, fake_labels=labels,
-                                        margin=tf.constant(1.0), **kwargs)
-    g_kwargs = {k: v for k, v in dict(source=source_x, reconstruction=fake).items() if k in family.generator_needs}
-    g_terms = family.generator_loss(fake=out, fake_labels=labels, real=out, margin=tf.constant(1.0), **g_kwargs)
+    family.build_state()  # MAGAN's margin
+    kwargs = {stream: d(fake, None, training=False) for stream in family.data_streams}
+    d_terms = family.discriminator_loss(real=out, fake=out, real_labels=labels, fake_labels=labels, **kwargs)
+    g_kwargs = {k: v for k, v in dict(source=source_x, reconstruction=fake, real=out).items()
+                if k in family.generator_needs}
+    g_terms = family.generator_loss(fake=out, fake_labels=labels, **g_kwargs)
     for term in list(d_terms.values()) + list(g_terms.values()):
       self.assertAllEqual(tf.math.is_finite(term), tf.ones_like(term, tf.bool))
 

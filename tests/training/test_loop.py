@@ -18,7 +18,7 @@ from tfgan_mh.data import pipeline
 from tfgan_mh.evaluation import job
 from tfgan_mh.training import loop
 from tfgan_mh.training import precision
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
@@ -231,17 +231,17 @@ class MaganEpochTest(tf.test.TestCase):
                "train.log_every = 24", *params)
 
   def test_no_pretraining_is_refused_before_anything_is_written(self):
-    self._configure_magan("train.pretrain_epochs = 0")
+    self._configure_magan("magan.pretrain_epochs = 0")
     model_dir = self.create_tempdir().full_path
     with self.assertRaises(ValueError) as ctx:
       loop.train(model_dir)
     self.assertEqual(train_main.first_line(ctx.exception),
-                     "train.pretrain_epochs=0: loss family 'magan' sets its first margin from D-only "
-                     "pre-training (MAGAN Algorithm 1 l.9); use >= 1 (paper: 2)")
+                     "magan.pretrain_epochs=0: loss family 'magan' sets its first margin from D-only "
+                     "pre-training (MAGAN Algorithm 1 l.9); use an integer >= 1 (paper: 2)")
     self.assertEqual(os.listdir(model_dir), [])
 
   def test_margin_changes_only_at_epoch_ends(self):
-    self._configure_magan("train.pretrain_epochs = 1")
+    self._configure_magan("magan.pretrain_epochs = 1")
     model_dir = self.create_tempdir().full_path
     out = loop.train(model_dir)
     margin = _scalars(model_dir, "magan/margin")
@@ -267,7 +267,7 @@ class MaganEpochTest(tf.test.TestCase):
   def test_first_margin_is_a_pass_without_updates_after_pretraining(self):
     # RuohanW/magan: after the D-only epochs, m_1 = mean real energy of one more epoch with no updates (not the
     # mean energy logged while the auto-encoder was still learning).
-    self._configure_magan("train.pretrain_epochs = 1", "train.num_steps = 4", "train.save_every = 4",
+    self._configure_magan("magan.pretrain_epochs = 1", "train.num_steps = 4", "train.save_every = 4",
                           "train.image_every = 4", "train.log_every = 4")
     model_dir = self.create_tempdir().full_path
     loop.train(model_dir)

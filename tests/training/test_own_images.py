@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from tfgan_mh import cli
 from tfgan_mh.training import loop
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 # Shrinking overrides: tiny networks, batch and steps (the loss, optimizer and architecture stay the file's).
 SHRINK = ["build_generator.ch = 4", "build_discriminator.ch = 4", "train.global_batch_size = 4",

@@ -16,7 +16,7 @@ from tfgan_mh import data
 from tfgan_mh import metrics
 from tfgan_mh import train as train_main
 from tfgan_mh.training import loop
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 
 class RingDefaultConditioningTest(tf.test.TestCase):

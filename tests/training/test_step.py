@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import losses
 from tfgan_mh.models import base as models_base
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import optim
@@ -45,24 +46,20 @@ class TinyD(keras.Model):
     return DiscOutput(adv_logits=adv, class_logits=self.cls(h), features=h)
 
 
-class HingeCE:
+class HingeCE(losses.LossFamily):
   """Hinge GAN + softmax CE on the classifier: enough to exercise every path of the step."""
 
   name, required_heads = "test_hinge_ce", ("adv_logits", "class_logits")
-  conditional_generator, uses_unlabeled, uses_margin = True, False, False
-  generator_needs, generator_takes_images = (), False
 
-  def check_heads(self, out):
-    missing = [h for h in self.required_heads if getattr(out, h) is None]
-    if missing:
-      raise ValueError(f"missing {missing}")
+  def __init__(self):
+    super().__init__(num_classes=K)
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, margin=None, **_):
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels):
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=real_labels, logits=real.class_logits)
     return {"real": tf.nn.relu(1.0 - real.adv_logits), "fake": tf.nn.relu(1.0 + fake.adv_logits),
             "aux": 0.5 * ce}
 
-  def generator_loss(self, *, fake, fake_labels, margin=None, **_):
+  def generator_loss(self, *, fake, fake_labels):
     return {"adv": -fake.adv_logits}
 
 

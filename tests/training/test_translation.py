@@ -22,7 +22,7 @@ from tfgan_mh.models import translation
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import loop
 from tfgan_mh.training import optim
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 from tfgan_mh.training.step import GANTrainer
 
 K, SHAPE = 3, (8, 8, 1)
@@ -81,7 +81,7 @@ class FamilyTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"^loss family 'translation' needs at least 2 domains .* num_classes=1"):
       losses.get_family("translation", num_classes=1)
     fam = losses.get_family("translation", num_classes=K)
-    with self.assertRaisesRegex(ValueError, "needs source="):
+    with self.assertRaisesRegex(TypeError, "required keyword-only arguments: 'source' and 'reconstruction'"):
       fam.generator_loss(fake=DiscOutput(adv_logits=tf.zeros([1]), cosine_logits=tf.zeros([1, K])),
                          fake_labels=tf.constant([0]))
 
@@ -202,7 +202,7 @@ class TranslationRunTest(tf.test.TestCase):
     loop.train(d)
     gin.clear_config()
     with open(os.path.join(d, restore.RUN_INFO)) as f:
-      self.assertTrue(json.load(f)["translation"])
+      self.assertTrue(json.load(f)["generator_takes_images"])
     self.assertTrue(os.path.exists(os.path.join(d, "samples", "step_00000004.png")))
     from tfgan_mh.evaluation import classifier  # pylint: disable=g-import-not-at-top
     classifier_dir = os.path.join(self.create_tempdir().full_path, "classifier")

@@ -39,11 +39,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_mh import cli
 from tfgan_mh import data
 from tfgan_mh.data import builder as data_builder
 from tfgan_mh.evaluation import extractors
 from tfgan_mh.metrics.accuracy import classifier_accuracy
+from tfgan_mh.run import outputs
 
 ARCHS = ("auto", "mnist_cnn", "vgg")
 # Epochs when none are given: the MNIST convnet is at ~99 % after 3; the VGG needs tens on CIFAR.
@@ -182,8 +182,8 @@ def _check_out_dir(out: str, overwrite: bool) -> None:
     if not overwrite:
       raise ValueError(f"out={out!r} is not empty: pass overwrite (--overwrite) to replace it, or choose a new "
                        "directory")
-    cli.check_replaceable(out, marker=extractors.CLASSIFIER_INFO_FILE, what="classifier export", flag="out")
-  reason = cli.unwritable_reason(out)
+    outputs.check_replaceable(out, marker=extractors.CLASSIFIER_INFO_FILE, what="classifier export", flag="out")
+  reason = outputs.unwritable_reason(out)
   if reason:
     raise ValueError(f"out={out!r} cannot be written: {reason}")
 

@@ -18,7 +18,7 @@ from absl import logging
 
 from tfgan_mh.evaluation import registry
 from tfgan_mh.models import standing_stats
-from tfgan_mh.training import latents
+from tfgan_mh.models import latents
 
 Setting = registry.Setting
 NO_EXTRACTOR = ("", "none")

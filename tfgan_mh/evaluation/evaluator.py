@@ -30,8 +30,9 @@ from tfgan_mh.evaluation import samples as samples_lib
 from tfgan_mh.evaluation import streaming
 from tfgan_mh.evaluation import translation as translation_lib
 from tfgan_mh.models import standing_stats
-from tfgan_mh.training import latents
-from tfgan_mh.training import restore
+from tfgan_mh.models import latents
+from tfgan_mh.run import protocol as run_protocol
+from tfgan_mh.run import restore
 
 
 def resolve_extractor(spec, role: str):
@@ -277,7 +278,7 @@ class Evaluator:
         _ = self.source
     g = run.sampler(cfg.use_ema)
     which = "ema_generator" if (g is run.ema_generator and g is not None) else "generator"
-    split_protocol = protocol_lib.run_is_splits(run.info, cfg.num_splits)
+    split_protocol = run_protocol.run_is_splits(run.info, cfg.num_splits)
     protocol = protocol_lib.base_protocol(cfg, split_protocol, run=run)
     ctx = self.context(num_classes=run.num_classes, image_shape=run.info["image_shape"],
                        conditional=run.conditional, timer=timer, discriminator=run.discriminator,
@@ -305,7 +306,7 @@ class Evaluator:
         yield x, (y if run.conditional else None), b
 
     cycle = {}
-    if run.info.get("translation"):  # G(x, c): translations of real images (`translation` module docstring)
+    if run.info.get("generator_takes_images"):  # G(x, c): translations of real images (`translation` module docstring)
       split = translation_lib.source_split(self.real)
       protocol["translation"] = {"sources": split, "targets": "balanced permutation of i mod K (seed + 1)"}
       fakes = translation_lib.batches(self.real, split, generate, num_samples=cfg.num_samples,
@@ -349,7 +350,7 @@ class Evaluator:
     if samples.labels is not None and samples.num and int(samples.labels.max()) >= k:
       raise ValueError(f"--samples={samples.path!r} has class {int(samples.labels.max())} but the reference "
                        f"{reference!r} has {k} classes (0-{k - 1})")
-    split_protocol = protocol_lib.run_is_splits({}, cfg.num_splits)
+    split_protocol = run_protocol.run_is_splits({}, cfg.num_splits)
     protocol = protocol_lib.base_protocol(cfg, split_protocol)
     samples, folder_rule = samples_lib.match_class_folders(samples, self.source.class_names)
     protocol.update(samples={"path": samples.path, "num": samples.num, "image_shape": list(samples.image_shape),

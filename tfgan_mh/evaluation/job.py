@@ -23,7 +23,7 @@ The pieces:
 BigGAN's sampling options (Brock et al. 2019), off by default, recorded in every record as "truncation" (null or
 the threshold) and "standing_stats" (null or what was done):
   truncation              z from the truncated normal, every |z_i| > threshold resampled (§3.1,
-                          `tfgan_mh.training.latents`)
+                          `tfgan_mh.models.latents`)
   standing_stats_batches  before sampling, G's batch-norm statistics become the average over this many prior
                           batches of `standing_stats_batch_size` (§3, `tfgan_mh.models.standing_stats`); only
                           the restored copy changes, never the checkpoint. The best export carries both.
@@ -53,7 +53,7 @@ from tfgan_mh.evaluation.evaluator import projection_matrix_fn
 from tfgan_mh.evaluation.evaluator import sample_inputs
 from tfgan_mh.evaluation.metric_groups.energy import checkpoint_margin
 from tfgan_mh.evaluation.registry import parse_metrics
-from tfgan_mh.evaluation.watcher import TRAIN_DONE
+from tfgan_mh.run.names import TRAIN_DONE
 from tfgan_mh.evaluation.watcher import BestTracker
 from tfgan_mh.evaluation.watcher import check_model_dir
 from tfgan_mh.evaluation.watcher import watch

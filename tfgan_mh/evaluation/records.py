@@ -7,10 +7,10 @@
                  is rewritten through a temporary object and a rename.
   best.json      {"checkpoint", "step", "metric", "value", "mode", "generator", "saved_model", "wall_time"}:
                  the checkpoint with the best value of the chosen metric so far (read by
-                 `tfgan_mh.training.restore.resolve_checkpoint(model_dir, "best")`), written atomically after
+                 `tfgan_mh.run.restore.resolve_checkpoint(model_dir, "best")`), written atomically after
                  its generator was exported to `saved_model`; recomputed from metrics.jsonl when a job
                  starts (`tfgan_mh.evaluation.watcher.BestTracker`).
-  eval.lock      held while an eval job runs: one job per run (`tfgan_mh.training.run_dir.EvalLock`).
+  eval.lock      held while an eval job runs: one job per run (`tfgan_mh.run.run_dir.EvalLock`).
 
 Values that JSON cannot hold (NaN, inf) are written as null.
 """
@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional
 import tensorflow as tf
 from absl import logging
 
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 EVAL_DIR = "eval"
 METRICS_FILE = "metrics.jsonl"

@@ -5,7 +5,7 @@ r"""The sidecar eval job's watcher: follows a run directory, evaluates every new
 
 What `watch` does (compare_gan's continuous_eval, on `tf.train.checkpoints_iterator`):
   * rebuilds G, D and the EMA G of each checkpoint from MODEL_DIR/operative_config.gin + run_info.json
-    (`tfgan_mh.training.restore.load_run`), and the run's data from the same gin config;
+    (`tfgan_mh.run.restore.load_run`), and the run's data from the same gin config;
   * every time the iterator wakes up, lists all checkpoints and evaluates those not yet in
     MODEL_DIR/eval/metrics.jsonl in step order (the iterator itself only reports the latest one), with the
     `evaluator.Evaluator`;
@@ -34,10 +34,10 @@ from absl import logging
 from tfgan_mh.evaluation import evaluator as evaluator_lib
 from tfgan_mh.evaluation import records as records_lib
 from tfgan_mh.evaluation import registry
-from tfgan_mh.training import restore
-from tfgan_mh.training import run_dir
+from tfgan_mh.run import restore
+from tfgan_mh.run import run_dir
+from tfgan_mh.run.names import TRAIN_DONE
 
-TRAIN_DONE = "TRAIN_DONE"  # written by tfgan_mh.training.loop at the end of training
 
 
 # --- summaries ------------------------------------------------------------------------------------

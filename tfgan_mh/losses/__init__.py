@@ -28,7 +28,7 @@ from tfgan_mh.losses.core import (argmax_labels, bce_fake, bce_real, crammer_sin
                                   minimax_generator,
                                   non_saturating_generator, softmax_cross_entropy,
                                   uniform_cross_entropy)
-from tfgan_mh.losses.family import (AUX_LOSSES, LABELINGS, AuxClassifier, LossFamily, family_names,
+from tfgan_mh.losses.family import (AUX_LOSSES, LABELINGS, AuxClassifier, LossFamily, family_names, register,
                                     get_family, pseudo_labels)
 # Importing the family modules registers the families.
 from tfgan_mh.losses import adversarial  # noqa: F401,E402

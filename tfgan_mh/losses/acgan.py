@@ -106,10 +106,7 @@ class BinaryAuxFamily(LossFamily):
       raise ValueError(f"loss family {self.name!r} with labeling='predefined' needs fake_labels")
     return fake_labels
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels):
     terms = {"d_bce_real": core.bce_real(logits=real.adv_logits),  # Eq. (8)
              "d_bce_fake": core.bce_fake(logits=fake.adv_logits),
              "d_aux_real": self.d_aux_weight * self.aux.loss(real, real_labels)}  # Eq. (9)
@@ -120,8 +117,7 @@ class BinaryAuxFamily(LossFamily):
           fake, self.target_labels(fake, fake_labels))
     return terms
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     terms = {"g_non_saturating": core.non_saturating_generator(logits=fake.adv_logits)}  # Eq. (6)
     if self.generator_aux:
       terms["g_aux"] = self.g_aux_weight * self.aux.loss(

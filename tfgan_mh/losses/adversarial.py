@@ -22,15 +22,11 @@ class HingeFamily(LossFamily):
   def __init__(self, *, num_classes: int):
     super().__init__(num_classes=num_classes)
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels):
     return {"d_hinge_real": core.hinge_real(logits=real.adv_logits),
             "d_hinge_fake": core.hinge_fake(logits=fake.adv_logits)}
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     return {"g_hinge": core.hinge_generator(logits=fake.adv_logits)}
 
 
@@ -48,15 +44,11 @@ class BinaryFamily(LossFamily):
   def __init__(self, *, num_classes: int):
     super().__init__(num_classes=num_classes)
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels):
     return {"d_bce_real": core.bce_real(logits=real.adv_logits),
             "d_bce_fake": core.bce_fake(logits=fake.adv_logits)}
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     return {"g_non_saturating": core.non_saturating_generator(logits=fake.adv_logits)}
 
 

@@ -8,7 +8,7 @@ the MAGAN paper; by default the authors' sum of squared errors on [0, 1] pixels,
 MAGAN adapts m with `MarginState` (Algorithm 1 + Eq. (4) of the MAGAN paper): D-only pre-training with m = 0,
 then the initial margin m_1 = mean real energy of one more pass over the data with the pre-trained D and no
 updates (authors' code, gan_release.py: the `real_add` pass after pre-training; the trainer's
-`mean_real_energy`), then at each epoch end
+`mean_real_energy`), then at each epoch end (`MAGANFamily`'s hooks)
 
     m_{t+1} = E^t_data   if   E^{t-1}_G <= E^t_G  and  E^t_data < m_t  and  E^t_data < E^t_G,
 
@@ -17,31 +17,28 @@ update a strict decrease: the margin never increases.
 """
 
 import tensorflow as tf
+from absl import logging
 
 from tfgan_mh.losses import core
-from tfgan_mh.losses.family import LossFamily, _check_nonnegative, register
+from tfgan_mh.losses.family import LossFamily, register
 
 
 class EnergyFamily(LossFamily):
-  """Eq. (2) of the MAGAN paper with the margin given by `_margin(margin)`; unconditional G."""
+  """Eq. (2) of the MAGAN paper with the family's margin (`margin_value`); unconditional G."""
 
   required_heads = ("energy",)
   conditional_generator = False
-  uses_margin = True
 
-  def _margin(self, margin):
+  def margin_value(self):
     raise NotImplementedError
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
-    m = self._margin(margin)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, margin=None):
+    """`margin`: m of Eq. (2); None = the family's own (EBGAN's fixed m, MAGAN's current m_t)."""
+    m = self.margin_value() if margin is None else margin
     return {"d_energy_real": tf.cast(real.energy, tf.float32),  # D(x)
             "d_energy_hinge_fake": core.energy_hinge(energy=fake.energy, margin=m)}
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     return {"g_energy": tf.cast(fake.energy, tf.float32)}  # D(G(z))
 
 
@@ -49,15 +46,11 @@ class EnergyFamily(LossFamily):
 class EBGANFamily(EnergyFamily):
   """EBGAN, Eq. (2) of the MAGAN paper with a fixed margin m (a hyperparameter).
 
-  The `margin` argument of the loss methods is ignored: EBGAN's margin is this family's own `margin`.
-
   Args:
     num_classes: K (unused by the losses).
     margin: m > 0; 10 is the first EBGAN baseline of MAGAN §4.3 (MNIST; it also tries 5 and 1.08). The
       right value depends on the energy scale of the auto-encoder.
   """
-
-  uses_margin = False  # fixed margin: no MarginState, no pre-training, no epoch-end updates
 
   def __init__(self, *, num_classes: int, margin: float = 10.0):
     super().__init__(num_classes=num_classes)
@@ -65,24 +58,72 @@ class EBGANFamily(EnergyFamily):
       raise ValueError(f"loss family {self.name!r}: margin={margin!r} must be > 0")
     self.margin = float(margin)
 
-  def _margin(self, margin):
+  def margin_value(self):
     return self.margin
 
 
 @register("magan")
 class MAGANFamily(EnergyFamily):
-  """MAGAN, Eq. (2) + Algorithm 1 of the MAGAN paper: the margin comes from a `MarginState`.
+  """MAGAN, Eq. (2) + Algorithm 1 of the MAGAN paper: the margin adapts at epoch ends (`MarginState`).
 
-  The loss methods need `margin=` (the trainer passes `MarginState.margin`: 0 during pre-training).
+  Algorithm 1 through the family hooks: `build_state` creates the `MarginState` (checkpoint key
+  "margin_state"); the first `pretrain_epochs` epochs train D only with m = 0 (`d_only_steps`, line 9);
+  `after_step` adds each step's global real energy (the D steps' mean, line 16) and generated energy (of the G
+  step, line 21) to the epoch's sums; `on_epoch_end` sets m_1 after the pre-training (the mean real energy of
+  one more epoch with the pre-trained D and no updates: the authors' code) and applies Eq. (4) after every
+  later epoch.
+
+  Args:
+    num_classes: K (unused by the losses).
+    pretrain_epochs: D-only epochs with m = 0 before training (§3.2.2 of the paper: 2); >= 1, since m_1 comes
+      from the pre-trained D.
   """
 
-  def __init__(self, *, num_classes: int):
-    super().__init__(num_classes=num_classes)
+  needs_epochs = True
 
-  def _margin(self, margin):
-    if margin is None:
-      raise ValueError(f"loss family {self.name!r} needs margin= (the current MarginState.margin)")
-    return margin
+  def __init__(self, *, num_classes: int, pretrain_epochs: int = 2):
+    super().__init__(num_classes=num_classes)
+    if isinstance(pretrain_epochs, bool) or not isinstance(pretrain_epochs, int) or pretrain_epochs < 1:
+      raise ValueError(f"magan.pretrain_epochs={pretrain_epochs!r}: loss family 'magan' sets its first margin "
+                       "from D-only pre-training (MAGAN Algorithm 1 l.9); use an integer >= 1 (paper: 2)")
+    self.pretrain_epochs = pretrain_epochs
+    self.state = None
+
+  def build_state(self):
+    self.state = MarginState()
+    return {"margin_state": self.state}
+
+  def margin_value(self):
+    if self.state is None:
+      raise ValueError(f"loss family {self.name!r} has no margin yet: pass margin= or build_state() first")
+    return self.state.margin
+
+  def d_only_steps(self, epoch_len):
+    if not epoch_len:
+      raise ValueError(f"loss family {self.name!r} needs epochs: set train.steps_per_epoch (the source does not "
+                       "report num_examples)")
+    return self.pretrain_epochs * epoch_len
+
+  def after_step(self, d_outs, g_out, global_batch_size):
+    real_energy = tf.constant(0.0)  # S_data: the D steps' mean D(x) (line 16)
+    for out in d_outs:
+      real_energy += out["d/energy_real"] / len(d_outs)
+    fake_energy = g_out["g/energy_fake"] if g_out is not None else tf.constant(0.0)  # S_G (line 21)
+    n = tf.constant(float(global_batch_size))
+    self.state.accumulate(real_energy * n, fake_energy * n, n)
+    return {"magan/margin": tf.identity(self.state.margin)}
+
+  def on_epoch_end(self, *, step, epoch_len, mean_real_energy):
+    pretrain_steps = self.d_only_steps(epoch_len)
+    if step == pretrain_steps:  # m_1: one more epoch of real data through the pre-trained D, no updates
+      self.state.end_pretraining(mean_real_energy(epoch_len))
+      logging.info("MAGAN pre-training done: m_1 = %.4g", float(self.state.margin.numpy()))
+      return {}
+    if step < pretrain_steps:
+      return {}
+    real_mean, fake_mean = (float(v) for v in self.state.epoch_means())  # before Eq. (4) uses them
+    self.state.end_epoch()
+    return {"magan/epoch_real_energy": real_mean, "magan/epoch_fake_energy": fake_mean}
 
 
 def magan_margin_update(*, margin, real_mean, fake_mean, prev_fake_mean):

@@ -4,9 +4,12 @@ A *loss family* pairs a discriminator objective with a generator objective (one 
 and says which heads of `DiscOutput` it reads. The trainer uses it as
 
     fam = losses.get_family("mhinge", num_classes=K)     # hyperparameters from gin or kwargs
-    fam.check_heads(disc_output)                          # clear error if a head is missing
+    fam.check_heads(disc_output)                          # once, when the trainer is built
     d_terms = fam.discriminator_loss(real=..., fake=..., real_labels=..., fake_labels=...)
     g_terms = fam.generator_loss(fake=..., fake_labels=...)
+
+plus what a family declares it needs (`data_streams`, `generator_needs`) and the hooks of `LossFamily` through
+which a family with state (MAGAN's margin) trains it; the trainer knows no family by name.
 
 Each loss method returns a dict of descriptive names to per-example float32 tensors `[B_k]` (B_k may
 differ between terms, e.g. labeled vs unlabeled batch), with the weights of the paper (lambda, the 1/2
@@ -81,25 +84,29 @@ class LossFamily:
 
   Class attributes (overridden by subclasses):
     name: the registry name.
-    required_heads: DiscOutput fields the discriminator must produce.
+    required_heads: DiscOutput fields the discriminator must produce (checked once, when the trainer is built).
     conditional_generator: whether G takes class labels (False for dynamic labeling, MAGAN, ...).
-    uses_unlabeled: whether the discriminator loss needs an unlabeled batch (SSL families).
-    uses_margin: whether the family's margin is adapted by the trainer's `MarginState` (MAGAN: D-only
-      pre-training, margin updated at epoch ends, Algorithm 1 of Wang et al. 2017 (MAGAN)). EBGAN's margin
-      is fixed: False.
-    generator_needs: what `generator_loss` takes beyond fake / fake_labels / margin, served by the trainer
-      under these keyword names: "real" (D's output on the real batch), "source" (the real images G
-      transformed) and "reconstruction" (G applied to its own samples with the real batch's labels).
+    data_streams: the input streams the family trains on beyond the labeled batch, each a batch of images
+      served by the data source's `<stream>_input_fn` (`dataset`) and passed to `discriminator_loss` as D's
+      output on it under the stream's name: ("unlabeled",) for the SSL families.
+    generator_needs: what `generator_loss` takes beyond fake / fake_labels, served by the trainer under these
+      keyword names: "real" (D's output on the real batch), "source" (the real images G transformed) and
+      "reconstruction" (G applied to its own samples with the real batch's labels).
     generator_takes_images: whether the family trains an image-to-image G(x, c) (models' `takes_images`).
+    needs_epochs: whether the trainer calls `on_epoch_end` at every epoch boundary (MAGAN's margin).
+
+  Hooks the trainer calls the same way for every family (the defaults do nothing): `build_state` once under
+  the strategy's scope, `d_only_steps` once, `after_step` after every train step (cross-replica, in the train
+  loop's graph) and `on_epoch_end` at epoch boundaries (host, between host calls).
   """
 
   name: str = "base"
   required_heads = ()
   conditional_generator = True
-  uses_unlabeled = False
-  uses_margin = False
+  data_streams = ()
   generator_needs = ()
   generator_takes_images = False
+  needs_epochs = False
 
   def __init__(self, *, num_classes: int):
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
@@ -139,16 +146,52 @@ class LossFamily:
 
   # --- losses ----------------------------------------------------------------------------------------
 
-  def discriminator_loss(self, *, real: DiscOutput, fake: DiscOutput, real_labels, fake_labels,
-                         unlabeled: Optional[DiscOutput] = None, unlabeled_pseudo_labels=None,
-                         margin=None) -> Dict[str, tf.Tensor]:
-    """Per-example discriminator loss terms {name: [B_k] float32}, weights applied."""
+  def discriminator_loss(self, *, real: DiscOutput, fake: DiscOutput, real_labels,
+                         fake_labels) -> Dict[str, tf.Tensor]:
+    """Per-example discriminator loss terms {name: [B_k] float32}, weights applied (plus one keyword argument
+    per `data_streams` entry)."""
     raise NotImplementedError
 
-  def generator_loss(self, *, fake: DiscOutput, fake_labels, real: Optional[DiscOutput] = None,
-                     margin=None) -> Dict[str, tf.Tensor]:
-    """Per-example generator loss terms {name: [B_k] float32}, weights applied."""
+  def generator_loss(self, *, fake: DiscOutput, fake_labels) -> Dict[str, tf.Tensor]:
+    """Per-example generator loss terms {name: [B_k] float32}, weights applied (plus `generator_needs`)."""
     raise NotImplementedError
+
+  # --- what the family adds to training ------------------------------------------------------------
+
+  def dataset(self, source, ctx, *, global_batch_size: int, seed: int) -> tf.data.Dataset:
+    """The train stream of `source` (`tfgan_mh.data`): (images, labels, *one images batch per data_streams)."""
+    labeled = source.input_fn(ctx, global_batch_size=global_batch_size, split="train", training=True, seed=seed)
+    if not self.data_streams:
+      return labeled
+    streams = []
+    for stream in self.data_streams:
+      input_fn = getattr(source, f"{stream}_input_fn", None)
+      if input_fn is None:
+        raise ValueError(f"loss family {self.name!r} trains on a {stream} stream; the data source {source.name!r} "
+                         f"has no {stream}_input_fn: choose a source that provides one or another family")
+      streams.append(input_fn(ctx, global_batch_size=global_batch_size, seed=seed))
+    return tf.data.Dataset.zip((labeled, *streams)).map(lambda xy, *extra: (*xy, *extra))
+
+  def build_state(self) -> Dict[str, tf.Module]:
+    """Creates the family's own variables (called once, under the strategy's scope); {checkpoint key: object}."""
+    return {}
+
+  def d_only_steps(self, epoch_len: Optional[int]) -> int:
+    """Train steps at the start of a run with discriminator updates only (`epoch_len`: steps per epoch)."""
+    del epoch_len
+    return 0
+
+  def after_step(self, d_outs, g_out, global_batch_size: int) -> Dict[str, tf.Tensor]:
+    """After every train step, in cross-replica context: the global-batch measurements of its D steps (a list)
+    and of its G step (None during D-only steps); returns measurements of the family's own."""
+    del d_outs, g_out, global_batch_size
+    return {}
+
+  def on_epoch_end(self, *, step: int, epoch_len: int, mean_real_energy) -> Dict[str, float]:
+    """At step `step`, the end of an epoch (only when `needs_epochs`); `mean_real_energy(num_batches)` is D's
+    mean energy on real data (no updates). Returns scalars for the summaries."""
+    del step, epoch_len, mean_real_energy
+    return {}
 
 
 class AuxClassifier:

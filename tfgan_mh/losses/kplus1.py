@@ -36,10 +36,7 @@ class KPlus1Family(LossFamily):
   def __init__(self, *, num_classes: int):
     super().__init__(num_classes=num_classes)
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels):
     return {"d_class_real": core.kplus1_class_loss(logits=real.kplus1_logits, labels=real_labels),
             "d_fake_class": core.kplus1_fake_loss(logits=fake.kplus1_logits)}
 
@@ -51,8 +48,7 @@ class LabelGANFamily(KPlus1Family):
   G: -log sum_{k<=K} D_k(G(z)) = H([1, 0], [D_r, D_{K+1}]) (Eq. (4)). Unconditional G.
   """
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     return {"g_not_fake": core.kplus1_not_fake_loss(logits=fake.kplus1_logits)}
 
 
@@ -64,8 +60,7 @@ class KPlus1MinimaxFamily(KPlus1Family):
   loss is the saturating form (K+1 GANs §2.2 shows both forms have the same minimiser).
   """
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     return {"g_log_fake": core.kplus1_fake_log_prob(logits=fake.kplus1_logits)}
 
 
@@ -95,8 +90,7 @@ class AMGANFamily(KPlus1Family):
       raise ValueError(f"loss family {self.name!r} with labeling='predefined' needs fake_labels")
     return fake_labels
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     labels = self.target_labels(fake, fake_labels)
     return {"g_target_class": core.kplus1_class_loss(logits=fake.kplus1_logits, labels=labels)}
 
@@ -132,8 +126,7 @@ class ModeGANFamily(KPlus1Family):
   G: L_Dyn = -E log max_{l>0} P(D = l | G(z)). Unconditional G.
   """
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     return {"g_dyn": core.kplus1_max_real_loss(logits=fake.kplus1_logits)}
 
 

@@ -41,19 +41,17 @@ class HingeAuxFamily(LossFamily):
     self.g_aux_weight = float(g_aux_weight)
     self.unlabeled_aux_weight = float(unlabeled_aux_weight)
     self.required_heads = ("adv_logits", aux.head)
-    self.uses_unlabeled = self.ssl
+    self.data_streams = ("unlabeled",) if self.ssl else ()
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None, unlabeled_pseudo_labels=None):
+    """`unlabeled`: D's output on the unlabeled batch (the `data_streams` entry of the SSL families), required
+    there; `unlabeled_pseudo_labels`: the labels of its auxiliary term (default: argmax of the classifier)."""
     terms = {}
     hinge_real = core.hinge_real(logits=real.adv_logits)  # [B]
     if self.ssl:
       if unlabeled is None:
         raise ValueError(f"loss family {self.name!r} needs the unlabeled batch: pass "
                          "unlabeled=<DiscOutput of D on unlabeled real images>")
-      self.check_heads(unlabeled)
       terms["d_hinge_real"] = 0.5 * hinge_real  # Eq. (8): (L_D^real + L_D^unlab) / 2
       terms["d_hinge_unlabeled"] = 0.5 * core.hinge_real(logits=unlabeled.adv_logits)  # [B_u]
     else:
@@ -66,8 +64,7 @@ class HingeAuxFamily(LossFamily):
       terms["d_aux_unlabeled"] = self.unlabeled_aux_weight * self.aux.loss(unlabeled, labels)
     return terms
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
+  def generator_loss(self, *, fake, fake_labels):
     if fake_labels is None:
       raise ValueError(f"loss family {self.name!r} needs fake_labels (the labels given to G)")
     return {"g_hinge": core.hinge_generator(logits=fake.adv_logits),
@@ -178,24 +175,17 @@ class MHingeKPlus1FMFamily(LossFamily):
     self.fm_weight = float(fm_weight)
     self.margin = float(margin)
 
-  def discriminator_loss(self, *, real, fake, real_labels, fake_labels, unlabeled=None,
-                         unlabeled_pseudo_labels=None, margin=None):
-    self.check_heads(real)
-    self.check_heads(fake)
+  def discriminator_loss(self, *, real, fake, real_labels, fake_labels):
     fake_class = tf.fill(tf.shape(fake.kplus1_logits)[:1], self.num_classes)  # [B] class K = fake
     return {"d_cs_real": core.crammer_singer(logits=real.kplus1_logits, labels=real_labels,
                                              margin=self.margin),
             "d_cs_fake": core.crammer_singer(logits=fake.kplus1_logits, labels=fake_class,
                                              margin=self.margin)}
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None):
-    self.check_heads(fake)
-    if real is None:
-      raise ValueError(f"loss family {self.name!r} needs real=<DiscOutput of D on a real batch> for "
-                       "its feature matching term")
+  def generator_loss(self, *, fake, fake_labels, real):
+    """`real`: D's output on a real batch (`generator_needs`), for the feature matching term."""
     if fake_labels is None:
       raise ValueError(f"loss family {self.name!r} needs fake_labels (the labels given to G)")
-    self.check_heads(real)
     return {"g_cs": self.g_aux_weight * core.crammer_singer(
                 logits=fake.kplus1_logits, labels=fake_labels, margin=self.margin),
             "g_feature_matching": self.fm_weight * core.feature_matching(

@@ -55,11 +55,9 @@ class TranslationFamily(HingeAuxFamily):
     self._setup(aux=aux, d_aux_weight=d_aux_weight, g_aux_weight=g_aux_weight)
     self.rec_weight = float(rec_weight)
 
-  def generator_loss(self, *, fake, fake_labels, real=None, margin=None, source=None, reconstruction=None):
-    """L_G terms; `source` [B, H, W, C] real images and `reconstruction` = G(G(x, c), c_x) are required."""
-    if source is None or reconstruction is None:
-      raise ValueError(f"loss family {self.name!r} needs source= (the real images) and reconstruction= "
-                       "(G(G(x, c), c_x)) for its cycle term")
+  def generator_loss(self, *, fake, fake_labels, source, reconstruction):
+    """L_G terms; `source` [B, H, W, C] the real images G transformed, `reconstruction` = G(G(x, c), c_x)
+    (`generator_needs`)."""
     terms = super().generator_loss(fake=fake, fake_labels=fake_labels)
     terms["g_cycle"] = self.rec_weight * core.l1_reconstruction(images=source, reconstructions=reconstruction)
     return terms

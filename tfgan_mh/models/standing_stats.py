@@ -4,7 +4,7 @@ BigGAN (Brock et al. 2019, §3 and App. C; BigGAN-PyTorch's `utils.accumulate_st
 `apply_standing_statistics`): the moving averages a generator trained with (often an EMA generator that
 copies the raw G's averages) do not match the statistics its own layers see. Instead run G in training
 mode, without gradients, on many mixed-class batches from the prior — z ~ N(0, I) (or the truncated normal
-of the samples, `tfgan_mh.training.latents`), labels uniform over the K classes — and set every
+of the samples, `tfgan_mh.models.latents`), labels uniform over the K classes — and set every
 `BatchNorm`'s moving mean and variance to the plain average of its per-batch statistics.
 
   record = accumulate_standing_stats(run.sampler(), num_batches=16, batch_size=256, seed=0)
@@ -23,7 +23,7 @@ import tensorflow as tf
 from absl import logging
 
 from tfgan_mh.models.layers import BatchNorm
-from tfgan_mh.training import latents
+from tfgan_mh.models import latents
 
 
 def batch_norm_layers(model) -> List[BatchNorm]:
@@ -70,7 +70,7 @@ def accumulate_standing_stats(generator, *, num_batches: int, batch_size: int, s
     num_batches: prior batches to average over (>= 1).
     batch_size: samples per batch (the batch the statistics of one pass are taken over).
     seed: seed of the draws (`prior_batch`): the same seed gives the same statistics.
-    truncation: draw z from the truncated normal (`tfgan_mh.training.latents`); None / 0: N(0, I).
+    truncation: draw z from the truncated normal (`tfgan_mh.models.latents`); None / 0: N(0, I).
 
   Returns:
     What was done, for records: {"batches", "batch_size", "seed", "truncation", "layers"}.

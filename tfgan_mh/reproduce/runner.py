@@ -25,14 +25,15 @@ import numpy as np
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
+from tfgan_mh.run import names
 
 SMOKE = dict(steps=4, checkpoints=2, num_samples=100, classifier_fraction=0.02)  # and each claim's first dataset
 _SMOKE_PARAMS = ("train.global_batch_size = 16", "train.steps_per_loop = 2", "train.summary_every = 2",
-                 "train.log_every = 2", "train.steps_per_epoch = 2", "train.pretrain_epochs = 1")
+                 "train.log_every = 2", "train.steps_per_epoch = 2", "magan.pretrain_epochs = 1")
 
 
 def _done_steps(model_dir: str) -> Optional[int]:
-  path = os.path.join(model_dir, "TRAIN_DONE")
+  path = os.path.join(model_dir, names.TRAIN_DONE)
   if not os.path.exists(path):
     return None
   with open(path) as f:
@@ -45,7 +46,7 @@ MODE_FILE = "reproduce_mode.json"  # {"smoke": bool}: what kind of runs an outpu
 def claim_out(out: str, *, smoke: bool) -> None:
   """Checks `out` before any work and marks it as a smoke or a full folder. ValueError (one line) when it is a
   training run's directory, or holds the other kind of runs (a full run must never resume a smoke run)."""
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   if os.path.exists(os.path.join(out, restore.RUN_INFO)):
     raise ValueError(f"--out={out!r} is a training run's directory (it has {restore.RUN_INFO}): pass a folder "
                      "of its own, e.g. runs/reproduce")
@@ -84,7 +85,7 @@ def check_data_dir(data_dir: str, claims: Sequence[claims_lib.Claim]) -> None:
 
 def _first_step(model_dir: str, init_from: Optional[str]) -> int:
   """The step a training call starts from: the run's last checkpoint, else the run it continues, else 0."""
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   checkpoints = restore.list_checkpoints(model_dir) if os.path.isdir(model_dir) else []
   if checkpoints:
     return checkpoints[-1][0]
@@ -252,7 +253,7 @@ def _add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
   floor the K+1 distance is compared with (None with one seed).
   """
   from tfgan_mh.metrics import mixture  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   samples = {}
   for seed, dirs in seed_dirs.items():
     for arm, model_dir in dirs.items():

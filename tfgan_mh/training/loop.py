@@ -4,12 +4,12 @@
 configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model_dir`:
   ckpt-N.*            tf.train.CheckpointManager checkpoints (step, G, D, optimizers, EMA G, loss state)
   operative_config.gin  the gin configuration actually used, written once training has started
-  run_info.json       image shape, classes, ... decided by the data (`tfgan_mh.training.restore`)
+  run_info.json       image shape, classes, ... decided by the data (`tfgan_mh.run.restore`)
   samples/step_N.png  a picture of samples per class (rows = classes; real | generated scatter plots for 2-D
                       data), drawn by `tfgan_mh.plots`
   events.*            TensorBoard: every measurement and the sample picture
   TRAIN_DONE          written when the last step is done (the eval job's stop signal)
-  train.lock          held while the trainer runs: one trainer per model_dir (`tfgan_mh.training.run_dir`)
+  train.lock          held while the trainer runs: one trainer per model_dir (`tfgan_mh.run.run_dir`)
   bad/                checkpoints found unreadable on resume, moved aside (`run_dir.resume_checkpoint`)
 """
 
@@ -17,6 +17,7 @@ import contextlib
 import functools
 import math
 import time
+import types
 from typing import Sequence
 
 import gin
@@ -31,7 +32,6 @@ from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh import plots
-from tfgan_mh.evaluation import protocol as protocol_lib
 from tfgan_mh.training import cluster
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import memory
@@ -39,13 +39,13 @@ from tfgan_mh.training import optim
 from tfgan_mh.training import pictures as pictures_lib
 from tfgan_mh.training import preemption
 from tfgan_mh.training import precision as precision_lib
-from tfgan_mh.training import restore as restore_lib
-from tfgan_mh.training import run_dir
+from tfgan_mh.run import restore as restore_lib
+from tfgan_mh.run import protocol as protocol_lib
+from tfgan_mh.run import run_dir
+from tfgan_mh.run.names import OPERATIVE_CONFIG, TRAIN_DONE
 from tfgan_mh.training.step import GANTrainer
 
 picture_class_ids = pictures_lib.picture_class_ids
-TRAIN_DONE = "TRAIN_DONE"
-OPERATIVE_CONFIG = restore_lib.OPERATIVE_CONFIG
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -93,7 +93,7 @@ def check_settings(settings: dict) -> None:
     value = settings[name]
     if not is_int(value) or value < 1:
       raise ValueError(f"train.{name}={value!r}: expected an integer >= 1")
-  for name in ("ema_start", "pretrain_epochs", "seed"):
+  for name in ("ema_start", "seed"):
     if not is_int(settings[name]) or settings[name] < 0:
       raise ValueError(f"train.{name}={settings[name]!r}: expected an integer >= 0")
   if settings["steps_per_epoch"] is not None and (not is_int(settings["steps_per_epoch"])
@@ -128,11 +128,10 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
           picture_classes: int = 20,  # rows of the sample picture (evenly spaced classes)
           init_from: str = None,  # another run's model_dir or checkpoint (MHSharedGAN switch, MHGAN §3.2)
           checkpoint_input: bool = False,  # also checkpoint the input iterator (saves the shuffle buffer)
-          pretrain_epochs: int = 2,  # MAGAN: D-only epochs with m = 0 before training (Wang et al. 2017, §3.2.2)
-          steps_per_epoch: int = None,  # MAGAN epoch length in train steps; default N / global batch
+          steps_per_epoch: int = None,  # epoch length in train steps (families with epoch hooks); default N / batch
           optimizer: str = "adam",  # 'adam' or 'adamax' (MAGAN), configured per network: g/adam.*, d/adam.*
           fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
-          diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,translation,cutout'
+          diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,cutout' (tfgan_mh.augment)
           lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
           accumulate_steps: int = 1,  # micro-batches per update: the batch-n update in n slices (accumulate.py)
           seed: int = 0,
@@ -157,8 +156,8 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
     single = cluster.num_workers(strategy) == 1  # see preemption: workers would have to agree on a step
     with run_dir.TrainerLock(model_dir) if chief else contextlib.nullcontext(), \
         preemption.StopSignals() if single else contextlib.nullcontext() as stop:
-      return _train(model_dir=model_dir, strategy=strategy, user_bindings=tuple(user_bindings), stop=stop,
-                    **settings)
+      return _train(model_dir=model_dir, strategy=strategy, settings=settings, user_bindings=tuple(user_bindings),
+                    stop=stop)
   except (ValueError, tf.errors.ResourceExhaustedError):
     if fresh:  # a configuration error or no memory for it: no empty or half-started model_dir left behind
       run_dir.remove_fresh_dir(model_dir)
@@ -192,191 +191,226 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer
       family=family, make_g_optimizer=lambda: make_optimizer("g"), make_d_optimizer=lambda: make_optimizer("d"),
       num_classes=source.num_classes, image_shape=source.image_shape,
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
-      make_margin_state=getattr(losses_lib, "MarginState", None), jit_compile=jit_compile, seed=seed,
+      jit_compile=jit_compile, seed=seed,
       label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
       accumulate_steps=accumulate_steps)
 
 
-def _train(*, model_dir, strategy, loss_family, num_steps, global_batch_size, d_steps, steps_per_loop,
-           ema_decay, ema_start, precision, mixed_bfloat16, jit_compile, save_every, max_to_keep, summary_every,
-           image_every,
-           log_every, images_per_class, picture_classes, init_from, checkpoint_input, pretrain_epochs,
-           steps_per_epoch, optimizer, fake_labels, diffaugment, lecam_weight, accumulate_steps, seed,
-           allow_batch_change, user_bindings, stop):
-  del precision, mixed_bfloat16  # applied by train()
-  # Weight initialisers draw from the global seed: same seed, same initial networks.
-  keras.utils.set_random_seed(seed)
-  source = data_lib.build_source()
-  family = losses_lib.get_family(loss_family, num_classes=source.num_classes)
-  pictures_lib.picture_class_ids(source.num_classes, picture_classes)  # a bad value fails before anything is built
-  optim.check_kind(optimizer)  # before anything is built
-  eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
-  label_probs, label_text = labels_lib.fake_label_distribution(source, fake_labels,
-                                                               family.conditional_generator)
-  logging.info("fake labels: %s", label_text)
-  if init_from is not None:
-    init_from = resolve_init_from(init_from)
+class _Run:
+  """What one call of `train` builds and writes with: the trainer, its data and its outputs."""
 
-  trainer = build_trainer(strategy, source, family, optimizer=optimizer, global_batch_size=global_batch_size,
-                          d_steps=d_steps, ema_decay=ema_decay, ema_start=ema_start, jit_compile=jit_compile,
-                          seed=seed, label_probs=label_probs, diffaugment=diffaugment, lecam_weight=lecam_weight,
-                          accumulate_steps=accumulate_steps)
-  memory.check_fits(trainer, strategy)  # a batch that cannot fit: one line now, not an OOM after the first trace
+  def __init__(self, model_dir, strategy, settings, stop):
+    self.model_dir, self.strategy, self.s, self.stop = model_dir, strategy, settings, stop
+    self.chief = cluster.is_chief(strategy)
 
-  def make_iterator(data_seed):
-    def input_fn(ctx):
-      labeled = source.input_fn(ctx, global_batch_size=global_batch_size, split="train",
-                                training=True, seed=data_seed)
-      if family.uses_unlabeled:
-        unlabeled = source.unlabeled_input_fn(ctx, global_batch_size=global_batch_size, seed=data_seed)
-        return tf.data.Dataset.zip((labeled, unlabeled))
-      return labeled
-    return iter(strategy.distribute_datasets_from_function(input_fn))
 
+def _train(*, model_dir, strategy, settings, user_bindings, stop):
+  run = _Run(model_dir, strategy, types.SimpleNamespace(**settings), stop)
+  _build(run)
+  _restore(run)
+  return _run(run, user_bindings)
+
+
+def _epoch_length(source, s):
+  """Train steps per epoch: train.steps_per_epoch, else the source's examples per global batch (None: unknown)."""
+  if s.steps_per_epoch:
+    return s.steps_per_epoch
+  num_examples = getattr(source, "num_examples", None)
+  return max(1, num_examples // s.global_batch_size) if num_examples else None
+
+
+def _build(run):
+  """Data source, loss family and trainer, every setting checked before anything is written."""
+  s = run.s
+  keras.utils.set_random_seed(s.seed)  # weight initialisers draw from the global seed: same seed, same networks
+  run.source = source = data_lib.build_source()
+  run.family = family = losses_lib.get_family(s.loss_family, num_classes=source.num_classes)
+  pictures_lib.picture_class_ids(source.num_classes, s.picture_classes)  # a bad value fails before anything
+  optim.check_kind(s.optimizer)
+  run.eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
+  label_probs, run.label_text = labels_lib.fake_label_distribution(source, s.fake_labels,
+                                                                   family.conditional_generator)
+  logging.info("fake labels: %s", run.label_text)
+  run.init_from = resolve_init_from(s.init_from) if s.init_from is not None else None
+  run.epoch_len = _epoch_length(source, s)
+  if family.needs_epochs and run.epoch_len is None:
+    raise ValueError(f"loss family {family.name!r} needs epochs: set train.steps_per_epoch (the source does not "
+                     "report num_examples)")
+  run.d_only_steps = family.d_only_steps(run.epoch_len)
+  run.trainer = build_trainer(
+      run.strategy, source, family, optimizer=s.optimizer, global_batch_size=s.global_batch_size,
+      d_steps=s.d_steps, ema_decay=s.ema_decay, ema_start=s.ema_start, jit_compile=s.jit_compile, seed=s.seed,
+      label_probs=label_probs, diffaugment=s.diffaugment, lecam_weight=s.lecam_weight,
+      accumulate_steps=s.accumulate_steps)
+  memory.check_fits(run.trainer, run.strategy)  # a batch that cannot fit: one line now, not an OOM later
+
+
+def _make_iterator(run, data_seed):
+  def input_fn(ctx):
+    return run.family.dataset(run.source, ctx, global_batch_size=run.s.global_batch_size, seed=data_seed)
+
+  return iter(run.strategy.distribute_datasets_from_function(input_fn))
+
+
+def _restore(run):
+  """The checkpoint (resumed, or initialised from another run) and the input iterator."""
+  s, trainer = run.s, run.trainer
   items = trainer.checkpoint_items()
-  if checkpoint_input:
-    iterator = make_iterator(seed)
-    if not isinstance(iterator, tf.__internal__.tracking.Trackable):
+  if s.checkpoint_input:
+    run.iterator = _make_iterator(run, s.seed)
+    if not isinstance(run.iterator, tf.__internal__.tracking.Trackable):
       raise ValueError(
-          f"train.checkpoint_input=True: {type(strategy).__name__}'s input iterator cannot be "
+          f"train.checkpoint_input=True: {type(run.strategy).__name__}'s input iterator cannot be "
           f"checkpointed in TF {tf.__version__} (only the default strategy's can); set it to False "
           "(a resumed run then reshuffles its data)")
-    items["input_iterator"] = iterator
+    items["input_iterator"] = run.iterator
   ckpt = tf.train.Checkpoint(**items)
-  chief = cluster.is_chief(strategy)
-  resume_from = run_dir.resume_checkpoint(model_dir, rewrite_state=chief)
-  batch_history = run_dir.batch_history(model_dir, resume_from, global_batch_size, allow_batch_change)
-  manager = cluster.CheckpointWriter(ckpt, model_dir, strategy, max_to_keep)
+  resume_from = run_dir.resume_checkpoint(run.model_dir, rewrite_state=run.chief)
+  run.batch_history = run_dir.batch_history(run.model_dir, resume_from, s.global_batch_size, s.allow_batch_change)
+  run.manager = cluster.CheckpointWriter(ckpt, run.model_dir, run.strategy, s.max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
   configured_rates = [(opt, float(opt.learning_rate.numpy()))
                       for opt in (trainer.g_optimizer, trainer.d_optimizer)
                       if isinstance(opt.learning_rate, keras.Variable)]  # not a schedule
   if resume_from:
-    restore_lib.resume(ckpt, resume_from, model_dir)
+    restore_lib.resume(ckpt, resume_from, run.model_dir)
     logging.info("Resumed from %s at step %d", resume_from, int(trainer.step.numpy()))
-  elif init_from is not None:
+  elif run.init_from is not None:
     # Models, optimizers, EMA and step from another run; a different loss family continues (MHGAN §3.2).
     source_ckpt = tf.train.Checkpoint(**trainer.checkpoint_items())
-    source_ckpt.restore(init_from).assert_existing_objects_matched().expect_partial()
-    logging.info("Initialised from %s (step %d)", init_from, int(trainer.step.numpy()))
+    source_ckpt.restore(run.init_from).assert_existing_objects_matched().expect_partial()
+    logging.info("Initialised from %s (step %d)", run.init_from, int(trainer.step.numpy()))
   for opt, rate in configured_rates:
     opt.learning_rate = rate
-  if not checkpoint_input:
+  if not s.checkpoint_input:
     # Without a checkpointed iterator a resumed run reshuffles with a new seed rather than replaying
     # the first batches of the run.
-    iterator = make_iterator(seed + int(trainer.step.numpy()))
+    run.iterator = _make_iterator(run, s.seed + int(trainer.step.numpy()))
 
-  energy = trainer.margin_state is not None
-  epoch_len = None
-  if energy:
-    num_examples = steps_per_epoch and steps_per_epoch * global_batch_size or getattr(
-        source, "num_examples", None)
-    if not num_examples:
-      raise ValueError("loss family %r needs epochs: set train.steps_per_epoch (the source does not "
-                       "report num_examples)" % family.name)
-    epoch_len = steps_per_epoch or max(1, num_examples // global_batch_size)
-    if pretrain_epochs < 1:
-      raise ValueError(f"train.pretrain_epochs={pretrain_epochs}: loss family {family.name!r} sets its "
-                       "first margin from D-only pre-training (MAGAN Algorithm 1 l.9); use >= 1 (paper: 2)")
 
-  writer = tf.summary.create_file_writer(model_dir) if chief else tf.summary.create_noop_writer()
-  real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
-                                            else global_batch_size, split="train",
-                                            training=True, seed=seed)))
-  pictures = pictures_lib.Pictures(trainer, tuple(t.numpy() for t in real_preview), images_per_class,
-                                   picture_classes, seed, class_names=source.class_names)
+def _next_stop(run, step):
+  """The next step at which the host must act (save, summaries, picture, log, epoch end, end of D-only)."""
+  s = run.s
+  marks = [s.num_steps, step + s.steps_per_loop]
+  every = [s.save_every, s.summary_every, s.image_every, s.log_every]
+  if run.family.needs_epochs:
+    every.append(run.epoch_len)
+  marks += [(step // e + 1) * e for e in every]
+  if step < run.d_only_steps:
+    marks.append(run.d_only_steps)
+  return min(marks)
 
-  def boundaries(step):
-    marks = [num_steps, step + steps_per_loop]
-    for every in (save_every, summary_every, image_every, log_every, epoch_len):
-      if every:
-        marks.append((step // every + 1) * every)
-    return min(marks)
 
+def _run(run, user_bindings):
+  """The train loop: host calls of `steps_per_loop` steps (fewer up to the next save, summary, ...)."""
+  s, trainer = run.s, run.trainer
+  run.writer = tf.summary.create_file_writer(run.model_dir) if run.chief else tf.summary.create_noop_writer()
+  run.pictures = _pictures(run)
   step = int(trainer.step.numpy())
-  done_marker = f"{model_dir}/{TRAIN_DONE}"
-  if step >= num_steps:
+  if step >= s.num_steps:
     logging.info("step %d >= train.num_steps=%d: nothing to train (raise train.num_steps to extend the run)",
-                 step, num_steps)
-  start_step, start_time = step, time.time()
-  wrote_config = checked_bindings = False
-  measurements = {}
-  pretrain_steps = pretrain_epochs * epoch_len if energy else 0
-  while step < num_steps:
-    n = boundaries(step) - step
-    pretraining = step < pretrain_steps
-    if pretraining:
-      n = min(n, pretrain_steps - step)
+                 step, s.num_steps)
+  run.start = (step, time.time())
+  measurements, first = {}, True
+  while step < s.num_steps:
+    n = _next_stop(run, step) - step
     measurements = {k: float(v) for k, v in
-                    trainer.train_steps(iterator, n, train_generator=not pretraining).items()}
+                    trainer.train_steps(run.iterator, n, train_generator=step >= run.d_only_steps).items()}
     step = int(trainer.step.numpy())
-    bad = sorted(k for k, v in measurements.items() if not math.isfinite(v))
-    if bad:
-      last = manager.latest_checkpoint or "none"
-      raise NonFiniteLossError(
-          f"non-finite {', '.join(bad)} at step {step}; stopped without saving. Last good checkpoint: "
-          f"{last}. Lower the learning rates or check the data")
-    if not checked_bindings:
+    _check_finite(run, measurements, step)
+    if first:
       cli.check_bindings_used(user_bindings)  # every step function is traced by now; nothing written yet
-      checked_bindings = True
-    if not wrote_config and chief:
-      if tf.io.gfile.exists(done_marker):  # extended, and the new configuration runs: the eval job follows on
-        tf.io.gfile.remove(done_marker)
-      with tf.io.gfile.GFile(f"{model_dir}/{OPERATIVE_CONFIG}", "w") as f:
-        f.write(gin.operative_config_str())
-      restore_lib.write_run_info(model_dir, dict(
-          dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
-          class_names=list(source.class_names) if source.class_names else None,
-          conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=family.name,
-          translation=trainer.generator.takes_images,
-          ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
-          global_batch_size=global_batch_size, global_batch_history=batch_history, num_steps=num_steps,
-          fake_labels=label_text,
-          eval_protocol=eval_protocol, precision=keras.mixed_precision.global_policy().name,
-          onednn=cpu_lib.onednn_state(),
-          diffaugment=",".join(trainer.augment), lecam_weight=lecam_weight, accumulate_steps=accumulate_steps,
-          replicas=strategy.num_replicas_in_sync, workers=cluster.num_workers(strategy)))
-      wrote_config = True
-    if energy and step % epoch_len == 0:
-      if step == pretrain_steps:
-        # m_1 of the MAGAN paper: mean real energy of one more epoch with the pre-trained D and no updates
-        # (authors' code).
-        trainer.margin_state.end_pretraining(trainer.mean_real_energy(iterator, epoch_len))
-        logging.info("MAGAN pre-training done: m_1 = %.4g", float(trainer.margin_state.margin.numpy()))
-      elif step > pretrain_steps:
-        real_mean, fake_mean = (float(v) for v in trainer.margin_state.epoch_means())
-        with writer.as_default(step=step):  # Algorithm 1's epoch statistics, before Eq. (4) uses them
-          tf.summary.scalar("magan/epoch_real_energy", real_mean)
-          tf.summary.scalar("magan/epoch_fake_energy", fake_mean)
-        trainer.margin_state.end_epoch()
-    if step % summary_every == 0 or step == num_steps:
-      with writer.as_default(step=step):
-        for k, v in measurements.items():
-          tf.summary.scalar(k, v)
-    if step % image_every == 0 or step == num_steps:
-      samples = pictures.generate()  # every worker generates: the same computations everywhere
-      if chief:
-        picture = plots.to_array(pictures.figure(samples, step))  # uint8 [H, W, 3]
-        plots.write_png(f"{model_dir}/samples/step_{step:08d}.png", picture)
-        with writer.as_default(step=step):
-          tf.summary.image("samples", picture[None])
-    if step % log_every == 0 or step == num_steps:
-      elapsed = time.time() - start_time
-      rate = (step - start_step) / max(elapsed, 1e-9)
-      eta = (num_steps - step) / max(rate, 1e-9)
-      shown = " ".join(f"{k}={v:.4g}" for k, v in sorted(measurements.items()) if k.endswith("loss")
-                       or "acc" in k or k.startswith("magan"))
-      logging.info("step %d/%d  %.2f steps/s  %.0f images/s  ETA %dm%02ds  %s", step, num_steps,
-                   rate, rate * global_batch_size * d_steps, eta // 60, eta % 60, shown)
-    if step % save_every == 0 or step == num_steps:
-      manager.save(step)
-    if stop is not None and stop.signum is not None and step < num_steps:  # SIGTERM / SIGINT: save, then stop
-      if step % save_every:
-        manager.save(step)
-      writer.flush()
-      raise preemption.Stopped(stop.signum, step, f"{model_dir}/ckpt-{step}")
-  writer.flush()
-  if chief:
-    with tf.io.gfile.GFile(done_marker, "w") as f:
+      if run.chief:
+        _write_config(run)
+      first = False
+    _host_work(run, step, measurements)
+  run.writer.flush()
+  if run.chief:
+    with tf.io.gfile.GFile(f"{run.model_dir}/{TRAIN_DONE}", "w") as f:
       f.write(f"{step}\n")
   return measurements
+
+
+def _pictures(run):
+  s, source = run.s, run.source
+  real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
+                                            else s.global_batch_size, split="train", training=True, seed=s.seed)))
+  return pictures_lib.Pictures(run.trainer, tuple(t.numpy() for t in real_preview), s.images_per_class,
+                               s.picture_classes, s.seed, class_names=source.class_names)
+
+
+def _check_finite(run, measurements, step):
+  bad = sorted(k for k, v in measurements.items() if not math.isfinite(v))
+  if bad:
+    last = run.manager.latest_checkpoint or "none"
+    raise NonFiniteLossError(
+        f"non-finite {', '.join(bad)} at step {step}; stopped without saving. Last good checkpoint: "
+        f"{last}. Lower the learning rates or check the data")
+
+
+def _write_config(run):
+  """operative_config.gin and run_info.json, once the first steps have run (TRAIN_DONE of an extended run goes)."""
+  s, trainer, source = run.s, run.trainer, run.source
+  done_marker = f"{run.model_dir}/{TRAIN_DONE}"
+  if tf.io.gfile.exists(done_marker):  # extended, and the new configuration runs: the eval job follows on
+    tf.io.gfile.remove(done_marker)
+  with tf.io.gfile.GFile(f"{run.model_dir}/{OPERATIVE_CONFIG}", "w") as f:
+    f.write(gin.operative_config_str())
+  restore_lib.write_run_info(run.model_dir, dict(
+      dataset=source.name, image_shape=list(source.image_shape), num_classes=source.num_classes,
+      class_names=list(source.class_names) if source.class_names else None,
+      conditional=trainer.conditional, z_dim=int(trainer.generator.z_dim), loss_family=run.family.name,
+      generator_takes_images=trainer.generator.takes_images,
+      ema=trainer.ema_generator is not None, discriminator_heads=list(trainer.discriminator.heads),
+      global_batch_size=s.global_batch_size, global_batch_history=run.batch_history, num_steps=s.num_steps,
+      fake_labels=run.label_text, eval_protocol=run.eval_protocol,
+      precision=keras.mixed_precision.global_policy().name, onednn=cpu_lib.onednn_state(),
+      diffaugment=",".join(trainer.augment), lecam_weight=s.lecam_weight, accumulate_steps=s.accumulate_steps,
+      replicas=run.strategy.num_replicas_in_sync, workers=cluster.num_workers(run.strategy)))
+
+
+def _host_work(run, step, measurements):
+  """What the host does after a call of train steps: epoch end, summaries, picture, log, checkpoint, stop."""
+  s = run.s
+  if run.family.needs_epochs and step % run.epoch_len == 0:
+    scalars = run.family.on_epoch_end(step=step, epoch_len=run.epoch_len, mean_real_energy=functools.partial(
+        run.trainer.mean_real_energy, run.iterator))
+    with run.writer.as_default(step=step):
+      for k, v in scalars.items():
+        tf.summary.scalar(k, v)
+  last = step == s.num_steps
+  if step % s.summary_every == 0 or last:
+    with run.writer.as_default(step=step):
+      for k, v in measurements.items():
+        tf.summary.scalar(k, v)
+  if step % s.image_every == 0 or last:
+    _write_picture(run, step)
+  if step % s.log_every == 0 or last:
+    _log(run, step, measurements)
+  if step % s.save_every == 0 or last:
+    run.manager.save(step)
+  if run.stop is not None and run.stop.signum is not None and not last:  # SIGTERM / SIGINT: save, then stop
+    if step % s.save_every:
+      run.manager.save(step)
+    run.writer.flush()
+    raise preemption.Stopped(run.stop.signum, step, f"{run.model_dir}/ckpt-{step}")
+
+
+def _write_picture(run, step):
+  samples = run.pictures.generate()  # every worker generates: the same computations everywhere
+  if run.chief:
+    picture = plots.to_array(run.pictures.figure(samples, step))  # uint8 [H, W, 3]
+    plots.write_png(f"{run.model_dir}/samples/step_{step:08d}.png", picture)
+    with run.writer.as_default(step=step):
+      tf.summary.image("samples", picture[None])
+
+
+def _log(run, step, measurements):
+  s = run.s
+  start_step, start_time = run.start
+  rate = (step - start_step) / max(time.time() - start_time, 1e-9)
+  eta = (s.num_steps - step) / max(rate, 1e-9)
+  shown = " ".join(f"{k}={v:.4g}" for k, v in sorted(measurements.items())
+                   if k.endswith("loss") or "acc" in k or not k.startswith(("d/", "g/")))  # + the family's own
+  logging.info("step %d/%d  %.2f steps/s  %.0f images/s  ETA %dm%02ds  %s", step, s.num_steps,
+               rate, rate * s.global_batch_size * s.d_steps, eta // 60, eta % 60, shown)

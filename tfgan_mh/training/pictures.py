@@ -21,7 +21,7 @@ def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
 
 
 class Pictures:
-  """Fixed latents, one row per class (an image-to-image G: fixed real images, one row each with its translations to
+  """Fixed latents, one row per class (an image-to-image G: fixed real images, one row each with G's output for
   every shown domain), so pictures are comparable across steps.
 
   Args:
@@ -48,7 +48,7 @@ class Pictures:
     self.rows = len(self.shown)
     self.sources = None
     if trainer.generator.takes_images:
-      # Row i: a real image of domain shown[i] (where the batch has one), then its translations to all shown.
+      # Row i: a real image of domain shown[i] (where the batch has one), then G(x, c) for every shown c.
       real_x, real_y = real_batch
       picks = [int(np.flatnonzero(real_y == c)[0]) for c in self.shown if np.any(real_y == c)] or [0]
       self.sources, self.source_labels = real_x[picks], real_y[picks]
@@ -70,9 +70,9 @@ class Pictures:
       return plots.points_figure(real_x, real_y, samples, self.labels, title=f"generated, step {step}",
                                  num_classes=self.trainer.num_classes, class_names=names,
                                  conditional=self.trainer.conditional)
-    if self.sources is not None:  # translation: source | its translations, one row per source image
-      return plots.translation_figure(self.sources, self.source_labels, samples, self.shown,
-                                      title=f"translations, step {step}", class_names=names)
+    if self.sources is not None:  # G(x, c): source | G(source, c) for every shown c, one row per source image
+      return plots.image_to_image_figure(self.sources, self.source_labels, samples, self.shown,
+                                         title=f"G(x, c) for every shown domain c, step {step}", class_names=names)
     # Unconditional G: the same number of samples in the same grid, rows are not classes.
     rows = [plots.class_name(c, names) if self.trainer.conditional else "" for c in self.shown]
     return plots.grid_figure(samples, rows, title=f"generated, step {step}")

@@ -10,7 +10,7 @@ acted on when the call returns: keep steps_per_loop's wall time below the platfo
 preemptible TPU VMs).
 
 Multi-worker runs keep the default behaviour (every worker would have to agree on the step to save at): a
-killed write there is handled on restart by `tfgan_mh.training.run_dir.resume_checkpoint`, which moves an
+killed write there is handled on restart by `tfgan_mh.run.run_dir.resume_checkpoint`, which moves an
 unreadable newest checkpoint aside.
 """
 

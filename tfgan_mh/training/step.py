@@ -1,7 +1,7 @@
 """The strategy-agnostic GAN train step.
 
-`GANTrainer` owns everything with variables (G, D, their optimizers with slots, the EMA generator, the
-MAGAN margin, the step counter) and creates it under `strategy.scope()`. One *train step* is
+`GANTrainer` owns everything with variables (G, D, their optimizers with slots, the EMA generator, the loss
+family's state, the step counter) and creates it under `strategy.scope()`. One *train step* is
 `d_steps` discriminator updates followed by one generator update; `train_steps(iterator, n)` runs n of
 them inside one `tf.function` (a host loop, so TPUs stay busy) and returns the measurements of the last.
 
@@ -28,7 +28,7 @@ from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
 from tfgan_mh.models.outputs import is_real as _is_real
 from tfgan_mh.models.outputs import split_outputs as _split
 from tfgan_mh.training import accumulate as accumulate_lib
-from tfgan_mh.training import augment as augment_lib
+from tfgan_mh.augment import diffaugment as augment_lib
 from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
 
@@ -45,6 +45,7 @@ def _stacked(step_fn, keys):
 
 
 GENERATOR_NEEDS = ("real", "source", "reconstruction")  # what `_generator_inputs` serves a family's G loss
+_STREAM_SALTS = (24, 48, 56)  # of the DiffAugment draws on a family's data streams (see `_augment`)
 
 
 def _check_generator_input(family, generator) -> None:
@@ -55,6 +56,31 @@ def _check_generator_input(family, generator) -> None:
     kinds = {True: "an image-to-image generator G(x, c)", False: "a generator of latents G(z, y)"}
     raise ValueError(f"loss family {family.name!r} trains {kinds[wants]} but build_generator.arch builds "
                      f"{kinds[takes]}: choose a matching build_generator.arch or train.loss_family")
+
+
+def _check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight) -> None:
+  if global_batch_size <= 0 or global_batch_size % replicas:
+    raise ValueError(f"global batch size {global_batch_size} is not a positive multiple of the {replicas} replicas; "
+                     f"use a multiple of {replicas}")
+  if d_steps < 1:
+    raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
+  if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+    raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
+  if ema_start < 0:
+    raise ValueError(f"ema_start={ema_start}: must be >= 0 (train steps before the EMA starts)")
+  if lecam_weight < 0:
+    raise ValueError(f"lecam_weight={lecam_weight}: must be >= 0 (0 = no LeCam regularisation)")
+
+
+def _check_family(family) -> None:
+  """ValueError (one line) for a family that asks for inputs the trainer does not serve."""
+  unknown = [n for n in family.generator_needs if n not in GENERATOR_NEEDS]
+  if unknown:
+    raise ValueError(f"loss family {family.name!r}: generator_needs {unknown} are not served; expected names "
+                     f"from {', '.join(GENERATOR_NEEDS)}")
+  if len(family.data_streams) > len(_STREAM_SALTS):
+    raise ValueError(f"loss family {family.name!r}: {len(family.data_streams)} data_streams; the trainer serves "
+                     f"at most {len(_STREAM_SALTS)}")
 
 
 class GANTrainer:
@@ -72,12 +98,11 @@ class GANTrainer:
     ema_decay: None, or the decay of an exponential moving average of the generator weights.
     ema_start: train steps before the average starts: until then the EMA generator is a copy (StudioGAN's
       g_ema_start; BigGAN-PyTorch's ema_start).
-    make_margin_state: for energy families, a zero-argument callable returning the margin object.
     jit_compile: XLA-compile the per-replica step functions.
     seed: base seed of the latents.
     label_probs: [K] class probabilities of the fake labels (p_d of Eq. (3)-(4) of Kavalerov et al. 2019,
       MHGAN); None = uniform.
-    augment: DiffAugment policies (`tfgan_mh.training.augment`), e.g. ('color', 'translation', 'cutout'):
+    augment: DiffAugment policies (`tfgan_mh.augment`, e.g. ('color', 'cutout')):
       every image D sees in training is augmented (real and fake in the D step, fake (and real) in the G
       step), with draws from (seed, step, replica); () = none.
     lecam_weight: lambda of the LeCam regularisation of D (`tfgan_mh.training.lecam`; its other settings are
@@ -89,23 +114,12 @@ class GANTrainer:
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
                make_discriminator: Callable, family, make_g_optimizer: Callable,
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
-               d_steps: int = 1, ema_decay: Optional[float] = None,
-               make_margin_state: Optional[Callable] = None, jit_compile: bool = False, seed: int = 0,
+               d_steps: int = 1, ema_decay: Optional[float] = None, jit_compile: bool = False, seed: int = 0,
                label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0,
                accumulate_steps: int = 1):
     replicas = strategy.num_replicas_in_sync
-    if global_batch_size <= 0 or global_batch_size % replicas:
-      raise ValueError(
-          f"global batch size {global_batch_size} is not a positive multiple of the {replicas} replicas; "
-          f"use a multiple of {replicas}")
-    if d_steps < 1:
-      raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
-    if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-      raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
-    if ema_start < 0:
-      raise ValueError(f"ema_start={ema_start}: must be >= 0 (train steps before the EMA starts)")
-    if lecam_weight < 0:
-      raise ValueError(f"lecam_weight={lecam_weight}: must be >= 0 (0 = no LeCam regularisation)")
+    _check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight)
+    _check_family(family)  # before anything is built or traced
     self.augment = augment_lib.parse_policy(augment)
     if self.augment and len(tuple(image_shape)) != 3:
       raise ValueError(f"DiffAugment {','.join(self.augment)} needs images [H, W, C]; these samples have shape "
@@ -126,39 +140,37 @@ class GANTrainer:
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
     self.jit_compile = jit_compile
     self.generator_needs = tuple(family.generator_needs)  # served by _generator_inputs
-    unknown = [n for n in self.generator_needs if n not in GENERATOR_NEEDS]
-    if unknown:  # before anything is built or traced
-      raise ValueError(f"loss family {family.name!r}: generator_needs {unknown} are not served; expected names "
-                       f"from {', '.join(GENERATOR_NEEDS)}")
     with strategy.scope():
-      self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-      self.generator = make_generator()
-      self.discriminator = make_discriminator()
-      _check_generator_input(family, self.generator)
-      self._build_models()
-      family.check_heads(self._probe)
-      heads_lib.check_heads_used(tuple(getattr(self.discriminator, "heads", ())), family)
-      self.g_optimizer = make_g_optimizer()
-      self.d_optimizer = make_d_optimizer()
-      self.g_optimizer.build(self.generator.trainable_variables)
-      self.d_optimizer.build(self.discriminator.trainable_variables)
-      self.ema_generator = None
-      if ema_decay is not None:
-        self.ema_generator = make_generator()
-        self._call_generator(self.ema_generator, 2)
-        ema_lib.copy_weights(self.ema_generator, self.generator)
-      self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
-      if self.lecam is not None:
-        lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
-      self.margin_state = make_margin_state() if getattr(family, "uses_margin", False) else None
-      if getattr(family, "uses_margin", False) and self.margin_state is None:
-        raise ValueError(f"loss family {family.name!r} needs a margin state (make_margin_state)")
+      self._create(make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam_weight)
     self._d_keys, self._g_keys = [], []  # measurement names, filled when the replica functions are traced
     self._d_replica = tf.function(_stacked(self._d_step, self._d_keys), jit_compile=jit_compile or None)
     self._g_replica = tf.function(_stacked(self._g_step, self._g_keys), jit_compile=jit_compile or None)
     self._compiled = {}
 
   # --- construction -------------------------------------------------------------------------------
+
+  def _create(self, make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam_weight):
+    """Every variable of the run (in the strategy's scope), each network checked against the family."""
+    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+    self.generator = make_generator()
+    self.discriminator = make_discriminator()
+    _check_generator_input(self.family, self.generator)
+    self._build_models()
+    self.family.check_heads(self._probe)
+    heads_lib.check_heads_used(tuple(getattr(self.discriminator, "heads", ())), self.family)
+    self.g_optimizer = make_g_optimizer()
+    self.d_optimizer = make_d_optimizer()
+    self.g_optimizer.build(self.generator.trainable_variables)
+    self.d_optimizer.build(self.discriminator.trainable_variables)
+    self.ema_generator = None
+    if self.ema_decay is not None:
+      self.ema_generator = make_generator()
+      self._call_generator(self.ema_generator, 2)
+      ema_lib.copy_weights(self.ema_generator, self.generator)
+    self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
+    if self.lecam is not None:
+      lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
+    self.family_state = self.family.build_state()  # {checkpoint key: the family's own variables}
 
   @property
   def conditional(self) -> bool:
@@ -190,8 +202,7 @@ class GANTrainer:
                  optimizer_g=self.g_optimizer, optimizer_d=self.d_optimizer)
     if self.ema_generator is not None:
       items["ema_generator"] = self.ema_generator
-    if self.margin_state is not None:
-      items["margin_state"] = self.margin_state
+    items.update(self.family_state)
     if self.lecam is not None:
       items["lecam"] = self.lecam
     return items
@@ -274,31 +285,34 @@ class GANTrainer:
     return tf.linalg.global_norm(grads) / self.strategy.num_replicas_in_sync
 
   def _accumulated(self, loss_fn, variables, batches):
-    """(gradients, measurements) of loss_fn(*micro-batches, i) -> (loss, out) summed over the micro-batches of
+    """(gradients, measurements) of loss_fn(*micro-batches, micro=i) -> (loss, out) summed over the micro-batches of
     `batches` (`tfgan_mh.training.accumulate`; one call of loss_fn on the whole batch when accumulate_steps=1)."""
     n = self.accumulate_steps
 
     def micro_step(i):
       with tf.GradientTape() as tape:
-        loss, out = loss_fn(*[accumulate_lib.micro(t, i, n) for t in batches], i)
+        loss, out = loss_fn(*[accumulate_lib.micro(t, i, n) for t in batches], micro=i)
       grads = accumulate_lib.gradients(tape, loss, variables) if n > 1 else tape.gradient(loss, variables)
       return grads, out
 
     return accumulate_lib.accumulate(micro_step, n)
 
-  def _d_loss(self, real_x, real_y, fake_x, fake_y, unlabeled_x, micro):
-    margin = self.margin_state.margin if self.margin_state is not None else None
+  def _d_loss(self, real_x, real_y, fake_x, fake_y, *streams, micro):
     real, fake = self._discriminate_pair(self._augment(real_x, 8, micro), real_y, self._augment(fake_x, 16, micro),
                                          fake_y)
-    unlabeled = (self.discriminator(self._augment(unlabeled_x, 24, micro), None, training=True)
-                 if unlabeled_x is not None else None)
-    kwargs = dict(unlabeled=unlabeled) if unlabeled is not None else {}
-    terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y,
-                                           margin=margin, **kwargs)
+    extra = {name: self.discriminator(self._augment(x, salt, micro), None, training=True)  # unlabeled: no y
+             for name, x, salt in zip(self.family.data_streams, streams, _STREAM_SALTS)}
+    terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y, **extra)
     if self.lecam is not None:
       terms.update(self.lecam.terms(real, fake, self.step, self.global_batch_size))
     loss, out = self._reduce_terms(terms, "d")
     out["d/loss"] = loss
+    out.update(self._d_measurements(real, fake, real_y))
+    return loss, out
+
+  def _d_measurements(self, real, fake, real_y):
+    """D's accuracies (real vs fake; the classifier's on real data) and energies, global-batch means."""
+    out = {}
     is_real_r, is_real_f = _is_real(real), _is_real(fake)
     if is_real_r is not None:
       out["d/acc_real"] = self._global_mean(is_real_r)
@@ -309,23 +323,23 @@ class GANTrainer:
     if real.energy is not None:
       out["d/energy_real"] = self._global_mean(real.energy)
       out["d/energy_fake"] = self._global_mean(fake.energy)
-    return loss, out
+    return out
 
-  def _d_step(self, real_x, real_y, unlabeled_x=None):
+  def _d_step(self, real_x, real_y, *streams):
+    """One D update on this replica's batch (+ one batch per `family.data_streams`)."""
     b = real_x.shape[0] or self.per_replica_batch  # static on TPU (drop_remainder)
     z, fake_y = self._latents(b, salt=0)  # an image-to-image G: fake_y are the real batch's target domains
     fake_x = tf.stop_gradient(self._generate(self.generator.source(z, real_x), fake_y, training=True))
     variables = self.discriminator.trainable_variables
-    grads, out = self._accumulated(self._d_loss, variables, (real_x, real_y, fake_x, fake_y, unlabeled_x))
+    grads, out = self._accumulated(self._d_loss, variables, (real_x, real_y, fake_x, fake_y, *streams))
     out["d/grad_norm"] = self._apply(self.d_optimizer, grads, variables)
     return out
 
-  def _g_loss(self, z, fake_y, real_x, real_y, micro):
-    margin = self.margin_state.margin if self.margin_state is not None else None
+  def _g_loss(self, z, fake_y, real_x, real_y, *, micro):
     fake_x = self._generate(z, fake_y, training=True)  # z: what G transforms (`Generator.source`)
     fake = self._discriminate(self._augment(fake_x, 32, micro), self._fake_labels_for_d(fake_y))
     kwargs = self._generator_inputs(fake_x, real_x, real_y, micro)
-    terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, margin=margin, **kwargs)
+    terms = self.family.generator_loss(fake=fake, fake_labels=fake_y, **kwargs)
     loss, out = self._reduce_terms(terms, "g")
     out["g/loss"] = loss
     if fake.energy is not None:
@@ -364,37 +378,26 @@ class GANTrainer:
     return dict(zip(keys, tf.unstack(total)))
 
   def _one_step(self, iterator, train_generator):
-    out = {}
-    real_energy = tf.constant(0.0)
+    """d_steps D updates, then (unless D-only) one G update and the EMA; the family's `after_step` last."""
+    d_outs = []
     for _ in range(self.d_steps):
-      batch = next(iterator)
-      if self.family.uses_unlabeled:
-        (real_x, real_y), unlabeled_x = batch
-        d_out = self._run_reduced(self._d_replica, self._d_keys, (real_x, real_y, unlabeled_x))
-      else:
-        real_x, real_y = batch
-        d_out = self._run_reduced(self._d_replica, self._d_keys, (real_x, real_y))
-      if self.margin_state is not None:
-        real_energy += d_out["d/energy_real"] / self.d_steps
-      out.update(d_out)
+      real_x, real_y, *streams = next(iterator)
+      d_outs.append(self._run_reduced(self._d_replica, self._d_keys, (real_x, real_y, *streams)))
+    out, g_out = dict(d_outs[-1]), None
     if train_generator:
-      out.update(self._run_reduced(self._g_replica, self._g_keys, (real_x, real_y)))
+      g_out = self._run_reduced(self._g_replica, self._g_keys, (real_x, real_y))
+      out.update(g_out)
       if self.ema_generator is not None:
         ema_lib.update(self.strategy, self.ema_generator, self.generator, self.ema_decay, self.step, self.ema_start)
-    if self.margin_state is not None:
-      # Algorithm 1 of Wang et al. 2017 (MAGAN): S_data sums D(x) of the D step (line 16), S_G sums D(G(z)) of
-      # the G step (line 21); during the D-only pre-training there is no G step and only S_data matters (line 9).
-      n = tf.constant(float(self.global_batch_size))
-      fake_energy = out["g/energy_fake"] if train_generator else tf.constant(0.0)
-      self.margin_state.accumulate(real_energy * n, fake_energy * n, n)
-      out["magan/margin"] = tf.identity(self.margin_state.margin)
+    out.update(self.family.after_step(d_outs, g_out, self.global_batch_size))
     self.step.assign_add(1)
     return out
 
   def mean_real_energy(self, iterator, num_batches: int):
     """Mean D(x) over `num_batches` global batches of real data, D in training mode, no updates (float).
 
-    the first margin m_1 of the MAGAN paper (authors' code: one pass over the data after the D-only pre-training).
+    What an energy family's `on_epoch_end` reads (MAGAN's first margin: one pass over the data after the D-only
+    pre-training, as the authors' code).
     """
     if "mean_real_energy" not in self._compiled:
 
@@ -406,7 +409,7 @@ class GANTrainer:
         total = tf.constant(0.0)
         for _ in tf.range(n):
           batch = next(it)
-          real_x = batch[0][0] if self.family.uses_unlabeled else batch[0]
+          real_x = batch[0]
           total += self.strategy.reduce(tf.distribute.ReduceOp.SUM, self.strategy.run(replica_sum, (real_x,)),
                                         axis=None)
         return total / tf.cast(n * self.global_batch_size, tf.float32)

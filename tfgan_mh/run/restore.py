@@ -22,9 +22,8 @@ import tensorflow as tf
 
 from tfgan_mh import cli
 from tfgan_mh.models import base as models_base
+from tfgan_mh.run.names import OPERATIVE_CONFIG, RUN_INFO  # noqa: F401  (restore.RUN_INFO for readers)
 
-RUN_INFO = "run_info.json"
-OPERATIVE_CONFIG = "operative_config.gin"
 BEST_FILE = os.path.join("eval", "best.json")
 _CKPT_RE = re.compile(r"ckpt-(\d+)(?:\.index)?$")
 
@@ -33,6 +32,9 @@ def checkpoint_step(path: str) -> Optional[int]:
   """N of a `.../ckpt-N` prefix or its `.index` file (None for another name)."""
   m = _CKPT_RE.search(path)
   return int(m.group(1)) if m else None
+
+
+_OLD_TAKES_IMAGES = "translation"
 
 
 def write_run_info(model_dir: str, info: dict) -> None:
@@ -53,10 +55,13 @@ def read_run_info(model_dir: str) -> dict:
   with tf.io.gfile.GFile(path) as f:
     text = f.read()
   try:
-    return json.loads(text)
+    info = json.loads(text)
   except ValueError as e:
     raise ValueError(f"{path} is not valid JSON ({cli.first_line(e)}): the file is truncated or damaged; "
                      "restore it from a copy of the run") from None
+  if _OLD_TAKES_IMAGES in info:  # the key of runs written before 2026-12
+    info.setdefault("generator_takes_images", info.pop(_OLD_TAKES_IMAGES))
+  return info
 
 
 def list_checkpoints(model_dir: str) -> list:
@@ -136,13 +141,20 @@ class Run:
 
 # Parameters renamed since a run may have been written: old binding -> new, applied to operative configs so an
 # older run still loads (its meaning is unchanged).
-RENAMED_BINDINGS = {"build_discriminator.mlp_spectral_norm": "build_discriminator.spectral_norm"}
+RENAMED_BINDINGS = {"build_discriminator.mlp_spectral_norm": "build_discriminator.spectral_norm",
+                    "train.pretrain_epochs": "magan.pretrain_epochs"}  # MAGAN owns its pre-training (2026-12)
 
 
 def parse_operative_config(model_dir: str) -> None:
   """Clears gin and parses the run's operative_config.gin (ValueError if missing or unparsable), with the
-  bindings of `RENAMED_BINDINGS` under their present names."""
-  import tfgan_mh.configurables  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  bindings of `RENAMED_BINDINGS` under their present names.
+
+  What a reader of a run rebuilds comes from the data and models packages' configurables (`build_source`,
+  `build_generator`, ...) and this package's `eval_protocol`; bindings of configurables this process has not
+  imported (the trainer's `train.*`, a loss family's) are skipped, so reading a run needs no training code.
+  """
+  from tfgan_mh import data, models  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
+  from tfgan_mh.run import protocol  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
   path = f"{model_dir}/{OPERATIVE_CONFIG}"
   if not tf.io.gfile.exists(path):
     raise ValueError(f"model_dir {model_dir!r} has no {OPERATIVE_CONFIG}: training has not started yet "
@@ -153,7 +165,7 @@ def parse_operative_config(model_dir: str) -> None:
     text = re.sub(rf"^{re.escape(old)}(\s*=)", rf"{new}\1", text, flags=re.MULTILINE)
   gin.clear_config()
   try:
-    gin.parse_config(text)
+    gin.parse_config(text, skip_unknown=True)
   except Exception as e:  # pylint: disable=broad-except
     raise ValueError(f"cannot parse {path}: {cli.first_line(e)}") from None
 
@@ -175,8 +187,8 @@ def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool =
   discriminator = None
   if with_discriminator:
     discriminator = models.build_discriminator(image_shape=image_shape, num_classes=k)
-    discriminator(tf.zeros([2, *image_shape]), tf.zeros([2], tf.int32) if models_base.reads_labels(discriminator) else None,
-                  training=False)
+    labels = tf.zeros([2], tf.int32) if models_base.reads_labels(discriminator) else None
+    discriminator(tf.zeros([2, *image_shape]), labels, training=False)
   return generator, discriminator, ema
 
 
@@ -215,7 +227,7 @@ def restore_checkpoint(checkpoint: tf.train.Checkpoint, prefix: str, *, partial:
   otherwise every object of `checkpoint` must be in it. A failed restore marks itself partial, so no
   "unrestored values" warning follows the error at exit.
   """
-  from tfgan_mh.training import run_dir  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import run_dir  # pylint: disable=g-import-not-at-top
   status = None
   try:
     status = checkpoint.restore(prefix)
@@ -243,7 +255,7 @@ def restore_checkpoint(checkpoint: tf.train.Checkpoint, prefix: str, *, partial:
 
 def resume(checkpoint: tf.train.Checkpoint, prefix: str, model_dir: str) -> None:
   """The trainer's restore of everything it saves; an unreadable checkpoint names the last good one."""
-  from tfgan_mh.training import run_dir  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import run_dir  # pylint: disable=g-import-not-at-top
   try:
     restore_checkpoint(checkpoint, prefix, partial=False)
   except run_dir.UnreadableCheckpoint as e:

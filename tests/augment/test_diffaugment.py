@@ -10,7 +10,7 @@ import tensorflow as tf
 from tests.training.test_step import HingeCE
 from tfgan_mh.models import base as models_base
 from tfgan_mh.models.outputs import DiscOutput
-from tfgan_mh.training import augment
+from tfgan_mh.augment import diffaugment as augment
 from tfgan_mh.training import optim
 from tfgan_mh.training.step import GANTrainer
 

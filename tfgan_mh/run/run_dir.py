@@ -29,9 +29,7 @@ from typing import List, Optional, Tuple
 import tensorflow as tf
 from absl import logging
 
-LOCK_FILE = "train.lock"
-EVAL_LOCK_FILE = "eval.lock"  # in model_dir/eval
-BAD_DIR = "bad"  # unreadable checkpoints moved aside on resume
+from tfgan_mh.run.names import BAD_DIR, EVAL_LOCK_FILE, LOCK_FILE
 _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
 _HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
 
@@ -139,7 +137,7 @@ def checkpoint_complete(prefix: str) -> bool:
 
 def list_complete(model_dir: str) -> List[Tuple[int, str]]:
   """[(step, prefix)] of the complete checkpoints of model_dir, by step."""
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   return [(s, p) for s, p in restore.list_checkpoints(model_dir) if checkpoint_complete(p)]
 
 
@@ -180,7 +178,7 @@ def resume_checkpoint(model_dir: str, rewrite_state: bool = True) -> Optional[st
     if reason is None:
       return prefix
     if not rewrite_state:  # not the chief: it moves nothing, and resumes where the chief will
-      from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+      from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
       step = restore.checkpoint_step(prefix)
       return last_readable(model_dir, 1 << 62 if step is None else step)
     moved = move_aside(model_dir, prefix)
@@ -207,7 +205,7 @@ def batch_history(model_dir: str, resume_from: Optional[str], global_batch_size:
   `resume_from` with `global_batch_size`. ValueError (one line) when a resumed run's batch differs from the one
   it was trained with and `allow_change` (train.allow_batch_change) is not set: its record would otherwise no
   longer say what its first steps used."""
-  from tfgan_mh.training import restore  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   fresh = [{"from_step": 0, "global_batch_size": global_batch_size}]
   if resume_from is None or not tf.io.gfile.exists(f"{model_dir}/{restore.RUN_INFO}"):
     return fresh

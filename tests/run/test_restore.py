@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from tfgan_mh import train as train_main
 from tfgan_mh.training import loop
-from tfgan_mh.training import restore
+from tfgan_mh.run import restore
 
 TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
         "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
@@ -59,10 +59,12 @@ class RestoreTest(tf.test.TestCase):
   def test_a_run_written_under_an_old_parameter_name_still_parses(self):
     d = self.create_tempdir().full_path
     with open(os.path.join(d, restore.OPERATIVE_CONFIG), "w") as f:  # as runs before the rename wrote it
-      f.write("build_discriminator.arch = 'mlp'\nbuild_discriminator.mlp_spectral_norm = False\n")
+      f.write("build_discriminator.arch = 'mlp'\nbuild_discriminator.mlp_spectral_norm = False\n"
+              "train.pretrain_epochs = 3\n")
     try:
       restore.parse_operative_config(d)
       self.assertFalse(gin.query_parameter("build_discriminator.spectral_norm"))
+      self.assertEqual(gin.query_parameter("magan.pretrain_epochs"), 3)
       self.assertEqual(gin.query_parameter("build_discriminator.arch"), "mlp")
     finally:
       gin.clear_config()

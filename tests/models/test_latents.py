@@ -5,7 +5,7 @@ import tensorflow as tf
 from absl.testing import parameterized
 from scipy import stats
 
-from tfgan_mh.training import latents
+from tfgan_mh.models import latents
 
 
 class CheckTruncationTest(tf.test.TestCase):
