@@ -10,7 +10,7 @@ call, for:
     pool + 1008 logits) exported with the TF-Hub module's interface, fed 32 x 32 RGB images that the
     extractor resizes to 299 px (legacy bilinear). The real module's cost is the same network's.
 With --train_steps, also the training speed (images/s) of both classifiers, from which the time of a
-`python -m tfgan_mh.train_classifier` run follows (epochs x train images / speed).
+`python -m tfgan_mh.cli.train_classifier` run follows (epochs x train images / speed).
 Untrained weights: speed does not depend on them.
 """
 

@@ -1,8 +1,8 @@
 r"""Do KID, precision / recall and density / coverage say what they should on real data? Figures, not a test.
 
 Scores sets of real MNIST images whose defects are known, against the MNIST training images, with the eval
-job's own `Evaluator.evaluate_samples` (the path of `python -m tfgan_mh.evaluate_samples`) and a dataset
-classifier's features (128-d; `python -m tfgan_mh.train_classifier`, no network needed):
+job's own `Evaluator.evaluate_samples` (the path of `python -m tfgan_mh.cli.evaluate_samples`) and a dataset
+classifier's features (128-d; `python -m tfgan_mh.cli.train_classifier`, no network needed):
 
   test            the held-out test images: every metric near its ideal (KID ~ 0, density ~ 1)
   one_class       test images of the digit 1 only: collapsed, high fidelity (precision high), low recall/coverage

@@ -1,6 +1,6 @@
-"""The sidecar eval job of a checkout: the same as `tfgan-eval` / `python -m tfgan_mh.eval_job` (its --help)."""
+"""The sidecar eval job of a checkout: the same as `tfgan-eval` / `python -m tfgan_mh.eval` (its --help)."""
 
-from tfgan_mh import eval_job
+from tfgan_mh.cli import eval as eval_job
 
 if __name__ == "__main__":
   eval_job.console_main()

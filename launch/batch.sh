@@ -8,7 +8,7 @@
 #   finished runs (TRAIN_DONE) are skipped. With --tpu each TPU runs its lines one after another
 #   (launch/tpu_train.sh), each beside a sidecar launch/eval.sh, detached; logs in ./sweep_logs/SWEEP_STEM.
 #   Every line is checked first (gin files exist and parse with the line's bindings); bad lines are reported
-#   as SWEEP:LINE: message and nothing starts. --dry_run prints the plan. Details: tfgan_mh/sweep.py.
+#   as SWEEP:LINE: message and nothing starts. --dry_run prints the plan. Details: tfgan_mh/cli/sweep.py.
 set -euo pipefail
 usage() {
   echo "usage: $0 SWEEP_FILE [--dry_run] [--prefix=DIR] [--tpu=NAMES] [--eval] [--no_eval] [--eval_args=...]" \
@@ -21,4 +21,4 @@ python -c "import tfgan_mh.sweep" 2>/dev/null || {
   echo "error: tfgan_mh is not importable by '$(command -v python || echo python)':" \
     "run 'pip install -e .' first" >&2
   exit 2; }
-exec python -m tfgan_mh.sweep --launch_dir="$here" "$@"
+exec python -m tfgan_mh.cli.sweep --launch_dir="$here" "$@"

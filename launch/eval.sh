@@ -12,7 +12,7 @@ model_dir=$1; shift
 python="${PYTHON:-python}"
 dry_run=0; extra=()
 for a in "$@"; do if [[ "$a" == "--dry_run" ]]; then dry_run=1; else extra+=("$a"); fi; done
-cmd=("$python" -m tfgan_mh.eval_job --model_dir="$model_dir" "${extra[@]}")
+cmd=("$python" -m tfgan_mh.eval --model_dir="$model_dir" "${extra[@]}")
 if (( dry_run )); then printf '%q ' "${cmd[@]}"; echo; exit 0; fi
 "$python" -c "import tfgan_mh, tensorflow" 2>/dev/null || {
   echo "error: tfgan_mh / tensorflow not importable with '$python': run 'pip install -e .' in this checkout (or pip install tfgan_mh) first" >&2; exit 2; }

@@ -29,7 +29,7 @@ if _cpus:
 
 # The longest test modules first, so that with the workers of pytest-xdist (pyproject.toml: `-n auto`, one file
 # per worker at a time) they start at once rather than leaving one worker busy at the end.
-_LONGEST_FIRST = ("tests/test_reproduce.py", "tests/training/test_multi_worker.py", "tests/test_batch.py",
+_LONGEST_FIRST = ("tests/test_reproduce.py", "tests/training/test_multi_worker.py", "tests/test_sweep.py",
                   "tests/evaluation/test_job.py", "tests/models/test_networks.py",
                   "tests/evaluation/test_train_classifier.py", "tests/training/test_families.py")
 

@@ -24,8 +24,8 @@ import gin
 import tensorflow as tf
 from absl import flags
 
-from tfgan_mh import export
-from tfgan_mh import train as train_main
+from tfgan_mh.run import export
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import watcher
 from tfgan_mh.run import restore
@@ -113,7 +113,7 @@ class BadInputTest(tf.test.TestCase):
   def test_export_overwrite_refuses_the_run_directory(self):
     d = self.fresh()
     before = snapshot(d)
-    code, err = cli("tfgan_mh.export", f"--model_dir={d}", f"--out={d}", "--overwrite")
+    code, err = cli("tfgan_mh.cli.export", f"--model_dir={d}", f"--out={d}", "--overwrite")
     self.assertOneLineError(code, err, f"export path={d!r} is the run directory")
     self.assertEqual(snapshot(d), before)
 
@@ -141,7 +141,7 @@ class BadInputTest(tf.test.TestCase):
   def test_train_classifier_overwrite_refuses_a_run(self):
     d = self.fresh()
     before = snapshot(d)
-    code, err = cli("tfgan_mh.train_classifier", "--dataset=mnist_idx", "--path=/nonexistent", f"--out={d}",
+    code, err = cli("tfgan_mh.cli.train_classifier", "--dataset=mnist_idx", "--path=/nonexistent", f"--out={d}",
                     "--overwrite")
     self.assertOneLineError(code, err, f"out={d!r} holds a training run")
     self.assertEqual(snapshot(d), before)
@@ -375,7 +375,7 @@ class BadInputTest(tf.test.TestCase):
     with open(os.path.join(d, restore.RUN_INFO), "r+") as f:
       f.truncate(30)
     before = snapshot(d)
-    code, err = cli("tfgan_mh.export", f"--model_dir={d}", f"--out={self.create_tempdir().full_path}/g")
+    code, err = cli("tfgan_mh.cli.export", f"--model_dir={d}", f"--out={self.create_tempdir().full_path}/g")
     self.assertOneLineError(code, err, f"{d}/{restore.RUN_INFO} is not valid JSON")
     self.assertEqual(snapshot(d), before)
 

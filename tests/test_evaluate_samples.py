@@ -1,4 +1,4 @@
-"""`python -m tfgan_mh.evaluate_samples`: a folder of PNGs and an npz of the same images score the same, the
+"""`python -m tfgan_mh.cli.evaluate_samples`: a folder of PNGs and an npz of the same images score the same, the
 numbers equal an in-memory recomputation, unreadable input fails with one line and keeps --output intact.
 
 Samples: 60 real MNIST test digits (padded to 32 px) standing in for another library's samples; reference:
@@ -16,7 +16,7 @@ import tensorflow as tf
 from absl import flags
 
 from tfgan_mh import data
-from tfgan_mh import evaluate_samples
+from tfgan_mh.cli import evaluate_samples
 from tfgan_mh import metrics
 from tfgan_mh.data import local
 from tfgan_mh.evaluation import samples
@@ -175,7 +175,7 @@ class EvaluateSamplesTest(tf.test.TestCase):
     with open(out, "w") as f:
       f.write('{"earlier": 1}\n')
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    cmd = [sys.executable, "-m", "tfgan_mh.evaluate_samples", f"--output={out}"] + self.common
+    cmd = [sys.executable, "-m", "tfgan_mh.cli.evaluate_samples", f"--output={out}"] + self.common
     ok = subprocess.run(cmd + [f"--samples={self.npz}", "--metrics=fid,kid"], capture_output=True, text=True,
                         env=env, cwd=REPO, check=False)
     self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])

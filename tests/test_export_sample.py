@@ -17,11 +17,11 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from tfgan_mh import export
+from tfgan_mh.run import export
 from tfgan_mh import models
 from tfgan_mh import plots
-from tfgan_mh import sample
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import sample
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 from tfgan_mh.run import restore
 
@@ -249,7 +249,7 @@ class ExportTest(tf.test.TestCase):
   def test_export_cli(self):
     model_dir = ring_run_dir()
     out = os.path.join(_tempdir(self), "exported")
-    cmd = [sys.executable, "-m", "tfgan_mh.export", f"--model_dir={model_dir}", "--checkpoint=1",
+    cmd = [sys.executable, "-m", "tfgan_mh.cli.export", f"--model_dir={model_dir}", "--checkpoint=1",
            f"--out={out}"]
     ok = subprocess.run(cmd, cwd=REPO, env=_subprocess_env(), capture_output=True, text=True, timeout=300,
                         check=False)
@@ -336,7 +336,7 @@ class SampleTest(tf.test.TestCase):
       sample.check_out(os.path.join(a_file, "x.png"))
 
   def _cli(self, *flags):
-    return subprocess.run([sys.executable, "-m", "tfgan_mh.sample"] + list(flags), cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tfgan_mh.cli.sample"] + list(flags), cwd=REPO,
                           env=_subprocess_env(), capture_output=True, text=True, timeout=300, check=False)
 
   def test_cli_writes_the_grid(self):

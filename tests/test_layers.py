@@ -22,6 +22,7 @@ LAYERS = {
     "run": {"cli", "cpu", "models"},
     "training": {"augment", "cli", "cpu", "data", "losses", "models", "plots", "run"},
     "evaluation": {"cli", "cpu", "data", "metrics", "models", "run"},
+    "inspection": {"cli", "cpu", "data", "evaluation", "models", "plots", "run"},
 }
 
 _PROBE = """

@@ -19,10 +19,10 @@ from tests.test_export_sample import _subprocess_env
 from tests.test_export_sample import _tempdir
 from tests.test_export_sample import drawn
 from tests.test_export_sample import image_run_dir
-from tfgan_mh import export
+from tfgan_mh.run import export
 from tfgan_mh import metrics
 from tfgan_mh import plots
-from tfgan_mh import sample
+from tfgan_mh.cli import sample
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import records
 from tfgan_mh.evaluation import watcher
@@ -71,7 +71,7 @@ class SampleOptionsTest(tf.test.TestCase):
       sample.figure(run, truncation=-0.5)
 
   def _cli(self, *flags):
-    return subprocess.run([sys.executable, "-m", "tfgan_mh.sample"] + list(flags), cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tfgan_mh.cli.sample"] + list(flags), cwd=REPO,
                           env=_subprocess_env(), capture_output=True, text=True, timeout=300, check=False)
 
   def test_cli_with_standing_statistics_and_truncation(self):
@@ -153,7 +153,7 @@ class ExportOptionsTest(tf.test.TestCase):
     model_dir = image_run_dir(self)
     tmp = _tempdir(self)
     out = os.path.join(tmp, "g")
-    base = [sys.executable, "-m", "tfgan_mh.export", f"--model_dir={model_dir}", "--checkpoint=2", f"--out={out}"]
+    base = [sys.executable, "-m", "tfgan_mh.cli.export", f"--model_dir={model_dir}", "--checkpoint=2", f"--out={out}"]
     run_cli = lambda *flags: subprocess.run(base + list(flags), cwd=REPO, env=_subprocess_env(),  # noqa: E731
                                             capture_output=True, text=True, timeout=300, check=False)
     bad = run_cli("--standing_stats_batches=-1")

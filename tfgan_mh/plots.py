@@ -1,7 +1,7 @@
 """Pictures a person reads: a generator's samples drawn with matplotlib (Agg; no display needed).
 
 One drawing of each picture, shared by the train job (model_dir/samples/step_N.png and TensorBoard), the
-sample CLI (`python -m tfgan_mh.sample`) and the notebook helpers (`tfgan_mh.inspect_lib`):
+sample CLI (`python -m tfgan_mh.cli.sample`) and the notebook helpers (`tfgan_mh.inspection`):
 
   points_figure  2-D data (the ring of Kavalerov et al. 2020 (K+1 GANs)): "real data" | "generated ..." side
                  by side, equal axes with the same limits, one colour per class (qualitative colormap), a legend of

@@ -21,7 +21,7 @@ import tensorflow as tf
 from tfgan_mh import data
 from tfgan_mh import losses
 from tfgan_mh import metrics
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.evaluation import job
 from tfgan_mh.evaluation import records
 from tfgan_mh.evaluation import streaming
@@ -305,7 +305,7 @@ class RingJobTest(tf.test.TestCase):
     dry = subprocess.run([launch, d, "--once", "--dry_run", "--metrics=is"], capture_output=True, text=True,
                          check=False)
     self.assertEqual(dry.returncode, 0)
-    self.assertIn(f"-m tfgan_mh.eval_job --model_dir={d} --once --metrics=is", dry.stdout)
+    self.assertIn(f"-m tfgan_mh.eval --model_dir={d} --once --metrics=is", dry.stdout)
     usage = subprocess.run([launch], capture_output=True, text=True, check=False)
     self.assertEqual(usage.returncode, 2)
     self.assertIn("usage:", usage.stderr)

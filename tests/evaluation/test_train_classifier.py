@@ -129,7 +129,7 @@ class TrainClassifierTest(tf.test.TestCase):
   def test_cli_error_is_one_line_with_nonzero_exit(self):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(
-        [sys.executable, "-m", "tfgan_mh.train_classifier", "--dataset=mnist_jpeg",
+        [sys.executable, "-m", "tfgan_mh.cli.train_classifier", "--dataset=mnist_jpeg",
          "--out=" + os.path.join(_tempdir(self), "out")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     self.assertEqual(result.returncode, 1)

@@ -7,7 +7,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 from tfgan_mh.run import restore
 

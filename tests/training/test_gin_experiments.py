@@ -24,7 +24,7 @@ from tfgan_mh import cli
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from tests import helpers
 from tfgan_mh import data
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.data import pipeline
 from tfgan_mh.evaluation import job
 from tfgan_mh.training import loop

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests.training.test_loop import _scalars
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import cluster as cluster_lib
 from tfgan_mh.training import loop
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from tfgan_mh import data
 from tfgan_mh import metrics
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 from tfgan_mh.run import restore
 

@@ -14,9 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 from tests import helpers
-from tfgan_mh import export
+from tfgan_mh.run import export
 from tfgan_mh import losses
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import train as train_main
 from tfgan_mh.evaluation import job
 from tfgan_mh.models import translation
 from tfgan_mh.models.outputs import DiscOutput
@@ -221,7 +221,7 @@ class TranslationRunTest(tf.test.TestCase):
     from tfgan_mh import data  # pylint: disable=g-import-not-at-top
     ds = data.build_source().input_fn(global_batch_size=60, split="validation", training=False)
     x, y = (t.numpy() for t in next(iter(ds)))
-    from tfgan_mh import sample  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.cli import sample  # pylint: disable=g-import-not-at-top
     fig = sample.figure(run, labels=[0, 3], num=2)  # rows: 2 real images | to 0 | to 3
     (ax,) = fig.axes
     self.assertEqual(np.asarray(ax.images[0].get_array()).shape, (2 * 33 + 1, 3 * 33 + 1))

@@ -5,7 +5,7 @@
   logits, features = ext(images)                                  # images float32 NHWC in [-1, 1]
 
 Modules: `extractors` (`load_extractor`, `FeatureExtractor`), `classifier` (the dataset classifiers that
-`python -m tfgan_mh.train_classifier` trains and exports), `job` (the eval job).
+`python -m tfgan_mh.cli.train_classifier` trains and exports), `job` (the eval job).
 """
 
 from tfgan_mh.evaluation.extractors import ClassifierExtractor

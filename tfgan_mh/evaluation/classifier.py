@@ -24,7 +24,7 @@ Export: a SavedModel whose 'serving_default' signature takes `images` float32 [B
 (the dataset's shape) and returns {'logits': [B, K], 'features': [B, d]} (inference mode: batch-norm
 moving statistics, no dropout).
 
-  python -m tfgan_mh.train_classifier --dataset=mnist --resolution=32 --out=/tmp/mnist32_classifier \
+  python -m tfgan_mh.cli.train_classifier --dataset=mnist --resolution=32 --out=/tmp/mnist32_classifier \
       [--path=/path/to/mnist]     # 3 epochs: 99.09 %, 4 min 10 s wall on a 2-core CPU
 (without --path, TFDS mnist, downloaded once; with it, a local folder of the four MNIST idx files.)
 """

@@ -2,7 +2,7 @@ r"""Feature extractors of the eval job: (logits, features) of images for IS, FID
 
   ext = load_extractor("inception")                          # TF-GAN's TF-Hub Inception (needs network)
   ext = load_extractor("inception:/models/tfgan_inception")  # the same SavedModel, unpacked locally
-  ext = load_extractor("classifier:/models/mnist32")         # saved by `python -m tfgan_mh.train_classifier`
+  ext = load_extractor("classifier:/models/mnist32")         # saved by `python -m tfgan_mh.cli.train_classifier`
   logits, features = ext(images)   # images float32 NHWC in [-1, 1], any size, 1 or 3 channels
 
 Inception ("legacy TF" IS / FID, comparable to the papers' numbers). The model is TF-GAN's `INCEPTION_TFHUB`
@@ -265,7 +265,7 @@ class ClassifierExtractor(FeatureExtractor):
     if found is None or not isinstance(outputs, dict) or not set(CLASSIFIER_OUTPUTS) <= set(outputs):
       raise ValueError(f"extractor spec {spec!r}: the SavedModel in {path!r} has no one-input "
                        f"{CLASSIFIER_SIGNATURE!r} signature returning {' and '.join(CLASSIFIER_OUTPUTS)}: "
-                       "expected a classifier saved by `python -m tfgan_mh.train_classifier`")
+                       "expected a classifier saved by `python -m tfgan_mh.cli.train_classifier`")
     self._model, input_spec = found
     shape = input_spec.shape
     if (shape.rank != 4 or None in shape[1:] or shape[-1] not in (1, 3)
@@ -321,7 +321,7 @@ def load_extractor(spec: str) -> FeatureExtractor:
   Args:
     spec: "inception" (TF-GAN's TF-Hub Inception, `INCEPTION_TFHUB`; needs network and tensorflow_hub),
       "inception:/local/dir" (the same module unpacked from `INCEPTION_TARBALL`), or
-      "classifier:/path/to/savedmodel" (saved by `python -m tfgan_mh.train_classifier`).
+      "classifier:/path/to/savedmodel" (saved by `python -m tfgan_mh.cli.train_classifier`).
 
   Returns:
     A `FeatureExtractor`.

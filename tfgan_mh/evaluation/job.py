@@ -5,8 +5,8 @@ r"""The sidecar eval job, as one import: settings, the evaluator and the watcher
   job.watch("/runs/mnist_mhgan", cfg)                          # until TRAIN_DONE (or --timeout)
   record = job.evaluate_checkpoint(restore.load_run(d, "latest"), cfg)   # one checkpoint, a dict
 
-Entry points: `tfgan-eval --model_dir=D [--once] ...` (flags in `tfgan_mh/eval_job.py`; `launch/eval.sh`) and
-`python -m tfgan_mh.evaluate_samples --samples DIR|FILE.npz --reference ...` (images from anywhere). The
+Entry points: `tfgan-eval --model_dir=D [--once] ...` (flags in `tfgan_mh/cli/eval.py`; `launch/eval.sh`) and
+`python -m tfgan_mh.cli.evaluate_samples --samples DIR|FILE.npz --reference ...` (images from anywhere). The
 library reads no flags.
 
 The pieces:

@@ -17,7 +17,7 @@ What `watch` does (compare_gan's continuous_eval, on `tf.train.checkpoints_itera
   * records a checkpoint whose files cannot be read (truncated) as {"step", "checkpoint", "unreadable"}
     in metrics.jsonl and goes on;
   * exports the generator of the best checkpoint so far (`EvalConfig.best_metric`, e.g. lowest FID) as a
-    SavedModel to MODEL_DIR/eval/best (`tfgan_mh.export.export_generator`) and records it in
+    SavedModel to MODEL_DIR/eval/best (`tfgan_mh.run.export.export_generator`) and records it in
     MODEL_DIR/eval/best.json;
   * stops once MODEL_DIR/TRAIN_DONE exists and every checkpoint is evaluated, or after `timeout` seconds
     without a new checkpoint; `once=True` evaluates the latest checkpoint and returns.
@@ -70,10 +70,10 @@ def write_summaries(writer, record: Dict[str, Any]) -> None:
 # --- the best checkpoint -------------------------------------------------------------------------
 
 def export_generator(run: restore.Run, path: str, use_ema: bool, **options) -> str:
-  """`tfgan_mh.export.export_generator`: serving (z, labels) -> uint8 images, written atomically to `path`.
+  """`tfgan_mh.run.export.export_generator`: serving (z, labels) -> uint8 images, written atomically to `path`.
 
   `options`: its `truncation` and `standing_stats` (recorded in the export's metadata)."""
-  from tfgan_mh import export as export_lib  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import export as export_lib  # pylint: disable=g-import-not-at-top
   return export_lib.export_generator(run, path, use_ema=use_ema, overwrite=True, **options)
 
 

@@ -6,7 +6,7 @@ Discriminator:  D(x [B, *image_shape], labels [B] int or None, training) -> Disc
 A conditional generator also takes class weights [B, K] float in place of integer labels: row b mixes the
 class conditioning (the one-hot input, the conditional-BN gain and bias) as sum_k w_bk * (class k's), so
 a one-hot row gives exactly the sample of that class and (1 - t) e_a + t e_b interpolates the class
-embedding from class a to class b (`tfgan_mh.inspect_lib.interpolate_classes`). Integer labels [B] are
+embedding from class a to class b (`tfgan_mh.inspection.interpolate_classes`). Integer labels [B] are
 unchanged.
 
 Both return float32 also under a mixed bfloat16 policy. Keras 3 model subclasses; variables are created

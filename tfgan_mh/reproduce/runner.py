@@ -99,7 +99,7 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   seconds it took (0 when reused) and adds them to the run's `curves.TIMING_FILE`."""
   if _done_steps(model_dir) == steps:
     return 0.0
-  from tfgan_mh import train as train_main  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
   base = (_done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps

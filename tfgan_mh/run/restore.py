@@ -262,3 +262,15 @@ def resume(checkpoint: tf.train.Checkpoint, prefix: str, model_dir: str) -> None
     step = checkpoint_step(prefix)
     step = 1 << 62 if step is None else step  # not a ckpt-N name: every complete checkpoint is a candidate
     raise ValueError(run_dir.unreadable_message(model_dir, prefix, step, e.reason)) from None
+
+
+def real_data(run, count: int = 1000):
+  """(points [count, 2], labels [count]) of the run's real 2-D data (train split, file order), or (None, None)
+  when its data source cannot be rebuilt (the picture then shows the samples alone)."""
+  try:
+    from tfgan_mh import data  # pylint: disable=g-import-not-at-top
+    parse_operative_config(run.model_dir)  # another run may have been loaded since this one
+    ds = data.build_source().input_fn(None, global_batch_size=count, split="train", training=False)
+    return tuple(t.numpy() for t in next(iter(ds)))
+  except Exception:  # pylint: disable=broad-except  # only the real panel: the samples matter
+    return None, None

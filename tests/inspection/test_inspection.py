@@ -1,4 +1,4 @@
-"""notebooks/inspect.ipynb and `tfgan_mh.inspect_lib` on tiny real runs; the notebook is executed headless.
+"""notebooks/inspect.ipynb and `tfgan_mh.inspection` on tiny real runs; the notebook is executed headless.
 
 Runs (trained once per test process, in a temporary folder):
   a, b   4 steps of small conditional DCGANs (ch 4, z_dim 8, EMA) on 200 synthetic 32 x 32 images of 4
@@ -27,17 +27,17 @@ import gin  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfgan_mh import inspect_lib  # noqa: E402
+from tfgan_mh import inspection  # noqa: E402
 from tfgan_mh import models  # noqa: E402
 from tfgan_mh import plots  # noqa: E402
-from tfgan_mh import train as train_main  # noqa: E402
+from tfgan_mh.cli import train as train_main  # noqa: E402
 from tfgan_mh.evaluation import job  # noqa: E402
 from tfgan_mh.models import base as models_base  # noqa: E402
 from tfgan_mh.models import layers  # noqa: E402
 from tfgan_mh.training import loop  # noqa: E402
 from tfgan_mh.run import restore  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOTEBOOK = os.path.join(REPO, "notebooks", "inspect.ipynb")
 K = 4
 TINY = ["train.num_steps = 4", "train.global_batch_size = 8", "train.steps_per_loop = 1",
@@ -153,22 +153,22 @@ class InspectLibTest(tf.test.TestCase):
 
   def test_load_best_falls_back_to_latest(self):
     a = self.dirs["a"]
-    self.assertEqual(inspect_lib.resolve_step(a, "best"), _best_step(a))
-    self.assertEqual(inspect_lib.load(a).step, _best_step(a))
-    self.assertEqual(inspect_lib.load(a, "latest").step, 4)
-    self.assertEqual(inspect_lib.load(a, 2).step, 2)
-    self.assertEqual(inspect_lib.resolve_step(self.dirs["ring"], "best"), "latest")  # no eval/best.json
-    self.assertEqual(inspect_lib.load(self.dirs["ring"]).step, 2)
+    self.assertEqual(inspection.resolve_step(a, "best"), _best_step(a))
+    self.assertEqual(inspection.load(a).step, _best_step(a))
+    self.assertEqual(inspection.load(a, "latest").step, 4)
+    self.assertEqual(inspection.load(a, 2).step, 2)
+    self.assertEqual(inspection.resolve_step(self.dirs["ring"], "best"), "latest")  # no eval/best.json
+    self.assertEqual(inspection.load(self.dirs["ring"]).step, 2)
     with self.assertRaisesRegex(ValueError, r"no checkpoint for step 3 .*available steps: 2, 4"):
-      inspect_lib.load(a, 3)
+      inspection.load(a, 3)
     with self.assertRaisesRegex(ValueError, "model_dir='': expected a run directory"):
-      inspect_lib.load("")
+      inspection.load("")
     with self.assertRaisesRegex(ValueError, "has no run_info.json"):
-      inspect_lib.load(self.create_tempdir().full_path)
+      inspection.load(self.create_tempdir().full_path)
 
   def test_class_grid_tiles_are_the_generators_samples(self):
-    run = inspect_lib.load(self.dirs["a"], "latest")
-    fig = inspect_lib.plot_class_grid(run, classes=[3, 1], per_class=3, seed=5)
+    run = inspection.load(self.dirs["a"], "latest")
+    fig = inspection.plot_class_grid(run, classes=[3, 1], per_class=3, seed=5)
     (ax,) = fig.axes
     self.assertEqual(ax.get_title(), "EMA generator, step 4")
     self.assertEqual([t.get_text() for t in ax.get_yticklabels()], ["class 3", "class 1"])
@@ -179,21 +179,21 @@ class InspectLibTest(tf.test.TestCase):
     for i in range(6):
       r, c = divmod(i, 3)
       self.assertAllEqual(grid[1 + 33 * r:33 + 33 * r, 1 + 33 * c:33 + 33 * c], expected[i, ..., 0])
-    raw = inspect_lib.plot_class_grid(run, classes=[3, 1], per_class=3, seed=5, use_ema=False)
+    raw = inspection.plot_class_grid(run, classes=[3, 1], per_class=3, seed=5, use_ema=False)
     self.assertEqual(raw.axes[0].get_title(), "generator, step 4")
     self.assertNotAllEqual(raw.axes[0].images[0].get_array(), grid)
-    samples, labels = inspect_lib.class_samples(run, per_class=2, shared_z=True)
+    samples, labels = inspection.class_samples(run, per_class=2, shared_z=True)
     self.assertAllEqual(labels, [0, 0, 1, 1, 2, 2, 3, 3])
-    self.assertAllClose(samples[6:], run.ema_generator(inspect_lib.latents(run, 2), tf.constant([3, 3])),
+    self.assertAllClose(samples[6:], run.ema_generator(inspection.latents(run, 2), tf.constant([3, 3])),
                         atol=1e-6)
-    self.assertEqual(inspect_lib.evenly_spaced_classes(1000, 5), [0, 250, 500, 749, 999])
-    self.assertEqual(inspect_lib.evenly_spaced_classes(4, 10), [0, 1, 2, 3])
+    self.assertEqual(inspection.evenly_spaced_classes(1000, 5), [0, 250, 500, 749, 999])
+    self.assertEqual(inspection.evenly_spaced_classes(4, 10), [0, 1, 2, 3])
 
   def test_ring_grid_is_a_scatter_of_points(self):
-    run = inspect_lib.load(self.dirs["ring"])
-    samples, labels = inspect_lib.class_samples(run, per_class=20)
+    run = inspection.load(self.dirs["ring"])
+    samples, labels = inspection.class_samples(run, per_class=20)
     self.assertEqual((samples.shape, labels.shape), ((200, 2), (200,)))
-    fig = inspect_lib.plot_class_grid(run, per_class=20)  # the train job's picture: real data | generated
+    fig = inspection.plot_class_grid(run, per_class=20)  # the train job's picture: real data | generated
     self.assertEqual([ax.get_title() for ax in fig.axes], ["real data", "generator, step 2"])
     self.assertEqual([t.get_text() for t in fig.legends[0].get_texts()],
                      [f"class {k}" for k in range(10)] + ["real data (behind)"])
@@ -203,7 +203,7 @@ class InspectLibTest(tf.test.TestCase):
   def test_metric_curves_are_the_records(self):
     a = self.dirs["a"]
     records = _records(a)
-    curves = inspect_lib.metric_curves(a)
+    curves = inspection.metric_curves(a)
     for key in ("fid", "intra_fid_mean", "self_accuracy", "fid_mean_term"):
       steps, values = curves[key]
       self.assertAllEqual(steps, [2, 4])
@@ -211,13 +211,13 @@ class InspectLibTest(tf.test.TestCase):
     for key in ("step", "wall_time", "checkpoint_time", "num_samples", "intra_fid_num_classes",
                 "intra_fid_per_class", "timing", "generator"):
       self.assertNotIn(key, curves)
-    self.assertEqual(list(inspect_lib.metric_curves(a, ["fid"])), ["fid"])
+    self.assertEqual(list(inspection.metric_curves(a, ["fid"])), ["fid"])
     with self.assertRaisesRegex(ValueError, r"metric 'is_mean' is not in .*; recorded metrics: fid, "):
-      inspect_lib.metric_curves(a, ["is_mean"])
+      inspection.metric_curves(a, ["is_mean"])
     with self.assertRaisesRegex(ValueError, r"ring/eval/metrics.jsonl does not exist: the eval job has not"):
-      inspect_lib.metric_curves(self.dirs["ring"])
+      inspection.metric_curves(self.dirs["ring"])
     with self.assertRaisesRegex(ValueError, "has no run_info.json: not a tfgan_mh run"):
-      inspect_lib.metric_curves(self.create_tempdir().full_path)
+      inspection.metric_curves(self.create_tempdir().full_path)
 
   def test_metric_curves_read_only_with_a_line_being_written_and_nulls(self):
     d = _copy_run(self, self.dirs["a"])
@@ -227,7 +227,7 @@ class InspectLibTest(tf.test.TestCase):
       f.write('{"step": 6, "fid": 1.0, "intra_fid_me')  # the eval job is appending this line
     with open(path, "rb") as f:
       before = f.read()
-    steps, values = inspect_lib.metric_curves(d)["fid"]
+    steps, values = inspection.metric_curves(d)["fid"]
     self.assertAllEqual(steps, [2, 4])
     self.assertTrue(np.isfinite(values[0]) and np.isnan(values[1]))
     with open(path, "rb") as f:
@@ -236,25 +236,25 @@ class InspectLibTest(tf.test.TestCase):
     with open(path, "w") as f:
       f.write('{"step": 2, "fid"')  # the first record is being written
     with self.assertRaisesRegex(ValueError, "metrics.jsonl holds no complete record yet"):
-      inspect_lib.metric_curves(d)
+      inspection.metric_curves(d)
 
   def test_intra_fid_comparison_is_aligned_per_class(self):
     a, b = self.dirs["a"], self.dirs["b"]
     ra, rb = _records(a)[_best_step(a)], _records(b)[_best_step(b)]
-    cmp = inspect_lib.compare_intra_fid(a, b)
+    cmp = inspection.compare_intra_fid(a, b)
     self.assertAllEqual(cmp.classes, np.arange(K))
     self.assertAllClose(cmp.a, ra["intra_fid_per_class"])
     self.assertAllClose(cmp.b, rb["intra_fid_per_class"])
     self.assertEqual((cmp.step_a, cmp.step_b), (_best_step(a), _best_step(b)))
     self.assertEqual(cmp.num_better_b, int(np.sum(np.array(rb["intra_fid_per_class"])
                                                   < np.array(ra["intra_fid_per_class"]))))
-    self.assertAllClose(inspect_lib.intra_fid_per_class(a, 4), _records(a)[4]["intra_fid_per_class"])
-    self.assertAllClose(inspect_lib.intra_fid_per_class(a, "latest"), _records(a)[4]["intra_fid_per_class"])
+    self.assertAllClose(inspection.intra_fid_per_class(a, 4), _records(a)[4]["intra_fid_per_class"])
+    self.assertAllClose(inspection.intra_fid_per_class(a, "latest"), _records(a)[4]["intra_fid_per_class"])
     # A class without intra-FID in one run (too few samples: null) is left out; the others stay aligned.
     holes = _copy_run(self, b)
     _rewrite_records(holes, lambda r: {**r, "intra_fid_per_class": [v if i != 2 else None for i, v in
                                                                     enumerate(r["intra_fid_per_class"])]})
-    cmp = inspect_lib.compare_intra_fid(a, holes, checkpoint_b=4)
+    cmp = inspection.compare_intra_fid(a, holes, checkpoint_b=4)
     self.assertAllEqual(cmp.classes, [0, 1, 3])
     self.assertAllClose(cmp.b, np.array(_records(b)[4]["intra_fid_per_class"])[[0, 1, 3]])
     self.assertAllClose(cmp.a, np.array(ra["intra_fid_per_class"])[[0, 1, 3]])
@@ -265,23 +265,23 @@ class InspectLibTest(tf.test.TestCase):
     _rewrite_records(none, lambda r: {**{k: v for k, v in r.items() if not k.startswith("intra_fid")},
                                       "absent": {"intra_fid": "no --inception extractor"}})
     with self.assertRaisesRegex(ValueError, r"^\S+/a has no intra-FID at step 2: no --inception extractor$"):
-      inspect_lib.compare_intra_fid(a, none)
+      inspection.compare_intra_fid(a, none)
     fewer = _copy_run(self, a)
     _rewrite_records(fewer, lambda r: {**r, "intra_fid_per_class": r["intra_fid_per_class"][:3]})
     with self.assertRaisesRegex(ValueError,
                                 r"cannot compare intra-FID per class: \S+ has 4 classes, \S+ has 3$"):
-      inspect_lib.compare_intra_fid(a, fewer)
+      inspection.compare_intra_fid(a, fewer)
     with self.assertRaisesRegex(ValueError, r"step 3 of \S+ was not evaluated .*evaluated steps: 2, 4"):
-      inspect_lib.intra_fid_per_class(a, 3)
+      inspection.intra_fid_per_class(a, 3)
     with self.assertRaisesRegex(ValueError, r"checkpoint='first': expected 'best', 'latest' or an evaluated"):
-      inspect_lib.intra_fid_per_class(a, "first")
+      inspection.intra_fid_per_class(a, "first")
     with self.assertRaisesRegex(ValueError, "eval/metrics.jsonl does not exist"):
-      inspect_lib.compare_intra_fid(a, self.dirs["ring"])
+      inspection.compare_intra_fid(a, self.dirs["ring"])
 
   def test_interpolate_z_ends_are_the_samples_of_the_end_latents(self):
-    run = inspect_lib.load(self.dirs["a"], "latest")
+    run = inspection.load(self.dirs["a"], "latest")
     z0, z1 = np.random.default_rng(1).standard_normal((2, 8)).astype(np.float32)
-    interp = inspect_lib.interpolate_z(run, 2, 5, z_from=z0, z_to=z1)
+    interp = inspection.interpolate_z(run, 2, 5, z_from=z0, z_to=z1)
     self.assertEqual(interp.samples.shape, (5, 32, 32, 1))
     self.assertAllClose(interp.t, [0, 0.25, 0.5, 0.75, 1])
     self.assertAllEqual(interp.labels, [2] * 5)
@@ -289,17 +289,17 @@ class InspectLibTest(tf.test.TestCase):
     self.assertAllClose(interp.samples[[0, -1]], ends, atol=1e-6)
     # slerp keeps the norm between orthogonal latents of equal norm; linear goes through the chord.
     u, v = np.eye(8, dtype=np.float32)[:2] * 3
-    on_circle = inspect_lib.interpolate_z(run, 0, 3, z_from=u, z_to=v)
+    on_circle = inspection.interpolate_z(run, 0, 3, z_from=u, z_to=v)
     self.assertAllClose(np.linalg.norm(on_circle.z, axis=1), [3] * 3)
-    linear = inspect_lib.interpolate_z(run, 0, 3, z_from=u, z_to=v, method="linear")
+    linear = inspection.interpolate_z(run, 0, 3, z_from=u, z_to=v, method="linear")
     self.assertAllClose(linear.z[1], (u + v) / 2)
-    seeded = inspect_lib.interpolate_z(run, 0, 3, seed=4)
-    self.assertAllClose(seeded.z[[0, -1]], inspect_lib.latents(run, 2, 4))
+    seeded = inspection.interpolate_z(run, 0, 3, seed=4)
+    self.assertAllClose(seeded.z[[0, -1]], inspection.latents(run, 2, 4))
 
   def test_interpolate_classes_ends_are_the_two_classes(self):
-    run = inspect_lib.load(self.dirs["a"], "latest")
-    z = inspect_lib.latents(run, 1, 7)
-    interp = inspect_lib.interpolate_classes(run, z, 0, 3, 5)
+    run = inspection.load(self.dirs["a"], "latest")
+    z = inspection.latents(run, 1, 7)
+    interp = inspection.interpolate_classes(run, z, 0, 3, 5)
     self.assertAllClose(interp.class_weights.sum(1), [1] * 5)
     self.assertAllClose(interp.class_weights[:, [0, 3]], [[1, 0], [.75, .25], [.5, .5], [.25, .75], [0, 1]])
     ends = run.ema_generator(np.repeat(z, 2, 0), tf.constant([0, 3]), training=False)
@@ -343,19 +343,19 @@ class InspectLibTest(tf.test.TestCase):
 
   def test_projection_singular_values_are_those_of_the_embedding_d_uses(self):
     for name in ("a", "b"):
-      run = inspect_lib.load(self.dirs[name], "latest")
+      run = inspection.load(self.dirs[name], "latest")
       embed = run.discriminator.head.embed
       table = embed.table(training=False).numpy()
-      values = inspect_lib.projection_singular_values(run)
+      values = inspection.projection_singular_values(run)
       self.assertAllClose(values, np.linalg.svd(table, compute_uv=False))
       self.assertEqual(values.shape, (min(K, table.shape[1]),))
       self.assertAllEqual(np.argsort(-values), np.arange(len(values)))
-      raw = inspect_lib.projection_singular_values(run, normalized=False)
+      raw = inspection.projection_singular_values(run, normalized=False)
       self.assertAllClose(raw, np.linalg.svd(embed.kernel.numpy(), compute_uv=False))
       self.assertAllClose(values, raw / embed.sigma().numpy(), rtol=1e-5)
       # It is the embedding of D's projection: D(x, k) - D(x, 0) = <E_k - E_0, phi(x)>.
-      e = inspect_lib.projection_embedding(run)
-      x = run.ema_generator(inspect_lib.latents(run, 3), tf.constant([0, 1, 2]), training=False)
+      e = inspection.projection_embedding(run)
+      x = run.ema_generator(inspection.latents(run, 3), tf.constant([0, 1, 2]), training=False)
       phi = run.discriminator(x, tf.constant([0, 0, 0]), training=False).features.numpy()
       d0 = run.discriminator(x, tf.constant([0, 0, 0]), training=False).adv_logits.numpy()
       for k in range(1, K):
@@ -366,26 +366,26 @@ class InspectLibTest(tf.test.TestCase):
         self.assertAllClose(logits - logits[:, :1], phi @ (e - e[0]).T, atol=1e-4)
 
   def test_bad_input_is_one_line(self):
-    run = inspect_lib.load(self.dirs["a"], "latest", with_discriminator=False)
-    z = inspect_lib.latents(run, 1)
+    run = inspection.load(self.dirs["a"], "latest", with_discriminator=False)
+    z = inspection.latents(run, 1)
     cases = [
-        (lambda: inspect_lib.interpolate_z(run, 4, 3),
+        (lambda: inspection.interpolate_z(run, 4, 3),
          r"label=4: expected a class id in 0..3 \(num_classes=4\)"),
-        (lambda: inspect_lib.interpolate_z(run, None, 3), "label=None: expected a class id in 0..3"),
-        (lambda: inspect_lib.interpolate_z(run, 0, 1), "n=1: expected an int >= 2"),
-        (lambda: inspect_lib.interpolate_z(run, 0, 3, method="cubic"),
+        (lambda: inspection.interpolate_z(run, None, 3), "label=None: expected a class id in 0..3"),
+        (lambda: inspection.interpolate_z(run, 0, 1), "n=1: expected an int >= 2"),
+        (lambda: inspection.interpolate_z(run, 0, 3, method="cubic"),
          "method='cubic': expected one of slerp"),
-        (lambda: inspect_lib.interpolate_z(run, 0, 3, z_from=np.zeros(3)), r"z_from has shape \(3,\)"),
-        (lambda: inspect_lib.interpolate_classes(run, z, 0, -1, 3),
+        (lambda: inspection.interpolate_z(run, 0, 3, z_from=np.zeros(3)), r"z_from has shape \(3,\)"),
+        (lambda: inspection.interpolate_classes(run, z, 0, -1, 3),
          "label_b=-1: expected a class id in 0..3"),
-        (lambda: inspect_lib.interpolate_classes(run, np.zeros((2, 8)), 0, 1), r"z has shape \(2, 8\)"),
-        (lambda: inspect_lib.plot_class_grid(run, classes=[0, 9]), r"classes\[1\]=9: expected a class id in 0..3"),
-        (lambda: inspect_lib.plot_class_grid(run, classes=[]), r"classes=\[\]: expected at least one class id"),
-        (lambda: inspect_lib.class_samples(run, per_class=0), "per_class=0: expected an int >= 1"),
-        (lambda: inspect_lib.generate(run, np.zeros((2, 3))),
+        (lambda: inspection.interpolate_classes(run, np.zeros((2, 8)), 0, 1), r"z has shape \(2, 8\)"),
+        (lambda: inspection.plot_class_grid(run, classes=[0, 9]), r"classes\[1\]=9: expected a class id in 0..3"),
+        (lambda: inspection.plot_class_grid(run, classes=[]), r"classes=\[\]: expected at least one class id"),
+        (lambda: inspection.class_samples(run, per_class=0), "per_class=0: expected an int >= 1"),
+        (lambda: inspection.generate(run, np.zeros((2, 3))),
          r"z has shape \(2, 3\): expected \[B, z_dim=8\]"),
-        (lambda: inspect_lib.projection_singular_values(run), "loaded without its discriminator"),
-        (lambda: inspect_lib.evenly_spaced_classes(10, 0), "max_classes=0: expected an int >= 1"),
+        (lambda: inspection.projection_singular_values(run), "loaded without its discriminator"),
+        (lambda: inspection.evenly_spaced_classes(10, 0), "max_classes=0: expected an int >= 1"),
     ]
     for fn, message in cases:
       with self.assertRaisesRegex(ValueError, message):
@@ -399,41 +399,41 @@ class InspectLibTest(tf.test.TestCase):
     fake = _fake_run(uncond, kplus1)
     with self.assertRaisesRegex(ValueError, r"^the discriminator of /fake/run has heads \('kplus1',\): no "
                                 r"projection embedding"):
-      inspect_lib.projection_singular_values(fake)
+      inspection.projection_singular_values(fake)
     with self.assertRaisesRegex(ValueError, "unconditional generator: there is no class conditioning"):
-      inspect_lib.interpolate_classes(fake, np.zeros(16), 0, 1)
+      inspection.interpolate_classes(fake, np.zeros(16), 0, 1)
     with self.assertRaisesRegex(ValueError, "label=0: the run in /fake/run has an unconditional generator"):
-      inspect_lib.interpolate_z(fake, 0, 3)
-    self.assertEqual(inspect_lib.interpolate_z(fake, None, 3).samples.shape, (3, 2))
-    self.assertEqual(inspect_lib.class_samples(fake, per_class=5)[0].shape, (5, 2))
+      inspection.interpolate_z(fake, 0, 3)
+    self.assertEqual(inspection.interpolate_z(fake, None, 3).samples.shape, (3, 2))
+    self.assertEqual(inspection.class_samples(fake, per_class=5)[0].shape, (5, 2))
 
   def test_plots(self):
     a, b = self.dirs["a"], self.dirs["b"]
-    run = inspect_lib.load(a, "latest")
-    cmp = inspect_lib.compare_intra_fid(a, b)
-    fig = inspect_lib.plot_intra_fid_comparison(cmp, "a", "b")
+    run = inspection.load(a, "latest")
+    cmp = inspection.compare_intra_fid(a, b)
+    fig = inspection.plot_intra_fid_comparison(cmp, "a", "b")
     ax = fig.axes[0]
     self.assertAllClose(ax.collections[0].get_offsets(), np.stack([cmp.a, cmp.b], 1))
     xs, ys = ax.lines[0].get_data()
     self.assertAllClose(xs, ys)  # the y = x diagonal
     self.assertIn(f"{cmp.num_better_b} of {K} classes below the line (b better)", ax.get_title())
-    values = inspect_lib.projection_singular_values(run)
-    fig = inspect_lib.plot_singular_values({"a": values})
+    values = inspection.projection_singular_values(run)
+    fig = inspection.plot_singular_values({"a": values})
     self.assertAllClose(fig.axes[0].lines[0].get_ydata(), values / values[0])
     self.assertAllEqual(fig.axes[0].lines[0].get_xdata(), np.arange(1, len(values) + 1))
-    curves = inspect_lib.metric_curves(a)
-    fig = inspect_lib.plot_metric_curves({"a": curves, "b": inspect_lib.metric_curves(b)})
+    curves = inspection.metric_curves(a)
+    fig = inspection.plot_metric_curves({"a": curves, "b": inspection.metric_curves(b)})
     self.assertEqual([ax.get_title() for ax in fig.axes if ax.lines],
-                     [m for m in inspect_lib.DEFAULT_CURVES if m in curves])
+                     [m for m in inspection.DEFAULT_CURVES if m in curves])
     self.assertLen(fig.axes[0].lines, 2)
     with self.assertRaisesRegex(ValueError, "metric 'bogus' has no curve; available: fid, "):
-      inspect_lib.plot_metric_curves(curves, ["bogus"])
-    interp = {"z": inspect_lib.interpolate_z(run, 0, 4),
-              "class": inspect_lib.interpolate_classes(run, inspect_lib.latents(run, 1), 0, 1, 4)}
-    figs = [fig, inspect_lib.plot_interpolations(interp), inspect_lib.plot_class_grid(run, [0, 2], 3)]
-    ring = inspect_lib.load(self.dirs["ring"])
-    figs += [inspect_lib.plot_class_grid(ring, per_class=20),
-             inspect_lib.plot_interpolations({"z": inspect_lib.interpolate_z(ring, 1, 4)})]
+      inspection.plot_metric_curves(curves, ["bogus"])
+    interp = {"z": inspection.interpolate_z(run, 0, 4),
+              "class": inspection.interpolate_classes(run, inspection.latents(run, 1), 0, 1, 4)}
+    figs = [fig, inspection.plot_interpolations(interp), inspection.plot_class_grid(run, [0, 2], 3)]
+    ring = inspection.load(self.dirs["ring"])
+    figs += [inspection.plot_class_grid(ring, per_class=20),
+             inspection.plot_interpolations({"z": inspection.interpolate_z(ring, 1, 4)})]
     self.assertEqual([t.get_text() for t in figs[2].axes[0].get_yticklabels()], ["class 0", "class 2"])
     for f in figs:
       f.canvas.draw()  # rendering errors surface here (Agg)
@@ -493,7 +493,7 @@ class NotebookTest(tf.test.TestCase):
     dirs = runs()
     nb = self._execute(TFGAN_MH_MODEL_DIR=dirs["b"], TFGAN_MH_COMPARE_DIR=dirs["a"])
     out = _stdout(nb)
-    cmp = inspect_lib.compare_intra_fid(dirs["a"], dirs["b"])
+    cmp = inspection.compare_intra_fid(dirs["a"], dirs["b"])
     self.assertIn(f"{dirs['b']}: step {_best_step(dirs['b'])} ", out)
     self.assertIn(f"compare with {dirs['a']}: step {_best_step(dirs['a'])}", out)
     self.assertIn(f"intra-FID of {K} classes: {cmp.num_better_b} lower in MODEL_DIR", out)

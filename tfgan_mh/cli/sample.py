@@ -1,6 +1,6 @@
 r"""Sample a trained run into a PNG: one row per class.
 
-  python -m tfgan_mh.sample --model_dir=D [--checkpoint=best|latest|STEP] [--num=8] [--labels=all|0,3,7] \
+  python -m tfgan_mh.cli.sample --model_dir=D [--checkpoint=best|latest|STEP] [--num=8] [--labels=all|0,3,7] \
       --out=FILE.png [--seed=0] [--shared_z] [--raw] [--truncation=0.5] [--standing_stats_batches=16]
 
 Rows are the requested classes in the order given, `--num` samples each, the class name on the left (the
@@ -91,6 +91,7 @@ def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
   """
   from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
   from tfgan_mh.models import latents  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   truncation = latents.check_truncation(truncation, "--truncation")
   k = run.num_classes
   if num < 1:
@@ -116,7 +117,7 @@ def figure(run, *, labels: Optional[Sequence[int]] = None, num: int = 8, seed: i
   samples, y = _generate(run, row_labels, num, seed, shared_z, use_ema, truncation)
   title = _title(run, use_ema)
   if samples.ndim == 2:  # 2-D points
-    real_x, real_y = real_data(run)
+    real_x, real_y = restore.real_data(run)
     return plots.points_figure(real_x, real_y, samples, y, title=title, num_classes=k, class_names=names,
                                conditional=run.conditional)
   if not run.conditional:
@@ -171,19 +172,6 @@ def _translation_figure(run, targets, num: int, seed: int, use_ema: bool):
   out = run.sample(tf.constant(np.repeat(x, k, 0)), tf.constant(np.tile(targets, len(x))), use_ema=use_ema)
   return plots.image_to_image_figure(x, pool_y[picks], out.numpy(), targets,
                                   title=_title(run, use_ema, "translations"), class_names=run.info.get("class_names"))
-
-
-def real_data(run, count: int = 1000):
-  """(points [count, 2], labels [count]) of the run's real 2-D data (train split, file order), or (None, None)
-  when its data source cannot be rebuilt (the picture then shows the samples alone)."""
-  try:
-    from tfgan_mh import data  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
-    restore.parse_operative_config(run.model_dir)  # another run may have been loaded since this one
-    ds = data.build_source().input_fn(None, global_batch_size=count, split="train", training=False)
-    return tuple(t.numpy() for t in next(iter(ds)))
-  except Exception:  # pylint: disable=broad-except  # only the real panel: the samples matter
-    return None, None
 
 
 def write_png_atomic(path: str, picture) -> None:

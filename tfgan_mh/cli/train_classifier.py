@@ -1,8 +1,8 @@
 r"""Train a dataset classifier for the eval job and export it as a SavedModel (logits + features).
 
-  python -m tfgan_mh.train_classifier --dataset=mnist --resolution=32 --out=/tmp/mnist32_classifier \
+  python -m tfgan_mh.cli.train_classifier --dataset=mnist --resolution=32 --out=/tmp/mnist32_classifier \
       [--path=/path/to/mnist] [--epochs=3 --batch_size=128 --overwrite]
-  python -m tfgan_mh.train_classifier --dataset=cifar10 --data_dir=~/tensorflow_datasets \
+  python -m tfgan_mh.cli.train_classifier --dataset=cifar10 --data_dir=~/tensorflow_datasets \
       --out=/tmp/cifar10_classifier
 
 The eval job then uses `--extractor=classifier:/tmp/mnist32_classifier` (AM Score of the AM-GAN paper, GAN-test and

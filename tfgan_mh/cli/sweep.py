@@ -15,7 +15,7 @@ Every run gets model_dir = PREFIX/RUN, RUN = name= or `<gin file stem>-L<line nu
 you may move within the file: the derived name follows the line). Names must be unique in the file.
 
 Before anything starts every line is checked — tokens, the gin files exist, name unique, and the gin files
-parse with the line's bindings (`tfgan_mh.train.parse_gin`) — and every bad line is reported as
+parse with the line's bindings (`tfgan_mh.cli.train.parse_gin`) — and every bad line is reported as
 `SWEEP:LINE: message` (exit 2, nothing started).
 
 Local (default): the runs go one after another on this machine, each `launch/train.sh GIN MODEL_DIR
@@ -168,9 +168,9 @@ def _parse_line(tokens: List[str], lineno: int) -> Run:
 
 
 def check_gin(runs: List[Run], sweep: str) -> List[str]:
-  """Parses every line's gin files + bindings (tfgan_mh.train.parse_gin): ['SWEEP:LINE: message']."""
+  """Parses every line's gin files + bindings (tfgan_mh.cli.train.parse_gin): ['SWEEP:LINE: message']."""
   import gin  # pylint: disable=g-import-not-at-top
-  from tfgan_mh import train  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.cli import train  # pylint: disable=g-import-not-at-top
   errors = []
   for run in runs:
     gin.clear_config()
@@ -264,7 +264,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _arg_parser() -> argparse.ArgumentParser:
   p = _Parser(prog="launch/batch.sh", description="Run a sweep file: one training (+ eval) per line.",
-              epilog="Sweep file format: see tfgan_mh/sweep.py (python -m pydoc tfgan_mh.sweep).")
+              epilog="Sweep file format: see tfgan_mh/cli/sweep.py (python -m pydoc tfgan_mh.sweep).")
   p.add_argument("sweep", help="sweep file: GIN_FILE [bindings] [name=RUN] [tpu=TPU] per line")
   p.add_argument("--dry_run", action="store_true", help="check every line, print the plan, start nothing")
   p.add_argument("--prefix", default=os.environ.get("SWEEP_PREFIX"),

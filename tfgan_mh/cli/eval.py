@@ -5,7 +5,7 @@ checkpoint to D/eval/metrics.jsonl, writes TensorBoard summaries to D/eval and e
 D/eval/best (+ D/eval/best.json). Stops when D/TRAIN_DONE exists and every checkpoint is evaluated, or after
 --timeout seconds without a new checkpoint; --once evaluates the latest checkpoint and exits.
 The job itself is `tfgan_mh.evaluation` (`watcher.watch`); this file only reads the settings.
-`python -m tfgan_mh.eval_job` and a checkout's `eval/run_eval.py` run this module.
+`python -m tfgan_mh.eval` and a checkout's `eval/run_eval.py` run this module.
 
 Settings: one flag per `EvalConfig` field (defaults and help from `tfgan_mh.evaluation.config`), or gin:
 --gin_file=eval/cpu_quick (a packaged name or a path) / --gin_param="EvalConfig.num_samples = 5000"; a flag

@@ -16,8 +16,8 @@ import time
 
 import tensorflow as tf
 
-from tfgan_mh import sweep
-from tfgan_mh import train as train_main
+from tfgan_mh.cli import sweep
+from tfgan_mh.cli import train as train_main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RING = train_main.DEFAULT_GIN  # absolute path: the tests do not depend on the current directory

@@ -1,10 +1,10 @@
 r"""SavedModel export of a trained generator, loadable with TensorFlow alone (no tfgan_mh needed).
 
-  from tfgan_mh import export
+  from tfgan_mh.run import export
   from tfgan_mh.run import restore
   export.export_generator(restore.load_run(model_dir, "best"), "/tmp/g_best")   # the EMA G when there is one
 
-or from the shell: `python -m tfgan_mh.export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`
+or from the shell: `tfgan-export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`
 [--truncation=0.5] [--standing_stats_batches=16 [--standing_stats_batch_size=256] [--seed=0]].
 
 The eval job exports the best checkpoint's generator to MODEL_DIR/eval/best with the same function.
@@ -51,13 +51,11 @@ atomic, but the old export stays until the new one is fully written.)
 
 import json
 import os
-import time
 import uuid
 from typing import Optional
 
 import tensorflow as tf
 
-from tfgan_mh import cli
 from tfgan_mh.models import latents
 from tfgan_mh.run import outputs
 
@@ -197,7 +195,7 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   if getattr(generator, "takes_images", False) and truncation:
     raise ValueError(f"truncation={truncation}: a translation generator has no latents to truncate")
   metadata.update(use_ema=bool(ema), truncation=truncation, standing_stats=standing_stats)
-  _check_target(path, overwrite, metadata.get("model_dir"))
+  check_target(path, overwrite, metadata.get("model_dir"))
 
   module = _GeneratorModule(generator, step=int(step or 0), ema=ema, metadata=metadata, truncation=truncation)
   parent = os.path.dirname(path) or "."
@@ -230,7 +228,8 @@ def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overw
   return path
 
 
-def _check_target(path: str, overwrite: bool, model_dir: Optional[str] = None) -> None:
+def check_target(path: str, overwrite: bool, model_dir: Optional[str] = None) -> None:
+  """ValueError (one line) unless an export may be written at `path` (never over the run `model_dir`)."""
   if tf.io.gfile.exists(path):
     if not tf.io.gfile.isdir(path):
       raise ValueError(f"export path {path!r} is a file: expected a directory (new, or an export to replace)")
@@ -239,7 +238,7 @@ def _check_target(path: str, overwrite: bool, model_dir: Optional[str] = None) -
         raise ValueError(f"export path {path!r} exists and overwrite is False: choose a new directory or "
                          "allow overwriting")
       outputs.check_replaceable(path, marker=MARKER, what="export", flag="export path",
-                            protected=[model_dir] if model_dir else [])
+                                protected=[model_dir] if model_dir else [])
   if "://" in path:
     return
   reason = outputs.unwritable_reason(path)
@@ -253,63 +252,3 @@ def _remove(path: str) -> None:
       tf.io.gfile.rmtree(path)
   except tf.errors.OpError:
     pass
-
-
-def main(argv) -> None:
-  """`python -m tfgan_mh.export`: exports one checkpoint's generator (flags defined under __main__ only)."""
-  from absl import flags  # pylint: disable=g-import-not-at-top
-  from absl import logging  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
-  logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
-  flag_values = flags.FLAGS
-  if len(argv) > 1:
-    cli.fail(f"unexpected arguments: {' '.join(argv[1:])}", 2)
-  if not flag_values.model_dir or not flag_values.out:
-    cli.fail("--model_dir and --out are required", 2)
-  start = time.time()
-  try:
-    truncation = latents.check_truncation(flag_values.truncation, "--truncation")
-    standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
-    _check_target(flag_values.out.rstrip("/"), flag_values.overwrite, flag_values.model_dir)
-    run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
-    standing = None
-    if flag_values.standing_stats_batches:
-      standing = standing_stats.accumulate_standing_stats(
-          run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
-          batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
-    export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite,
-                     truncation=truncation, standing_stats=standing)
-  except (ValueError, tf.errors.OpError) as e:
-    cli.fail(cli.first_line(e))
-  which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
-  extra = "".join([f", truncation {truncation:g}" if truncation else "",
-                   f", {standing_stats.describe(standing)}" if standing else ""])
-  print(f"exported the {which} of {run.checkpoint} (step {run.step}) to {flag_values.out} "
-        f"in {time.time() - start:.1f}s{extra}")
-
-
-def _define_flags() -> None:
-  from absl import flags  # pylint: disable=g-import-not-at-top
-  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train.")
-  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (eval/best.json), a step, or a prefix.")
-  flags.DEFINE_string("out", None, "Export directory (replaced atomically when it exists and --overwrite).")
-  flags.DEFINE_bool("overwrite", False, "Replace an existing export at --out.")
-  flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
-  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the 'sample' signature's latents (BigGAN §3.1; "
-                     "0: N(0, I)).")
-  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
-                       "prior batches before exporting (BigGAN §3; 0: the checkpoint's moving statistics).")
-  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
-  flags.DEFINE_integer("seed", 0, "Seed of the standing-statistics batches.")
-
-
-def console_main():
-  """Console script `tfgan-export`."""
-  from absl import app  # pylint: disable=g-import-not-at-top
-  _define_flags()
-  app.run(main, flags_parser=cli.parse_flags)
-
-
-if __name__ == "__main__":
-  console_main()

@@ -1,4 +1,16 @@
-"""What the command-line entry points share: one-line errors and early checks of output paths."""
+"""The command-line entry points, one module each, and what they share (this module: one-line errors, gin files).
+
+  train             tfgan-train             (python -m tfgan_mh.train)
+  eval              tfgan-eval              (python -m tfgan_mh.eval; eval/run_eval.py)
+  sample            tfgan-sample
+  export            tfgan-export
+  evaluate_samples  tfgan-evaluate-samples
+  train_classifier  tfgan-train-classifier
+  sweep             tfgan-sweep             (launch/batch.sh)
+
+`tfgan-reproduce` is `tfgan_mh.reproduce` (a package of its own). The libraries import this module for
+`first_line` / `disk_full` / `parse_gin` only; none imports an entry point.
+"""
 
 import errno
 import os
@@ -31,7 +43,7 @@ def fail(message: str, code: int = 1):
   sys.exit(code)
 
 
-GIN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gin")  # the packaged gin files
+GIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "gin")  # the packaged gin files
 
 
 def resolve_gin_file(spec: str) -> str:

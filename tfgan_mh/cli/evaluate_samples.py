@@ -1,6 +1,6 @@
 r"""Scores images from anywhere with the eval job's metrics and protocol record.
 
-  python -m tfgan_mh.evaluate_samples --samples=DIR|FILE.npz --reference=SPEC [--output=FILE.jsonl] [settings]
+  python -m tfgan_mh.cli.evaluate_samples --samples=DIR|FILE.npz --reference=SPEC [--output=FILE.jsonl] [settings]
 
 --samples: a folder of PNG / JPEG images (flat: unlabeled; one subfolder per class: labeled) or an .npz with an
   image array (x / images / image / samples) and optionally labels (y / labels / label) — e.g. the samples
@@ -18,7 +18,7 @@ The record (one JSON object: values, "absent", "errors", "protocol", "timing") i
 on unreadable samples, a bad reference or bad settings, before anything is written.
 
 Example (no network: a dataset classifier as the feature extractor):
-  python -m tfgan_mh.evaluate_samples --samples=/tmp/samples.npz --reference=base/data_mnist.gin \
+  python -m tfgan_mh.cli.evaluate_samples --samples=/tmp/samples.npz --reference=base/data_mnist.gin \
       --inception=classifier:/models/mnist32 --metrics=fid,kid,precision_recall,density_coverage
 """
 
@@ -83,7 +83,7 @@ def run(argv_flags) -> dict:
   from tfgan_mh.evaluation import samples as samples_lib  # pylint: disable=g-import-not-at-top
   for name in ("samples", "reference"):
     if not getattr(argv_flags, name):
-      raise ValueError(f"--{name} is required (see python -m tfgan_mh.evaluate_samples --help)")
+      raise ValueError(f"--{name} is required (see python -m tfgan_mh.cli.evaluate_samples --help)")
   unwritable = argv_flags.output and outputs.unwritable_reason(argv_flags.output)
   if unwritable:
     raise ValueError(f"--output={argv_flags.output!r} cannot be written: {unwritable}")

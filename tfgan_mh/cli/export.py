@@ -1,0 +1,71 @@
+r"""Export a run's generator as a SavedModel: `tfgan-export --model_dir=D [--checkpoint=best|latest|STEP] --out=DIR`
+(`python -m tfgan_mh.cli.export`). The export itself is `tfgan_mh.run.export`.
+"""
+
+import time
+
+import tensorflow as tf
+
+from tfgan_mh import cli
+from tfgan_mh.models import latents
+from tfgan_mh.run import export as export_lib
+
+
+def main(argv) -> None:
+  """Exports one checkpoint's generator (flags defined by `console_main` only)."""
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
+  flag_values = flags.FLAGS
+  if len(argv) > 1:
+    cli.fail(f"unexpected arguments: {' '.join(argv[1:])}", 2)
+  if not flag_values.model_dir or not flag_values.out:
+    cli.fail("--model_dir and --out are required", 2)
+  start = time.time()
+  try:
+    truncation = latents.check_truncation(flag_values.truncation, "--truncation")
+    standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
+    export_lib.check_target(flag_values.out.rstrip("/"), flag_values.overwrite, flag_values.model_dir)
+    run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
+    standing = None
+    if flag_values.standing_stats_batches:
+      standing = standing_stats.accumulate_standing_stats(
+          run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
+          batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
+    export_lib.export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite,
+                               truncation=truncation, standing_stats=standing)
+  except (ValueError, tf.errors.OpError) as e:
+    cli.fail(cli.first_line(e))
+  which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
+  extra = "".join([f", truncation {truncation:g}" if truncation else "",
+                   f", {standing_stats.describe(standing)}" if standing else ""])
+  print(f"exported the {which} of {run.checkpoint} (step {run.step}) to {flag_values.out} "
+        f"in {time.time() - start:.1f}s{extra}")
+
+
+def _define_flags() -> None:
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train.")
+  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (eval/best.json), a step, or a prefix.")
+  flags.DEFINE_string("out", None, "Export directory (replaced atomically when it exists and --overwrite).")
+  flags.DEFINE_bool("overwrite", False, "Replace an existing export at --out.")
+  flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
+  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the 'sample' signature's latents (BigGAN §3.1; "
+                     "0: N(0, I)).")
+  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
+                       "prior batches before exporting (BigGAN §3; 0: the checkpoint's moving statistics).")
+  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
+  flags.DEFINE_integer("seed", 0, "Seed of the standing-statistics batches.")
+
+
+def console_main():
+  """Console script `tfgan-export`."""
+  from absl import app  # pylint: disable=g-import-not-at-top
+  _define_flags()
+  app.run(main, flags_parser=cli.parse_flags)
+
+
+if __name__ == "__main__":
+  console_main()
