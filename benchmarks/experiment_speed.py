@@ -16,7 +16,6 @@ this one: `--pairs` alternating runs of this script in fresh processes, each lib
 defaults, and prints the ratio of steps/s per pair.
 """
 
-import inspect
 import json
 import os
 import statistics
@@ -41,13 +40,11 @@ def cpu_summary() -> str:
   return f"{model}, {os.cpu_count()} CPUs, flags: {' '.join(shown) or 'none of avx2/fma/avx512/amx'}"
 
 
-def train_settings(gin) -> dict:
-  """`train`'s arguments as the parsed gin configuration sets them (its defaults elsewhere)."""
-  from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
-  signature = inspect.signature(loop.train.__wrapped__ if hasattr(loop.train, "__wrapped__") else loop.train)
-  settings = {k: p.default for k, p in signature.parameters.items() if p.default is not inspect.Parameter.empty}
-  settings.update(gin.get_bindings("train"))
-  return settings
+def train_settings() -> dict:
+  """The `train.*` settings (`TrainSettings`) of the parsed gin configuration."""
+  import dataclasses  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import settings as settings_lib  # pylint: disable=g-import-not-at-top
+  return dataclasses.asdict(settings_lib.TrainSettings())
 
 
 def _build(settings, source, family):
@@ -90,14 +87,13 @@ def _build_before_build_trainer(source, family, label_probs, *, optimizer, diffa
 
 def measure(config: str, gin_params, iterations: int, loop_steps: int) -> dict:
   """Steps/s, FLOPs and the pipeline's rate of one experiment in this process (figures as a dict)."""
-  import gin  # pylint: disable=g-import-not-at-top
   import keras  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tfgan_mh import cli, data, losses  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import flops, precision  # pylint: disable=g-import-not-at-top
 
   cli.parse_gin([f"experiments/{config}"], list(gin_params))
-  settings = train_settings(gin)
+  settings = train_settings()
   policy = precision.policy_for(settings["precision"], settings.get("mixed_bfloat16"), tf.distribute.get_strategy())
   keras.mixed_precision.set_global_policy(policy)
   keras.utils.set_random_seed(settings["seed"])

@@ -31,6 +31,7 @@ from tfgan_mh.evaluation import streaming
 from tfgan_mh.evaluation import translation as translation_lib
 from tfgan_mh.models import standing_stats
 from tfgan_mh.models import latents
+from tfgan_mh.models.outputs import classifier_logits
 from tfgan_mh.run import protocol as run_protocol
 from tfgan_mh.run import restore
 
@@ -52,12 +53,9 @@ def resolve_extractor(spec, role: str):
 def d_class_logits(out, num_classes: int):
   """The GAN's own classifier C on D's outputs: class_logits, else the K real columns of the K+1 head
   (Zhou et al. 2018 (AM-GAN) / Kavalerov et al. 2020 (K+1 GANs): column K is "fake"), else the cosine logits
-  (Sapkota et al. 2022 (AAM)); None without a classifier head."""
-  if out.class_logits is not None:
-    return out.class_logits
-  if out.kplus1_logits is not None:
-    return out.kplus1_logits[:, :num_classes]
-  return out.cosine_logits
+  (Sapkota et al. 2022 (AAM)); None without a classifier head (`models.outputs.classifier_logits`)."""
+  del num_classes  # the K+1 head's column K (fake) is dropped, leaving K
+  return classifier_logits(out)
 
 
 def projection_matrix_fn(discriminator, num_classes: int):

@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from tfgan_mh.losses import angular
 from tfgan_mh.losses import core
-from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.models.outputs import DiscOutput, classifier_logits
 
 _REGISTRY = {}
 
@@ -251,16 +251,14 @@ class AuxClassifier:
 
 
 def pseudo_labels(out: DiscOutput):
-  """[B] int32 argmax of the classifier head (class, cosine or K+1 real columns), no gradient.
+  """[B] int32 argmax of the classifier head (`models.outputs.classifier_logits`: class, cosine or the K+1 head's
+  real columns), no gradient.
 
   The pseudo-labels y~_C(x) = argmax_k C_k(x) of Eq. (8)/(9) of the MHGAN paper and the dynamic
   labels of AM-GAN §5.1.
   """
-  if out.class_logits is not None:
-    return core.argmax_labels(logits=out.class_logits)
-  if out.cosine_logits is not None:
-    return core.argmax_labels(logits=out.cosine_logits)
-  if out.kplus1_logits is not None:
-    return core.argmax_labels(logits=out.kplus1_logits[:, :-1])  # column K is "fake"
-  raise ValueError("pseudo_labels needs a classifier head (class_logits, cosine_logits or "
-                   f"kplus1_logits); the discriminator produces: {', '.join(out.present_heads())}")
+  logits = classifier_logits(out)
+  if logits is None:
+    raise ValueError("pseudo_labels needs a classifier head (class_logits, cosine_logits or "
+                     f"kplus1_logits); the discriminator produces: {', '.join(out.present_heads())}")
+  return core.argmax_labels(logits=logits)

@@ -130,6 +130,18 @@ def reads_labels(discriminator) -> bool:
   return bool(uses) if uses is not None else "projection" in tuple(getattr(discriminator, "heads", ()))
 
 
+def build_by_calling(generator, discriminator=None, batch: int = 2):
+  """Creates the variables of G (and D) by calling them once in inference mode: G on zeros of its input
+  (`source_shape`) with class 0 when it is conditional, D on G's output with class 0 when it reads labels.
+  Returns D's output (None without D): the heads a discriminator really produces."""
+  labels = tf.zeros([batch], tf.int32)
+  fake = generator(tf.zeros(generator.source_shape(batch)), labels if getattr(generator, "conditional", False)
+                   else None, training=False)
+  if discriminator is None:
+    return None
+  return discriminator(fake, labels if reads_labels(discriminator) else None, training=False)
+
+
 def tracked(owner, name: str, layers):
   """Returns `layers` as a list after making each one the attribute `<name>_<i>` of `owner`.
 

@@ -32,11 +32,13 @@ from typing import Optional, Sequence
 import keras
 import tensorflow as tf
 
-from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.models.outputs import DiscOutput, classifier_logits
 from tfgan_mh.models.spectral import SNDense, SNEmbedding
 
 CLASSIFIER_HEADS = ("projection", "adversarial", "classifier", "shared_classifier", "kplus1", "cosine")
 ENERGY_HEADS = ("energy",)
+# The heads that give class logits (`outputs.classifier_logits` reads them: the GAN's own classifier C).
+CLASS_LOGIT_HEADS = ("classifier", "shared_classifier", "kplus1", "cosine")
 # The DiscOutput field each head with weights of its own fills (shared_classifier has none: the projection's).
 HEAD_OUTPUTS = dict(projection="adv_logits", adversarial="adv_logits", classifier="class_logits",
                     kplus1="kplus1_logits", cosine="cosine_logits")
@@ -137,11 +139,8 @@ class DiscHeads(keras.layers.Layer):
 
   def _pseudo_labels(self, out):
     """argmax of the classifier, MHGAN §2.2 Eq. (8) and Fig. 9b (K+1 head: of its K real columns)."""
-    logits = out.get("class_logits", out.get("cosine_logits"))
-    if logits is None and "kplus1_logits" in out:
-      logits = out["kplus1_logits"][:, :-1]  # [B, K]: column K is fake
+    logits = classifier_logits(DiscOutput(**out))
     if logits is None:
-      raise ValueError(
-          f"projection discriminator called without labels and heads {self.heads} have no classifier "
-          "('classifier', 'shared_classifier', 'cosine' or 'kplus1') to take pseudo-labels from")
+      raise ValueError(f"projection discriminator called without labels and heads {self.heads} have no "
+                       f"classifier ({', '.join(repr(h) for h in CLASS_LOGIT_HEADS)}) to take pseudo-labels from")
     return tf.stop_gradient(tf.argmax(logits, axis=1, output_type=tf.int32))  # [B]

@@ -177,9 +177,8 @@ def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool =
   k = int(info["num_classes"])
 
   def make_g():
-    g = models.build_generator(image_shape=image_shape, num_classes=k,
-                               conditional=bool(info["conditional"]))
-    g(tf.zeros(g.source_shape(2)), tf.zeros([2], tf.int32) if info["conditional"] else None, training=False)
+    g = models.build_generator(image_shape=image_shape, num_classes=k, conditional=bool(info["conditional"]))
+    models_base.build_by_calling(g)
     return g
 
   generator = make_g()
@@ -187,8 +186,7 @@ def build_networks(info: dict, with_discriminator: bool = True, with_ema: bool =
   discriminator = None
   if with_discriminator:
     discriminator = models.build_discriminator(image_shape=image_shape, num_classes=k)
-    labels = tf.zeros([2], tf.int32) if models_base.reads_labels(discriminator) else None
-    discriminator(tf.zeros([2, *image_shape]), labels, training=False)
+    models_base.build_by_calling(generator, discriminator)
   return generator, discriminator, ema
 
 

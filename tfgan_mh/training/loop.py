@@ -17,12 +17,10 @@ import contextlib
 import functools
 import math
 import time
-import types
 from typing import Sequence
 
 import gin
 import keras
-import numpy as np
 import tensorflow as tf
 from absl import logging
 
@@ -38,6 +36,7 @@ from tfgan_mh.training import memory
 from tfgan_mh.training import optim
 from tfgan_mh.training import pictures as pictures_lib
 from tfgan_mh.training import preemption
+from tfgan_mh.training import settings as settings_lib
 from tfgan_mh.training import precision as precision_lib
 from tfgan_mh.run import restore as restore_lib
 from tfgan_mh.run import protocol as protocol_lib
@@ -52,104 +51,19 @@ class NonFiniteLossError(FloatingPointError):
   """A loss or gradient became NaN/Inf; the last good checkpoint is left intact."""
 
 
-def check_writable(model_dir: str) -> None:
-  """Raises ValueError if model_dir cannot be created or written (local path or gs://)."""
-  if tf.io.gfile.exists(model_dir) and not tf.io.gfile.isdir(model_dir):
-    raise ValueError(f"model_dir {model_dir!r} is a file: pass a directory (a new one, or a run to resume)")
-  probe = model_dir.rstrip("/") + "/.write_probe"
-  try:
-    tf.io.gfile.makedirs(model_dir)
-    with tf.io.gfile.GFile(probe, "w") as f:
-      f.write("ok")
-    tf.io.gfile.remove(probe)
-  except (tf.errors.OpError, OSError) as e:
-    raise ValueError(f"model_dir {model_dir!r} is not writable ({type(e).__name__}); "
-                     "pass a directory you can write to (local or gs://)") from None
-
-
-def resolve_init_from(path: str) -> str:
-  """A checkpoint prefix from a run directory or a prefix; ValueError if it points to nothing."""
-  if tf.io.gfile.isdir(path):
-    latest = tf.train.latest_checkpoint(path)
-    if latest is None:
-      raise ValueError(f"init_from={path!r} is a directory with no checkpoint; "
-                       "pass a run directory containing ckpt-N files or a checkpoint prefix")
-    return latest
-  if tf.io.gfile.exists(path + ".index"):
-    return path
-  raise ValueError(f"init_from={path!r} points to no checkpoint (no {path}.index, not a run directory)")
-
-
-_POSITIVE_INTS = ("num_steps", "global_batch_size", "d_steps", "steps_per_loop", "save_every", "max_to_keep",
-                  "summary_every", "image_every", "log_every", "images_per_class", "accumulate_steps")
-
-
-def check_settings(settings: dict) -> None:
-  """One-line ValueError for a train.* setting of the wrong type or range, before anything is created."""
-  def is_int(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-  for name in _POSITIVE_INTS:
-    value = settings[name]
-    if not is_int(value) or value < 1:
-      raise ValueError(f"train.{name}={value!r}: expected an integer >= 1")
-  for name in ("ema_start", "seed"):
-    if not is_int(settings[name]) or settings[name] < 0:
-      raise ValueError(f"train.{name}={settings[name]!r}: expected an integer >= 0")
-  if settings["steps_per_epoch"] is not None and (not is_int(settings["steps_per_epoch"])
-                                                  or settings["steps_per_epoch"] < 1):
-    raise ValueError(f"train.steps_per_epoch={settings['steps_per_epoch']!r}: expected an integer >= 1 or None")
-  decay = settings["ema_decay"]
-  if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
-    raise ValueError(f"train.ema_decay={decay!r}: expected a number in (0, 1) (e.g. 0.9999) or None")
-  weight = settings["lecam_weight"]
-  if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-    raise ValueError(f"train.lecam_weight={weight!r}: expected a number >= 0")
-
-
-@gin.configurable(denylist=["model_dir", "strategy", "user_bindings"])
-def train(model_dir: str, strategy: tf.distribute.Strategy = None, *,
-          loss_family: str = gin.REQUIRED,
-          num_steps: int = gin.REQUIRED,
-          global_batch_size: int = 64,  # Kavalerov et al. 2019 (MHGAN) §3.1: 256 on TPU; CPU configs override
-          d_steps: int = 1,  # D steps per G step: 1 for SAGAN / MHGAN, 2 for ACGAN (MHGAN §3.1)
-          steps_per_loop: int = 100,  # train steps per host call (one tf.function)
-          ema_decay: float = None,  # e.g. 0.9999 (BigGAN); None = no EMA generator
-          ema_start: int = 0,  # steps before the EMA starts (a copy until then); StudioGAN MHGAN: 1000
-          precision: str = "auto",  # 'auto', 'float32' or 'mixed_bfloat16' (tfgan_mh.training.precision)
-          mixed_bfloat16: bool = None,  # older configs: True / False = precision 'mixed_bfloat16' / 'float32'
-          jit_compile: bool = False,  # XLA for GPU; TPUs always compile; on CPU it measured 1.4-5x slower
-          save_every: int = 1000,
-          max_to_keep: int = 100000,  # large so a sidecar eval job never misses a checkpoint
-          summary_every: int = 100,
-          image_every: int = 1000,
-          log_every: int = 100,
-          images_per_class: int = 8,
-          picture_classes: int = 20,  # rows of the sample picture (evenly spaced classes)
-          init_from: str = None,  # another run's model_dir or checkpoint (MHSharedGAN switch, MHGAN §3.2)
-          checkpoint_input: bool = False,  # also checkpoint the input iterator (saves the shuffle buffer)
-          steps_per_epoch: int = None,  # epoch length in train steps (families with epoch hooks); default N / batch
-          optimizer: str = "adam",  # 'adam' or 'adamax' (MAGAN), configured per network: g/adam.*, d/adam.*
-          fake_labels: str = "auto",  # G's labels: p_d if the data is imbalanced (tfgan_mh.training.labels)
-          diffaugment: str = "",  # DiffAugment policies for every image D sees, e.g. 'color,cutout' (tfgan_mh.augment)
-          lecam_weight: float = 0.0,  # LeCam regularisation of D (0 = off; other settings: LeCam.*)
-          accumulate_steps: int = 1,  # micro-batches per update: the batch-n update in n slices (accumulate.py)
-          seed: int = 0,
-          allow_batch_change: bool = False,  # resume with another global_batch_size (run_info.json keeps both)
-          user_bindings: Sequence[str] = ()):
-  """Trains a GAN as configured by gin and returns the last measurements (dict of floats).
+def train(model_dir: str, strategy: tf.distribute.Strategy = None, *, user_bindings: Sequence[str] = ()):
+  """Trains a GAN as configured by gin (`train.*`: `TrainSettings`) and returns the last measurements (floats).
 
   `user_bindings`: the command line's --gin_param bindings; each must bind something the run uses
   (checked once the first steps have run, before any file of the run is written).
   """
-  settings = {k: v for k, v in locals().items() if k not in ("model_dir", "strategy", "user_bindings")}
-  check_settings(settings)
+  settings = settings_lib.TrainSettings()  # the gin bindings train.*, checked
   strategy = strategy or tf.distribute.get_strategy()
-  policy = precision_lib.policy_for(precision, mixed_bfloat16, strategy)  # a bad value fails here
+  policy = precision_lib.policy_for(settings.precision, settings.mixed_bfloat16, strategy)  # a bad value fails here
   chief = cluster.is_chief(strategy)  # the other workers of a multi-worker run write nothing there
   fresh = chief and not tf.io.gfile.exists(model_dir)
   if chief:
-    check_writable(model_dir)
+    settings_lib.check_writable(model_dir)
   previous_policy = keras.mixed_precision.global_policy()
   keras.mixed_precision.set_global_policy(policy)
   try:
@@ -205,7 +119,7 @@ class _Run:
 
 
 def _train(*, model_dir, strategy, settings, user_bindings, stop):
-  run = _Run(model_dir, strategy, types.SimpleNamespace(**settings), stop)
+  run = _Run(model_dir, strategy, settings, stop)
   _build(run)
   _restore(run)
   return _run(run, user_bindings)
@@ -231,7 +145,7 @@ def _build(run):
   label_probs, run.label_text = labels_lib.fake_label_distribution(source, s.fake_labels,
                                                                    family.conditional_generator)
   logging.info("fake labels: %s", run.label_text)
-  run.init_from = resolve_init_from(s.init_from) if s.init_from is not None else None
+  run.init_from = settings_lib.resolve_init_from(s.init_from) if s.init_from is not None else None
   run.epoch_len = _epoch_length(source, s)
   if family.needs_epochs and run.epoch_len is None:
     raise ValueError(f"loss family {family.name!r} needs epochs: set train.steps_per_epoch (the source does not "

@@ -155,7 +155,7 @@ class GANTrainer:
     self.generator = make_generator()
     self.discriminator = make_discriminator()
     _check_generator_input(self.family, self.generator)
-    self._build_models()
+    self._probe = models_base.build_by_calling(self.generator, self.discriminator)  # D's heads, as it runs
     self.family.check_heads(self._probe)
     heads_lib.check_heads_used(tuple(getattr(self.discriminator, "heads", ())), self.family)
     self.g_optimizer = make_g_optimizer()
@@ -165,7 +165,7 @@ class GANTrainer:
     self.ema_generator = None
     if self.ema_decay is not None:
       self.ema_generator = make_generator()
-      self._call_generator(self.ema_generator, 2)
+      models_base.build_by_calling(self.ema_generator)
       ema_lib.copy_weights(self.ema_generator, self.generator)
     self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
     if self.lecam is not None:
@@ -180,16 +180,6 @@ class GANTrainer:
   def d_uses_labels(self) -> bool:
     """Whether D reads labels (a projection head or a label input: `models.base.Discriminator.uses_labels`)."""
     return models_base.reads_labels(self.discriminator)
-
-  def _call_generator(self, generator, batch):
-    z = tf.zeros(generator.source_shape(batch))
-    labels = tf.zeros([batch], tf.int32) if self.conditional else None
-    return generator(z, labels, training=False)
-
-  def _build_models(self):
-    fake = self._call_generator(self.generator, 2)
-    labels = tf.zeros([2], tf.int32) if self.d_uses_labels else None
-    self._probe = self.discriminator(fake, labels, training=False)
 
   def checkpoint_items(self) -> dict:
     """Everything a checkpoint must hold to resume this run exactly.

@@ -6,8 +6,9 @@ Paper: Kavalerov et al. 2019 (MHGAN).
 from tfgan_mh import metrics
 from tfgan_mh.evaluation import registry
 from tfgan_mh.evaluation import streaming
+from tfgan_mh.models import heads
 
-CLASSIFIER_HEADS = ("classifier", "shared_classifier", "kplus1", "cosine")
+CLASSIFIER_HEADS = heads.CLASS_LOGIT_HEADS
 
 
 @registry.register
