@@ -125,6 +125,21 @@ def check_bindings_used(gin_params) -> None:
     raise ValueError(f"--gin_param {binding!r} binds nothing this run uses: {where}")
 
 
+def define_generator_flags(what: str) -> None:
+  """The flags of the commands that restore a run's generator (tfgan-sample, tfgan-export); `what`: what the
+  command makes, for the help texts."""
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train (local or gs://).")
+  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (the eval job's eval/best.json), a step "
+                      "number, or a checkpoint prefix.")
+  flags.DEFINE_bool("raw", False, f"{what} from the trained generator even when the run has an EMA generator.")
+  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the latents: every |z_i| beyond it is resampled "
+                     "(BigGAN §3.1; 0: N(0, I)).")
+  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
+                       "prior batches first (BigGAN §3; 0: the checkpoint's moving statistics).")
+  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
+
+
 def parse_flags(argv):
   """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
   from absl import flags  # pylint: disable=g-import-not-at-top

@@ -47,16 +47,9 @@ def main(argv) -> None:
 
 def _define_flags() -> None:
   from absl import flags  # pylint: disable=g-import-not-at-top
-  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train.")
-  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (eval/best.json), a step, or a prefix.")
+  cli.define_generator_flags("Export")  # --truncation: of the 'sample' signature's latents
   flags.DEFINE_string("out", None, "Export directory (replaced atomically when it exists and --overwrite).")
   flags.DEFINE_bool("overwrite", False, "Replace an existing export at --out.")
-  flags.DEFINE_bool("raw", False, "Export the raw generator even when the run has an EMA generator.")
-  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the 'sample' signature's latents (BigGAN §3.1; "
-                     "0: N(0, I)).")
-  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
-                       "prior batches before exporting (BigGAN §3; 0: the checkpoint's moving statistics).")
-  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
   flags.DEFINE_integer("seed", 0, "Seed of the standing-statistics batches.")
 
 

@@ -227,20 +227,12 @@ def main(argv) -> None:
 
 def _define_flags() -> None:
   from absl import flags  # pylint: disable=g-import-not-at-top
-  flags.DEFINE_string("model_dir", None, "Run directory written by tfgan_mh.train (local or gs://).")
-  flags.DEFINE_string("checkpoint", "latest", "'latest', 'best' (the eval job's eval/best.json), a step "
-                      "number, or a checkpoint prefix.")
+  cli.define_generator_flags("Sample")
   flags.DEFINE_integer("num", 8, "Samples per class (unconditional runs: in total).")
   flags.DEFINE_string("labels", "all", "'all' (one row per class) or comma-separated class ids, e.g. 0,1,2.")
   flags.DEFINE_string("out", None, "The .png file to write.")
   flags.DEFINE_integer("seed", 0, "Seed of the latents (and of the standing-statistics batches).")
   flags.DEFINE_bool("shared_z", False, "The same latents in every row (column j: one z across classes).")
-  flags.DEFINE_bool("raw", False, "Sample the trained generator even when the run has an EMA generator.")
-  flags.DEFINE_float("truncation", 0.0, "Truncation threshold of the latents: every |z_i| beyond it is resampled "
-                     "(BigGAN §3.1; 0: N(0, I)).")
-  flags.DEFINE_integer("standing_stats_batches", 0, "Give G's batch norms standing statistics over this many "
-                       "prior batches first (BigGAN §3; 0: the checkpoint's moving statistics).")
-  flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 
 
 def console_main():

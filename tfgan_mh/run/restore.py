@@ -46,14 +46,19 @@ def write_run_info(model_dir: str, info: dict) -> None:
   tf.io.gfile.rename(tmp, path, overwrite=True)
 
 
+def _read_run_file(model_dir: str, name: str) -> str:
+  """The text of `model_dir/name`, a file the trainer writes once training has started; one-line ValueError."""
+  path = f"{model_dir}/{name}"
+  if not tf.io.gfile.exists(path):
+    raise ValueError(f"model_dir {model_dir!r} has no {name}: not a tfgan_mh run, or training has not started yet")
+  with tf.io.gfile.GFile(path) as f:
+    return f.read()
+
+
 def read_run_info(model_dir: str) -> dict:
   """The run_info.json of a run; ValueError if model_dir is not a started run."""
   path = f"{model_dir}/{RUN_INFO}"
-  if not tf.io.gfile.exists(path):
-    raise ValueError(f"model_dir {model_dir!r} has no {RUN_INFO}: not a tfgan_mh run, or training has "
-                     "not started yet")
-  with tf.io.gfile.GFile(path) as f:
-    text = f.read()
+  text = _read_run_file(model_dir, RUN_INFO)
   try:
     info = json.loads(text)
   except ValueError as e:
@@ -156,11 +161,7 @@ def parse_operative_config(model_dir: str) -> None:
   from tfgan_mh import data, models  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
   from tfgan_mh.run import protocol  # noqa: F401  pylint: disable=g-import-not-at-top,unused-import
   path = f"{model_dir}/{OPERATIVE_CONFIG}"
-  if not tf.io.gfile.exists(path):
-    raise ValueError(f"model_dir {model_dir!r} has no {OPERATIVE_CONFIG}: training has not started yet "
-                     "or this is not a tfgan_mh run")
-  with tf.io.gfile.GFile(path) as f:
-    text = f.read()
+  text = _read_run_file(model_dir, OPERATIVE_CONFIG)
   for old, new in RENAMED_BINDINGS.items():
     text = re.sub(rf"^{re.escape(old)}(\s*=)", rf"{new}\1", text, flags=re.MULTILINE)
   gin.clear_config()
