@@ -140,6 +140,15 @@ def define_generator_flags(what: str) -> None:
   flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 
 
+def generator_used(run, raw: bool, truncation, standing) -> tuple:
+  """("EMA generator" or "generator", ", truncation T, <standing statistics>" or ""): what a command drew with."""
+  from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
+  which = "EMA generator" if (run.ema_generator is not None and not raw) else "generator"
+  extra = "".join([f", truncation {truncation:g}" if truncation else "",
+                   f", {standing_stats.describe(standing)}" if standing else ""])
+  return which, extra
+
+
 def parse_flags(argv):
   """absl parsing with a one-line error (absl's own adds a second line and a usage hint)."""
   from absl import flags  # pylint: disable=g-import-not-at-top

@@ -38,9 +38,7 @@ def main(argv) -> None:
                                truncation=truncation, standing_stats=standing)
   except (ValueError, tf.errors.OpError) as e:
     cli.fail(cli.first_line(e))
-  which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
-  extra = "".join([f", truncation {truncation:g}" if truncation else "",
-                   f", {standing_stats.describe(standing)}" if standing else ""])
+  which, extra = cli.generator_used(run, flag_values.raw, truncation, standing)
   print(f"exported the {which} of {run.checkpoint} (step {run.step}) to {flag_values.out} "
         f"in {time.time() - start:.1f}s{extra}")
 

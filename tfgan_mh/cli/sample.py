@@ -218,9 +218,7 @@ def main(argv) -> None:
     write_png_atomic(flag_values.out, picture)
   except ValueError as e:
     cli.fail(cli.first_line(e))
-  which = "EMA generator" if (run.ema_generator is not None and not flag_values.raw) else "generator"
-  extra = "".join([f", truncation {truncation:g}" if truncation else "",
-                   f", {standing_stats.describe(standing)}" if standing else ""])
+  which, extra = cli.generator_used(run, flag_values.raw, truncation, standing)
   print(f"wrote {flag_values.out} ({picture.shape[1]}x{picture.shape[0]} px) from the {which} of "
         f"{run.checkpoint} (step {run.step}){extra}")
 
