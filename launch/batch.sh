@@ -17,7 +17,7 @@ usage() {
 [[ "$1" == -h || "$1" == --help ]] && { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 [[ -f "$1" ]] || { echo "error: sweep file '$1' does not exist" >&2; exit 2; }
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-python -c "import tfgan_mh.sweep" 2>/dev/null || {
+python -c "import tfgan_mh.cli.sweep" 2>/dev/null || {
   echo "error: tfgan_mh is not importable by '$(command -v python || echo python)':" \
     "run 'pip install -e .' first" >&2
   exit 2; }

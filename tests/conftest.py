@@ -6,6 +6,8 @@ Multi-replica code is tested under `tf.distribute.MirroredStrategy` over these t
 
 import os
 
+import pytest
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # tfgan_mh before TensorFlow, as the CLIs import them: the tests and the CLI processes they start run the same
@@ -27,14 +29,23 @@ if _cpus:
     pass
 
 
-# The longest test modules first, so that with the workers of pytest-xdist (pyproject.toml: `-n auto`, one file
-# per worker at a time) they start at once rather than leaving one worker busy at the end.
-_LONGEST_FIRST = ("tests/test_reproduce.py", "tests/training/test_multi_worker.py", "tests/test_sweep.py",
-                  "tests/evaluation/test_job.py", "tests/models/test_networks.py",
-                  "tests/evaluation/test_train_classifier.py", "tests/training/test_families.py")
+# pytest-xdist (pyproject.toml: `-n auto --dist loadgroup`): a test file's tests go to one worker (the runs a file
+# trains once and shares: setUpClass, module caches), except in the files below, whose tests share nothing and are
+# long, so they are spread over the workers one by one.
+_INDEPENDENT = ("tests/test_reproduce.py", "tests/training/test_families.py", "tests/training/test_gin_experiments.py",
+                "tests/models/test_networks.py", "tests/training/test_loop.py", "tests/training/test_translation.py",
+                "tests/training/test_accumulate.py", "tests/training/test_onednn.py", "tests/test_sampling_options.py")
+# The longest first, so that no worker is left with one of them at the end.
+_LONGEST_FIRST = ("tests/test_reproduce.py", "tests/training/test_multi_worker.py", "tests/training/test_families.py",
+                  "tests/test_sweep.py", "tests/evaluation/test_job.py", "tests/models/test_networks.py",
+                  "tests/training/test_gin_experiments.py", "tests/evaluation/test_train_classifier.py")
 
 
 def pytest_collection_modifyitems(config, items):
   del config
   rank = {path: i for i, path in enumerate(_LONGEST_FIRST)}
   items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
+  for item in items:
+    path = item.nodeid.split("::")[0]
+    if path not in _INDEPENDENT:
+      item.add_marker(pytest.mark.xdist_group(path))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import tensorflow as tf
+from absl.testing import parameterized
 
 from tfgan_mh.reproduce import claims
 from tfgan_mh.reproduce import curves
@@ -17,7 +18,6 @@ from tfgan_mh.reproduce import report
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))  # holds mnist/ and fashion_mnist/
-_OUT = {}
 
 
 def _reproduce(*args, cwd=REPO):
@@ -26,16 +26,8 @@ def _reproduce(*args, cwd=REPO):
                         capture_output=True, text=True, timeout=2400)
 
 
-def _smoke_all():
-  """Every claim's --smoke, once per process, into one folder (the dataset classifiers are shared)."""
-  if not _OUT:
-    out = os.path.join(tf.compat.v1.test.get_temp_dir(), "reproduce_smoke")
-    proc = _reproduce("all", "--smoke", f"--out={out}", f"--data_dir={SHARED}")
-    _OUT.update(out=out, proc=proc)
-  return _OUT["out"], _OUT["proc"]
-
-
-class SmokeTest(tf.test.TestCase):
+class SmokeTest(parameterized.TestCase, tf.test.TestCase):
+  """Each claim's --smoke in a process of its own (the test runner spreads the claims over its workers)."""
 
   def setUp(self):
     super().setUp()
@@ -43,50 +35,75 @@ class SmokeTest(tf.test.TestCase):
       self.skipTest(f"MNIST / Fashion-MNIST idx folders not found under {SHARED} (the workspace's shared data, "
                     "passed as --data_dir; without it the claims would download TFDS data)")
 
-  def test_every_claim_writes_its_table_and_verdict(self):
-    out, proc = _smoke_all()
+  @parameterized.named_parameters(*[(name, name) for name in claims.CLAIMS])
+  def test_claim_writes_its_table_and_verdict(self, name):
+    claim = claims.CLAIMS[name]
+    out = self.create_tempdir().full_path
+    proc = _reproduce(name, "--smoke", f"--out={out}", f"--data_dir={SHARED}")
     self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
-    for name, claim in claims.CLAIMS.items():
-      with open(os.path.join(out, f"{name}.json")) as f:
-        result = json.load(f)
-      self.assertTrue(result["smoke"])
-      datasets = claim.datasets[:1]  # a smoke run trains each claim's first dataset
-      self.assertEqual(len(result["runs"]), len(datasets) * len(claim.arms), name)
-      for run in result["runs"]:
-        self.assertEqual(run["errors"], {}, f"{name}: {run['errors']}")
-        self.assertTrue(os.path.exists(os.path.join(run["model_dir"], "eval", "metrics.jsonl")))
-        self.assertIsNotNone(run["protocol"], name)
-      self.assertEqual(sorted(result["table"]), sorted(f"{d.name}/{a.name}" for d in datasets for a in claim.arms))
-      self.assertIn(result["verdict"], ("reproduced", "not reproduced", "inconclusive", "not converged at 4 steps"))
-      for run in result["runs"]:  # 2 checkpoints per smoke run, each evaluated: the learning curve
-        start = run["timing"][0]["from"]  # a continued arm counts on from its base's steps
-        half = (run["step"] - start) // 2
-        self.assertEqual([step for step, _ in run["curve"]][-2:], [run["step"] - half, run["step"]], name)
-        self.assertEqual(run["timing"][-1]["to"], run["step"], name)
-      self.assertTrue(os.path.exists(os.path.join(out, f"{name}_curves.png")), name)
-      with open(os.path.join(out, f"{name}.md")) as f:
-        text = f.read()
-      self.assertIn("SMOKE", text)
-      self.assertIn(f"**Verdict: {result['verdict']}**", text)
-      self.assertIn(f"{name}: {result['verdict']}", proc.stdout)
+    with open(os.path.join(out, f"{name}.json")) as f:
+      result = json.load(f)
+    self.assertTrue(result["smoke"])
+    datasets = claim.datasets[:1]  # a smoke run trains each claim's first dataset
+    self.assertEqual(len(result["runs"]), len(datasets) * len(claim.arms), name)
+    for run in result["runs"]:
+      self.assertEqual(run["errors"], {}, f"{name}: {run['errors']}")
+      self.assertTrue(os.path.exists(os.path.join(run["model_dir"], "eval", "metrics.jsonl")))
+      self.assertIsNotNone(run["protocol"], name)
+    self.assertEqual(sorted(result["table"]), sorted(f"{d.name}/{a.name}" for d in datasets for a in claim.arms))
+    self.assertIn(result["verdict"], ("reproduced", "not reproduced", "inconclusive", "not converged at 4 steps"))
+    for run in result["runs"]:  # 2 checkpoints per smoke run, each evaluated: the learning curve
+      start = run["timing"][0]["from"]  # a continued arm counts on from its base's steps
+      half = (run["step"] - start) // 2
+      self.assertEqual([step for step, _ in run["curve"]][-2:], [run["step"] - half, run["step"]], name)
+      self.assertEqual(run["timing"][-1]["to"], run["step"], name)
+    self.assertTrue(os.path.exists(os.path.join(out, f"{name}_curves.png")), name)
+    with open(os.path.join(out, f"{name}.md")) as f:
+      text = f.read()
+    self.assertIn("SMOKE", text)
+    self.assertIn(f"**Verdict: {result['verdict']}**", text)
+    self.assertIn(f"{name}: {result['verdict']}", proc.stdout)
     # Values that must exist even after a few steps.
-    with open(os.path.join(out, "magan.json")) as f:
-      magan = json.load(f)
-    self.assertGreater(magan["table"]["mnist/magan"]["margin_first"]["mean"], 0.0)
-    with open(os.path.join(out, "mode_gan.json")) as f:
-      ring = json.load(f)
-    self.assertEqual(ring["reference"]["real data"]["ring_modes_covered"], 10)
+    if name == "magan":
+      self.assertGreater(result["table"]["mnist/magan"]["margin_first"]["mean"], 0.0)
+    if name == "mode_gan":  # the ring claim (the cheapest) also checks that a restart reuses its finished runs
+      self.assertEqual(result["reference"]["real data"]["ring_modes_covered"], 10)
+      again = _reproduce(name, "--smoke", f"--out={out}", f"--data_dir={SHARED}")
+      self.assertEqual(again.returncode, 0, again.stderr[-2000:])
+      with open(os.path.join(out, f"{name}.json")) as f:
+        after = json.load(f)
+      self.assertEqual([r["train_seconds"] for r in after["runs"]], [0.0] * 3)  # nothing trained again
+      self.assertEqual(after["table"], result["table"])
 
-  def test_restart_reuses_finished_runs(self):
-    out, _ = _smoke_all()
-    with open(os.path.join(out, "mode_gan.json")) as f:
-      before = json.load(f)
-    proc = _reproduce("mode_gan", "--smoke", f"--out={out}", f"--data_dir={SHARED}")
-    self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
-    with open(os.path.join(out, "mode_gan.json")) as f:
-      after = json.load(f)
-    self.assertEqual([r["train_seconds"] for r in after["runs"]], [0.0] * 3)  # nothing trained again
-    self.assertEqual(after["table"], before["table"])
+
+_DRIVER = """
+import contextlib, io, json, os, sys
+from absl import flags
+from tfgan_mh.reproduce import __main__ as reproduce
+results = []
+for args, cwd in json.loads(sys.argv[1]):
+  os.chdir(cwd)
+  flags.FLAGS.unparse_flags()
+  err, code = io.StringIO(), 0
+  with contextlib.redirect_stderr(err):
+    try:
+      reproduce.main(flags.FLAGS(["tfgan-reproduce", *args]))
+    except SystemExit as e:
+      code = e.code
+  results.append([code, err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+def _main_in_one_process(cases):
+  """[(exit code, stderr)] of `tfgan-reproduce ARGS` run from CWD, for each (ARGS, CWD) of `cases`: its `main`
+  after absl's flag parsing, every case in one Python process (one TensorFlow import, not one per case)."""
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.pathsep.join(
+      p for p in (REPO, os.environ.get("PYTHONPATH")) if p))
+  proc = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps(cases)], cwd=REPO, env=env, capture_output=True,
+                        text=True, timeout=600)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 class ErrorsTest(tf.test.TestCase):
@@ -94,6 +111,7 @@ class ErrorsTest(tf.test.TestCase):
   def test_bad_claim_seeds_steps_and_data_dir_are_one_line_errors_from_any_folder(self):
     out = self.create_tempdir().full_path
     empty = self.create_tempdir().full_path
+    cases = []
     for args, cwd, message in [
         (["magan2", f"--out={out}/a"], REPO, "error: unknown claim 'magan2': expected one of mhgan, mode_gan, "
                                             "magan, aam, amgan, mhshared_switch, toolkit, aam_translation or all"),
@@ -116,10 +134,14 @@ class ErrorsTest(tf.test.TestCase):
          f"error: --data_dir='{empty}' has no mnist/ folder: expected mnist/ with the mnist idx files "
          "(train-images-idx3-ubyte, "),
     ]:
-      proc = _reproduce(*args, cwd=cwd)
-      self.assertEqual(proc.returncode, 1)
-      lines = proc.stderr.strip().splitlines()
-      self.assertTrue(lines[-1].startswith(message), lines[-1])
+      cases.append((args, cwd, message))
+    first = _reproduce(*cases[0][0], cwd=cases[0][1])  # the console script itself, exit status and all
+    self.assertEqual(first.returncode, 1)
+    self.assertTrue(first.stderr.strip().splitlines()[-1].startswith(cases[0][2]), first.stderr)
+    for (args, _, message), (code, stderr) in zip(cases, _main_in_one_process([(a, c) for a, c, _ in cases])):
+      self.assertEqual(code, 1, args)
+      lines = stderr.strip().splitlines()
+      self.assertTrue(lines and lines[-1].startswith(message), (args, lines[-1:]))
     self.assertEqual(sorted(os.listdir(out)), [])  # nothing written
     self.assertEqual(sorted(os.listdir(empty)), [])
 

@@ -1,6 +1,6 @@
 """Sweeps: the sweep-file format, checks before anything starts, the plans, local runs, TPU queues.
 
-Most tests run `tfgan_mh.sweep.main` against a launch folder of stub scripts that record their arguments;
+Most tests run `tfgan_mh.cli.sweep.main` against a launch folder of stub scripts that record their arguments;
 one runs `launch/batch.sh --dry_run` and two tiny real ring trainings through `launch/batch.sh`.
 """
 
@@ -60,7 +60,7 @@ def _stub_launch_dir(root: str, scripts=("train.sh", "tpu_train.sh", "eval.sh"))
 
 
 def _main(args, calls: str = "/dev/null"):
-  """(exit code, stdout, stderr) of tfgan_mh.sweep.main(args)."""
+  """(exit code, stdout, stderr) of tfgan_mh.cli.sweep.main(args)."""
   out, err = io.StringIO(), io.StringIO()
   old = os.environ.get("CALLS")
   os.environ["CALLS"] = calls
@@ -157,7 +157,7 @@ class SweepFileTest(tf.test.TestCase):
 
 
 class SweepMainTest(tf.test.TestCase):
-  """tfgan_mh.sweep.main with stub launch scripts: checks, plans, local runs and TPU queues."""
+  """tfgan_mh.cli.sweep.main with stub launch scripts: checks, plans, local runs and TPU queues."""
 
   def setUp(self):
     super().setUp()

@@ -58,7 +58,7 @@ class PicturesTest(tf.test.TestCase):
     pics = pictures.Pictures(_trainer((8, 8, 1), translation=True), real, 1, 3, 0, class_names=("a", "b", "c"))
     fig = pics.figure(pics.generate(), 9)
     (ax,) = fig.axes
-    self.assertEqual(ax.get_title(), "translations, step 9")
+    self.assertEqual(ax.get_title(), "image-to-image samples, step 9")
     self.assertEqual([t.get_text() for t in ax.get_yticklabels()], ["a", "b", "c"])  # one source per domain
     self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["source", "to a", "to b", "to c"])
     grid = np.asarray(ax.images[0].get_array())

@@ -264,7 +264,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _arg_parser() -> argparse.ArgumentParser:
   p = _Parser(prog="launch/batch.sh", description="Run a sweep file: one training (+ eval) per line.",
-              epilog="Sweep file format: see tfgan_mh/cli/sweep.py (python -m pydoc tfgan_mh.sweep).")
+              epilog="Sweep file format: see tfgan_mh/cli/sweep.py (python -m pydoc tfgan_mh.cli.sweep).")
   p.add_argument("sweep", help="sweep file: GIN_FILE [bindings] [name=RUN] [tpu=TPU] per line")
   p.add_argument("--dry_run", action="store_true", help="check every line, print the plan, start nothing")
   p.add_argument("--prefix", default=os.environ.get("SWEEP_PREFIX"),

@@ -31,7 +31,7 @@ CORE_SETTINGS = (
     Setting("inception", "inception", "Extractor for IS / FID / intra-FID / KID / precision-recall / "
             "density-coverage: inception (TF-Hub), inception:/local/dir, classifier:/savedmodel, or none.",
             optional=True),
-    Setting("classifier", None, "Dataset classifier (classifier:/savedmodel from tfgan_mh.train_classifier) for "
+    Setting("classifier", None, "Dataset classifier (classifier:/savedmodel from tfgan_mh.cli.train_classifier) for "
             "AM Score, classifier IS, GAN-test, confidence, class histogram; none = those are absent.",
             type=str, optional=True),
     Setting("num_samples", 10_000, "Generated samples per checkpoint (10k: TF-GAN / compare_gan's FID/IS size).",

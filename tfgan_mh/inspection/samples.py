@@ -37,7 +37,7 @@ def evenly_spaced_classes(num_classes: int, max_classes: int) -> list:
 
 
 def latents(run: restore.Run, n: int, seed: int = 0) -> np.ndarray:
-  """[n, z_dim] float32 standard normal latents (numpy default_rng(seed)), as `tfgan_mh.sample` draws them."""
+  """[n, z_dim] float32 standard normal latents (numpy default_rng(seed)), as `tfgan_mh.cli.sample` draws them."""
   n = check_count("n", n)
   return np.random.default_rng(seed).standard_normal((n, run.generator.z_dim)).astype(np.float32)
 

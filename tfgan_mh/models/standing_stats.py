@@ -12,7 +12,7 @@ of the samples, `tfgan_mh.models.latents`), labels uniform over the K classes â€
 
 It changes the given generator's batch-norm moving statistics in place and nothing else: every other
 variable (spectral-norm `u` vectors updated by the training-mode passes, ...) is put back as it was. The eval
-job, `tfgan_mh.sample` and `tfgan_mh.run.export` apply it to the generator they restored from a checkpoint for
+job, `tfgan_mh.cli.sample` and `tfgan_mh.run.export` apply it to the generator they restored from a checkpoint for
 themselves; the checkpoint itself is never written.
 """
 

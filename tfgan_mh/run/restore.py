@@ -1,4 +1,4 @@
-"""Rebuilding a run's networks from its model_dir: what the eval job, `tfgan_mh.sample` and the notebook share.
+"""Rebuilding a run's networks from its model_dir: what the eval job, `tfgan_mh.cli.sample` and the notebook share.
 
 A run directory written by `tfgan_mh.training.loop.train` holds:
   operative_config.gin  the gin configuration of the run (architectures, heads, data, loss family)

@@ -72,7 +72,7 @@ class Pictures:
                                  conditional=self.trainer.conditional)
     if self.sources is not None:  # G(x, c): source | G(source, c) for every shown c, one row per source image
       return plots.image_to_image_figure(self.sources, self.source_labels, samples, self.shown,
-                                         title=f"G(x, c) for every shown domain c, step {step}", class_names=names)
+                                         title=f"image-to-image samples, step {step}", class_names=names)
     # Unconditional G: the same number of samples in the same grid, rows are not classes.
     rows = [plots.class_name(c, names) if self.trainer.conditional else "" for c in self.shown]
     return plots.grid_figure(samples, rows, title=f"generated, step {step}")
