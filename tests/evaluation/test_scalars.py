@@ -1,5 +1,7 @@
 """`scalars.read_scalars`: the summaries a run wrote, back as (steps, values) in step order."""
 
+import time
+
 import tensorflow as tf
 
 from tfgan_mh.evaluation import scalars
@@ -18,7 +20,11 @@ class ReadScalarsTest(tf.test.TestCase):
   def test_every_scalar_tag_in_step_order_the_last_write_of_a_step_wins(self):
     d = self.create_tempdir().full_path
     self._write(d, [("d/loss", 20, 0.5), ("d/loss", 10, 0.75), ("g/loss", 10, 2.0)])
-    self._write(d, [("d/loss", 20, 0.25), ("d/loss", 30, 0.125)])  # a resumed run: a second event file
+    # A resumed run writes a second event file, seconds later: its name (events.out.tfevents.<second>.<host>.<pid>.<n>)
+    # sorts after the first. Within one second the order is the writer counter's as text ("10" < "9"), which is not
+    # what a resumed run meets: wait for the next second.
+    time.sleep(1.01 - time.time() % 1.0)
+    self._write(d, [("d/loss", 20, 0.25), ("d/loss", 30, 0.125)])
     curves = scalars.read_scalars(d)
     self.assertEqual(sorted(curves), ["d/loss", "g/loss"])
     self.assertAllEqual(curves["d/loss"][0], [10, 20, 30])
