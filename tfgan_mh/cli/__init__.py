@@ -140,6 +140,25 @@ def define_generator_flags(what: str) -> None:
   flags.DEFINE_integer("standing_stats_batch_size", 256, "Samples per standing-statistics batch.")
 
 
+def restore_generator(flag_values, check=lambda: None):
+  """(run, truncation, standing statistics or None) of the generator flags (`define_generator_flags`): the flags
+  checked, then `check()` (the command's own checks, before anything is read), the checkpoint restored without D, and
+  standing statistics accumulated when asked for. ValueError (one line) on bad input."""
+  from tfgan_mh.models import latents  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
+  truncation = latents.check_truncation(flag_values.truncation, "--truncation")
+  standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
+  check()
+  run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
+  standing = None
+  if flag_values.standing_stats_batches:
+    standing = standing_stats.accumulate_standing_stats(
+        run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
+        batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
+  return run, truncation, standing
+
+
 def generator_used(run, raw: bool, truncation, standing) -> tuple:
   """("EMA generator" or "generator", ", truncation T, <standing statistics>" or ""): what a command drew with."""
   from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top

@@ -7,7 +7,6 @@ import time
 import tensorflow as tf
 
 from tfgan_mh import cli
-from tfgan_mh.models import latents
 from tfgan_mh.run import export as export_lib
 
 
@@ -15,8 +14,6 @@ def main(argv) -> None:
   """Exports one checkpoint's generator (flags defined by `console_main` only)."""
   from absl import flags  # pylint: disable=g-import-not-at-top
   from absl import logging  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)  # tf.saved_model.save logs every asset and fingerprint at INFO
   flag_values = flags.FLAGS
   if len(argv) > 1:
@@ -25,17 +22,10 @@ def main(argv) -> None:
     cli.fail("--model_dir and --out are required", 2)
   start = time.time()
   try:
-    truncation = latents.check_truncation(flag_values.truncation, "--truncation")
-    standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
-    export_lib.check_target(flag_values.out.rstrip("/"), flag_values.overwrite, flag_values.model_dir)
-    run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
-    standing = None
-    if flag_values.standing_stats_batches:
-      standing = standing_stats.accumulate_standing_stats(
-          run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
-          batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
+    run, truncation, standing = cli.restore_generator(flag_values, check=lambda: export_lib.check_target(
+        flag_values.out.rstrip("/"), flag_values.overwrite, flag_values.model_dir))
     export_lib.export_generator(run, flag_values.out, use_ema=not flag_values.raw, overwrite=flag_values.overwrite,
-                               truncation=truncation, standing_stats=standing)
+                                truncation=truncation, standing_stats=standing)
   except (ValueError, tf.errors.OpError) as e:
     cli.fail(cli.first_line(e))
   which, extra = cli.generator_used(run, flag_values.raw, truncation, standing)

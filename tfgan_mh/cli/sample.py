@@ -200,17 +200,7 @@ def main(argv) -> None:
     labels = parse_labels(flag_values.labels)
     if flag_values.num < 1:
       raise ValueError(f"--num={flag_values.num}: expected at least 1 sample per class")
-    from tfgan_mh.models import standing_stats  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.models import latents  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
-    truncation = latents.check_truncation(flag_values.truncation, "--truncation")
-    standing_stats.check_settings(flag_values.standing_stats_batches, flag_values.standing_stats_batch_size, "--")
-    run = restore.load_run(flag_values.model_dir, flag_values.checkpoint, with_discriminator=False)
-    standing = None
-    if flag_values.standing_stats_batches:
-      standing = standing_stats.accumulate_standing_stats(
-          run.sampler(not flag_values.raw), num_batches=flag_values.standing_stats_batches,
-          batch_size=flag_values.standing_stats_batch_size, seed=flag_values.seed, truncation=truncation)
+    run, truncation, standing = cli.restore_generator(flag_values)
     from tfgan_mh import plots  # pylint: disable=g-import-not-at-top
     picture = plots.to_array(figure(run, labels=labels, num=flag_values.num, seed=flag_values.seed,
                                     shared_z=flag_values.shared_z, use_ema=not flag_values.raw,
