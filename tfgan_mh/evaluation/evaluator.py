@@ -50,14 +50,6 @@ def resolve_extractor(spec, role: str):
   return spec
 
 
-def d_class_logits(out, num_classes: int):
-  """The GAN's own classifier C on D's outputs: class_logits, else the K real columns of the K+1 head
-  (Zhou et al. 2018 (AM-GAN) / Kavalerov et al. 2020 (K+1 GANs): column K is "fake"), else the cosine logits
-  (Sapkota et al. 2022 (AAM)); None without a classifier head (`models.outputs.classifier_logits`)."""
-  del num_classes  # the K+1 head's column K (fake) is dropped, leaving K
-  return classifier_logits(out)
-
-
 def projection_matrix_fn(discriminator, num_classes: int):
   """A function (x, y) -> (DiscOutput, [B, K] matrix D(x, k)) for a projection discriminator (Fig. 2b of
   Kavalerov et al. 2019, MHGAN).
@@ -192,7 +184,7 @@ class Evaluator:
   def stream_fake(self, ctx, active, batches, discriminate=None) -> None:
     """Feeds (x, y, b) batches (x a tensor or array [bs, ...], the first b rows count) to the active metrics."""
     needs = {n for _, m in active for n in m.needs}
-    timer, k = ctx.timer, ctx.num_classes
+    timer = ctx.timer
     for x, y, b in batches:
       x_np = x.numpy() if hasattr(x, "numpy") else np.asarray(x)
       batch = streaming.FakeBatch(images=x_np[:b], labels=None if y is None else y[:b])
@@ -203,7 +195,7 @@ class Evaluator:
       if discriminate is not None and "disc_fake" in needs:
         with timer.stage("discriminator"):
           out = discriminate(x, None if y is None else tf.constant(y))
-          batch.class_logits = _np(d_class_logits(out, k))
+          batch.class_logits = _np(classifier_logits(out))
           batch.adv_logits, batch.energy = _np(out.adv_logits), _np(out.energy)
         for field in ("class_logits", "adv_logits", "energy"):
           if getattr(batch, field) is not None:
@@ -225,7 +217,7 @@ class Evaluator:
           out, matrix = proj(tf.constant(x), tf.constant(y))
         else:
           out, matrix = discriminate(tf.constant(x), tf.constant(y)), None
-        rb = streaming.RealBatch(images=x, labels=y, class_logits=_np(d_class_logits(out, ctx.num_classes)),
+        rb = streaming.RealBatch(images=x, labels=y, class_logits=_np(classifier_logits(out)),
                                  adv_logits=_np(out.adv_logits), projection=_np(matrix), energy=_np(out.energy))
       seen += len(y)
       with ctx.timer.stage("metric_math"):

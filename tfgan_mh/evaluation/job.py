@@ -47,7 +47,6 @@ from tfgan_mh.evaluation import registry
 from tfgan_mh.evaluation.config import EvalConfig
 from tfgan_mh.evaluation.config import check_extractor_spec
 from tfgan_mh.evaluation.evaluator import Evaluator
-from tfgan_mh.evaluation.evaluator import d_class_logits
 from tfgan_mh.evaluation.evaluator import evaluate_checkpoint
 from tfgan_mh.evaluation.evaluator import projection_matrix_fn
 from tfgan_mh.evaluation.evaluator import sample_inputs
@@ -65,6 +64,6 @@ BEST_METRICS = registry.best_metrics()  # record key -> (metric group, "min" | "
 __doc__ = __doc__.format(table=registry.table())  # pylint: disable=redefined-builtin
 
 __all__ = ["BEST_METRICS", "BestTracker", "DEFAULT_GROUPS", "EvalConfig", "Evaluator", "METRIC_GROUPS",
-           "TRAIN_DONE", "check_extractor_spec", "check_model_dir", "checkpoint_margin", "d_class_logits",
+           "TRAIN_DONE", "check_extractor_spec", "check_model_dir", "checkpoint_margin",
            "evaluate_checkpoint", "parse_metrics", "projection_matrix_fn", "sample_inputs", "watch",
            "write_summaries"]

@@ -99,10 +99,7 @@ class MAGANFamily(EnergyFamily):
     return self.state.margin
 
   def d_only_steps(self, epoch_len):
-    if not epoch_len:
-      raise ValueError(f"loss family {self.name!r} needs epochs: set train.steps_per_epoch (the source does not "
-                       "report num_examples)")
-    return self.pretrain_epochs * epoch_len
+    return self.pretrain_epochs * epoch_len  # the trainer gives a family that needs_epochs an epoch length
 
   def after_step(self, d_outs, g_out, global_batch_size):
     real_energy = tf.constant(0.0)  # S_data: the D steps' mean D(x) (line 16)
