@@ -28,6 +28,7 @@ from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
 from tfgan_mh.models.outputs import is_real as _is_real
 from tfgan_mh.models.outputs import split_outputs as _split
 from tfgan_mh.training import accumulate as accumulate_lib
+from tfgan_mh.training import host_loop
 from tfgan_mh.augment import diffaugment as augment_lib
 from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
@@ -408,17 +409,11 @@ class GANTrainer:
     return float(self._compiled["mean_real_energy"](iterator, tf.constant(int(num_batches))))
 
   def train_steps(self, iterator, num_steps: int, train_generator: bool = True):
-    """Runs `num_steps` train steps in one host call; returns the last step's measurements (floats)."""
+    """Runs `num_steps` train steps in one host call (`host_loop.repeat`); returns the last step's measurements
+    (scalar tensors)."""
     key = (num_steps, train_generator)
     if key not in self._compiled:
-
-      @tf.function
-      def loop(it):
-        for _ in tf.range(num_steps - 1):
-          self._one_step(it, train_generator)
-        return self._one_step(it, train_generator)
-
-      self._compiled[key] = loop
+      self._compiled[key] = host_loop.repeat(lambda it: self._one_step(it, train_generator), num_steps)
     return self._compiled[key](iterator)
 
   def sample(self, z, labels, use_ema=True):
