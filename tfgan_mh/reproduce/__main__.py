@@ -1,4 +1,4 @@
-r"""`python -m tfgan_mh.reproduce CLAIM [--seeds 0,1,2] [--steps N] [--arms A,B] [--datasets D] [--out DIR]
+r"""`python -m tfgan_mh.reproduce CLAIM[,CLAIM...] [--seeds 0,1,2] [--steps N] [--arms A,B] [--datasets D] [--out DIR]
 [--data_dir DIR] [--smoke]`.
 
 Trains every arm of CLAIM with the project's gin experiments, runs the eval job on every checkpoint of each run
@@ -7,7 +7,8 @@ it, the learning curves, a verdict decided only where the curves have flattened)
 `--arms` trains only some arms (the baseline, while a recipe is tuned on it): the report is then
 DIR/CLAIM_ARM....md; `--datasets mnist` runs only some of the claim's datasets. Finished runs and evaluations
 are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, magan, aam, amgan,
-mhshared_switch, toolkit, aam_translation, or all. `--smoke` runs every arm for a few steps (a pipeline
+mhshared_switch, toolkit, aam_translation; several, comma-separated, or all run one after the other in one
+process (sharing OUT's dataset classifiers). `--smoke` runs every arm for a few steps (a pipeline
 check: CI runs it). MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `--data_dir=DIR` from
 the idx folders DIR/mnist and DIR/fashion_mnist (the four files of the MNIST site each). Runs from any folder.
 Exit status 0; 1 with a one-line error on bad input (nothing written).
@@ -60,16 +61,25 @@ def parse_names(flag, text, claims):
   return names
 
 
+def parse_claims(argv, known):
+  """The claim names of the one positional argument: a claim, comma-separated claims, or all; ValueError (one
+  line) otherwise."""
+  if len(argv) != 2:
+    raise ValueError(f"expected one claim ({', '.join(known)} or all), got {len(argv) - 1}")
+  names = list(known) if argv[1] == "all" else [n.strip() for n in argv[1].split(",")]
+  unknown = [n for n in names if n not in known]
+  if unknown or len(set(names)) != len(names):
+    what = f"unknown claim {unknown[0]!r}" if unknown else f"claim repeated in {argv[1]!r}"
+    raise ValueError(f"{what}: expected one of {', '.join(known)}, comma-separated claims, or all")
+  return names
+
+
 def main(argv):
   from tfgan_mh.reproduce import claims  # pylint: disable=g-import-not-at-top
   from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import preemption  # pylint: disable=g-import-not-at-top
   try:
-    if len(argv) != 2:
-      raise ValueError(f"expected one claim ({', '.join(claims.CLAIMS)} or all), got {len(argv) - 1}")
-    names = list(claims.CLAIMS) if argv[1] == "all" else [argv[1]]
-    if names[0] not in claims.CLAIMS:
-      raise ValueError(f"unknown claim {argv[1]!r}: expected one of {', '.join(claims.CLAIMS)} or all")
+    names = parse_claims(argv, claims.CLAIMS)
     if FLAGS.steps is not None and FLAGS.steps < 1:
       raise ValueError(f"--steps={FLAGS.steps}: expected a positive int")
     data_dir = os.path.abspath(os.path.expanduser(FLAGS.data_dir)) if FLAGS.data_dir else None
