@@ -119,6 +119,37 @@ class IdxReaderTest(tf.test.TestCase):
       local.read_idx(plain)
 
 
+def _write_idx_folder(folder, n, value):
+  """An MNIST-format folder of n constant 28 x 28 images (pixel `value`), labels 0..9 cycling, train and t10k."""
+  os.makedirs(folder, exist_ok=True)
+  for prefix in ("train", "t10k"):
+    for stem, arr in (("images-idx3-ubyte", np.full((n, 28, 28), value, np.uint8)),
+                      ("labels-idx1-ubyte", (np.arange(n) % 10).astype(np.uint8))):
+      header = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+      with open(os.path.join(folder, f"{prefix}-{stem}"), "wb") as f:
+        f.write(header + arr.tobytes())
+
+
+class IdxCacheTest(tf.test.TestCase):
+
+  def test_a_folder_is_prepared_once_per_process_until_its_files_change(self):
+    folder = os.path.join(helpers.make_tempdir(self), "digits")
+    _write_idx_folder(folder, 20, 255)
+    first = local.idx_source(name="mnist", path=folder, resolution=32)
+    again = local.idx_source(name="mnist", path=folder, resolution=32)
+    self.assertIs(again.arrays("train")[0], first.arrays("train")[0])  # not read and resized again
+    self.assertIs(again.arrays("test")[1], first.arrays("test")[1])
+    images = first.arrays("train")[0]
+    self.assertEqual(images.shape, (20, 32, 32, 1))
+    self.assertFalse(images.flags.writeable)  # shared between sources: nobody may change it in place
+    other = local.idx_source(name="mnist", path=folder, resolution=28)  # another resolution: its own entry
+    self.assertEqual(other.arrays("train")[0].shape, (20, 28, 28, 1))
+    _write_idx_folder(folder, 30, 0)  # the files change: read again
+    changed = local.idx_source(name="mnist", path=folder, resolution=32)
+    self.assertEqual(changed.num_examples, 30)
+    self.assertLess(float(np.max(changed.arrays("train")[0])), float(np.min(images)))
+
+
 def _write_npz(path, **arrays):
   np.savez(path, **arrays)
   return path
