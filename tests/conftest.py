@@ -41,7 +41,7 @@ _LONGEST_FIRST = ("tests/test_reproduce.py", "tests/training/test_multi_worker.p
                   "tests/training/test_gin_experiments.py", "tests/evaluation/test_train_classifier.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups (else every test is on its own)
+@pytest.hookimpl(tryfirst=True)  # the groups must exist before xdist's own hook reads them
 def pytest_collection_modifyitems(config, items):
   del config
   rank = {path: i for i, path in enumerate(_LONGEST_FIRST)}

@@ -84,7 +84,6 @@ class _Smoke(tf.test.TestCase):
     self.assertIn("SMOKE", text)
     self.assertIn(f"**Verdict: {result['verdict']}**", text)
     self.assertIn(f"{name}: {result['verdict']}", proc.stdout)
-    return result
 
 
 def _restart_reuses_finished_runs(self):

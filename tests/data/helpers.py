@@ -1,5 +1,6 @@
 """Shared test helpers for tfgan_mh.data."""
 
+import gzip
 import os
 
 import numpy as np
@@ -32,4 +33,14 @@ def make_tempdir(test) -> str:
   import tempfile  # pylint: disable=g-import-not-at-top
   path = tempfile.mkdtemp(prefix="tfgan_mh_data_")
   test.addCleanup(shutil.rmtree, path, ignore_errors=True)
+  return path
+
+
+def write_idx(path: str, array) -> str:
+  """An idx file of the MNIST format (gzipped when `path` ends in .gz): 0x0000, dtype 0x08 (uint8), ndim,
+  big-endian dims, the data."""
+  array = np.ascontiguousarray(array, np.uint8)
+  header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+  with (gzip.open if path.endswith(".gz") else open)(path, "wb") as f:
+    f.write(header + array.tobytes())
   return path

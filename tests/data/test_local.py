@@ -1,7 +1,6 @@
 """Local sources: MNIST idx from the workspace's shared data (skipped when absent), npz and image folders
 written here; bad files."""
 
-import gzip
 import os
 
 import gin
@@ -105,12 +104,8 @@ class IdxReaderTest(tf.test.TestCase):
 
   def test_reads_plain_and_gzipped_and_rejects_bad_header(self):
     arr = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
-    header = bytes([0, 0, 0x08, 3]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
-    plain = os.path.join(helpers.make_tempdir(self), "a-idx3-ubyte")
-    with open(plain, "wb") as f:
-      f.write(header + arr.tobytes())
-    with gzip.open(plain + ".gz", "wb") as f:
-      f.write(header + arr.tobytes())
+    plain = helpers.write_idx(os.path.join(helpers.make_tempdir(self), "a-idx3-ubyte"), arr)
+    helpers.write_idx(plain + ".gz", arr)
     np.testing.assert_array_equal(local.read_idx(plain), arr)
     np.testing.assert_array_equal(local.read_idx(plain + ".gz"), arr)
     with open(plain, "wb") as f:
@@ -123,11 +118,8 @@ def _write_idx_folder(folder, n, value):
   """An MNIST-format folder of n constant 28 x 28 images (pixel `value`), labels 0..9 cycling, train and t10k."""
   os.makedirs(folder, exist_ok=True)
   for prefix in ("train", "t10k"):
-    for stem, arr in (("images-idx3-ubyte", np.full((n, 28, 28), value, np.uint8)),
-                      ("labels-idx1-ubyte", (np.arange(n) % 10).astype(np.uint8))):
-      header = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
-      with open(os.path.join(folder, f"{prefix}-{stem}"), "wb") as f:
-        f.write(header + arr.tobytes())
+    helpers.write_idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte"), np.full((n, 28, 28), value))
+    helpers.write_idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte"), np.arange(n) % 10)
 
 
 class IdxCacheTest(tf.test.TestCase):

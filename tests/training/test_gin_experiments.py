@@ -9,10 +9,8 @@ generated.
 """
 
 import glob
-import gzip
 import json
 import os
-import struct
 
 from absl.testing import parameterized
 import gin
@@ -20,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tests.data import helpers as data_helpers
 from tfgan_mh import cli
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
@@ -53,21 +52,13 @@ SHRINK = ["build_generator.ch = 8", "build_discriminator.ch = 8", "train.global_
           "train.image_every = 1000000", "train.save_every = 1", "train.images_per_class = 1"]
 
 
-def _write_idx(path, array):
-  """An idx file of the MNIST format: 0x0000, dtype 0x08 (uint8), ndim, big-endian dims, data."""
-  array = np.ascontiguousarray(array, np.uint8)
-  header = struct.pack(">HBB", 0, 0x08, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
-  with gzip.open(path, "wb") as f:
-    f.write(header + array.tobytes())
-
-
 def _mnist_fixture(folder, n=20):
   """n random 28 x 28 digits, labels 0..9 cycling, for both the train and t10k files."""
   rng = np.random.default_rng(0)
   os.makedirs(folder, exist_ok=True)
   for prefix in ("train", "t10k"):
-    _write_idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte.gz"), rng.integers(0, 256, (n, 28, 28)))
-    _write_idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte.gz"), np.arange(n) % 10)
+    data_helpers.write_idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte.gz"), rng.integers(0, 256, (n, 28, 28)))
+    data_helpers.write_idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte.gz"), np.arange(n) % 10)
   return folder
 
 
