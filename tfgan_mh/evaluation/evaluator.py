@@ -67,7 +67,7 @@ def projection_matrix_fn(discriminator, num_classes: int):
       return out, matrix
     return fallback
 
-  @tf.function(reduce_retracing=True)
+  @tf.function(reduce_retracing=True, autograph=False)
   def fn(x, y):
     out = discriminator(x, y, training=False)
     table = embed.table(False)  # [K, F] E / sigma(E), inference mode
@@ -283,10 +283,10 @@ class Evaluator:
     self._warn_once(("generator", which), f"evaluating samples of the {which}"
                     + (" (the run has an EMA generator)" if run.ema_generator is not None else
                        " (the run has no EMA generator)"))
-    generate = tf.function(lambda z, y: g(z, y, training=False), reduce_retracing=True)
+    generate = tf.function(lambda z, y: g(z, y, training=False), reduce_retracing=True, autograph=False)
     disc = run.discriminator
     discriminate = None if disc is None else tf.function(lambda x, y: disc(x, y, training=False),
-                                                         reduce_retracing=True)
+                                                         reduce_retracing=True, autograph=False)
 
     def batches():
       for z, y, b in sample_inputs(cfg.num_samples, cfg.batch_size, g.z_dim, run.num_classes, cfg.seed,

@@ -141,7 +141,7 @@ class FeatureExtractor:
     channels = int(images.shape[-1])
     if channels not in self._forward_fns:
       self._forward_fns[channels] = tf.function(functools.partial(self._forward_graph, channels=channels),
-                                                reduce_retracing=True)
+                                                reduce_retracing=True, autograph=False)
     return self._forward_fns[channels](images)
 
   def _forward_graph(self, images: tf.Tensor, channels: int) -> Tuple[tf.Tensor, tf.Tensor]:

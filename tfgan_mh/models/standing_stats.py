@@ -91,7 +91,7 @@ def accumulate_standing_stats(generator, *, num_batches: int, batch_size: int, s
   saved = [(v, tf.identity(v.value)) for v in generator.non_trainable_variables]
   momenta = [bn.momentum for bn in bns]
 
-  @tf.function
+  @tf.function(autograph=False)
   def batch_statistics(index):
     z, labels = prior_batch(generator, index, batch_size, seed, truncation)
     generator(z, labels, training=True)  # momentum 0: each moving average becomes this batch's statistic

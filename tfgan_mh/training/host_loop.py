@@ -1,11 +1,14 @@
 """n train steps in one host call (`tf.function`), the step traced once.
 
-The plain host loop, `for _ in tf.range(n - 1): step()` then `return step()` for the last step's measurements,
-traces the step twice: once as the loop's body, once for the last call. Tracing and graph optimisation are most
-of a short run's start-up (and of the test suite's time), so here the loop body is the step's only trace: each
-step writes its measurements into host variables made on the first trace, and the loop returns their values
-after the last step. Measured on a 2-core AVX2 EPYC: the first call of a 2-step loop 2.0x faster for the ring
-MLP trainer of `tests/training/test_families.py`, 1.6x for the translation networks; the same numbers.
+Two obvious host loops trace the step twice, and tracing (Python building the graph) is most of a short run's
+start-up and of the test suite's time:
+  * `for _ in tf.range(n - 1): step()` then `return step()` (the last step's measurements) traces it as the
+    loop's body and again for the last call;
+  * keeping the measurements in variables made on the first trace makes `tf.function` trace the whole loop a
+    second time (a function that creates variables is traced again without creating them).
+Here the step is one `tf.function`, traced once before the loop (`get_concrete_function`), which also gives the
+structure of its measurements; the loop then calls that trace `n` times inside a `tf.while_loop` whose
+loop-carried values are the measurements, starting from zeros of their shapes: no second trace, no state.
 """
 
 from typing import Callable, Dict
@@ -14,22 +17,30 @@ import tensorflow as tf
 
 
 def repeat(step_fn: Callable[..., Dict[str, tf.Tensor]], num_steps: int):
-  """A `tf.function(iterator)` that runs `step_fn(iterator)` `num_steps` times (>= 1) and returns the dict of
-  measurements (tensors of static shape) of the last run.
+  """A callable `(iterator) -> dict` that runs `step_fn(iterator)` `num_steps` (>= 1) times in one host call and
+  returns the measurements (tensors of static shape) of the last run.
 
-  Call it in cross-replica context, outside `strategy.scope()` (as the trainer does): the measurement variables
-  are then plain host variables, kept in this closure and so never in a checkpoint.
+  Call it in cross-replica context (as the trainer does); `step_fn` is traced on the first call only.
   """
-  last = {}  # measurement name -> its variable, made on the first trace
+  if num_steps < 1:
+    raise ValueError(f"num_steps={num_steps}: the host loop runs at least 1 step")
+  step = tf.function(step_fn, autograph=False)
+  compiled = []
 
-  @tf.function
-  def loop(iterator):
-    for _ in tf.range(num_steps):
-      for name, value in step_fn(iterator).items():
-        if name not in last:
-          with tf.init_scope():
-            last[name] = tf.Variable(tf.zeros(value.shape, value.dtype), trainable=False)
-        last[name].assign(value)
-    return {name: variable.read_value() for name, variable in last.items()}
+  def build(iterator):
+    outputs = step.get_concrete_function(iterator).structured_outputs  # the step's one trace
 
-  return loop
+    @tf.function(autograph=False)
+    def loop(it):
+      zeros = tf.nest.map_structure(lambda t: tf.zeros(t.shape, t.dtype), outputs)
+      _, last = tf.while_loop(lambda i, _: i < num_steps, lambda i, _: (i + 1, step(it)), (tf.constant(0), zeros))
+      return last
+
+    return loop
+
+  def run(iterator):
+    if not compiled:
+      compiled.append(build(iterator))
+    return compiled[0](iterator)
+
+  return run

@@ -144,8 +144,11 @@ class GANTrainer:
     with strategy.scope():
       self._create(make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam_weight)
     self._d_keys, self._g_keys = [], []  # measurement names, filled when the replica functions are traced
-    self._d_replica = tf.function(_stacked(self._d_step, self._d_keys), jit_compile=jit_compile or None)
-    self._g_replica = tf.function(_stacked(self._g_step, self._g_keys), jit_compile=jit_compile or None)
+    # autograph off: the steps are plain Python over static shapes, and converting them was most of their tracing
+    self._d_replica = tf.function(_stacked(self._d_step, self._d_keys), jit_compile=jit_compile or None,
+                                  autograph=False)
+    self._g_replica = tf.function(_stacked(self._g_step, self._g_keys), jit_compile=jit_compile or None,
+                                  autograph=False)
     self._compiled = {}
 
   # --- construction -------------------------------------------------------------------------------
