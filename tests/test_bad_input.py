@@ -206,6 +206,7 @@ class BadInputTest(tf.test.TestCase):
         os.remove(os.path.join(d, name))
     open(os.path.join(d, "ckpt-2.index"), "w").close()
     os.remove(os.path.join(d, "checkpoint"))
+    os.remove(os.path.join(d, "TRAIN_DONE"))  # the copied run had finished; the killed one had not
     with self.assertLogs("absl", "WARNING") as logs:
       code, err = train_cli(d)
     self.assertEqual(code, 0, err)
@@ -360,6 +361,17 @@ class BadInputTest(tf.test.TestCase):
     code, err = train_cli(d, "train.num_steps = 6", "train.ema_decay = 0.999")
     self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 holds no ema_generator", "train.ema_decay")
     self.assertEqual(snapshot(d), before)  # TRAIN_DONE included
+
+  def test_a_finished_run_without_its_checkpoints_is_not_trained_again_from_step_0(self):
+    d = self.fresh()
+    for name in os.listdir(d):
+      if name.startswith("ckpt-") or name == "checkpoint":
+        os.remove(os.path.join(d, name))
+    before = snapshot(d)
+    code, err = train_cli(d, "train.num_steps = 6")
+    self.assertOneLineError(code, err, f"model_dir={d!r} holds a finished run (TRAIN_DONE: 4 steps) but no "
+                            "readable checkpoint to extend it from")
+    self.assertEqual(snapshot(d), before)
 
   def test_architecture_mismatch_error_is_the_last_line(self):
     d = self.fresh()

@@ -18,6 +18,7 @@ import tensorflow as tf
 from tfgan_mh.reproduce import claims
 from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
+from tfgan_mh.reproduce import runner
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))  # holds mnist/ and fashion_mnist/
@@ -125,6 +126,33 @@ class SmokeGroupsTest(tf.test.TestCase):
 
   def test_every_claim_is_smoked_once(self):
     self.assertCountEqual([n for g in SMOKE_GROUPS for n in g], claims.CLAIMS)
+
+
+class ExtendWithoutCheckpointsTest(tf.test.TestCase):
+
+  def test_a_finished_run_without_checkpoints_is_set_aside_and_trained_again(self):
+    """What a clone of the campaign holds (records, no checkpoints) asked for more steps: the old records move to
+    `seedS.<N>-steps`, untouched, and the new run starts clean from step 0 (no curve mixes two trainings)."""
+    model_dir = os.path.join(self.create_tempdir().full_path, "seed0")
+    os.makedirs(os.path.join(model_dir, "eval"))
+    files = {"TRAIN_DONE": "4", "eval/metrics.jsonl": '{"step": 4, "ring_modes_covered": 10}\n'}
+    for name, text in files.items():
+      with open(os.path.join(model_dir, name), "w") as f:
+        f.write(text)
+    arm, log = claims.CLAIMS["mode_gan"].arms[0], []
+    kwargs = dict(arm=arm, dataset=claims.RING, seed=0, checkpoints=2, smoke=True, init_from=None, log=log.append)
+    self.assertEqual(runner.train_run(model_dir, steps=4, **kwargs), 0.0)  # finished at 4: reused, not moved
+    self.assertFalse(os.path.exists(model_dir + ".4-steps"))
+    self.assertGreater(runner.train_run(model_dir, steps=6, **kwargs), 0.0)
+    for name, text in files.items():
+      with open(os.path.join(model_dir + ".4-steps", name)) as f:
+        self.assertEqual(f.read(), text)
+    with open(os.path.join(model_dir, "TRAIN_DONE")) as f:
+      self.assertEqual(f.read().strip(), "6")
+    self.assertFalse(os.path.exists(os.path.join(model_dir, "eval", "metrics.jsonl")))  # the eval job's to write
+    self.assertEqual(curves.read_timing(model_dir)[0]["from"], 0)
+    self.assertIn(f"{model_dir}: finished at 4 steps with no checkpoint to extend: moved to {model_dir}.4-steps",
+                  log[0])
 
 
 _DRIVER = """

@@ -25,19 +25,11 @@ import numpy as np
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
-from tfgan_mh.run import names
+from tfgan_mh.run import run_dir
 
 SMOKE = dict(steps=4, checkpoints=2, num_samples=100, classifier_fraction=0.02)  # and each claim's first dataset
 _SMOKE_PARAMS = ("train.global_batch_size = 16", "train.steps_per_loop = 2", "train.summary_every = 2",
                  "train.log_every = 2", "train.steps_per_epoch = 2", "magan.pretrain_epochs = 1")
-
-
-def _done_steps(model_dir: str) -> Optional[int]:
-  path = os.path.join(model_dir, names.TRAIN_DONE)
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    return int(f.read().strip() or -1)
 
 
 MODE_FILE = "reproduce_mode.json"  # {"smoke": bool}: what kind of runs an output folder holds
@@ -89,7 +81,27 @@ def _first_step(model_dir: str, init_from: Optional[str]) -> int:
   checkpoints = restore.list_checkpoints(model_dir) if os.path.isdir(model_dir) else []
   if checkpoints:
     return checkpoints[-1][0]
-  return (_done_steps(init_from) or 0) if init_from else 0
+  return (run_dir.done_steps(init_from) or 0) if init_from else 0
+
+
+def _has_checkpoint(model_dir: str) -> bool:
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
+  return bool(restore.list_checkpoints(model_dir))
+
+
+def _set_aside(model_dir: str, done: int, log: Callable) -> str:
+  """A finished run asked for other steps with no checkpoint to continue from (a clone holds the campaign's
+  records, not its checkpoints) trains again from step 0 in a clean folder: the old one moves to
+  `<model_dir>.<done>-steps` (`.2`, ... when taken), so no curve mixes the records of two trainings."""
+  aside = f"{model_dir}.{done}-steps"
+  n = 1
+  while os.path.exists(aside if n == 1 else f"{aside}.{n}"):
+    n += 1
+  aside = aside if n == 1 else f"{aside}.{n}"
+  os.replace(model_dir, aside)
+  log(f"{model_dir}: finished at {done} steps with no checkpoint to extend: moved to {aside}, training again "
+      "from step 0")
+  return aside
 
 
 def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, *, seed: int, steps: int,
@@ -97,12 +109,15 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
               data_dir: Optional[str] = None) -> float:
   """Trains one run unless it is finished at `steps`, saving `checkpoints` checkpoints evenly; returns the
   seconds it took (0 when reused) and adds them to the run's `curves.TIMING_FILE`."""
-  if _done_steps(model_dir) == steps:
+  done = run_dir.done_steps(model_dir)
+  if done == steps:
     return 0.0
+  if done is not None and not _has_checkpoint(model_dir):
+    _set_aside(model_dir, done, log)
   from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
-  base = (_done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
+  base = (run_dir.done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
   every = max(1, (steps - base) // checkpoints)
   params = list(dataset.params(data_dir)) + list(arm.params) + [
       f"train.seed = {seed}", f"train.num_steps = {steps}", f"train.save_every = {every}",
@@ -226,7 +241,7 @@ def _check_bases(claim, chosen, out, seeds, steps) -> None:
     if arm.init_from and arm.init_from not in names:
       for dataset in claim.datasets:
         for seed in seeds:
-          if _done_steps(_run_dir(out, claim, dataset, arm.init_from, seed)) != steps:
+          if run_dir.done_steps(_run_dir(out, claim, dataset, arm.init_from, seed)) != steps:
             raise ValueError(f"--arms: arm {arm.name!r} continues arm {arm.init_from!r}, which is not trained "
                              f"to {steps} steps under {out} ({dataset.name}, seed {seed}): add it to --arms")
 

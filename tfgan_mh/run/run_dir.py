@@ -17,6 +17,9 @@
 * `checkpoint_error` / `last_readable`: which checkpoints can actually be read, to name the last good one
   when the latest is truncated.
 * `remove_fresh_dir`: a configuration error must not leave a new, empty model_dir behind.
+* `done_steps` / `check_resumable`: a finished run (TRAIN_DONE) asked for more steps with no checkpoint to
+  resume from (its records were copied, not its checkpoints) is refused, not silently trained again from step 0
+  over the records of the first training.
 """
 
 import json
@@ -29,7 +32,7 @@ from typing import List, Optional, Tuple
 import tensorflow as tf
 from absl import logging
 
-from tfgan_mh.run.names import BAD_DIR, EVAL_LOCK_FILE, LOCK_FILE
+from tfgan_mh.run.names import BAD_DIR, EVAL_LOCK_FILE, LOCK_FILE, TRAIN_DONE
 _DATA_RE = re.compile(r"\.data-(\d+)-of-(\d+)$")
 _HELD = set()  # lock paths held by this process (a lock naming this pid but not in here is stale)
 
@@ -263,3 +266,22 @@ def remove_fresh_dir(model_dir: str) -> None:
       tf.io.gfile.rmtree(model_dir)
   except tf.errors.OpError:
     pass
+
+
+def done_steps(model_dir: str) -> Optional[int]:
+  """The step count in model_dir/TRAIN_DONE (None: the run has not finished; -1: the file is empty)."""
+  path = os.path.join(model_dir, TRAIN_DONE)
+  if not tf.io.gfile.exists(path):
+    return None
+  with tf.io.gfile.GFile(path) as f:
+    text = f.read().strip()
+  return int(text) if text.lstrip("-").isdigit() else -1
+
+
+def check_resumable(model_dir: str, resume_from: Optional[str], continues_another_run: bool) -> None:
+  """One-line ValueError when model_dir holds a finished run but no checkpoint to continue it from."""
+  done = done_steps(model_dir)
+  if done is None or resume_from is not None or continues_another_run:
+    return
+  raise ValueError(f"model_dir={model_dir!r} holds a finished run ({TRAIN_DONE}: {done} steps) but no readable "
+                   "checkpoint to extend it from: restore its ckpt-* files, or train into a new --model_dir")

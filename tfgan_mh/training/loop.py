@@ -180,6 +180,7 @@ def _restore(run):
     items["input_iterator"] = run.iterator
   ckpt = tf.train.Checkpoint(**items)
   resume_from = run_dir.resume_checkpoint(run.model_dir, rewrite_state=run.chief)
+  run_dir.check_resumable(run.model_dir, resume_from, continues_another_run=run.init_from is not None)
   run.batch_history = run_dir.batch_history(run.model_dir, resume_from, s.global_batch_size, s.allow_batch_change)
   run.manager = cluster.CheckpointWriter(ckpt, run.model_dir, run.strategy, s.max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
