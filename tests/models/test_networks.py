@@ -399,7 +399,7 @@ class MirroredNetworksTest(parameterized.TestCase, tf.test.TestCase):
       opt.apply_gradients(zip(grads, variables))
       return loss
 
-    @tf.function
+    @tf.function(autograph=False)  # as the trainer traces its replica steps
     def step(z, y):
       return strategy.run(replica_step, args=(z, y))
 

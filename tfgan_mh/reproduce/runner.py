@@ -158,19 +158,32 @@ def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Call
 
 
 def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[str], num_samples: int,
-                 smoke: bool) -> List[Dict[str, Any]]:
+                 smoke: bool, evaluators: Optional[Dict[Any, Any]] = None) -> List[Dict[str, Any]]:
   """The eval records of every checkpoint of the finished run, in step order (each computed once: the eval job
-  skips recorded steps)."""
+  skips recorded steps).
+
+  `evaluators`: a dict this call may keep its `Evaluator` in and take it from, keyed by the claim, the
+  classifier, and the run's dataset and image shape (`run_info.json`), so that the runs of one claim and dataset
+  load the extractors and compute the real references once.
+  """
+  from tfgan_mh.evaluation import evaluator as evaluator_lib  # pylint: disable=g-import-not-at-top
   from tfgan_mh.evaluation import job  # pylint: disable=g-import-not-at-top
   from tfgan_mh.evaluation import records  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   spec = f"classifier:{classifier}" if classifier else "none"
   cfg = job.EvalConfig(metrics=claim.eval_groups, inception=spec, classifier=spec, num_samples=num_samples,
                        batch_size=min(100, num_samples), best_metric=None, pairwise_trials=1,
                        intra_fid_min_per_class=2 if smoke else 50,
                        num_intra_fid_real=500 if smoke else None, num_validation=200 if smoke else None)
+  info = restore.read_run_info(model_dir)
+  key = (claim.name, spec, info["dataset"], tuple(info["image_shape"]))
+  evaluators = {} if evaluators is None else evaluators
+  if key not in evaluators:
+    evaluators[key] = evaluator_lib.Evaluator(cfg)
+  evaluator = evaluators[key]
   gin.clear_config()
   try:
-    job.watch(model_dir, cfg, timeout=60.0, poll_secs=1.0)  # TRAIN_DONE is there: returns once all are scored
+    job.watch(model_dir, evaluator=evaluator, timeout=60.0, poll_secs=1.0)  # TRAIN_DONE: returns once all scored
   finally:
     gin.clear_config()
   lines = records.read_records(os.path.join(model_dir, "eval", "metrics.jsonl"))
@@ -205,7 +218,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
   _check_bases(claim, chosen, out, seeds, steps)
   claim_out(out, smoke=smoke)
   rows = []  # one per (dataset, arm, seed)
-  seed_dirs = {}
+  seed_dirs, evaluators = {}, {}
   for dataset in claim.datasets:
     classifier = classifier_dir(out, dataset, smoke, log, data_dir)
     for seed in seeds:
@@ -218,7 +231,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
                             smoke=smoke, init_from=init_from, log=log, data_dir=data_dir)
         dirs[arm.name] = model_dir
         rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
-                         evaluate_run(model_dir, claim, classifier, num_samples, smoke)))
+                         evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators)))
       seed_dirs[seed] = dirs
   if claim.name == "mode_gan" and all("binary" in d for d in seed_dirs.values()):
     _add_distance_to_binary(rows, seed_dirs)
