@@ -11,7 +11,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from tfgan_mh.models.base import is_class_weights
+from tfgan_mh.models.base import BuiltOnFirstCall, is_class_weights
 from tfgan_mh.models.spectral import SNConv2D, upsample2x
 
 
@@ -211,7 +211,7 @@ class SelfAttention(keras.layers.Layer):
     return x + tf.cast(self.gamma.value, self.compute_dtype) * o
 
 
-class GBlock(keras.layers.Layer):
+class GBlock(BuiltOnFirstCall, keras.layers.Layer):
   """SNGAN / SAGAN generator ResNet block, 2x upsampling.
 
   h = conv3x3(relu(BN(conv3x3(up(relu(BN(x, y)))), y))); shortcut = conv1x1(up(x)); out = h + shortcut.

@@ -37,7 +37,7 @@ import gin
 import keras
 import tensorflow as tf
 
-from tfgan_mh.models.base import Generator, one_hot_concat, tracked
+from tfgan_mh.models.base import BuiltOnFirstCall, Generator, one_hot_concat, tracked
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.models.spectral import SNConv2D, SNConv2DTranspose, SNDense
 
@@ -118,7 +118,7 @@ class MAGANGenerator(Generator):
 
 
 @gin.configurable(denylist=["image_shape", "num_classes", "heads"])
-class MAGANAutoEncoderDiscriminator(keras.Model):
+class MAGANAutoEncoderDiscriminator(BuiltOnFirstCall, keras.Model):
   """Energy discriminator of MAGAN: the per-sample reconstruction error of an auto-encoder (heads ("energy",)).
 
   Args:

@@ -26,7 +26,7 @@ Attributes: `takes_images` (True: the trainer feeds images, not latents: `source
 import keras
 import tensorflow as tf
 
-from tfgan_mh.models.base import is_class_weights
+from tfgan_mh.models.base import BuiltOnFirstCall, is_class_weights
 from tfgan_mh.models.base import tracked
 
 
@@ -34,7 +34,7 @@ def _norm(name):
   return keras.layers.GroupNormalization(groups=-1, epsilon=1e-5, name=name)
 
 
-class _ResidualBlock(keras.layers.Layer):
+class _ResidualBlock(BuiltOnFirstCall, keras.layers.Layer):
   """x + IN(conv(ReLU(IN(conv(x))))) with 3x3 convolutions of `channels` filters."""
 
   def __init__(self, channels: int, **kwargs):
@@ -49,7 +49,7 @@ class _ResidualBlock(keras.layers.Layer):
     return x + self.norm2(self.conv2(h))
 
 
-class TranslationGenerator(keras.Model):
+class TranslationGenerator(BuiltOnFirstCall, keras.Model):
   """G(x, c): encoder -> residual blocks -> decoder, target domain concatenated to the input (module doc).
 
   Args:
