@@ -4,6 +4,7 @@ restart, the report's verdict rules, and one-line errors.
 The smoke runs read MNIST / Fashion-MNIST with `--data_dir` = the workspace's shared data folder (idx files;
 no network here) and are skipped where it is absent."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -291,6 +292,32 @@ class JudgeTest(tf.test.TestCase):
     self.assertFalse(report.judge(about, self._table((0.5, 0.01), (0.1, 0.02)), "d")["holds"])
     missing = report.judge(up, {"d/x": {"m": {"mean": None}}, "d/y": {"m": {"mean": 1.0}}}, "d")
     self.assertIsNone(missing["holds"])
+
+
+class ReportTest(tf.test.TestCase):
+
+  def _rows(self, claim, dataset):
+    """Hand-made rows: 3 seeds per arm, one metric per claim key, constant curves (flat) over 3 checkpoints."""
+    rows = []
+    for i, arm in enumerate(claim.arms):
+      for seed in range(3):
+        values = {k: 1.0 + i + 0.01 * seed for k, _ in claim.metrics}
+        rows.append(dict(dataset=dataset, arm=arm.name, seed=seed, values=values, timing=[],
+                         curve=[[step, dict(values)] for step in (10, 20, 30)]))
+    return rows
+
+  def test_the_command_names_the_datasets_a_partial_run_chose(self):
+    full = claims.CLAIMS["mhgan"]
+    mnist_only = dataclasses.replace(full, datasets=full.datasets[:1])
+    result = report.summarise(mnist_only, self._rows(mnist_only, "mnist"), extras={}, seeds=[0, 1, 2], steps=30,
+                              smoke=False, seconds=1.0)
+    self.assertEqual(result["datasets"], ["mnist"])
+    self.assertIn("Command: `python -m tfgan_mh.reproduce mhgan --seeds 0,1,2 --steps 30 --datasets mnist`",
+                  report.markdown(mnist_only, result))
+    rows = self._rows(full, "mnist") + self._rows(full, "fashion_mnist")
+    result = report.summarise(full, rows, extras={}, seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
+    self.assertIn("Command: `python -m tfgan_mh.reproduce mhgan --seeds 0,1,2 --steps 30`",
+                  report.markdown(full, result))
 
 
 class CurvesTest(tf.test.TestCase):

@@ -18,6 +18,7 @@ import os
 from typing import Any, Dict, List
 
 from tfgan_mh import plots
+from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves as curves_lib
 
 _finite = curves_lib.finite
@@ -55,7 +56,8 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
       if point is not None:
         equal_time[f"{d.name}/{metric}"] = point
   return {"claim": claim.name, "name": name(claim, arms), "title": claim.title, "source": claim.source,
-          "smoke": smoke, "steps": steps, "seeds": seeds, "arms": arms, "wall_seconds": round(seconds, 1),
+          "smoke": smoke, "steps": steps, "seeds": seeds, "arms": arms, "datasets": [d.name for d in claim.datasets],
+          "wall_seconds": round(seconds, 1),
           "table": table, "curves": curves, "flattened": flat, "equal_time": equal_time, "reference": extras,
           "paper": {f"{a}/{m}": v for (a, m), v in claim.paper.items()}, "checks": checks,
           "verdict": verdict, "why": why, "notes": claim.notes, "runs": rows,
@@ -170,6 +172,9 @@ def markdown(claim, result) -> str:
   if claim.notes:
     lines += ["", claim.notes]
   chosen = "" if result["name"] == claim.name else f" --arms {','.join(result['arms'])}"
+  full = claims_lib.CLAIMS.get(claim.name)
+  if full is not None and len(claim.datasets) < len(full.datasets) and not result["smoke"]:
+    chosen += f" --datasets {','.join(d.name for d in claim.datasets)}"
   lines += ["", f"Command: `python -m tfgan_mh.reproduce {claim.name} --seeds "
                 f"{','.join(map(str, result['seeds']))} --steps {result['steps']}{chosen}"
                 f"{' --smoke' if result['smoke'] else ''}`", ""]
