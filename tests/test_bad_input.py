@@ -266,7 +266,7 @@ class BadInputTest(tf.test.TestCase):
     with self.assertLogs("absl", "WARNING") as logs:  # the holder is gone: its lock is taken over
       code, err = train_cli(d, "train.num_steps = 6")
     self.assertEqual(code, 0, err)
-    self.assertTrue(any(f"stale lock" in m and str(sleeper.pid) in m for m in logs.output))
+    self.assertTrue(any("stale lock" in m and str(sleeper.pid) in m for m in logs.output))
     self.assertFalse(os.path.exists(os.path.join(d, run_dir.LOCK_FILE)))  # released at the end
 
   def test_a_second_eval_job_on_one_run_is_refused(self):

@@ -88,6 +88,8 @@ class TrainLoopTest(tf.test.TestCase):
     loop.train(split)
     _configure("train.checkpoint_input = True")
     resumed = loop.train(split)
+    # It resumed from ckpt-2 (a checkpoint holding the iterator's variant state reads as whole), not from step 0.
+    self.assertFalse(os.path.exists(os.path.join(split, "bad")))
     self.assertEqual(expected.keys(), resumed.keys())
     for k in expected:
       self.assertAllClose(expected[k], resumed[k], rtol=1e-5, atol=1e-6, msg=k)

@@ -198,7 +198,7 @@ class SelfAttention(keras.layers.Layer):
                                  autocast=False)
 
   def call(self, x, training=False):
-    b, h, w, c = tf.shape(x)[0], x.shape[1], x.shape[2], self.channels
+    b, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
     theta = tf.reshape(self.theta(x, training=training), [b, h * w, -1])  # [B, HW, C/8]
     phi = tf.reshape(tf.nn.max_pool2d(self.phi(x, training=training), 2, 2, "VALID"),
                      [b, (h // 2) * (w // 2), -1])  # [B, HW/4, C/8]

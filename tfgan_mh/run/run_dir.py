@@ -229,11 +229,16 @@ def batch_history(model_dir: str, resume_from: Optional[str], global_batch_size:
 
 
 def checkpoint_error(prefix: str) -> Optional[str]:
-  """Why `prefix` cannot be read in full (every tensor), or None when it can."""
+  """Why `prefix` cannot be read in full (every tensor), or None when it can.
+
+  Variant tensors (a checkpointed input iterator, `train.checkpoint_input`) have no numpy form and are not read
+  here; the restore reads them.
+  """
   try:
     reader = tf.train.load_checkpoint(prefix)
-    for name in reader.get_variable_to_shape_map():
-      reader.get_tensor(name)
+    for name, dtype in reader.get_variable_to_dtype_map().items():
+      if dtype != tf.variant:
+        reader.get_tensor(name)
   except Exception as e:  # truncated shards raise IndexError, DataLossError, ... # pylint: disable=broad-except
     text = str(e).strip().splitlines()
     return f"{type(e).__name__}: {text[0] if text else ''}".rstrip(": ")
