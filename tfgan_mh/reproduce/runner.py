@@ -93,11 +93,10 @@ def _set_aside(model_dir: str, done: int, log: Callable) -> str:
   """A finished run asked for other steps with no checkpoint to continue from (a clone holds the campaign's
   records, not its checkpoints) trains again from step 0 in a clean folder: the old one moves to
   `<model_dir>.<done>-steps` (`.2`, ... when taken), so no curve mixes the records of two trainings."""
-  aside = f"{model_dir}.{done}-steps"
-  n = 1
-  while os.path.exists(aside if n == 1 else f"{aside}.{n}"):
+  aside, n = f"{model_dir}.{done}-steps", 1
+  while os.path.exists(aside):
     n += 1
-  aside = aside if n == 1 else f"{aside}.{n}"
+    aside = f"{model_dir}.{done}-steps.{n}"
   os.replace(model_dir, aside)
   log(f"{model_dir}: finished at {done} steps with no checkpoint to extend: moved to {aside}, training again "
       "from step 0")
@@ -162,8 +161,8 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
   """The eval records of every checkpoint of the finished run, in step order (each computed once: the eval job
   skips recorded steps).
 
-  `evaluators`: a dict this call may keep its `Evaluator` in and take it from, keyed by the claim, the
-  classifier, and the run's dataset and image shape (`run_info.json`), so that the runs of one claim and dataset
+  `evaluators`: a dict (one per claim) this call may keep its `Evaluator` in and take it from, keyed by the
+  classifier and the run's dataset and image shape (`run_info.json`), so that the runs of one claim and dataset
   load the extractors and compute the real references once.
   """
   from tfgan_mh.evaluation import evaluator as evaluator_lib  # pylint: disable=g-import-not-at-top
@@ -176,7 +175,7 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
                        intra_fid_min_per_class=2 if smoke else 50,
                        num_intra_fid_real=500 if smoke else None, num_validation=200 if smoke else None)
   info = restore.read_run_info(model_dir)
-  key = (claim.name, spec, info["dataset"], tuple(info["image_shape"]))
+  key = (spec, info["dataset"], tuple(info["image_shape"]))
   evaluators = {} if evaluators is None else evaluators
   if key not in evaluators:
     evaluators[key] = evaluator_lib.Evaluator(cfg)

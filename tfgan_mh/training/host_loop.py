@@ -25,22 +25,23 @@ def repeat(step_fn: Callable[..., Dict[str, tf.Tensor]], num_steps: int):
   if num_steps < 1:
     raise ValueError(f"num_steps={num_steps}: the host loop runs at least 1 step")
   step = tf.function(step_fn, autograph=False)
-  compiled = []
+  loop = None
 
   def build(iterator):
     outputs = step.get_concrete_function(iterator).structured_outputs  # the step's one trace
 
     @tf.function(autograph=False)
-    def loop(it):
+    def steps(it):
       zeros = tf.nest.map_structure(lambda t: tf.zeros(t.shape, t.dtype), outputs)
       _, last = tf.while_loop(lambda i, _: i < num_steps, lambda i, _: (i + 1, step(it)), (tf.constant(0), zeros))
       return last
 
-    return loop
+    return steps
 
   def run(iterator):
-    if not compiled:
-      compiled.append(build(iterator))
-    return compiled[0](iterator)
+    nonlocal loop
+    if loop is None:
+      loop = build(iterator)
+    return loop(iterator)
 
   return run
