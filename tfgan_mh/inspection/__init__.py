@@ -9,6 +9,7 @@
   inspection.interpolate_z(run, label, n)              # slerp between two latents, one class
   inspection.interpolate_classes(run, z, a, b, n)      # one latent, class embedding from a to b
   inspection.projection_singular_values(run)           # spectrum of D's projection embedding, MHGAN §3.2
+  inspection.radial_profile(run)                       # 2-D K+1 runs: D's posterior along rays out of the ring
 
 Files are read through tf.io.gfile (gs:// works) and never written: metrics.jsonl is parsed read-only (an
 eval job may be appending to it; a last line without its newline is being written and is left out).
@@ -22,7 +23,7 @@ classes a and b.
 MHGAN is Kavalerov et al. 2019, "cGANs with Multi-Hinge Loss" (arXiv:1912.04216; the `tfgan_mh` package docstring
 lists the papers).
 
-Modules: loading (load, resolve_step), samples, metrics (eval/metrics.jsonl), interpolation, projection,
+Modules: loading (load, resolve_step), samples, metrics (eval/metrics.jsonl), interpolation, projection, ring,
 figures. The `plot_*` helpers import pyplot when called (importing this module picks no matplotlib backend); each
 returns a pyplot Figure. `plot_class_grid` draws the picture of the train job and the sample CLI
 (`tfgan_mh.plots`). Bad input raises a one-line ValueError naming the value and what is valid.
@@ -37,5 +38,6 @@ from tfgan_mh.inspection.metrics import (Curve, DEFAULT_CURVES, IntraFID, IntraF
 from tfgan_mh.inspection.interpolation import (INTERPOLATION_METHODS, Interpolation, class_weights,
                                                interpolate_classes, interpolate_z, slerp)  # noqa: F401
 from tfgan_mh.inspection.projection import projection_embedding, projection_singular_values  # noqa: F401
+from tfgan_mh.inspection.ring import RadialProfile, plot_radial_profile, radial_profile  # noqa: F401
 from tfgan_mh.inspection.figures import (plot_class_grid, plot_interpolations, plot_intra_fid_comparison,
                                          plot_metric_curves, plot_singular_values)  # noqa: F401
