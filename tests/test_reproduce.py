@@ -156,6 +156,54 @@ class ExtendWithoutCheckpointsTest(tf.test.TestCase):
                   log[0])
 
 
+class RecipeIdentityTest(tf.test.TestCase):
+  """`reproduce.identity`: a changed recipe is trained again, the same recipe of another claim is copied."""
+
+  def _train(self, out, claim, arm, log, steps=4):
+    model_dir = os.path.join(out, "runs", claim, "ring", arm.name, "seed0")
+    seconds = runner.train_run(model_dir, arm, claims.RING, seed=0, steps=steps, checkpoints=2, smoke=True,
+                               init_from=None, log=log.append, out=out)
+    return model_dir, seconds
+
+  def test_fingerprint_follows_the_bindings_not_the_step_count_or_the_data_folder(self):
+    files = ("experiments/ring_kplus1.gin",)
+    digest = runner.identity.fingerprint(files, ["train.seed = 0"])
+    self.assertLen(digest, 64)
+    self.assertEqual(digest, runner.identity.fingerprint(files, ["train.seed = 0"]))
+    self.assertNotEqual(digest, runner.identity.fingerprint(files, ["train.seed = 1"]))
+    self.assertNotEqual(digest, runner.identity.fingerprint(files + ("base/loss_binary.gin",), ["train.seed = 0"]))
+    mnist = claims.CLAIMS["mhgan"].datasets[0]
+    self.assertNotIn("path", " ".join(mnist.params(None)))  # the key is taken without --data_dir
+
+  def test_a_run_of_another_recipe_is_set_aside_and_the_same_recipe_elsewhere_is_copied(self):
+    out, log = self.create_tempdir().full_path, []
+    binary, kplus1, _ = claims.CLAIMS["mode_gan"].arms
+    first, seconds = self._train(out, "claim_a", kplus1, log)
+    self.assertGreater(seconds, 0.0)
+    # Another claim with the same arm: copied, not trained; checkpoints shared on disk, its own TRAIN_DONE.
+    second, seconds = self._train(out, "claim_b", kplus1, log)
+    self.assertEqual(seconds, 0.0)
+    self.assertIn(f"{second}: the same recipe and steps as {first}: copied", log[-1])
+    self.assertFalse(os.path.exists(os.path.join(second, "eval")))  # each claim evaluates with its own metrics
+    index = [f for f in os.listdir(first) if f.startswith("ckpt-") and f.endswith(".index")][0]
+    self.assertEqual(os.stat(os.path.join(first, index)).st_ino, os.stat(os.path.join(second, index)).st_ino)
+    self.assertNotEqual(os.stat(os.path.join(first, "TRAIN_DONE")).st_ino,
+                        os.stat(os.path.join(second, "TRAIN_DONE")).st_ino)
+    self.assertEqual(runner.run_dir.done_steps(second), 4)
+    # Other steps, or no checkpoints on disk, are not the same finished run.
+    digest, other = runner.identity.recorded(first), os.path.join(out, "runs", "claim_c", "ring", "kplus1", "seed0")
+    self.assertEqual(runner.identity.find_same(out, other, digest, 4, lambda d: True), first)
+    self.assertIsNone(runner.identity.find_same(out, other, digest, 6, lambda d: True))
+    self.assertIsNone(runner.identity.find_same(out, other, digest, 4, lambda d: False))
+    # The arm's recipe changed (here: claim_a's folder was trained by the binary arm): set aside, trained again.
+    moved, seconds = self._train(out, "claim_a", dataclasses.replace(binary, name="kplus1"), log)
+    self.assertGreater(seconds, 0.0)
+    self.assertIn(f"{moved}: trained with another recipe (its gin files have changed since): moved to "
+                  f"{moved}.other-recipe", "\n".join(log))
+    self.assertEqual(runner.identity.recorded(moved + ".other-recipe"), runner.identity.recorded(second))
+    self.assertNotEqual(runner.identity.recorded(moved), runner.identity.recorded(second))
+
+
 _DRIVER = """
 import contextlib, io, json, os, sys
 from absl import flags

@@ -24,6 +24,7 @@ import numpy as np
 
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
+from tfgan_mh.reproduce import identity
 from tfgan_mh.reproduce import report
 from tfgan_mh.run import run_dir
 
@@ -89,42 +90,52 @@ def _has_checkpoint(model_dir: str) -> bool:
   return bool(restore.list_checkpoints(model_dir))
 
 
-def _set_aside(model_dir: str, done: int, log: Callable) -> str:
-  """A finished run asked for other steps with no checkpoint to continue from (a clone holds the campaign's
-  records, not its checkpoints) trains again from step 0 in a clean folder: the old one moves to
-  `<model_dir>.<done>-steps` (`.2`, ... when taken), so no curve mixes the records of two trainings."""
-  aside, n = f"{model_dir}.{done}-steps", 1
+def _set_aside(model_dir: str, suffix: str, why: str, log: Callable) -> str:
+  """A run that cannot be continued trains again from step 0 in a clean folder: the old one moves to
+  `<model_dir>.<suffix>` (`.2`, ... when taken), so no curve mixes the records of two trainings. Suffixes:
+  "<N>-steps", a finished run asked for other steps with no checkpoint to continue from (a clone holds the
+  campaign's records, not its checkpoints); "other-recipe", a run of another recipe (`identity`)."""
+  aside, n = f"{model_dir}.{suffix}", 1
   while os.path.exists(aside):
     n += 1
-    aside = f"{model_dir}.{done}-steps.{n}"
+    aside = f"{model_dir}.{suffix}.{n}"
   os.replace(model_dir, aside)
-  log(f"{model_dir}: finished at {done} steps with no checkpoint to extend: moved to {aside}, training again "
-      "from step 0")
+  log(f"{model_dir}: {why}: moved to {aside}, training again from step 0")
   return aside
 
 
 def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, *, seed: int, steps: int,
               checkpoints: int, smoke: bool, init_from: Optional[str], log: Callable,
-              data_dir: Optional[str] = None) -> float:
+              data_dir: Optional[str] = None, out: Optional[str] = None) -> float:
   """Trains one run unless it is finished at `steps`, saving `checkpoints` checkpoints evenly; returns the
-  seconds it took (0 when reused) and adds them to the run's `curves.TIMING_FILE`."""
+  seconds it took (0 when reused) and adds them to the run's `curves.TIMING_FILE`. A run of another recipe is
+  set aside and trained again; a finished run of the same recipe and steps elsewhere under `out` (another
+  claim's arm) is copied instead of trained (`identity`)."""
+  recipe = list(arm.params) + [f"train.seed = {seed}"] + (list(_SMOKE_PARAMS) if smoke else [])
+  if init_from is not None:
+    recipe.append(f"train.init_from = '{init_from}'")
+  digest = identity.fingerprint(arm.gin_files, list(dataset.params(None)) + recipe)
+  if identity.recipe_changed(model_dir, digest):
+    _set_aside(model_dir, "other-recipe", "trained with another recipe (its gin files have changed since)", log)
   done = run_dir.done_steps(model_dir)
   if done == steps:
     return 0.0
   if done is not None and not _has_checkpoint(model_dir):
-    _set_aside(model_dir, done, log)
+    _set_aside(model_dir, f"{done}-steps", f"finished at {done} steps with no checkpoint to extend", log)
+  same = None if out is None or os.path.exists(model_dir) else identity.find_same(out, model_dir, digest, steps,
+                                                                                 _has_checkpoint)
+  if same is not None:
+    identity.copy_run(same, model_dir)
+    log(f"{model_dir}: the same recipe and steps as {same}: copied (checkpoints linked), not trained again")
+    return 0.0
   from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
   base = (run_dir.done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
   every = max(1, (steps - base) // checkpoints)
-  params = list(dataset.params(data_dir)) + list(arm.params) + [
-      f"train.seed = {seed}", f"train.num_steps = {steps}", f"train.save_every = {every}",
-      f"train.image_every = {steps}"]
-  if smoke:
-    params += list(_SMOKE_PARAMS)
-  if init_from is not None:
-    params.append(f"train.init_from = '{init_from}'")
+  params = list(dataset.params(data_dir)) + recipe + [
+      f"train.num_steps = {steps}", f"train.save_every = {every}", f"train.image_every = {steps}"]
+  identity.record(model_dir, digest)
   log(f"train {model_dir} ({steps} steps)")
   start = time.time()
   gin.clear_config()
@@ -227,7 +238,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
         init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
         arm_steps = steps * 2 if arm.extra_steps else steps
         seconds = train_run(model_dir, arm, dataset, seed=seed, steps=arm_steps, checkpoints=checkpoints,
-                            smoke=smoke, init_from=init_from, log=log, data_dir=data_dir)
+                            smoke=smoke, init_from=init_from, log=log, data_dir=data_dir, out=out)
         dirs[arm.name] = model_dir
         rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
                          evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators)))
