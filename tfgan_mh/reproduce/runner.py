@@ -7,7 +7,9 @@ trained once), `CLAIM.md`, `CLAIM.json`, `CLAIM_curves.png`. Each run saves `cla
 evenly over its steps and the eval job scores all of them (the learning curve). A run with TRAIN_DONE at the
 requested step count is not trained again, a run asked for more steps resumes from its last checkpoint, and an
 evaluated checkpoint is not evaluated again (the eval job skips recorded steps), so a restarted command
-resumes where it stopped, and a longer `--steps` extends the curves.
+resumes where it stopped, and a longer `--steps` extends the curves. Each run records its recipe's fingerprint
+(`identity`): a run whose arm has been re-tuned since is trained again in a clean folder, and an arm two claims
+share (the tutorials' cGAN) is trained once and copied.
 
 Data: MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `data_dir` from its idx folders
 `data_dir/mnist` and `data_dir/fashion_mnist` (`check_data_dir`).
