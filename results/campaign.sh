@@ -19,7 +19,10 @@
 #                 moving more than the seed std over 8000-10 000, so every arm goes on to 15 000 (runs with their
 #                 checkpoints resume; runs of a clone, records only, are set aside as seedS.10000-steps and trained
 #                 again from step 0, 1500-step checkpoints).
-#   mode_gan 10000  the ring gin files unchanged (ring_kplus1.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps).
+#   mode_gan 10000  base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
+#                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
+#                 an EMA generator (0.999), tuned on the baseline arms alone:
+#                 `tfgan-reproduce mode_gan --arms binary,kplus1 --seeds 0,1,2 --out /tmp/tune` (flat from ~7000).
 #   amgan, aam: not tuned yet (their present steps are the claims' defaults).
 set -e
 OUT=${OUT:-results/campaign}
