@@ -29,7 +29,7 @@ OUT=${OUT:-results/campaign}
 DATA=${DATA:-../shared/data}
 if [ "${1:-}" = save ]; then  # stage the reports and every finished run (TRAIN_DONE) for a commit
   git add "$OUT/.gitignore" "$OUT"/*.md "$OUT"/*.json "$OUT"/*.png "$OUT/classifiers" 2>/dev/null || true
-  find "$OUT/runs" -name TRAIN_DONE -not -path '*-steps/*' -exec dirname {} \; | xargs -r git add  # not set-aside runs
+  find "$OUT/runs" -name TRAIN_DONE -not -path '*-steps*/*' -not -path '*.other-recipe*/*' -exec dirname {} \; | xargs -r git add  # not set-aside runs
   exit 0
 fi
 tfgan-reproduce mode_gan --seeds 0,1,2 --steps 10000 --out "$OUT"
