@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tfgan_mh import data
 from tfgan_mh.data import local
 from tfgan_mh.evaluation import classifier
 from tfgan_mh.evaluation import extractors
@@ -85,6 +86,17 @@ class TrainClassifierTest(tf.test.TestCase):
                                        batch_size=32, overwrite=True, log=lambda _: None)
     self.assertEqual((info["arch"], info["split"], info["num_examples"]), ("vgg", "validation", 150))
     self.assertGreater(info["accuracy"], 0.9)  # chance 1/3
+    # The first 40 validation examples only (a smoke run's quick check), through the same exported model.
+    ext = extractors.load_extractor("classifier:" + out)
+    source = data.build_source(name="npz", path=train, validation_path=valid)
+    whole, count = classifier.evaluate(ext, source, "validation")
+    self.assertEqual((round(whole, 6), count), (round(info["accuracy"], 6), 150))
+    first, count = classifier.evaluate(ext, source, "validation", max_examples=40)
+    logits = np.concatenate([ext(x)[0].numpy() for x, _ in source.input_fn(
+        global_batch_size=1, split="validation", training=False).take(40)])
+    labels = np.load(valid)["y"][:40]
+    self.assertEqual(count, 40)
+    self.assertAlmostEqual(first, float(np.mean(np.argmax(logits, axis=1) == labels)))
     self.assertFalse(os.path.exists(os.path.join(out, "old.txt")))
     ext = extractors.load_extractor("classifier:" + out)
     self.assertEqual((ext.num_logits, ext.feature_dim, ext.image_shape), (3, 256, (16, 16, 3)))
@@ -111,6 +123,7 @@ class TrainClassifierTest(tf.test.TestCase):
         (dict(ok, epochs=0), r"^epochs=0: expected a positive int"),
         (dict(ok, batch_size=0), r"^batch_size=0: expected a positive int"),
         (dict(ok, train_fraction=1.5), r"^train_fraction=1.5: expected a fraction in \(0, 1\]"),
+        (dict(ok, eval_examples=0), r"^eval_examples=0: expected a positive int, or None for the whole split"),
         (dict(ok, arch="resnet"), r"^arch='resnet': expected one of auto, mnist_cnn, vgg"),
         (ok, r"^source 'npz' has no 'test' or 'validation' split to measure test accuracy on"),
         (dict(ok, path=os.path.join(root, "missing.npz")), r"^path='.*missing.npz' is not a file"),

@@ -154,14 +154,17 @@ def evaluation_split(source: data.DataSource, split: str = "auto") -> str:
                    f"measure test accuracy on ({errors[-1]})")
 
 
-def evaluate(extractor: extractors.FeatureExtractor, source: data.DataSource, split: str):
-  """Top-1 accuracy of `extractor`'s logits on every example of `split` (no partial batch dropped).
+def evaluate(extractor: extractors.FeatureExtractor, source: data.DataSource, split: str,
+             max_examples: Optional[int] = None):
+  """Top-1 accuracy of `extractor`'s logits on every example of `split` (no partial batch dropped), or on its
+  first `max_examples` (a quick check).
 
   Returns:
     (accuracy, number of examples).
   """
   # input_fn drops the last partial batch; with batches of 1 nothing is dropped, then re-batch.
-  ds = source.input_fn(global_batch_size=1, split=split, training=False).unbatch().batch(EVAL_BATCH)
+  ds = source.input_fn(global_batch_size=1, split=split, training=False).unbatch()
+  ds = (ds.take(max_examples) if max_examples else ds).batch(EVAL_BATCH)
   correct = []
   for images, labels in ds:
     logits, _ = extractor(images)
@@ -192,7 +195,8 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
                      validation_path: Optional[str] = None, resolution: Optional[int] = None,
                      arch: str = "auto", epochs: Optional[int] = None, batch_size: int = 128,
                      learning_rate: float = 1e-3, train_fraction: Optional[float] = None,
-                     eval_split: str = "auto", seed: int = 0, overwrite: bool = False,
+                     eval_split: str = "auto", eval_examples: Optional[int] = None, seed: int = 0,
+                     overwrite: bool = False,
                      log: Any = print) -> Dict[str, Any]:
   """Trains a classifier on `dataset`, exports it to `out`, measures and records its test accuracy.
 
@@ -212,6 +216,7 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
     learning_rate: peak Adam learning rate (cosine decay to 0 over the run).
     train_fraction: train on this fraction of every class (a quick run), None = all.
     eval_split: "auto" ("test", else "validation"), or a split name.
+    eval_examples: measure the accuracy on the first this many examples of that split (a quick run), None = all.
     seed: global seed (weights, shuffling, augmentation).
     overwrite: replace a non-empty `out`.
     log: callable for progress lines.
@@ -235,6 +240,9 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
     raise ValueError(f"learning_rate={learning_rate!r}: expected a positive float")
   if train_fraction is not None and not 0.0 < train_fraction <= 1.0:
     raise ValueError(f"train_fraction={train_fraction!r}: expected a fraction in (0, 1]")
+  if eval_examples is not None and (isinstance(eval_examples, bool) or not isinstance(eval_examples, int)
+                                    or eval_examples < 1):
+    raise ValueError(f"eval_examples={eval_examples!r}: expected a positive int, or None for the whole split")
   if arch not in ARCHS:
     raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
   _check_out_dir(out, overwrite)
@@ -281,7 +289,7 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
   export(model, staging)
   extractor = extractors.ClassifierExtractor(staging, spec=f"classifier:{out}")
   start = time.perf_counter()
-  accuracy, count = evaluate(extractor, source, split)
+  accuracy, count = evaluate(extractor, source, split, eval_examples)
   eval_seconds = time.perf_counter() - start
   info = {
       "accuracy": accuracy, "num_examples": count, "split": split, "dataset": dataset,

@@ -30,7 +30,8 @@ from tfgan_mh.reproduce import identity
 from tfgan_mh.reproduce import report
 from tfgan_mh.run import run_dir
 
-SMOKE = dict(steps=4, checkpoints=2, num_samples=100, classifier_fraction=0.02)  # and each claim's first dataset
+SMOKE = dict(steps=4, checkpoints=2, num_samples=100, classifier_fraction=0.02,  # and each claim's first dataset
+             classifier_eval_examples=1000)
 _SMOKE_PARAMS = ("train.global_batch_size = 16", "train.steps_per_loop = 2", "train.summary_every = 2",
                  "train.log_every = 2", "train.steps_per_epoch = 2", "magan.pretrain_epochs = 1")
 
@@ -165,6 +166,7 @@ def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Call
   classifier.train_and_export(dataset=source["name"], path=source.get("path"), resolution=32, out=path,
                               overwrite=True, epochs=1 if smoke else 3,
                               train_fraction=SMOKE["classifier_fraction"] if smoke else None,
+                              eval_examples=SMOKE["classifier_eval_examples"] if smoke else None,
                               log=lambda *a: None)
   return path
 
