@@ -34,8 +34,10 @@ def _reproduce(*args, cwd=REPO):
 # The claims' smoke runs in two processes (the test runner's two workers on 2 cores), each trains its claims one
 # after the other into one --out, so that the MNIST smoke classifier is trained once per process; grouped by their
 # measured smoke time (2-core AVX2 EPYC, seconds per claim alone in a process: toolkit ~210, aam_translation ~110,
-# mhgan / mhshared_switch / amgan / aam ~90, mode_gan ~50, magan ~40).
-SMOKE_GROUPS = (("toolkit", "mhgan", "mode_gan", "magan"), ("aam_translation", "mhshared_switch", "amgan", "aam"))
+# mhgan / mhshared_switch / amgan / aam ~90, mode_gan ~50, magan ~40), and so that arms of the same recipe share
+# one run (`reproduce.identity`): the tutorials' cGAN of toolkit / amgan and of mhgan / aam, mhgan's hinge and
+# mhshared_switch's hinge_base.
+SMOKE_GROUPS = (("toolkit", "amgan", "mode_gan", "magan"), ("aam_translation", "mhshared_switch", "mhgan", "aam"))
 
 
 class _Smoke(tf.test.TestCase):
@@ -103,6 +105,17 @@ def _restart_reuses_finished_runs(self):
   self.assertEqual(after["table"], result["table"])
 
 
+def _same_recipes_train_once(self):
+  """Arms of the same recipe in two claims of one OUT: the later one's run is a copy of the earlier one's."""
+  self.assertEqual(self.proc.returncode, 0, self.proc.stderr[-3000:])
+  runs = os.path.join(self.out, "runs")
+  for copy, source in (("mhgan/mnist/hinge", "mhshared_switch/mnist/hinge_base"),
+                       ("aam/mnist/tutorial_cgan", "mhgan/mnist/tutorial_cgan")):
+    self.assertIn(f"{runs}/{copy}/seed0: the same recipe and steps as {runs}/{source}/seed0: copied",
+                  self.proc.stdout)
+    self.assertNotIn(f"train {runs}/{copy}/seed0 ", self.proc.stdout)
+
+
 def _smoke_class(index, names, **more_tests):
   """A TestCase running `names` in one process, in its own xdist group (so its tests share that process's output),
   with a test per claim and `more_tests`."""
@@ -120,7 +133,7 @@ def _smoke_class(index, names, **more_tests):
 
 
 Smoke0Test = _smoke_class(0, SMOKE_GROUPS[0], test_magan_margin_ring_modes_and_a_restart=_restart_reuses_finished_runs)
-Smoke1Test = _smoke_class(1, SMOKE_GROUPS[1])
+Smoke1Test = _smoke_class(1, SMOKE_GROUPS[1], test_same_recipes_train_once=_same_recipes_train_once)
 
 
 class SmokeGroupsTest(tf.test.TestCase):
