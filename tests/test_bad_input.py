@@ -33,7 +33,8 @@ from tfgan_mh.run import run_dir
 from tfgan_mh.training import step as step_lib
 
 TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 2", "train.save_every = 2",
-        "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2"]
+        "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
+        "train.ema_decay = None"]  # the default samples from an EMA G; these runs have none (a binding may add one)
 RING_EVAL = dict(num_samples=100, batch_size=50, num_validation=200, best_metric="self_accuracy", metrics="default")
 
 

@@ -103,7 +103,7 @@ def runs() -> dict:
   _RUNS["ring"] = os.path.join(root, "ring")
   _train(_RUNS["ring"], ["train.num_steps = 2", "train.global_batch_size = 16", "train.steps_per_loop = 1",
                          "train.save_every = 2", "train.image_every = 2", "train.log_every = 2",
-                         "train.summary_every = 2"])
+                         "train.summary_every = 2", "train.ema_decay = None"])
   return _RUNS
 
 
