@@ -47,7 +47,8 @@ def main(args) -> None:
       "Along the ray from the real points' centre through each class mean (mean over the 10 rays), D's "
       "log max_{l<K} P(D = l | x), the quantity Mode GAN's generator loss L_Dyn raises, on a grid of radii "
       "0-3 (step 0.025); radii of 10 000 samples of each run's generator (EMA when it has one) and of 10 000 "
-      "real points. Cells: mean ± std over seeds.", "", *rows, "",
+      "real points. Cells: mean ± std over seeds. A peak at the grid's last radius (3.000) means the posterior "
+      "still rises there.", "", *rows, "",
       "![radial profiles](mode_gan_cause.png)", ""])
   with open(os.path.join(args.out, "mode_gan_cause.md"), "w") as f:
     f.write(text)
