@@ -18,12 +18,17 @@
 #                 At 10 000 steps, 3 seeds x 4 arms (campaign/mhgan.md): not converged, every arm's seed mean still
 #                 moving more than the seed std over 8000-10 000, so every arm goes on to 15 000 (runs with their
 #                 checkpoints resume; runs of a clone, records only, are set aside as seedS.10000-steps and trained
-#                 again from step 0, 1500-step checkpoints).
-#   mode_gan 10000  base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
+#                 again from step 0, 1500-step checkpoints). Seed 2 at 15 000: MHGAN's IS and GAN-test flat (9.76-9.80,
+#                 0.988-0.991), its FID still falling (5.8 / 4.5 / 3.8 at 12 000 / 13 500 / 15 000), hinge's all
+#                 still moving: the FID checks may need more steps.
+#   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
+#                   base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
 #                 an EMA generator (0.999), tuned on the baseline arms alone:
 #                 `tfgan-reproduce mode_gan --arms binary,kplus1 --seeds 0,1,2 --out /tmp/tune` (flat from ~7000).
-#   amgan, aam: not tuned yet (their present steps are the claims' defaults).
+#   amgan, aam: not tuned yet (their present steps are the claims' defaults). Tune AC-GAN* (amgan) and CE (aam)
+#                 alone first (`--arms`); at mhgan's 15 000 steps their tutorial_cgan runs are copies of mhgan's
+#                 (same recipe and steps: reproduce/identity.py), not trained again.
 set -e
 OUT=${OUT:-results/campaign}
 DATA=${DATA:-../shared/data}
