@@ -22,7 +22,7 @@
 #                 0.988-0.991), its FID still falling (5.8 / 4.5 / 3.8 at 12 000 / 13 500 / 15 000), hinge's all
 #                 still moving: the FID checks may need more steps.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
-#                   base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
+#                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
 #                 an EMA generator (0.999), tuned on the baseline arms alone:
 #                 `tfgan-reproduce mode_gan --arms binary,kplus1 --seeds 0,1,2 --out /tmp/tune` (flat from ~7000).
