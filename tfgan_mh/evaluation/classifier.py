@@ -191,6 +191,55 @@ def _check_out_dir(out: str, overwrite: bool) -> None:
     raise ValueError(f"out={out!r} cannot be written: {reason}")
 
 
+def _positive_int(value) -> bool:
+  return not isinstance(value, bool) and isinstance(value, int) and value >= 1
+
+
+def _check_settings(*, dataset, epochs, batch_size, learning_rate, train_fraction, eval_examples, arch) -> None:
+  """One-line ValueError for a bad `train_and_export` argument (before anything is read or written)."""
+  if dataset not in data.SOURCE_NAMES:
+    raise ValueError(f"unknown dataset {dataset!r}: valid names are {', '.join(data.SOURCE_NAMES)}")
+  if dataset == "ring":
+    raise ValueError("dataset 'ring' holds 2-D points, not images: a classifier extractor needs an image "
+                     "dataset (mnist, cifar10, image_folder, ...)")
+  if epochs is not None and not _positive_int(epochs):
+    raise ValueError(f"epochs={epochs!r}: expected a positive int")
+  if not _positive_int(batch_size):
+    raise ValueError(f"batch_size={batch_size!r}: expected a positive int")
+  if not learning_rate > 0:
+    raise ValueError(f"learning_rate={learning_rate!r}: expected a positive float")
+  if train_fraction is not None and not 0.0 < train_fraction <= 1.0:
+    raise ValueError(f"train_fraction={train_fraction!r}: expected a fraction in (0, 1]")
+  if eval_examples is not None and not _positive_int(eval_examples):
+    raise ValueError(f"eval_examples={eval_examples!r}: expected a positive int, or None for the whole split")
+  if arch not in ARCHS:
+    raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
+
+
+def _fit(source: data.DataSource, *, arch: str, epochs: int, steps_per_epoch: int, batch_size: int,
+         learning_rate: float, seed: int):
+  """(model, Keras history, seconds) of training a fresh `arch` classifier on the source's train split."""
+  keras.utils.set_random_seed(seed)
+  model = build_classifier(source.image_shape, source.num_classes, arch=arch)
+  images = keras.Input(source.image_shape)
+  x = images
+  if arch == "vgg":  # RGB data, training only: left-right flips and shifts of up to 1/8 of the side (4 px
+    # on CIFAR), the usual CIFAR augmentation (digits are neither flipped nor shifted).
+    x = keras.layers.RandomFlip("horizontal", seed=seed)(x)
+    x = keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", seed=seed + 1)(x)
+  train_model = keras.Model(images, model(x)[0])
+  schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
+  train_model.compile(optimizer=keras.optimizers.Adam(schedule),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"], jit_compile=False)  # XLA measured slower on CPU for this small net
+  ds = source.input_fn(global_batch_size=batch_size, split="train", training=True, seed=seed)
+  start = time.perf_counter()
+  history = train_model.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                           shuffle=False, verbose=0)  # the source shuffles
+  train_seconds = time.perf_counter() - start
+  return model, history, train_seconds
+
+
 def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, path: Optional[str] = None,
                      validation_path: Optional[str] = None, resolution: Optional[int] = None,
                      arch: str = "auto", epochs: Optional[int] = None, batch_size: int = 128,
@@ -227,24 +276,8 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
   Raises:
     ValueError: bad dataset, arguments or out dir (one line; nothing written in that case).
   """
-  if dataset not in data.SOURCE_NAMES:
-    raise ValueError(f"unknown dataset {dataset!r}: valid names are {', '.join(data.SOURCE_NAMES)}")
-  if dataset == "ring":
-    raise ValueError("dataset 'ring' holds 2-D points, not images: a classifier extractor needs an image "
-                     "dataset (mnist, cifar10, image_folder, ...)")
-  if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-    raise ValueError(f"epochs={epochs!r}: expected a positive int")
-  if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-    raise ValueError(f"batch_size={batch_size!r}: expected a positive int")
-  if not learning_rate > 0:
-    raise ValueError(f"learning_rate={learning_rate!r}: expected a positive float")
-  if train_fraction is not None and not 0.0 < train_fraction <= 1.0:
-    raise ValueError(f"train_fraction={train_fraction!r}: expected a fraction in (0, 1]")
-  if eval_examples is not None and (isinstance(eval_examples, bool) or not isinstance(eval_examples, int)
-                                    or eval_examples < 1):
-    raise ValueError(f"eval_examples={eval_examples!r}: expected a positive int, or None for the whole split")
-  if arch not in ARCHS:
-    raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
+  _check_settings(dataset=dataset, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                  train_fraction=train_fraction, eval_examples=eval_examples, arch=arch)
   _check_out_dir(out, overwrite)
   out = os.path.normpath(out)
 
@@ -265,24 +298,8 @@ def train_and_export(*, dataset: str, out: str, data_dir: Optional[str] = None, 
   log(f"training a {arch} classifier on {num_examples} {dataset} images {source.image_shape}, "
       f"{source.num_classes} classes: {epochs} epochs of {steps_per_epoch} steps (batch {batch_size})")
 
-  keras.utils.set_random_seed(seed)
-  model = build_classifier(source.image_shape, source.num_classes, arch=arch)
-  images = keras.Input(source.image_shape)
-  x = images
-  if arch == "vgg":  # RGB data, training only: left-right flips and shifts of up to 1/8 of the side (4 px
-    # on CIFAR), the usual CIFAR augmentation (digits are neither flipped nor shifted).
-    x = keras.layers.RandomFlip("horizontal", seed=seed)(x)
-    x = keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", seed=seed + 1)(x)
-  train_model = keras.Model(images, model(x)[0])
-  schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
-  train_model.compile(optimizer=keras.optimizers.Adam(schedule),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"], jit_compile=False)  # XLA measured slower on CPU for this small net
-  ds = source.input_fn(global_batch_size=batch_size, split="train", training=True, seed=seed)
-  start = time.perf_counter()
-  history = train_model.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                           shuffle=False, verbose=0)  # the source shuffles
-  train_seconds = time.perf_counter() - start
+  model, history, train_seconds = _fit(source, arch=arch, epochs=epochs, steps_per_epoch=steps_per_epoch,
+                                       batch_size=batch_size, learning_rate=learning_rate, seed=seed)
 
   staging = out + ".partial"
   shutil.rmtree(staging, ignore_errors=True)
