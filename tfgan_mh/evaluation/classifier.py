@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from tfgan_mh import data
 from tfgan_mh.data import builder as data_builder
+from tfgan_mh.evaluation import config
 from tfgan_mh.evaluation import extractors
 from tfgan_mh.metrics.accuracy import classifier_accuracy
 from tfgan_mh.run import outputs
@@ -191,10 +192,6 @@ def _check_out_dir(out: str, overwrite: bool) -> None:
     raise ValueError(f"out={out!r} cannot be written: {reason}")
 
 
-def _positive_int(value) -> bool:
-  return not isinstance(value, bool) and isinstance(value, int) and value >= 1
-
-
 def _check_settings(*, dataset, epochs, batch_size, learning_rate, train_fraction, eval_examples, arch) -> None:
   """One-line ValueError for a bad `train_and_export` argument (before anything is read or written)."""
   if dataset not in data.SOURCE_NAMES:
@@ -202,16 +199,18 @@ def _check_settings(*, dataset, epochs, batch_size, learning_rate, train_fractio
   if dataset == "ring":
     raise ValueError("dataset 'ring' holds 2-D points, not images: a classifier extractor needs an image "
                      "dataset (mnist, cifar10, image_folder, ...)")
-  if epochs is not None and not _positive_int(epochs):
-    raise ValueError(f"epochs={epochs!r}: expected a positive int")
-  if not _positive_int(batch_size):
-    raise ValueError(f"batch_size={batch_size!r}: expected a positive int")
+  if epochs is not None:
+    config.check_positive_int("epochs", epochs)
+  config.check_positive_int("batch_size", batch_size)
   if not learning_rate > 0:
     raise ValueError(f"learning_rate={learning_rate!r}: expected a positive float")
   if train_fraction is not None and not 0.0 < train_fraction <= 1.0:
     raise ValueError(f"train_fraction={train_fraction!r}: expected a fraction in (0, 1]")
-  if eval_examples is not None and not _positive_int(eval_examples):
-    raise ValueError(f"eval_examples={eval_examples!r}: expected a positive int, or None for the whole split")
+  if eval_examples is not None:
+    try:
+      config.check_positive_int("eval_examples", eval_examples)
+    except ValueError as e:
+      raise ValueError(f"{e}, or None for the whole split") from None
   if arch not in ARCHS:
     raise ValueError(f"arch={arch!r}: expected one of {', '.join(ARCHS)}")
 

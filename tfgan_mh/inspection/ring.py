@@ -45,8 +45,8 @@ def _check_run(run: restore.Run) -> None:
   if shape != (2,):
     raise ValueError(f"run {run.model_dir!r} has data of shape {shape}: the radial profile needs 2-D points "
                      "(the ring, data_ring.gin)")
-  if run.discriminator is None or "kplus1" not in tuple(getattr(run.discriminator, "heads", ())):
-    heads = tuple(getattr(run.discriminator, "heads", ()) or ())
+  heads = tuple(getattr(run.discriminator, "heads", None) or ())
+  if "kplus1" not in heads:
     raise ValueError(f"run {run.model_dir!r} has discriminator heads {heads}: the radial profile needs the "
                      "'kplus1' head (K+1 GAN, Mode GAN, AM-GAN)")
 

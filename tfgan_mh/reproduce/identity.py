@@ -26,6 +26,8 @@ from typing import Callable, Optional, Sequence
 
 import gin
 
+from tfgan_mh.run import run_dir
+
 RECIPE_FILE = "reproduce_recipe.json"
 _SEED_DIR = re.compile(r"seed\d+$")
 
@@ -69,7 +71,6 @@ def recipe_changed(model_dir: str, digest: str) -> bool:
 def find_same(out: str, model_dir: str, digest: str, steps: int, complete: Callable[[str], bool]) -> Optional[str]:
   """Another run directory under OUT/runs of this recipe, finished at `steps`, for which `complete(dir)` holds
   (its checkpoints are on disk); None when there is none."""
-  from tfgan_mh.run import run_dir  # pylint: disable=g-import-not-at-top
   mine = os.path.abspath(model_dir)
   for path in sorted(glob.glob(os.path.join(out, "runs", "*", "*", "*", "seed*", RECIPE_FILE))):
     other = os.path.dirname(path)

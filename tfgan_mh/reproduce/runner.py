@@ -125,12 +125,12 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
     return 0.0
   if done is not None and not _has_checkpoint(model_dir):
     _set_aside(model_dir, f"{done}-steps", f"finished at {done} steps with no checkpoint to extend", log)
-  same = None if out is None or os.path.exists(model_dir) else identity.find_same(out, model_dir, digest, steps,
-                                                                                 _has_checkpoint)
-  if same is not None:
-    identity.copy_run(same, model_dir)
-    log(f"{model_dir}: the same recipe and steps as {same}: copied (checkpoints linked), not trained again")
-    return 0.0
+  if out is not None and not os.path.exists(model_dir):
+    same = identity.find_same(out, model_dir, digest, steps, _has_checkpoint)
+    if same is not None:
+      identity.copy_run(same, model_dir)
+      log(f"{model_dir}: the same recipe and steps as {same}: copied (checkpoints linked), not trained again")
+      return 0.0
   from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
