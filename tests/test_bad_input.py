@@ -24,6 +24,7 @@ import gin
 import tensorflow as tf
 from absl import flags
 
+from tests import forkserver
 from tfgan_mh.run import export
 from tfgan_mh.cli import train as train_main
 from tfgan_mh.evaluation import job
@@ -79,9 +80,8 @@ def train_cli(model_dir, *params):
 
 
 def cli(module, *args):
-  """(exit code, stderr) of `python -m module args` in a subprocess."""
-  proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=300,
-                        check=False)
+  """(exit code, stderr) of `python -m module args` in a process of its own (tests/forkserver.py)."""
+  proc = forkserver.run([sys.executable, "-m", module, *args], timeout=300)
   return proc.returncode, proc.stderr
 
 

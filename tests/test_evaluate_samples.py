@@ -8,13 +8,13 @@ classifier SavedModel through the real `classifier:` spec (no network).
 
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import tensorflow as tf
 from absl import flags
 
+from tests import forkserver
 from tfgan_mh import data
 from tfgan_mh.cli import evaluate_samples
 from tfgan_mh import metrics
@@ -176,8 +176,7 @@ class EvaluateSamplesTest(tf.test.TestCase):
       f.write('{"earlier": 1}\n')
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     cmd = [sys.executable, "-m", "tfgan_mh.cli.evaluate_samples", f"--output={out}"] + self.common
-    ok = subprocess.run(cmd + [f"--samples={self.npz}", "--metrics=fid,kid"], capture_output=True, text=True,
-                        env=env, cwd=REPO, check=False)
+    ok = forkserver.run(cmd + [f"--samples={self.npz}", "--metrics=fid,kid"], env=env, cwd=REPO)
     self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])
     printed = json.loads(ok.stdout.strip().splitlines()[-1])
     self.assertAllClose(printed["kid_mean"], self.record_npz["kid_mean"], rtol=1e-6)
@@ -185,8 +184,7 @@ class EvaluateSamplesTest(tf.test.TestCase):
       lines = f.read().splitlines()
     self.assertEqual(lines[0], '{"earlier": 1}')
     self.assertEqual(json.loads(lines[1])["fid"], printed["fid"])
-    bad = subprocess.run(cmd + ["--samples=/nonexistent/samples.npz"], capture_output=True, text=True, env=env,
-                         cwd=REPO, check=False)
+    bad = forkserver.run(cmd + ["--samples=/nonexistent/samples.npz"], env=env, cwd=REPO)
     self.assertEqual(bad.returncode, 1)
     self.assertEqual(bad.stderr.strip().splitlines()[-1], "error: --samples='/nonexistent/samples.npz' does not "
                      "exist: expected a folder of PNG/JPEG images or an .npz file")

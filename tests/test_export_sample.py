@@ -17,6 +17,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tests import forkserver
 from tfgan_mh.run import export
 from tfgan_mh import models
 from tfgan_mh import plots
@@ -251,13 +252,11 @@ class ExportTest(tf.test.TestCase):
     out = os.path.join(_tempdir(self), "exported")
     cmd = [sys.executable, "-m", "tfgan_mh.cli.export", f"--model_dir={model_dir}", "--checkpoint=1",
            f"--out={out}"]
-    ok = subprocess.run(cmd, cwd=REPO, env=_subprocess_env(), capture_output=True, text=True, timeout=300,
-                        check=False)
+    ok = forkserver.run(cmd, cwd=REPO, env=_subprocess_env(), timeout=300)
     self.assertEqual(ok.returncode, 0, ok.stderr[-3000:])
     self.assertRegex(ok.stdout, rf"exported the EMA generator of {model_dir}/ckpt-1 \(step 1\) to {out} in ")
     self.assertEqual(int(tf.saved_model.load(out).step.numpy()), 1)
-    again = subprocess.run(cmd, cwd=REPO, env=_subprocess_env(), capture_output=True, text=True, timeout=300,
-                           check=False)
+    again = forkserver.run(cmd, cwd=REPO, env=_subprocess_env(), timeout=300)
     self.assertEqual(again.returncode, 1)
     errors = [line for line in again.stderr.splitlines() if line.startswith("error:")]
     self.assertEqual(errors, [f"error: export path '{out}' exists and overwrite is False: choose a new "
@@ -336,8 +335,8 @@ class SampleTest(tf.test.TestCase):
       sample.check_out(os.path.join(a_file, "x.png"))
 
   def _cli(self, *flags):
-    return subprocess.run([sys.executable, "-m", "tfgan_mh.cli.sample"] + list(flags), cwd=REPO,
-                          env=_subprocess_env(), capture_output=True, text=True, timeout=300, check=False)
+    return forkserver.run([sys.executable, "-m", "tfgan_mh.cli.sample"] + list(flags), cwd=REPO,
+                          env=_subprocess_env(), timeout=300)
 
   def test_cli_writes_the_grid(self):
     model_dir = image_run_dir(self)

@@ -16,6 +16,7 @@ import unittest
 import pytest
 import tensorflow as tf
 
+from tests import forkserver
 from tfgan_mh.reproduce import claims
 from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
@@ -27,8 +28,7 @@ SHARED = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))  # holds m
 
 def _reproduce(*args, cwd=REPO):
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-  return subprocess.run([sys.executable, "-m", "tfgan_mh.reproduce", *args], cwd=cwd, env=env,
-                        capture_output=True, text=True, timeout=2400)
+  return forkserver.run([sys.executable, "-m", "tfgan_mh.reproduce", *args], cwd=cwd, env=env, timeout=2400)
 
 
 # The claims' smoke runs in two processes (the test runner's two workers on 2 cores), each trains its claims one

@@ -7,13 +7,13 @@ recomputes the samples in memory with the same latents and statistics and compar
 import glob
 import json
 import os
-import subprocess
 import sys
 
 import gin
 import numpy as np
 import tensorflow as tf
 
+from tests import forkserver
 from tests.evaluation.test_job import _Projection
 from tests.test_export_sample import _subprocess_env
 from tests.test_export_sample import _tempdir
@@ -71,8 +71,8 @@ class SampleOptionsTest(tf.test.TestCase):
       sample.figure(run, truncation=-0.5)
 
   def _cli(self, *flags):
-    return subprocess.run([sys.executable, "-m", "tfgan_mh.cli.sample"] + list(flags), cwd=REPO,
-                          env=_subprocess_env(), capture_output=True, text=True, timeout=300, check=False)
+    return forkserver.run([sys.executable, "-m", "tfgan_mh.cli.sample"] + list(flags), cwd=REPO,
+                          env=_subprocess_env(), timeout=300)
 
   def test_cli_with_standing_statistics_and_truncation(self):
     model_dir = image_run_dir(self)
@@ -154,8 +154,8 @@ class ExportOptionsTest(tf.test.TestCase):
     tmp = _tempdir(self)
     out = os.path.join(tmp, "g")
     base = [sys.executable, "-m", "tfgan_mh.cli.export", f"--model_dir={model_dir}", "--checkpoint=2", f"--out={out}"]
-    run_cli = lambda *flags: subprocess.run(base + list(flags), cwd=REPO, env=_subprocess_env(),  # noqa: E731
-                                            capture_output=True, text=True, timeout=300, check=False)
+    run_cli = lambda *flags: forkserver.run(base + list(flags), cwd=REPO, env=_subprocess_env(),  # noqa: E731
+                                            timeout=300)
     bad = run_cli("--standing_stats_batches=-1")
     self.assertEqual(bad.returncode, 1)
     self.assertEqual(bad.stderr.strip().splitlines()[-1], "error: --standing_stats_batches=-1 is not valid: "
@@ -257,9 +257,8 @@ class EvalJobOptionsTest(tf.test.TestCase):
     d = os.path.join(_tempdir(self), "run")
     __import__("shutil").copytree(image_run_dir(self), d, ignore=lambda *_: ["eval"])
     script = os.path.join(REPO, "eval", "run_eval.py")
-    bad = subprocess.run([sys.executable, script, f"--model_dir={d}", "--once", "--truncation=-0.5",
-                          "--inception=none"], capture_output=True, text=True, env=_subprocess_env(), cwd=REPO,
-                         check=False, timeout=300)
+    bad = forkserver.run([sys.executable, script, f"--model_dir={d}", "--once", "--truncation=-0.5",
+                          "--inception=none"], env=_subprocess_env(), cwd=REPO, timeout=300)
     self.assertEqual(bad.returncode, 1)
     self.assertEqual(bad.stderr.strip().splitlines()[-1], "error: truncation=-0.5 is not valid: expected a threshold "
                      "> 0 (e.g. 0.5; BigGAN §3.1), or 0 / None for no truncation")

@@ -18,6 +18,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tests import forkserver
 from tfgan_mh import data
 from tfgan_mh import losses
 from tfgan_mh import metrics
@@ -288,15 +289,13 @@ class RingJobTest(tf.test.TestCase):
     d = self._fresh()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     script = os.path.join(REPO, "eval", "run_eval.py")
-    ok = subprocess.run([sys.executable, script, f"--model_dir={d}", "--once", "--num_samples=50",
+    ok = forkserver.run([sys.executable, script, f"--model_dir={d}", "--once", "--num_samples=50",
                          "--batch_size=50", "--num_validation=100", "--metrics=self_accuracy,validation_accuracy",
-                         "--best_metric=self_accuracy", "--inception=none"],
-                        capture_output=True, text=True, env=env, cwd=REPO, check=False)
+                         "--best_metric=self_accuracy", "--inception=none"], env=env, cwd=REPO)
     self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])
     self.assertEqual(ok.stdout.strip(), f"once: {d}/eval/metrics.jsonl")
     self.assertEqual([r["step"] for r in _lines(d)], [4])
-    bad = subprocess.run([sys.executable, script, f"--model_dir={d}", "--metrics=is,bogus"],
-                         capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    bad = forkserver.run([sys.executable, script, f"--model_dir={d}", "--metrics=is,bogus"], env=env, cwd=REPO)
     self.assertEqual(bad.returncode, 1)
     self.assertEqual(bad.stderr.strip().splitlines()[-1],
                      "error: unknown metric 'bogus': valid names are default, all, " + ", ".join(job.METRIC_GROUPS))

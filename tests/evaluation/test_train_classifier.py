@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from unittest import mock
@@ -12,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tests import forkserver
 from tfgan_mh import data
 from tfgan_mh.data import local
 from tfgan_mh.evaluation import classifier
@@ -141,10 +141,9 @@ class TrainClassifierTest(tf.test.TestCase):
 
   def test_cli_error_is_one_line_with_nonzero_exit(self):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run(
+    result = forkserver.run(
         [sys.executable, "-m", "tfgan_mh.cli.train_classifier", "--dataset=mnist_jpeg",
-         "--out=" + os.path.join(_tempdir(self), "out")],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
+         "--out=" + os.path.join(_tempdir(self), "out")], cwd=REPO, env=env, timeout=120)
     self.assertEqual(result.returncode, 1)
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     self.assertEqual(len(errors), 1, result.stderr)

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests import helpers
-from tests.training.test_step import D_IN, K, HingeCE, TinyD, TinyG, Z, _data
+from tests.training.test_step import D_IN, K, HingeCE, TinyD, TinyG, _data
 from tfgan_mh.models.outputs import DiscOutput
 from tfgan_mh.training import lecam, optim
 from tfgan_mh.training.step import GANTrainer

@@ -2,7 +2,6 @@
 
 import glob
 import os
-import subprocess
 import sys
 from unittest import mock
 
@@ -11,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tests import forkserver
 from tests import helpers
 from tfgan_mh import data
 from tfgan_mh.cli import train as train_main
@@ -199,15 +199,14 @@ class TrainLoopTest(tf.test.TestCase):
 
   def test_cli_runs_default_and_rejects_bad_gin(self):
     model_dir = self.create_tempdir().full_path
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    ok = subprocess.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    ok = forkserver.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
                          "--gin_param=train.num_steps=2", "--gin_param=train.steps_per_loop=1"],
-                        capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+                        env=env, cwd=REPO, timeout=300)
     self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])
     self.assertTrue(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
-    bad = subprocess.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
-                          "--gin_param=train.loss_family='nope'"],
-                         capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    bad = forkserver.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
+                          "--gin_param=train.loss_family='nope'"], env=env, cwd=REPO, timeout=300)
     self.assertEqual(bad.returncode, 1)
     self.assertRegex(bad.stderr.strip().splitlines()[-1], r"^error: .*nope")
     self.assertNotIn("In call to configurable", bad.stderr)

@@ -9,13 +9,13 @@ untouched.
 
 import glob
 import os
-import subprocess
 import sys
 import textwrap
 
 import numpy as np
 import tensorflow as tf
 
+from tests import forkserver
 from tfgan_mh.run.names import OPERATIVE_CONFIG, TRAIN_DONE
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -92,12 +92,12 @@ class NewFamilyTest(tf.test.TestCase):
     model_dir = os.path.join(folder, "run")
     # The user's command, in a process of its own (the family registers there, not in this test process).
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.pathsep.join([folder, REPO]))
-    proc = subprocess.run(
+    proc = forkserver.run(
         [sys.executable, "-m", "tfgan_mh.train", "--gin_file=lsgan_user.gin", f"--model_dir={model_dir}",
          *(f"--gin_param={b}" for b in ("train.num_steps = 4", "train.global_batch_size = 16",
                                          "train.steps_per_loop = 2", "train.save_every = 4", "train.image_every = 4",
                                          "train.log_every = 4", "train.summary_every = 4"))],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+        cwd=folder, env=env, timeout=600)
     self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
     self.assertTrue(os.path.exists(os.path.join(model_dir, TRAIN_DONE)))
     out = _last_scalars(model_dir)
