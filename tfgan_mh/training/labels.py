@@ -4,8 +4,8 @@ Eq. (3)-(4) of Kavalerov et al. 2019 (MHGAN) draw y ~ p_d, the data's class freq
 is the uniform distribution, which most code uses. `train.fake_labels`:
 
   "auto"     p_d when the training set is imbalanced (largest class > `IMBALANCE_RATIO` x smallest), else
-             uniform (also when a class has no example: p_d would never draw it). MNIST (5421-6742 per class, ratio 1.24), CIFAR and the ring are uniform; CelebA-5 and
-             other skewed sets get p_d.
+             uniform (also when a class has no example: p_d would never draw it). MNIST (5421-6742 per class,
+             ratio 1.24), CIFAR and the ring are uniform; CelebA-5 and other skewed sets get p_d.
   "uniform"  every class with probability 1 / K.
   "data"     p_d always.
 

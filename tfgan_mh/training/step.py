@@ -32,6 +32,7 @@ from tfgan_mh.training import host_loop
 from tfgan_mh.augment import diffaugment as augment_lib
 from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
+from tfgan_mh.training import trainer_checks as checks
 
 
 def _stacked(step_fn, keys):
@@ -43,45 +44,6 @@ def _stacked(step_fn, keys):
     return tf.stack([tf.cast(out[k], tf.float32) for k in keys])
 
   return fn
-
-
-GENERATOR_NEEDS = ("real", "source", "reconstruction")  # what `_generator_inputs` serves a family's G loss
-_STREAM_SALTS = (24, 48, 56)  # of the DiffAugment draws on a family's data streams (see `_augment`)
-
-
-def _check_generator_input(family, generator) -> None:
-  """ValueError (one line) when the family and the generator disagree on what G transforms: latents, or the
-  real images (an image-to-image G(x, c): the family's `generator_takes_images`, the model's `takes_images`)."""
-  wants, takes = bool(family.generator_takes_images), bool(getattr(generator, "takes_images", False))
-  if wants != takes:
-    kinds = {True: "an image-to-image generator G(x, c)", False: "a generator of latents G(z, y)"}
-    raise ValueError(f"loss family {family.name!r} trains {kinds[wants]} but build_generator.arch builds "
-                     f"{kinds[takes]}: choose a matching build_generator.arch or train.loss_family")
-
-
-def _check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight) -> None:
-  if global_batch_size <= 0 or global_batch_size % replicas:
-    raise ValueError(f"global batch size {global_batch_size} is not a positive multiple of the {replicas} replicas; "
-                     f"use a multiple of {replicas}")
-  if d_steps < 1:
-    raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
-  if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-    raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
-  if ema_start < 0:
-    raise ValueError(f"ema_start={ema_start}: must be >= 0 (train steps before the EMA starts)")
-  if lecam_weight < 0:
-    raise ValueError(f"lecam_weight={lecam_weight}: must be >= 0 (0 = no LeCam regularisation)")
-
-
-def _check_family(family) -> None:
-  """ValueError (one line) for a family that asks for inputs the trainer does not serve."""
-  unknown = [n for n in family.generator_needs if n not in GENERATOR_NEEDS]
-  if unknown:
-    raise ValueError(f"loss family {family.name!r}: generator_needs {unknown} are not served; expected names "
-                     f"from {', '.join(GENERATOR_NEEDS)}")
-  if len(family.data_streams) > len(_STREAM_SALTS):
-    raise ValueError(f"loss family {family.name!r}: {len(family.data_streams)} data_streams; the trainer serves "
-                     f"at most {len(_STREAM_SALTS)}")
 
 
 class GANTrainer:
@@ -119,8 +81,8 @@ class GANTrainer:
                label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0,
                accumulate_steps: int = 1):
     replicas = strategy.num_replicas_in_sync
-    _check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight)
-    _check_family(family)  # before anything is built or traced
+    checks.check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight)
+    checks.check_family(family)  # before anything is built or traced
     self.augment = augment_lib.parse_policy(augment)
     if self.augment and len(tuple(image_shape)) != 3:
       raise ValueError(f"DiffAugment {','.join(self.augment)} needs images [H, W, C]; these samples have shape "
@@ -158,7 +120,7 @@ class GANTrainer:
     self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     self.generator = make_generator()
     self.discriminator = make_discriminator()
-    _check_generator_input(self.family, self.generator)
+    checks.check_generator_input(self.family, self.generator)
     self._probe = models_base.build_by_calling(self.generator, self.discriminator)  # D's heads, as it runs
     self.family.check_heads(self._probe)
     heads_lib.check_heads_used(tuple(getattr(self.discriminator, "heads", ())), self.family)
@@ -295,7 +257,7 @@ class GANTrainer:
     real, fake = self._discriminate_pair(self._augment(real_x, 8, micro), real_y, self._augment(fake_x, 16, micro),
                                          fake_y)
     extra = {name: self.discriminator(self._augment(x, salt, micro), None, training=True)  # unlabeled: no y
-             for name, x, salt in zip(self.family.data_streams, streams, _STREAM_SALTS)}
+             for name, x, salt in zip(self.family.data_streams, streams, checks.STREAM_SALTS)}
     terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y, **extra)
     if self.lecam is not None:
       terms.update(self.lecam.terms(real, fake, self.step, self.global_batch_size))
