@@ -26,9 +26,11 @@
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
 #                 an EMA generator (0.999), tuned on the baseline arms alone:
 #                 `tfgan-reproduce mode_gan --arms binary,kplus1 --seeds 0,1,2 --out /tmp/tune` (flat from ~7000).
-#   amgan, aam: not tuned yet (their present steps are the claims' defaults). Tune AC-GAN* (amgan) and CE (aam)
-#                 alone first (`--arms`); at mhgan's 15 000 steps their tutorial_cgan runs are copies of mhgan's
-#                 (same recipe and steps: reproduce/identity.py), not trained again.
+#   amgan  15000  being tuned on AC-GAN* alone (`tfgan-reproduce amgan --arms ac_gan_star --datasets mnist --seeds
+#                 0,1,2 --steps 15000`), the claim's networks and rates unchanged: seeds 0 and 1 flat over 12 000-15 000
+#                 (AM score 0.19-0.21, classifier IS 8.05-8.18), seed 2 training; then every arm with that recipe (its
+#                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
+#   aam: not tuned yet (its present steps are the claim's default). Tune CE alone first (`--arms`).
 set -e
 OUT=${OUT:-results/campaign}
 DATA=${DATA:-../shared/data}
