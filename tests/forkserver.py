@@ -9,9 +9,9 @@ takes the command's working directory, environment, argv and sys.path[0], its st
 runs the module or script as `__main__` with the exit code, atexit handlers and output of a fresh process. Before
 the fork only the package root of tfgan_mh (and its `cpu` module) is loaded.
 
-What it cannot serve runs as a real subprocess: `-c` code, a command other than this Python, and an environment
-that differs in what is read when TensorFlow is imported (TF_*, CUDA*, XLA*, OMP/MKL/KMP threads, PYTHON*): each
-such environment gets its own server. Tests of signals, worker processes or the console scripts themselves start
+What it cannot serve runs as a real subprocess: everything off Linux, `-c` code and a command other than this
+Python. An environment that differs in what is read when TensorFlow is imported (TF_*, CUDA*, XLA*, OMP/MKL/KMP
+threads, PYTHON*) gets a server of its own. Tests of signals, worker processes or the console scripts themselves start
 their processes with `subprocess` directly.
 """
 
@@ -40,8 +40,9 @@ def _signature(env):
 
 
 def _command(argv):
-  """("module", name, args) / ("script", path, args) for `python -m name args` / `python path args`, else None."""
-  if len(argv) < 2 or argv[0] != sys.executable:
+  """("module", name, args) / ("script", path, args) for `python -m name args` / `python path args`, else None
+  (and always None off Linux: macOS's system libraries are not fork-safe once threads have started)."""
+  if sys.platform != "linux" or len(argv) < 2 or argv[0] != sys.executable:
     return None
   if argv[1] == "-m" and len(argv) >= 3:
     return "module", argv[2], list(argv[3:])
