@@ -87,7 +87,10 @@ def run(argv, *, cwd=None, env=None, timeout=300) -> subprocess.CompletedProcess
     proc.stdin.write(json.dumps(dict(kind=kind, target=target, args=args, cwd=os.path.abspath(cwd or os.getcwd()),
                                      env=env, stdout=out, stderr=err)) + "\n")
     proc.stdin.flush()
-    pid = _read_line(proc, 60)["pid"]
+    started = _read_line(proc, 600)  # a new server imports TensorFlow first
+    if started is None:
+      raise RuntimeError("the fork server did not start a child within 600 s (see tests/forkserver.py)")
+    pid = started["pid"]
     done = _read_line(proc, timeout)
     if done is None:
       os.kill(pid, 9)
