@@ -43,7 +43,15 @@ def cpu_summary() -> str:
 def train_settings() -> dict:
   """The `train.*` settings (`TrainSettings`) of the parsed gin configuration."""
   import dataclasses  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import settings as settings_lib  # pylint: disable=g-import-not-at-top
+  try:
+    from tfgan_mh.training import settings as settings_lib  # pylint: disable=g-import-not-at-top
+  except ImportError:  # a checkout before TrainSettings (b8b07f8 and older): train()'s defaults and gin's bindings
+    import inspect  # pylint: disable=g-import-not-at-top
+    import gin  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
+    signature = inspect.signature(getattr(loop.train, "__wrapped__", loop.train))
+    settings = {k: p.default for k, p in signature.parameters.items() if p.default is not inspect.Parameter.empty}
+    return {**settings, **gin.get_bindings("train")}
   return dataclasses.asdict(settings_lib.TrainSettings())
 
 
@@ -92,7 +100,10 @@ def measure(config: str, gin_params, iterations: int, loop_steps: int) -> dict:
   from tfgan_mh import cli, data, losses  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import flops, precision  # pylint: disable=g-import-not-at-top
 
-  cli.parse_gin([f"experiments/{config}"], list(gin_params))
+  packaged = f"experiments/{config}"
+  if not hasattr(cli, "packaged_gin_names"):  # a checkout before packaged gin names (1de011b): a path in it
+    packaged = os.path.join("gin", "experiments", f"{config}.gin")
+  cli.parse_gin([packaged], list(gin_params))
   settings = train_settings()
   policy = precision.policy_for(settings["precision"], settings.get("mixed_bfloat16"), tf.distribute.get_strategy())
   keras.mixed_precision.set_global_policy(policy)

@@ -184,7 +184,9 @@ def parse_args():
     parser.error(f"unknown config(s) {', '.join(bad)}; valid: {', '.join(CONFIGS)}")
   if args.config is not None:
     from tfgan_mh import cli  # pylint: disable=g-import-not-at-top
-    valid = [n.split("/", 1)[1] for n in cli.packaged_gin_names("experiments")]
+    # A checkout older than packaged_gin_names (timed by --compare_with) is not checked here: its own parse fails.
+    names_of = getattr(cli, "packaged_gin_names", lambda folder: [f"{folder}/{args.config}"])
+    valid = [n.split("/", 1)[1] for n in names_of("experiments")]
     if args.config not in valid:
       parser.error(f"--config={args.config!r}: not a packaged experiment; valid: {', '.join(valid)}")
     if args.compare_with is not None and not os.path.isdir(os.path.join(args.compare_with, "tfgan_mh")):

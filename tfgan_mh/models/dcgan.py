@@ -18,6 +18,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
+from tfgan_mh.models import noise
 from tfgan_mh.models.base import Discriminator, Generator, one_hot_concat, tracked
 from tfgan_mh.models.layers import BatchNorm
 from tfgan_mh.models.spectral import SNConv2D, SNConv2DTranspose, SNDense
@@ -89,9 +90,9 @@ class DCGANDiscriminator(Discriminator):
   def features(self, x, training):
     h = tf.cast(x, self.compute_dtype)
     if training and self.input_noise:
-      h = h + tf.random.normal(tf.shape(h), stddev=self.input_noise, dtype=h.dtype)
+      h = noise.gaussian_noise(h, self.input_noise)
     for conv in self.convs:
       h = tf.nn.leaky_relu(conv(h, training=training), _LEAK)
       if training and self.dropout:
-        h = tf.nn.dropout(h, rate=self.dropout)
+        h = noise.dropout(h, self.dropout)
     return tf.reduce_mean(tf.cast(h, tf.float32), axis=[1, 2])  # [B, 8ch]
