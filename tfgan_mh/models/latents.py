@@ -18,6 +18,11 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import tensorflow as tf
 
+# The stateless generator of every draw a train step makes (z, fake labels, DiffAugment, standing statistics),
+# named rather than TF's "auto_select": that picks philox in TF's own kernels but threefry under XLA on CPU, so an
+# XLA-compiled step (`train.jit_compile`, every TPU step) would draw other z from the same seed (tests/training/
+# test_xla.py). Philox is what auto_select gave every run without XLA, so those draws are unchanged.
+RNG_ALG = "philox"
 
 def check_truncation(threshold, name: str = "truncation") -> Optional[float]:
   """The threshold as a float, None when off (None or 0); one-line ValueError for anything else.
@@ -55,7 +60,7 @@ def truncated_normal(shape, threshold: Optional[float], seed) -> tf.Tensor:
   threshold = check_truncation(threshold)
   seed = _seed_pair(seed)
   if threshold is None:
-    return tf.random.stateless_normal(shape, seed)
+    return tf.random.stateless_normal(shape, seed, alg=RNG_ALG)
   return tf.random.stateless_parameterized_truncated_normal(
       shape, seed, means=0.0, stddevs=1.0, minvals=-threshold, maxvals=threshold)
 

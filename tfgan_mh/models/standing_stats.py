@@ -47,7 +47,8 @@ def prior_batch(generator, index, batch_size: int, seed: int, truncation: Option
   if not generator.conditional:
     return z, None
   labels = tf.random.stateless_uniform([batch_size], tf.stack([tf.constant(seed, tf.int64), 2 * index + 1]),
-                                       minval=0, maxval=int(generator.num_classes), dtype=tf.int32)
+                                       minval=0, maxval=int(generator.num_classes), dtype=tf.int32,
+                                       alg=latents.RNG_ALG)
   return z, labels
 
 

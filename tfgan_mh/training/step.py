@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from tfgan_mh.models import base as models_base
 from tfgan_mh.models import heads as heads_lib
+from tfgan_mh.models import latents
 from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
 from tfgan_mh.models.outputs import is_real as _is_real
 from tfgan_mh.models.outputs import split_outputs as _split
@@ -183,10 +184,10 @@ class GANTrainer:
     replicas = self.strategy.num_replicas_in_sync
     replica = tf.distribute.get_replica_context().replica_id_in_sync_group
     seed = self._step_seed(salt)
-    z = tf.random.stateless_normal([batch * replicas, self.generator.z_dim], seed=seed)
+    z = tf.random.stateless_normal([batch * replicas, self.generator.z_dim], seed=seed, alg=latents.RNG_ALG)
     if self.label_logits is None:
       labels = tf.random.stateless_uniform([batch * replicas], seed=seed + [1, 0], minval=0,
-                                           maxval=self.num_classes, dtype=tf.int32)
+                                           maxval=self.num_classes, dtype=tf.int32, alg=latents.RNG_ALG)
     else:  # y ~ p_d (MHGAN Eq. (3)-(4))
       labels = tf.random.stateless_categorical(self.label_logits, batch * replicas, seed=seed + [1, 0],
                                                dtype=tf.int32)[0]
