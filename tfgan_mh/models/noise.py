@@ -12,7 +12,7 @@ slower) and applied by one multiply, whose gradient is the same multiply: the dr
 took 55 % less time (benchmarks/train_step.py --config mnist_mhinge_cpu; docs/benchmarks.md). The draws
 differ from `tf.nn.dropout`'s, so a run's numbers differ from a run with it; the distributions do not.
 
-Seeds: each call draws its stateless seed from TF's stateful generator (2 int64 draws), so the masks follow
+Seeds: each call draws its stateless seed from TF's stateful generator (2 int32 draws), so the masks follow
 the global seed (`keras.utils.set_random_seed`) as `tf.nn.dropout`'s did. Under TPUStrategy the step is XLA
 already and the nested compilation is a no-op. A shape that is not fully known when tracing falls back to
 TF's philox draw without XLA (XLA needs static shapes; TF's CPU kernels have no threefry).
@@ -20,12 +20,13 @@ TF's philox draw without XLA (XLA needs static shapes; TF's CPU kernels have no 
 
 import tensorflow as tf
 
-_SEED_MAX = 2**62
+_SEED_MAX = 2**31 - 1
 
 
 def _seed():
-  """A [2] int64 stateless seed from TF's stateful generator (follows the global seed)."""
-  return tf.random.uniform([2], 0, _SEED_MAX, dtype=tf.int64)
+  """A [2] int32 stateless seed from TF's stateful generator (follows the global seed; int32: every XLA backend
+  draws 32-bit integers)."""
+  return tf.random.uniform([2], 0, _SEED_MAX, dtype=tf.int32)
 
 
 def _keep_scale(shape, rate, dtype, seed, alg="threefry"):
