@@ -19,9 +19,11 @@ import numpy as np
 import tensorflow as tf
 
 # The stateless generator of every draw a train step makes (z, fake labels, DiffAugment, standing statistics),
-# named rather than TF's "auto_select": that picks philox in TF's own kernels but threefry under XLA on CPU, so an
-# XLA-compiled step (`train.jit_compile`, every TPU step) would draw other z from the same seed (tests/training/
-# test_xla.py). Philox is what auto_select gave every run without XLA, so those draws are unchanged.
+# named rather than TF's "auto_select", which picks philox in TF's kernels but threefry under XLA on CPU. Philox is
+# what auto_select gave every run without XLA, so those draws are unchanged; under XLA the integer draws (fake
+# labels) are now the same as without it. XLA's float and normal transforms still differ from TF's kernels, so an
+# XLA-compiled step (`train.jit_compile`, every TPU step) draws other z from the same seed (tests/training/
+# test_families.py gives the compiled run the plain run's draws).
 RNG_ALG = "philox"
 
 def check_truncation(threshold, name: str = "truncation") -> Optional[float]:
