@@ -18,8 +18,6 @@ from typing import Sequence
 
 import tensorflow as tf
 
-from tfgan_mh.models.latents import RNG_ALG
-
 POLICIES = ("color", "translation", "cutout")
 
 
@@ -35,12 +33,7 @@ def parse_policy(policy) -> tuple:
 
 
 def _uniform(seed, batch, salt):
-  return tf.random.stateless_uniform([batch, 1, 1, 1], seed=seed + [0, salt], alg=RNG_ALG)  # [B, 1, 1, 1]
-
-
-def _randint(seed, batch, salt, low, high):
-  return tf.random.stateless_uniform([batch], seed=seed + [0, salt], minval=low, maxval=high, dtype=tf.int32,
-                                     alg=RNG_ALG)  # [B] in [low, high)
+  return tf.random.stateless_uniform([batch, 1, 1, 1], seed=seed + [0, salt])  # [B, 1, 1, 1]
 
 
 def color(x, seed):
@@ -62,7 +55,8 @@ def translation(x, seed, ratio: float = 0.125):
   """Shifts each image by whole pixels, zeros shifted in; a matmul with a 0/1 shift matrix (differentiable)."""
   b, h, w = tf.shape(x)[0], x.shape[1], x.shape[2]
   rh, rw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-  dy, dx = _randint(seed, b, 4, -rh, rh + 1), _randint(seed, b, 5, -rw, rw + 1)
+  dy = tf.random.stateless_uniform([b], seed=seed + [0, 4], minval=-rh, maxval=rh + 1, dtype=tf.int32)
+  dx = tf.random.stateless_uniform([b], seed=seed + [0, 5], minval=-rw, maxval=rw + 1, dtype=tf.int32)
   rows = tf.cast(_shift_mask(h, dy), x.dtype)  # [B, H, H]
   cols = tf.cast(_shift_mask(w, dx), x.dtype)  # [B, W, W]
   x = tf.einsum("bij,bjwc->biwc", rows, x)
@@ -74,7 +68,8 @@ def cutout(x, seed, ratio: float = 0.5):
   sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
   # Centre offsets as the authors' code draws them: in [0, H + (1 - sh % 2)), the square spans
   # [cy - sh // 2, cy - sh // 2 + sh).
-  cy, cx = _randint(seed, b, 6, 0, h + (1 - sh % 2)), _randint(seed, b, 7, 0, w + (1 - sw % 2))
+  cy = tf.random.stateless_uniform([b], seed=seed + [0, 6], minval=0, maxval=h + (1 - sh % 2), dtype=tf.int32)
+  cx = tf.random.stateless_uniform([b], seed=seed + [0, 7], minval=0, maxval=w + (1 - sw % 2), dtype=tf.int32)
   top, left = cy - sh // 2, cx - sw // 2
   i, j = tf.range(h)[None, :], tf.range(w)[None, :]
   in_rows = (i >= top[:, None]) & (i < top[:, None] + sh)  # [B, H]

@@ -18,13 +18,14 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import tensorflow as tf
 
-# The stateless generator of every draw a train step makes (z, fake labels, DiffAugment, standing statistics),
-# named rather than TF's "auto_select", which picks philox in TF's kernels but threefry under XLA on CPU. Philox is
-# what auto_select gave every run without XLA, so those draws are unchanged; under XLA the integer draws (fake
-# labels) are now the same as without it. XLA's float and normal transforms still differ from TF's kernels, so an
+# The stateless generator of the step's z and fake labels and of the standing statistics' draws, named rather
+# than TF's "auto_select", which picks philox in TF's kernels but threefry under XLA on CPU. Philox is what
+# auto_select gave every run without XLA, so those draws are unchanged; under XLA the integer draws (fake labels)
+# are now the same as without it. XLA's float and normal transforms still differ from TF's kernels, so an
 # XLA-compiled step (`train.jit_compile`, every TPU step) draws other z from the same seed (tests/training/
-# test_families.py gives the compiled run the plain run's draws).
+# test_families.py gives the compiled run the plain run's draws). DiffAugment, a lower layer, keeps TF's default.
 RNG_ALG = "philox"
+
 
 def check_truncation(threshold, name: str = "truncation") -> Optional[float]:
   """The threshold as a float, None when off (None or 0); one-line ValueError for anything else.
