@@ -42,7 +42,7 @@ class XlaTest(tf.test.TestCase):
     """XLA under MirroredStrategy over *logical* CPU devices fails in TF 2.21: every compiled replica runs on CPU:0
     and cannot read replica 1's variables (the same failure in Keras's own CI: keras-team/keras#19005). Multi-GPU
     and TPU hosts have one XLA device per replica and are not tested here. When TF fixes this, this test fails:
-    then compare the Mirrored XLA steps with the plain ones as test_xla_steps_equal_the_plain_steps does."""
+    then compare the Mirrored XLA steps with the plain ones as test_families.py's `_check_xla` does."""
     strategy = helpers.mirrored_strategy(self)
     start = weights(trainer(tf.distribute.get_strategy(), "hinge", 1))
     with self.assertRaisesRegex(tf.errors.InvalidArgumentError, r"Trying to access resource .* located in device "

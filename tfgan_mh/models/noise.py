@@ -43,15 +43,21 @@ _keep_scale_xla = tf.function(_keep_scale, jit_compile=True, reduce_retracing=Fa
 _normal_xla = tf.function(_normal, jit_compile=True, reduce_retracing=False)
 
 
+def _draw(draw, draw_xla, x, param):
+  """draw(shape, param, dtype, seed) of x's shape and dtype: XLA-compiled where the shape is static, else TF's
+  philox without XLA."""
+  if x.shape.is_fully_defined():
+    return draw_xla(tuple(x.shape.as_list()), float(param), x.dtype, _seed())
+  return draw(tf.shape(x), float(param), x.dtype, _seed(), alg="philox")
+
+
 def dropout(x, rate: float):
   """x with each element zeroed with probability `rate` and the rest scaled by 1 / (1 - rate) (training only)."""
   if not 0.0 <= rate < 1.0:
     raise ValueError(f"dropout rate={rate!r}: must be in [0, 1)")
   if rate == 0.0:
     return x
-  if x.shape.is_fully_defined():
-    return x * _keep_scale_xla(tuple(x.shape.as_list()), float(rate), x.dtype, _seed())
-  return x * _keep_scale(tf.shape(x), float(rate), x.dtype, _seed(), alg="philox")
+  return x * _draw(_keep_scale, _keep_scale_xla, x, rate)
 
 
 def gaussian_noise(x, std: float):
@@ -60,6 +66,4 @@ def gaussian_noise(x, std: float):
     raise ValueError(f"noise std={std!r}: must be >= 0")
   if std == 0.0:
     return x
-  if x.shape.is_fully_defined():
-    return x + _normal_xla(tuple(x.shape.as_list()), float(std), x.dtype, _seed())
-  return x + _normal(tf.shape(x), float(std), x.dtype, _seed(), alg="philox")
+  return x + _draw(_normal, _normal_xla, x, std)
