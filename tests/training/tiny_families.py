@@ -103,7 +103,10 @@ def read_latents(run, table):
   def latents(batch, salt):
     replica = tf.distribute.get_replica_context().replica_id_in_sync_group
     s, start = tf.cast(run.step.read_value(), tf.int32), replica * batch
-    z = tf.reshape(zs[s, salt, start:start + batch], [batch] + zs.shape[3:].as_list())  # static shapes
-    return z, tf.reshape(ys[s, salt, start:start + batch], [batch])
+    # A gather on the step, not a slice: XLA compiles a strided slice's bounds as constants, so slicing at the
+    # step would compile the whole train step again at every step value.
+    z, y = tf.gather(zs, s)[salt], tf.gather(ys, s)[salt]
+    z = tf.reshape(z[start:start + batch], [batch] + zs.shape[3:].as_list())  # static shapes
+    return z, tf.reshape(y[start:start + batch], [batch])
 
   run._latents = latents  # pylint: disable=protected-access  (before the first call traces the step)
