@@ -17,13 +17,37 @@ references in the `tfgan_mh` package docstring.)
 
 import gin
 import keras
+import tensorflow as tf
+
+
+def _handle(variable):
+  """The resource handle of a Keras variable or of the per-device `tf.Variable` that `extended.update` passes."""
+  return (variable.value if isinstance(variable, keras.Variable) else variable).handle
 
 
 class PreReducedAdam(keras.optimizers.Adam):
-  """Adam whose gradients arrive already summed over replicas."""
+  """Adam whose gradients arrive already summed over replicas, each variable updated by one fused op.
+
+  Keras's `Adam.update_step` builds ~36 graph ops per variable (a third of a small train step's graph, and of
+  its trace time); TF's `ResourceApplyAdam` kernel computes the same update, in the same order of operations
+  (m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= m lr_t / (sqrt(v) + eps), lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)),
+  in one op that XLA also compiles. AMSGrad keeps Keras's update.
+  """
 
   def _all_reduce_sum_gradients(self, grads_and_vars):
     return list(grads_and_vars)
+
+  def update_step(self, gradient, variable, learning_rate):
+    if self.amsgrad:
+      return super().update_step(gradient, variable, learning_rate)
+    dtype = variable.dtype
+    index = self._get_variable_index(variable)
+    step = tf.cast(self.iterations + 1, dtype)
+    beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+    return tf.raw_ops.ResourceApplyAdam(
+        var=_handle(variable), m=_handle(self._momentums[index]), v=_handle(self._velocities[index]),
+        beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step), lr=tf.cast(learning_rate, dtype),
+        beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
 
 
 class PreReducedAdamax(keras.optimizers.Adamax):
