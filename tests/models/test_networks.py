@@ -10,6 +10,7 @@ from absl.testing import parameterized
 from tests import helpers
 from tfgan_mh import models
 from tfgan_mh.models import magan
+from tfgan_mh.training import optim
 
 K = 4
 # (generator arch, discriminator arch, image_shape, small-width kwargs of G, of D)
@@ -386,7 +387,7 @@ class MirroredNetworksTest(parameterized.TestCase, tf.test.TestCase):
       d = models.build_discriminator(arch, image_shape=(32, 32, 3), num_classes=K, ch=1,
                                      heads=("projection", "classifier"))
       d(g(tf.zeros([2, 8]), tf.zeros([2], tf.int32)), tf.zeros([2], tf.int32))
-      opt = keras.optimizers.Adam(1e-2)
+      opt = optim.PreReducedAdam(1e-2)  # the trainer's optimizer: one fused op per variable
       opt.build(g.trainable_variables + d.trainable_variables)
     variables = g.trainable_variables + d.trainable_variables
 
@@ -394,8 +395,9 @@ class MirroredNetworksTest(parameterized.TestCase, tf.test.TestCase):
       with tf.GradientTape() as tape:
         out = d(g(z, y, training=True), y, training=True)
         loss = tf.reduce_mean(tf.nn.relu(1.0 + out.adv_logits)) + tf.reduce_mean(out.class_logits)
-      grads = tape.gradient(loss, variables)
-      # The Keras optimizer sums the replicas' gradients in apply_gradients (replica context).
+      # Summed over replicas here, as the trainer does (PreReducedAdam does not sum them again).
+      grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM,
+                                                             tape.gradient(loss, variables))
       opt.apply_gradients(zip(grads, variables))
       return loss
 
