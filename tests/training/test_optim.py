@@ -12,11 +12,12 @@ from tests import helpers
 from tfgan_mh.training import optim
 
 
-def _adamax_reference(w, grads, lr, b1, b2, eps):
-  """Adamax by hand: m = b1 m + (1 - b1) g; u = max(b2 u, |g|); w -= lr / (1 - b1^t) * m / (u + eps)."""
+def _adamax_reference(w, grads, rates, b1, b2, eps):
+  """Adamax by hand with rate `rates[t - 1]` at step t: m = b1 m + (1 - b1) g; u = max(b2 u, |g|);
+  w -= lr / (1 - b1^t) * m / (u + eps)."""
   m = np.zeros_like(w)
   u = np.zeros_like(w)
-  for t, g in enumerate(grads, start=1):
+  for t, (g, lr) in enumerate(zip(grads, rates), start=1):
     m = b1 * m + (1 - b1) * g
     u = np.maximum(b2 * u, np.abs(g))
     w = w - lr / (1 - b1 ** t) * m / (u + eps)
@@ -55,39 +56,46 @@ class OptimTest(tf.test.TestCase):
     w = keras.Variable(w0)
     for g in grads:
       opt.apply_gradients([(tf.constant(g), w)])
-    self.assertAllClose(w.numpy(), _adamax_reference(w0, grads, 5e-2, 0.5, 0.999, 1e-8), atol=1e-6)
+    self.assertAllClose(w.numpy(), _adamax_reference(w0, grads, [5e-2] * 4, 0.5, 0.999, 1e-8), atol=1e-6)
 
-  def _adam_runs(self, strategy, jit_compile):
-    """PreReducedAdam (fused) and Keras's Adam, 4 steps on the same gradients in one tf.function each."""
+  def _runs(self, fused, plain, strategy, jit_compile):
+    """A PreReduced optimizer (`fused`) and Keras's (`plain`), 4 steps on the same gradients in one tf.function
+    each, with a staircase rate (0.1, 0.1, 0.05, 0.05)."""
     rng = np.random.default_rng(1)
     w0 = rng.standard_normal((3, 4)).astype(np.float32)
     grads = tf.constant(np.stack([rng.standard_normal((3, 4)) for _ in range(4)]).astype(np.float32))
     out = {}
-    for name, cls in (("fused", optim.PreReducedAdam), ("keras", keras.optimizers.Adam)):
+    for name, cls in (("fused", fused), ("keras", plain)):
       with strategy.scope():
         opt = cls(learning_rate=optim.rate_schedule(0.1, decay_every=2, decay_factor=0.5), beta_1=0.5, epsilon=1e-3)
         w = keras.Variable(w0)
         opt.build([w])
-
-      # The trainer hands PreReducedAdam gradients already summed over replicas; Keras's Adam sums them itself.
-      share = 1.0 if cls is optim.PreReducedAdam else 1.0 / strategy.num_replicas_in_sync
-
+      # The trainer hands a PreReduced optimizer gradients already summed over replicas; Keras's sums them itself.
+      share = 1.0 if cls is fused else 1.0 / strategy.num_replicas_in_sync
       step = tf.function(functools.partial(_apply, strategy, opt, w, share), jit_compile=jit_compile)
       for g in grads:
         step(g)
       out[name] = w.numpy()
-    return w0, grads.numpy(), out
+    return w0.astype(np.float64), grads.numpy().astype(np.float64), out
+
+  def _strategies(self):
+    return (("default", tf.distribute.get_strategy(), False), ("default, XLA", tf.distribute.get_strategy(), True),
+            ("mirrored", helpers.mirrored_strategy(self), False))
 
   def test_fused_adam_equals_keras_adam_and_the_update_rule(self):
-    for label, strategy, jit in (("default", tf.distribute.get_strategy(), False),
-                                 ("default, XLA", tf.distribute.get_strategy(), True),
-                                 ("mirrored", helpers.mirrored_strategy(self), False)):
-      w0, grads, out = self._adam_runs(strategy, jit)
-      rates = [0.1, 0.1, 0.05, 0.05]  # the staircase rate
-      expected = _adam_reference(w0.astype(np.float64), grads.astype(np.float64), rates, 0.5, 0.999, 1e-3)
+    for label, strategy, jit in self._strategies():
+      w0, grads, out = self._runs(optim.PreReducedAdam, keras.optimizers.Adam, strategy, jit)
+      expected = _adam_reference(w0, grads, [0.1, 0.1, 0.05, 0.05], 0.5, 0.999, 1e-3)
       # float32 round-off: the fused kernel ends within 6.6e-7 of the float64 rule, Keras's ops within 2.2e-6.
       self.assertAllClose(out["fused"], expected, rtol=0, atol=1e-6, msg=label)
       self.assertAllClose(out["keras"], expected, rtol=0, atol=4e-6, msg=label)
+
+  def test_fused_adamax_equals_keras_adamax_and_the_update_rule(self):
+    for label, strategy, jit in self._strategies():
+      w0, grads, out = self._runs(optim.PreReducedAdamax, keras.optimizers.Adamax, strategy, jit)
+      expected = _adamax_reference(w0, grads, [0.1, 0.1, 0.05, 0.05], 0.5, 0.999, 1e-3)
+      self.assertAllClose(out["fused"], expected, rtol=0, atol=1e-6, msg=label)
+      self.assertAllClose(out["keras"], expected, rtol=0, atol=1e-6, msg=label)
 
   def test_staircase_decay(self):
     schedule = optim.rate_schedule(1e-3, decay_every=3, decay_factor=0.5)
