@@ -25,55 +25,92 @@ def _handle(variable):
   return (variable.value if isinstance(variable, keras.Variable) else variable).handle
 
 
-class PreReducedAdam(keras.optimizers.Adam):
-  """Adam whose gradients arrive already summed over replicas, each variable updated by one fused op.
+class _FusedUpdates:
+  """Gradients arrive already summed over replicas (module docstring), and each variable is updated by one fused
+  TF kernel (`_apply`) whose per-step coefficients (`_coefficients`: bias-correction powers, rate, betas,
+  epsilon) are computed once per `apply_gradients` for all variables, not once per variable.
 
-  Keras's `Adam.update_step` builds ~36 graph ops per variable (a third of a small train step's graph, and of
-  its trace time); TF's `ResourceApplyAdam` kernel computes the same update, in the same order of operations
-  (m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); w -= m lr_t / (sqrt(v) + eps), lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)),
-  in one op that XLA also compiles. AMSGrad keeps Keras's update.
+  Keras's update builds ~36 graph ops per variable, and a per-variable fused op with its own coefficients ~14:
+  a third, then a seventh, of a small train step's graph (and of its trace time); with shared coefficients a
+  variable costs the kernel alone.
   """
 
   def _all_reduce_sum_gradients(self, grads_and_vars):
     return list(grads_and_vars)
 
+  def _fused(self) -> bool:
+    return True
+
+  def _distributed_tf_update_step(self, distribution, grads_and_vars, learning_rate):
+    if not self._fused():
+      return super()._distributed_tf_update_step(distribution, grads_and_vars, learning_rate)
+    shared = {}  # (device, dtype) -> coefficients: under MirroredStrategy each device has its own rate tensor
+
+    def update(variable, gradient, rate):
+      key = (variable.device, variable.dtype)
+      if key not in shared:
+        shared[key] = self._coefficients(variable.dtype, rate)
+      return self._apply(variable, gradient, shared[key])
+
+    for grad, var in grads_and_vars:
+      distribution.extended.update(var, update, args=(grad, learning_rate), group=False)
+    return None
+
   def update_step(self, gradient, variable, learning_rate):
-    if self.amsgrad:
+    if not self._fused():
       return super().update_step(gradient, variable, learning_rate)
-    dtype = variable.dtype
-    index = self._get_variable_index(variable)
+    return self._apply(variable, gradient, self._coefficients(variable.dtype, learning_rate))
+
+
+class PreReducedAdam(_FusedUpdates, keras.optimizers.Adam):
+  """Adam whose gradients arrive already summed over replicas, each variable updated by TF's fused
+  `ResourceApplyAdam`: the same update, in the same order of operations (m += (g - m)(1 - b1);
+  v += (g^2 - v)(1 - b2); w -= m lr_t / (sqrt(v) + eps), lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)), in one op that XLA
+  also compiles. AMSGrad keeps Keras's update.
+  """
+
+  def _fused(self) -> bool:
+    return not self.amsgrad
+
+  def _coefficients(self, dtype, learning_rate):
     step = tf.cast(self.iterations + 1, dtype)
     beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+    return (tf.pow(beta_1, step), tf.pow(beta_2, step), tf.cast(learning_rate, dtype), beta_1, beta_2,
+            tf.cast(self.epsilon, dtype))
+
+  def _apply(self, variable, gradient, coefficients):
+    beta1_power, beta2_power, lr, beta_1, beta_2, epsilon = coefficients
+    index = self._get_variable_index(variable)
     return tf.raw_ops.ResourceApplyAdam(
         var=_handle(variable), m=_handle(self._momentums[index]), v=_handle(self._velocities[index]),
-        beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step), lr=tf.cast(learning_rate, dtype),
-        beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
+        beta1_power=beta1_power, beta2_power=beta2_power, lr=lr, beta1=beta_1, beta2=beta_2, epsilon=epsilon,
+        grad=tf.cast(gradient, variable.dtype))
 
 
-class PreReducedAdamax(keras.optimizers.Adamax):
+class PreReducedAdamax(_FusedUpdates, keras.optimizers.Adamax):
   """Adamax (Kingma & Ba §7.1; MAGAN Algorithm 1) whose gradients arrive already summed over replicas, each
   variable updated by TF's fused `ResourceApplyAdaMax` (m += (g - m)(1 - b1); u = max(b2 u, |g|);
   w -= lr / (1 - b1^t) * m / (u + eps)), as `PreReducedAdam` does for Adam."""
 
-  def _all_reduce_sum_gradients(self, grads_and_vars):
-    return list(grads_and_vars)
-
-  def update_step(self, gradient, variable, learning_rate):
-    dtype = variable.dtype
-    index = self._get_variable_index(variable)
+  def _coefficients(self, dtype, learning_rate):
     beta_1 = tf.cast(self.beta_1, dtype)
+    return (tf.pow(beta_1, tf.cast(self.iterations + 1, dtype)), tf.cast(learning_rate, dtype), beta_1,
+            tf.cast(self.beta_2, dtype), tf.cast(self.epsilon, dtype))
+
+  def _apply(self, variable, gradient, coefficients):
+    beta1_power, lr, beta_1, beta_2, epsilon = coefficients
+    index = self._get_variable_index(variable)
     return tf.raw_ops.ResourceApplyAdaMax(
-        var=_handle(variable), m=_handle(self._m[index]), v=_handle(self._u[index]),
-        beta1_power=tf.pow(beta_1, tf.cast(self.iterations + 1, dtype)), lr=tf.cast(learning_rate, dtype),
-        beta1=beta_1, beta2=tf.cast(self.beta_2, dtype), epsilon=tf.cast(self.epsilon, dtype),
-        grad=tf.cast(gradient, dtype))
+        var=_handle(variable), m=_handle(self._m[index]), v=_handle(self._u[index]), beta1_power=beta1_power,
+        lr=lr, beta1=beta_1, beta2=beta_2, epsilon=epsilon, grad=tf.cast(gradient, variable.dtype))
 
 
 for _cls in (keras.optimizers.Adam, keras.optimizers.Adamax):
-  if not hasattr(_cls, "_all_reduce_sum_gradients"):  # pragma: no cover
-    raise ImportError(
-        f"keras.optimizers.{_cls.__name__} has no _all_reduce_sum_gradients (Keras {keras.__version__}): "
-        "the PreReduced optimizers in tfgan_mh/training/optim.py must be adapted to this Keras version.")
+  for _method in ("_all_reduce_sum_gradients", "_distributed_tf_update_step"):
+    if not hasattr(_cls, _method):  # pragma: no cover
+      raise ImportError(
+          f"keras.optimizers.{_cls.__name__} has no {_method} (Keras {keras.__version__}): "
+          "the PreReduced optimizers in tfgan_mh/training/optim.py must be adapted to this Keras version.")
 
 
 def rate_schedule(rate: float, decay_every=None, decay_factor=None):
