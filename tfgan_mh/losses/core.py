@@ -2,7 +2,7 @@
 
 Every function takes keyword-only tensors and returns a float32 tensor of shape `[B]` (one value per
 example): no variables, no reduction, no summaries. The train step reduces each term once over the
-global batch (`tf.nn.compute_average_loss`).
+global batch (sum / global batch size).
 
 Conventions:
   * `labels` are int class ids `[B]` in `[0, K)`; out-of-range ids are not checked (one_hot of an

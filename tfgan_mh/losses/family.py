@@ -15,7 +15,7 @@ Each loss method returns a dict of descriptive names to per-example float32 tens
 differ between terms, e.g. labeled vs unlabeled batch), with the weights of the paper (lambda, the 1/2
 of Eq. (8) of Kavalerov et al. 2019 (MHGAN), ...) already applied. The objective minimised is
 sum_k mean_over_global_batch(terms[k]); the trainer reduces each term once with
-`tf.nn.compute_average_loss` and sums. There is no "total" key.
+its sum / the global batch size and sums. There is no "total" key.
 
 Each concrete family is a `@gin.configurable` class registered under its family name, so a gin file
 sets e.g. `mhinge.g_aux_weight = 0.1`; `get_family(name, **overrides)` passes keyword overrides.

@@ -6,8 +6,8 @@ family's state, the step counter) and creates it under `strategy.scope()`. One *
 them inside one `tf.function` (a host loop, so TPUs stay busy) and returns the measurements of the last.
 
 Reduction: loss families return per-example terms `[B_k]`; each term is averaged once over the *global*
-batch with `tf.nn.compute_average_loss` inside the replica, and the gradients are summed over replicas, so
-the update equals the single-device update on the global batch (tested). Every measurement is reduced the
+batch inside the replica (sum / global batch size, as `tf.nn.compute_average_loss` without its checks), and the
+gradients are summed over replicas, so the update equals the single-device update on the global batch (tested). Every measurement is reduced the
 same way, then summed over replicas with `strategy.reduce`, so it is the global-batch mean.
 
 Gradient accumulation (`accumulate_steps` = n, `tfgan_mh.training.accumulate`): each update sums the gradients
@@ -169,7 +169,9 @@ class GANTrainer:
   def _global_mean(self, per_example):
     """This replica's share of the global-batch mean of a per-example [b] tensor (b: a micro-batch's share when
     accumulating: the shares of all micro-batches and replicas sum to the mean)."""
-    return tf.nn.compute_average_loss(tf.cast(per_example, tf.float32), global_batch_size=self.global_batch_size)
+    # What tf.nn.compute_average_loss computes, without the ~16 graph ops per call of its checks of the batch size
+    # (checked once, in TrainSettings).
+    return tf.reduce_sum(tf.cast(per_example, tf.float32)) / float(self.global_batch_size)
 
   def _step_seed(self, salt, offset=0):
     """[2] int64 stateless seed of this step's draws: (seed + offset, step * 64 + salt), salt in [0, 64)."""
