@@ -146,7 +146,7 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
     expected = {"hinge", "mhinge", "mhinge_shared", "mhinge_kplus1_fm", "acgan", "mhinge_ssl",
                 "acgan_ssl", "labelgan", "amgan", "mode_gan", "ac_gan_star", "ac_gan_star_plus",
                 "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1", "labelgan_projection",
-                "mode_gan_projection", "translation", "cgan"}
+                "mode_gan_projection", "translation", "cgan", "rpgan"}
     self.assertEqual(set(losses.family_names()), expected)
 
   def test_unknown_name(self):
@@ -228,6 +228,15 @@ class FamilyValuesTest(tf.test.TestCase):
     d = fam.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
     self.assertAllClose(d, {"d_hinge_real": [0.0, 1.5], "d_hinge_fake": [1.2, 0.0]})
     self.assertAllClose(fam.generator_loss(fake=fake, fake_labels=fy), {"g_hinge": [-0.2, 2.0]})
+
+  def test_rpgan_pairs_each_fake_with_its_real(self):
+    real, fake, ry, fy = _fixed()  # adv real [1.5, -0.5], fake [0.2, -2.0]
+    fam = losses.get_family("rpgan", num_classes=K)
+    d = fam.discriminator_loss(real=real, fake=fake, real_labels=ry, fake_labels=fy)
+    self.assertAllClose(d, {"d_rp": [math.log1p(math.exp(0.2 - 1.5)), math.log1p(math.exp(-2.0 + 0.5))]})
+    g = fam.generator_loss(fake=fake, fake_labels=fy, real=real)
+    self.assertAllClose(g, {"g_rp": [math.log1p(math.exp(1.5 - 0.2)), math.log1p(math.exp(-0.5 + 2.0))]})
+    self.assertEqual(fam.generator_needs, ("real",))
 
   def test_mhinge_eq5(self):
     real, fake, ry, fy = _fixed()

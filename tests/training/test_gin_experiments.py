@@ -166,7 +166,8 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     text = "\n".join(header)
     for field in HEADER_FIELDS:
       self.assertTrue(any(line.startswith(field) for line in header), f"{name}: no '# {field}' line")
-    self.assertRegex(text, r"Paper: 00[0-4] ", "the paper is one of shared/papers/000-004")
+    self.assertRegex(text, r"Paper: (00[0-4] |[^\n]*\n?[^\n]*arXiv:\d{4}\.\d{4,5})",
+                     "the paper is one of 000-004 (the package docstring) or named with its arXiv id")
     self.assertRegex(text, r"(Table|Fig\.|§|App\.)", "the header names what it reproduces")
     launch = text[text.index("Launch:"):]
     self.assertIn(f"gin/experiments/{name}.gin", launch, "the launch command runs this file")

@@ -18,6 +18,7 @@ Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from g
   labelgan_projection, mode_gan_projection
   ebgan, magan (+ MarginState)                                  energy.py
   translation (G(x, c), cycle loss; AAM's translation setting)  translation.py
+  rpgan (relativistic pairing: R3GAN's loss, with gradient_penalty.*)  relativistic.py
 """
 
 from tfgan_mh.losses.angular import aam_cross_entropy
@@ -36,4 +37,5 @@ from tfgan_mh.losses import mhinge  # noqa: F401,E402
 from tfgan_mh.losses import acgan  # noqa: F401,E402
 from tfgan_mh.losses import kplus1  # noqa: F401,E402
 from tfgan_mh.losses import translation  # noqa: F401,E402
+from tfgan_mh.losses import relativistic  # noqa: F401,E402
 from tfgan_mh.losses.energy import MarginState, magan_margin_update  # noqa: E402

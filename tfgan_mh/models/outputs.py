@@ -74,3 +74,21 @@ def is_real(out: DiscOutput):
     logits = tf.cast(out.kplus1_logits, tf.float32)
     return tf.reduce_logsumexp(logits[:, :-1], axis=1) > logits[:, -1]
   return None
+
+
+def adversarial_score(out: DiscOutput, needed_by: str = "this setting", off: str = "") -> tf.Tensor:
+  """D's per-example real-vs-fake score [B] float32: `adv_logits`; for a K+1 head (no adv_logits) the binary
+  real-vs-fake logit logsumexp(real columns) - fake column (Zhou et al. 2018 (AM-GAN) §3); for an energy D
+  (Wang et al. 2017 (MAGAN)) minus the energy (higher = more real). What LeCam and the gradient penalties read.
+
+  Raises ValueError (one line, naming `needed_by` and the setting `off` that turns it off) for heads without one.
+  """
+  if out.adv_logits is not None:
+    return tf.cast(out.adv_logits, tf.float32)
+  if out.kplus1_logits is not None:
+    logits = tf.cast(out.kplus1_logits, tf.float32)
+    return tf.reduce_logsumexp(logits[:, :-1], axis=1) - logits[:, -1]
+  if out.energy is not None:
+    return -tf.cast(out.energy, tf.float32)
+  raise ValueError(f"{needed_by} needs an adversarial output of D (heads 'projection' / 'adversarial', 'kplus1' or "
+                   f"'energy'); these heads give none{': set ' + off if off else ''}")

@@ -15,28 +15,19 @@ the anchors follow the current batch (decay 0) and the term is off (their `ema_s
 The per-example terms are returned for the train step's one reduction over the global batch; the anchors are
 updated from global-batch means (identical on every replica) and checkpointed.
 
-"D's output" is the logit of the adversarial decision of the loss family's heads: `adv_logits`; for a K+1
-head (no adv_logits) the binary real-vs-fake logit logsumexp(real columns) - fake column (Zhou et al. 2018
-(AM-GAN) §3); for an energy D (Wang et al. 2017 (MAGAN)) minus the energy (higher = more real).
+"D's output" is the family's adversarial score (`tfgan_mh.models.outputs.adversarial_score`): `adv_logits`, the
+binary logit of a K+1 head, or minus the energy of an energy D.
 """
 
 import gin
 import tensorflow as tf
 
-from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.models.outputs import DiscOutput, adversarial_score
 
 
 def adversarial_output(out: DiscOutput) -> tf.Tensor:
   """The per-example real-vs-fake score [B] float32 that LeCam regularises (module docstring)."""
-  if out.adv_logits is not None:
-    return tf.cast(out.adv_logits, tf.float32)
-  if out.kplus1_logits is not None:
-    logits = tf.cast(out.kplus1_logits, tf.float32)
-    return tf.reduce_logsumexp(logits[:, :-1], axis=1) - logits[:, -1]
-  if out.energy is not None:
-    return -tf.cast(out.energy, tf.float32)
-  raise ValueError("LeCam needs an adversarial output of D (heads 'projection' / 'adversarial', 'kplus1' or "
-                   "'energy'); these heads give none: set train.lecam_weight=0")
+  return adversarial_score(out, "LeCam", "train.lecam_weight=0")
 
 
 @gin.configurable(denylist=["weight"])

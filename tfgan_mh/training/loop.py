@@ -34,6 +34,7 @@ from tfgan_mh.training import cluster
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import memory
 from tfgan_mh.training import optim
+from tfgan_mh.training import penalties
 from tfgan_mh.training import pictures as pictures_lib
 from tfgan_mh.training import preemption
 from tfgan_mh.training import settings as settings_lib
@@ -85,7 +86,8 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer
                   jit_compile: bool = False, seed: int = 0, label_probs=None, diffaugment: str = "",
                   lecam_weight: float = 0.0, accumulate_steps: int = 1) -> GANTrainer:
   """The `GANTrainer` of a run: networks from gin's `build_generator` / `build_discriminator` for `source`'s
-  shape and classes, optimizers from the gin scopes `g` and `d` (the arguments are `train`'s of the same name).
+  shape and classes, optimizers from the gin scopes `g` and `d`, the gradient penalties from `gradient_penalty.*`
+  (the arguments are `train`'s of the same name).
 
   `benchmarks/train_step.py --config` times exactly this trainer.
   """
@@ -107,7 +109,7 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
       jit_compile=jit_compile, seed=seed,
       label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
-      accumulate_steps=accumulate_steps)
+      accumulate_steps=accumulate_steps, penalty=penalties.GradientPenalty())
 
 
 class _Run:

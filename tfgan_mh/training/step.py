@@ -18,6 +18,7 @@ replica takes its slice, so a resumed run draws exactly the latents an uninterru
 latents do not depend on the number of replicas.
 """
 
+import contextlib
 from typing import Callable, Optional
 
 import tensorflow as tf
@@ -33,6 +34,7 @@ from tfgan_mh.training import host_loop
 from tfgan_mh.augment import diffaugment as augment_lib
 from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
+from tfgan_mh.training import penalties as penalties_lib
 from tfgan_mh.training import trainer_checks as checks
 
 
@@ -73,6 +75,7 @@ class GANTrainer:
       gin arguments of `LeCam`); 0 = off.
     accumulate_steps: micro-batches per update (`tfgan_mh.training.accumulate`): each D and G update sums
       the gradients of this many slices of the step's batch; 1 = none.
+    penalty: the R1 / R2 gradient penalties of D (`tfgan_mh.training.penalties.GradientPenalty`); None = none.
   """
 
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
@@ -80,7 +83,7 @@ class GANTrainer:
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
                d_steps: int = 1, ema_decay: Optional[float] = None, jit_compile: bool = False, seed: int = 0,
                label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0,
-               accumulate_steps: int = 1):
+               accumulate_steps: int = 1, penalty: Optional[penalties_lib.GradientPenalty] = None):
     replicas = strategy.num_replicas_in_sync
     checks.check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight)
     checks.check_family(family)  # before anything is built or traced
@@ -103,6 +106,7 @@ class GANTrainer:
     self.label_logits = (None if label_probs is None else
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
     self.jit_compile = jit_compile
+    self.penalty = penalty if penalty is not None and penalty.active else None
     self.generator_needs = tuple(family.generator_needs)  # served by _generator_inputs
     with strategy.scope():
       self._create(make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam_weight)
@@ -137,6 +141,8 @@ class GANTrainer:
     self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
     if self.lecam is not None:
       lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
+    if self.penalty is not None:
+      self.penalty.check(self._probe)
     self.family_state = self.family.build_state()  # {checkpoint key: the family's own variables}
 
   @property
@@ -257,17 +263,23 @@ class GANTrainer:
     return accumulate_lib.accumulate(micro_step, n)
 
   def _d_loss(self, real_x, real_y, fake_x, fake_y, *streams, micro):
-    real, fake = self._discriminate_pair(self._augment(real_x, 8, micro), real_y, self._augment(fake_x, 16, micro),
-                                         fake_y)
+    with self._penalty_tape(real_x, fake_x) as tape:
+      real, fake = self._discriminate_pair(self._augment(real_x, 8, micro), real_y,
+                                           self._augment(fake_x, 16, micro), fake_y)
     extra = {name: self.discriminator(self._augment(x, salt, micro), None, training=True)  # unlabeled: no y
              for name, x, salt in zip(self.family.data_streams, streams, checks.STREAM_SALTS)}
     terms = self.family.discriminator_loss(real=real, fake=fake, real_labels=real_y, fake_labels=fake_y, **extra)
     if self.lecam is not None:
       terms.update(self.lecam.terms(real, fake, self.step, self.global_batch_size))
+    if self.penalty is not None:
+      terms.update(self.penalty.terms(tape, real_x, fake_x, real, fake, self.d_optimizer.iterations))
     loss, out = self._reduce_terms(terms, "d")
     out["d/loss"] = loss
     out.update(self._d_measurements(real, fake, real_y))
     return loss, out
+
+  def _penalty_tape(self, real_x, fake_x):
+    return self.penalty.recording(real_x, fake_x) if self.penalty is not None else contextlib.nullcontext()
 
   def _d_measurements(self, real, fake, real_y):
     """D's accuracies (real vs fake; the classifier's on real data) and energies, global-batch means."""
