@@ -146,7 +146,7 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
     expected = {"hinge", "mhinge", "mhinge_shared", "mhinge_kplus1_fm", "acgan", "mhinge_ssl",
                 "acgan_ssl", "labelgan", "amgan", "mode_gan", "ac_gan_star", "ac_gan_star_plus",
                 "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1", "labelgan_projection",
-                "mode_gan_projection", "translation", "cgan", "rpgan"}
+                "mode_gan_projection", "translation", "cgan", "rpgan", "reacgan"}
     self.assertEqual(set(losses.family_names()), expected)
 
   def test_unknown_name(self):
@@ -237,6 +237,38 @@ class FamilyValuesTest(tf.test.TestCase):
     g = fam.generator_loss(fake=fake, fake_labels=fy, real=real)
     self.assertAllClose(g, {"g_rp": [math.log1p(math.exp(1.5 - 0.2)), math.log1p(math.exp(-0.5 + 2.0))]})
     self.assertEqual(fam.generator_needs, ("real",))
+
+  def test_reacgan_d2dce_eq7_against_numpy(self):
+    from tfgan_mh.losses import reacgan  # pylint: disable=g-import-not-at-top
+    rng = np.random.default_rng(3)
+    feats = rng.normal(size=(5, 4)).astype(np.float32)
+    labels = np.array([0, 1, 0, 2, 1], np.int32)
+    cos = rng.uniform(-1, 1, size=(5, K)).astype(np.float32)
+    tau, m_p, m_n = 0.5, 0.6, 0.1  # margins at which both clips act on these values
+    f = feats / np.linalg.norm(feats, axis=1, keepdims=True)
+    expected = []
+    for i in range(5):
+      pos = min(cos[i, labels[i]] - m_p, 0.0) / tau
+      negs = [max(f[i] @ f[j] - m_n, 0.0) / tau for j in range(5) if labels[j] != labels[i]]
+      expected.append(-np.log(np.exp(pos) / (np.exp(pos) + np.sum(np.exp(negs)))))
+    got = reacgan.d2d_cross_entropy(cosine_logits=cos, features=feats, labels=labels, temperature=tau,
+                                    pos_margin=m_p, neg_margin=m_n)
+    self.assertAllClose(got, expected, rtol=1e-5)
+    # One class only: no negatives, nothing to push away, the loss is 0 (the positive alone is its own softmax).
+    alone = reacgan.d2d_cross_entropy(cosine_logits=cos, features=feats, labels=np.zeros(5, np.int32),
+                                      temperature=tau, pos_margin=m_p, neg_margin=m_n)
+    self.assertAllClose(alone, np.zeros(5), atol=1e-6)
+    out = DiscOutput(adv_logits=tf.constant([0.5, -2.0, 0.0, 1.0, 3.0]), cosine_logits=tf.constant(cos),
+                     features=tf.constant(feats))
+    fam = losses.get_family("reacgan", num_classes=K, cond_lambda=0.25, temperature=tau, pos_margin=m_p,
+                            neg_margin=m_n)
+    d = fam.discriminator_loss(real=out, fake=out, real_labels=labels, fake_labels=labels)
+    self.assertAllClose(d["d_d2dce"], 0.25 * np.array(expected), rtol=1e-5)
+    self.assertAllClose(d["d_hinge_real"], [0.5, 3.0, 1.0, 0.0, 0.0])
+    g = fam.generator_loss(fake=out, fake_labels=labels)
+    self.assertAllClose(g["g_d2dce"], 0.25 * np.array(expected), rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, "reacgan: .*temperature=0.0"):
+      losses.get_family("reacgan", num_classes=K, temperature=0.0)
 
   def test_mhinge_eq5(self):
     real, fake, ry, fy = _fixed()
