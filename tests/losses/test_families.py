@@ -23,7 +23,7 @@ def _output(batch, seed, num_classes=K):
                     cosine_logits=tf.constant(rng.uniform(-0.9, 0.9, [batch, num_classes]),
                                               tf.float32),
                     energy=tf.constant(rng.uniform(0.5, 3.0, [batch]), tf.float32),
-                    features=c(batch, F))
+                    features=c(batch, F), fake_class_logits=c(batch, num_classes))
 
 
 def _labels(batch, seed):
@@ -146,7 +146,7 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
     expected = {"hinge", "mhinge", "mhinge_shared", "mhinge_kplus1_fm", "acgan", "mhinge_ssl",
                 "acgan_ssl", "labelgan", "amgan", "mode_gan", "ac_gan_star", "ac_gan_star_plus",
                 "ac_gan", "gan_star", "ebgan", "magan", "binary", "kplus1", "labelgan_projection",
-                "mode_gan_projection", "translation", "cgan", "rpgan", "reacgan"}
+                "mode_gan_projection", "translation", "cgan", "rpgan", "reacgan", "adcgan"}
     self.assertEqual(set(losses.family_names()), expected)
 
   def test_unknown_name(self):
@@ -269,6 +269,25 @@ class FamilyValuesTest(tf.test.TestCase):
     self.assertAllClose(g["g_d2dce"], 0.25 * np.array(expected), rtol=1e-5)
     with self.assertRaisesRegex(ValueError, "reacgan: .*temperature=0.0"):
       losses.get_family("reacgan", num_classes=K, temperature=0.0)
+
+  def test_adcgan_2k_classifier_terms(self):
+    real_half = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 0.5]], np.float32)
+    fake_half = np.array([[1.0, -2.0, 0.0], [0.0, 3.0, -1.0]], np.float32)
+    labels = np.array([0, 1], np.int32)
+    out = DiscOutput(adv_logits=tf.constant([0.5, -1.5]), class_logits=tf.constant(real_half),
+                     fake_class_logits=tf.constant(fake_half))
+    both = np.concatenate([real_half, fake_half], axis=1)
+    log_z = np.log(np.exp(both).sum(axis=1))
+    ce_real = log_z - real_half[[0, 1], labels]  # "real, class y"
+    ce_fake = log_z - fake_half[[0, 1], labels]  # "generated, class y"
+    fam = losses.get_family("adcgan", num_classes=K, cond_lambda=0.5)
+    d = fam.discriminator_loss(real=out, fake=out, real_labels=labels, fake_labels=labels)
+    self.assertAllClose(d, {"d_hinge_real": [0.5, 2.5], "d_hinge_fake": [1.5, 0.0], "d_adc_real": 0.5 * ce_real,
+                            "d_adc_fake": 0.5 * ce_fake})
+    g = fam.generator_loss(fake=out, fake_labels=labels)
+    self.assertAllClose(g, {"g_hinge": [-0.5, 1.5], "g_adc_real": 0.5 * ce_real, "g_adc_not_generated": -0.5 * ce_fake})
+    with self.assertRaisesRegex(ValueError, r"adcgan.cond_lambda=-1.0: expected a number >= 0"):
+      losses.get_family("adcgan", num_classes=K, cond_lambda=-1.0)
 
   def test_mhinge_eq5(self):
     real, fake, ry, fy = _fixed()

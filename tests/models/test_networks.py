@@ -248,6 +248,18 @@ class HeadsTest(tf.test.TestCase):
 
 class ErrorsTest(tf.test.TestCase):
 
+  def test_adc_head_splits_one_2k_layer_into_its_real_and_generated_halves(self):
+    d = models.build_discriminator("dcgan", heads=("adversarial", "adc"), image_shape=(32, 32, 3), num_classes=K,
+                                   ch=1)
+    out = d(tf.random.stateless_normal([2, 32, 32, 3], seed=[1, 2]), None, training=False)
+    self.assertEqual(out.present_heads(), ("adv_logits", "class_logits", "fake_class_logits"))
+    layer = d.head.adc  # StudioGAN's 2K outputs: column 2k is "real, class k", 2k + 1 "generated, class k"
+    logits = layer(out.features, training=False).numpy()
+    self.assertEqual(logits.shape, (2, 2 * K))
+    self.assertAllClose(out.class_logits, logits[:, 0::2])
+    self.assertAllClose(out.fake_class_logits, logits[:, 1::2])
+    self.assertFalse([v for v in layer.variables if "bias" in v.path])
+
   def test_head_errors(self):
     shape = dict(image_shape=(32, 32, 3), num_classes=K, ch=1)
     with self.assertRaisesRegex(ValueError, r"head 'energy' is not valid .*'sagan'.*projection"):
@@ -262,6 +274,8 @@ class ErrorsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, "both give class_logits"):
       models.build_discriminator("sagan", heads=("projection", "classifier", "shared_classifier"),
                                  **shape)
+    with self.assertRaisesRegex(ValueError, "heads 'classifier' and 'adc' both give class_logits"):
+      models.build_discriminator("dcgan", heads=("adversarial", "classifier", "adc"), **shape)
     with self.assertRaisesRegex(ValueError, "add 'projection'"):
       models.build_discriminator("sagan", heads=("shared_classifier",), **shape)
     with self.assertRaisesRegex(ValueError, "at least one head"):

@@ -19,7 +19,7 @@ from tfgan_mh.training.step import GANTrainer
 K, BATCH, STEPS = 3, 8, 3
 NETS = ("generator", "discriminator", "ema_generator")
 _HEADS = {"adv_logits": "projection", "class_logits": "classifier", "kplus1_logits": "kplus1",
-          "cosine_logits": "cosine"}
+          "cosine_logits": "cosine", "fake_class_logits": "adc"}
 
 
 def setup(name):
@@ -34,6 +34,8 @@ def setup(name):
   else:
     shape, g_arch, d_arch = (2,), "mlp", "mlp"
     heads = tuple(dict.fromkeys(_HEADS[h] for h in family.required_heads if h in _HEADS))
+    if "adc" in heads:  # the ADC head gives class_logits too
+      heads = tuple(h for h in heads if h != "classifier")
     if not family.conditional_generator and "projection" in heads and "kplus1" not in heads:
       # An unconditional G's samples have no label for a projection head: plain adversarial head
       # (a K+1 head gives them D's dynamic label instead, which the *_projection families use).

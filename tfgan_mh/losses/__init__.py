@@ -20,6 +20,7 @@ Families (`get_family(name, num_classes=K, **overrides)`; hyperparameters from g
   translation (G(x, c), cycle loss; AAM's translation setting)  translation.py
   rpgan (relativistic pairing: R3GAN's loss, with gradient_penalty.*)  relativistic.py
   reacgan (hinge + data-to-data cross-entropy, D2D-CE)          reacgan.py
+  adcgan (hinge + the 2K-way auxiliary discriminative classifier)  adcgan.py
 """
 
 from tfgan_mh.losses.angular import aam_cross_entropy
@@ -40,4 +41,5 @@ from tfgan_mh.losses import kplus1  # noqa: F401,E402
 from tfgan_mh.losses import translation  # noqa: F401,E402
 from tfgan_mh.losses import relativistic  # noqa: F401,E402
 from tfgan_mh.losses import reacgan  # noqa: F401,E402
+from tfgan_mh.losses import adcgan  # noqa: F401,E402
 from tfgan_mh.losses.energy import MarginState, magan_margin_update  # noqa: E402

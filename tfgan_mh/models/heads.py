@@ -16,6 +16,11 @@ Head names (chosen by `build_discriminator(heads=...)`):
                      AM-GAN of the AM-GAN paper, K+1 GAN / Mode GAN of K+1 GANs).
   cosine             cosine_logits [B, K] = <phi/|phi|, w_k/|w_k|>: unit features, unit class weights, no
                      bias (Sapkota et al. 2022 (AAM) §3.2); in [-1, 1].
+  adc                the auxiliary discriminative classifier of ADC-GAN (Hou, Cao, Shen & Cheng 2022,
+                     "Conditional GANs with Auxiliary Discriminative Classifier", ICML 2022, arXiv:2107.10060):
+                     one SN linear layer (no bias, as PyTorch-StudioGAN's) to 2K logits over "real, class k"
+                     and "generated, class k": class_logits [B, K] the real half, fake_class_logits [B, K] the
+                     generated half (StudioGAN interleaves them: columns 2k and 2k + 1).
   energy             energy [B] of the auto-encoder discriminator (Wang et al. 2017 (MAGAN)); only for arch
                      "magan_ae", built by that network, not here.
 
@@ -35,13 +40,13 @@ import tensorflow as tf
 from tfgan_mh.models.outputs import DiscOutput, classifier_logits
 from tfgan_mh.models.spectral import SNDense, SNEmbedding
 
-CLASSIFIER_HEADS = ("projection", "adversarial", "classifier", "shared_classifier", "kplus1", "cosine")
+CLASSIFIER_HEADS = ("projection", "adversarial", "classifier", "shared_classifier", "kplus1", "cosine", "adc")
 ENERGY_HEADS = ("energy",)
 # The heads that give class logits (`outputs.classifier_logits` reads them: the GAN's own classifier C).
-CLASS_LOGIT_HEADS = ("classifier", "shared_classifier", "kplus1", "cosine")
+CLASS_LOGIT_HEADS = ("classifier", "shared_classifier", "kplus1", "cosine", "adc")
 # The DiscOutput field each head with weights of its own fills (shared_classifier has none: the projection's).
 HEAD_OUTPUTS = dict(projection="adv_logits", adversarial="adv_logits", classifier="class_logits",
-                    kplus1="kplus1_logits", cosine="cosine_logits")
+                    kplus1="kplus1_logits", cosine="cosine_logits", adc="fake_class_logits")
 
 
 def check_heads_used(heads: Sequence[str], family) -> None:
@@ -67,8 +72,10 @@ def validate_heads(heads: Sequence[str], valid: Sequence[str], arch: str):
     raise ValueError(f"duplicate head in {heads} for arch {arch!r}")
   if "projection" in heads and "adversarial" in heads:
     raise ValueError("heads 'projection' and 'adversarial' both give adv_logits; choose one")
-  if "classifier" in heads and "shared_classifier" in heads:
-    raise ValueError("heads 'classifier' and 'shared_classifier' both give class_logits; choose one")
+  given = [h for h in ("classifier", "shared_classifier", "adc") if h in heads]
+  if len(given) > 1:
+    raise ValueError(f"heads {' and '.join(repr(h) for h in given)} {'both' if len(given) == 2 else 'all'} give "
+                     "class_logits; choose one")
   if "shared_classifier" in heads and "projection" not in heads:
     raise ValueError("head 'shared_classifier' reuses the projection embedding: add 'projection' to "
                      f"heads {heads}")
@@ -81,7 +88,7 @@ class DiscHeads(keras.layers.Layer):
   Args:
     heads: validated tuple of names from `CLASSIFIER_HEADS`.
     num_classes: K.
-    spectral_norm: spectrally normalize psi, psi_C, E and the K+1 layer (the cosine head never is).
+    spectral_norm: spectrally normalize psi, psi_C, E, the K+1 and the ADC layers (the cosine head never is).
   """
 
   def __init__(self, heads: Sequence[str], num_classes: int, spectral_norm: bool = True, **kwargs):
@@ -99,6 +106,8 @@ class DiscHeads(keras.layers.Layer):
                        if "classifier" in self.heads else None)
     self.kplus1 = (SNDense(k + 1, spectral_norm=sn, name="kplus1", **f32)
                    if "kplus1" in self.heads else None)
+    self.adc = (SNDense(2 * k, use_bias=False, spectral_norm=sn, name="adc", **f32)
+                if "adc" in self.heads else None)
     self.cosine = None
     self._sn = sn
 
@@ -119,6 +128,9 @@ class DiscHeads(keras.layers.Layer):
       out["class_logits"] = self.classifier(phi, training=training)  # [B, K]
     if self.kplus1 is not None:
       out["kplus1_logits"] = self.kplus1(phi, training=training)  # [B, K+1]
+    if self.adc is not None:
+      both = tf.reshape(self.adc(phi, training=training), [-1, self.num_classes, 2])  # [B, K, (real, fake)]
+      out["class_logits"], out["fake_class_logits"] = both[:, :, 0], both[:, :, 1]
     if self.cosine is not None:
       w = tf.math.l2_normalize(tf.convert_to_tensor(self.cosine.value), axis=0)  # [F, K]
       out["cosine_logits"] = tf.matmul(tf.math.l2_normalize(phi, axis=1), w)  # [B, K]

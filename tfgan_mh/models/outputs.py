@@ -29,6 +29,8 @@ class DiscOutput(NamedTuple):
       weights (no bias), for the additive angular margin loss, Sec. 3.2 of Sapkota et al. 2022 (AAM).
     energy: [B] per-sample auto-encoder energy ||Dec(Enc(x)) - x|| of Wang et al. 2017 (MAGAN).
     features: [B, F] penultimate features (used for feature matching and as a metric embedding).
+    fake_class_logits: [B, K] the "generated, of class k" half of the 2K-way auxiliary discriminative classifier
+      of ADC-GAN (Hou et al. 2022); its "real, of class k" half is `class_logits`. None otherwise.
   """
 
   adv_logits: Optional[tf.Tensor] = None
@@ -37,6 +39,7 @@ class DiscOutput(NamedTuple):
   cosine_logits: Optional[tf.Tensor] = None
   energy: Optional[tf.Tensor] = None
   features: Optional[tf.Tensor] = None
+  fake_class_logits: Optional[tf.Tensor] = None
 
   def present_heads(self):
     """Names of the heads that are not None (excluding `features`)."""
