@@ -1,4 +1,4 @@
-"""ADC-GAN: the auxiliary discriminative classifier of Hou, Cao, Shen & Cheng 2022, "Conditional GANs with
+"""ADC-GAN: the auxiliary discriminative classifier of Hou, Cao, Shen, Pan, Li & Cheng 2022, "Conditional GANs with
 Auxiliary Discriminative Classifier" (ICML 2022, arXiv:2107.10060), Eq. (6)-(7), with the hinge GAN.
 
 The classifier C_d of D tells 2K classes apart: "real, of class k" and "generated, of class k" (the `adc` head:

@@ -1,4 +1,4 @@
-"""ReACGAN: the data-to-data cross-entropy (D2D-CE) of Kang, Shin & Park 2021, "Rebooting ACGAN: Auxiliary
+"""ReACGAN: the data-to-data cross-entropy (D2D-CE) of Kang, Shim, Cho & Park 2021, "Rebooting ACGAN: Auxiliary
 Classifier GANs with Stable Training" (NeurIPS 2021, arXiv:2111.01118), Eq. (7), in the hinge GAN of Eq. (8).
 
 For example i of a batch with unit embedding f_i, label y_i and unit class proxies v_k:

@@ -16,7 +16,7 @@ Head names (chosen by `build_discriminator(heads=...)`):
                      AM-GAN of the AM-GAN paper, K+1 GAN / Mode GAN of K+1 GANs).
   cosine             cosine_logits [B, K] = <phi/|phi|, w_k/|w_k|>: unit features, unit class weights, no
                      bias (Sapkota et al. 2022 (AAM) §3.2); in [-1, 1].
-  adc                the auxiliary discriminative classifier of ADC-GAN (Hou, Cao, Shen & Cheng 2022,
+  adc                the auxiliary discriminative classifier of ADC-GAN (Hou, Cao, Shen, Pan, Li & Cheng 2022,
                      "Conditional GANs with Auxiliary Discriminative Classifier", ICML 2022, arXiv:2107.10060):
                      one SN linear layer (no bias, as PyTorch-StudioGAN's) to 2K logits over "real, class k"
                      and "generated, class k": class_logits [B, K] the real half, fake_class_logits [B, K] the
