@@ -426,6 +426,7 @@ class MnistJobTest(tf.test.TestCase):
                                                           subset_size=1000, seed=0)
     self.assertAllClose((record["kid_mean"], record["kid_std"]), (kid_mean, kid_std), rtol=1e-4, atol=1e-6)
     self.assertEqual(record["kid_subset_size"], 200)
+    self.assertAllClose(record["cmmd"], metrics.cmmd.cmmd(real_features, fake_features), rtol=1e-4, atol=1e-6)
     one = 1.0 / 200 + 1e-9  # a point on a ball's boundary may flip with float32 round-off of the features
     for key, value in zip(("precision", "recall"), metrics.precision_recall(real_features, fake_features, k=3)):
       self.assertAlmostEqual(record[key], value, delta=one)

@@ -6,7 +6,7 @@ MS-SSIM uses `tf.image.ssim_multiscale`; GAN-train trains a small Keras classifi
 
 Functions named like their module are reached through the module (`metrics.inception_score.
 inception_score`, `metrics.am_score.am_score`, `metrics.ms_ssim.ms_ssim`, `metrics.class_histogram.
-class_histogram`, `metrics.mixture.ring_metrics`); everything else is also re-exported here.
+class_histogram`, `metrics.mixture.ring_metrics`, `metrics.cmmd.cmmd`); everything else is also re-exported here.
 
 The paper column uses the short names of the `tfgan_mh` package docstring: MHGAN = Kavalerov et al. 2019,
 AM-GAN = Zhou et al. 2018, K+1 GANs = Kavalerov et al. 2020, AAM = Sapkota et al. 2022, MAGAN = Wang et al. 2017.
@@ -26,11 +26,13 @@ AM-GAN = Zhou et al. 2018, K+1 GANs = Kavalerov et al. 2020, AAM = Sapkota et al
 | energy | MAGAN real / fake energies and margin | MAGAN Eq. (1)-(2) |
 | mixture | 2-D Gaussian mixture: high-quality share, modes covered, energy distance, sliced W1 | K+1 GANs §3.1 |
 | kid | Kernel Inception Distance (unbiased polynomial-kernel MMD^2 over subsets) | Bińkowski et al. 2018 |
+| cmmd | CMMD: RBF-kernel MMD^2 (sigma 10, x 1000) on unit embeddings | Jayasumana et al. 2024 |
 | manifold | improved precision / recall; density / coverage (k-NN balls) | Kynkäänniemi et al. 2019; Naeem et al. 2020 |
 """
 
 from tfgan_mh.metrics import am_score
 from tfgan_mh.metrics import class_histogram
+from tfgan_mh.metrics import cmmd
 from tfgan_mh.metrics import mixture
 from tfgan_mh.metrics import inception_score
 from tfgan_mh.metrics import ms_ssim

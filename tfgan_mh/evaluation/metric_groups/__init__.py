@@ -9,6 +9,7 @@ from tfgan_mh.evaluation.metric_groups import inception_score  # is
 from tfgan_mh.evaluation.metric_groups import fid
 from tfgan_mh.evaluation.metric_groups import intra_fid
 from tfgan_mh.evaluation.metric_groups import kid
+from tfgan_mh.evaluation.metric_groups import cmmd
 from tfgan_mh.evaluation.metric_groups import precision_recall
 from tfgan_mh.evaluation.metric_groups import density_coverage
 from tfgan_mh.evaluation.metric_groups import validation_accuracy
