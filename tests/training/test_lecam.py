@@ -5,10 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 from tests import helpers
-from tests.training.test_step import D_IN, K, HingeCE, TinyD, TinyG, _data
+from tests.training.test_step import _data, run_steps as _steps, tiny_trainer
 from tfgan_mh.models.outputs import DiscOutput
-from tfgan_mh.training import lecam, optim
-from tfgan_mh.training.step import GANTrainer
+from tfgan_mh.training import lecam
 
 
 def _out(adv):
@@ -70,18 +69,8 @@ class TermsTest(tf.test.TestCase):
         lecam.LeCam(**kwargs)
 
 
-def _trainer(strategy, batch=8, **kwargs):
-  return GANTrainer(
-      strategy=strategy, make_generator=TinyG, make_discriminator=TinyD, family=HingeCE(),
-      make_g_optimizer=lambda: optim.PreReducedAdam(1e-2, beta_1=0.0),
-      make_d_optimizer=lambda: optim.PreReducedAdam(2e-2, beta_1=0.0),
-      num_classes=K, image_shape=(D_IN,), global_batch_size=batch, d_steps=1, **kwargs)
-
-
-def _steps(trainer, strategy, steps, batch=8):
-  ds = tf.data.Dataset.from_tensors(_data(batch)).repeat()
-  return {k: float(v) for k, v in trainer.train_steps(iter(strategy.experimental_distribute_dataset(ds)),
-                                                      steps).items()}
+def _trainer(strategy, **kwargs):
+  return tiny_trainer(strategy, d_steps=1, **kwargs)
 
 
 class TrainStepTest(tf.test.TestCase):

@@ -5,11 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 from tests import helpers
-from tests.training.test_step import D_IN, K, HingeCE, TinyD, TinyG, _data
+from tests.training.test_step import K, _data, run_steps as _steps, tiny_trainer
 from tfgan_mh.models.outputs import DiscOutput
-from tfgan_mh.training import optim
 from tfgan_mh.training.penalties import GradientPenalty
-from tfgan_mh.training.step import GANTrainer
 
 
 def _quadratic(a):
@@ -99,19 +97,8 @@ class TermsTest(tf.test.TestCase):
       self.assertAllClose(grad, weight * 0.3 * w.numpy(), rtol=1e-6)
 
 
-def _trainer(strategy, penalty, batch=8, jit_compile=False):
-  return GANTrainer(
-      strategy=strategy, make_generator=TinyG, make_discriminator=TinyD, family=HingeCE(),
-      make_g_optimizer=lambda: optim.PreReducedAdam(1e-2, beta_1=0.0),
-      make_d_optimizer=lambda: optim.PreReducedAdam(2e-2, beta_1=0.0),
-      num_classes=K, image_shape=(D_IN,), global_batch_size=batch, d_steps=1, penalty=penalty,
-      jit_compile=jit_compile)
-
-
-def _steps(trainer, strategy, steps, batch=8):
-  ds = tf.data.Dataset.from_tensors(_data(batch)).repeat()
-  return {k: float(v) for k, v in trainer.train_steps(iter(strategy.experimental_distribute_dataset(ds)),
-                                                      steps).items()}
+def _trainer(strategy, penalty, jit_compile=False):
+  return tiny_trainer(strategy, d_steps=1, penalty=penalty, jit_compile=jit_compile)
 
 
 class TrainStepTest(tf.test.TestCase):

@@ -63,12 +63,20 @@ class HingeCE(losses.LossFamily):
     return {"adv": -fake.adv_logits}
 
 
-def _trainer(strategy, batch, ema_decay=None, d_steps=2):
+def tiny_trainer(strategy, batch=8, d_steps=2, **kwargs):
+  """The tiny hinge + CE GAN (TinyG, TinyD, HingeCE) on a global batch of `batch`; `kwargs` go to GANTrainer."""
   return GANTrainer(
       strategy=strategy, make_generator=TinyG, make_discriminator=TinyD, family=HingeCE(),
       make_g_optimizer=lambda: optim.PreReducedAdam(1e-2, beta_1=0.0),
       make_d_optimizer=lambda: optim.PreReducedAdam(2e-2, beta_1=0.0),
-      num_classes=K, image_shape=(D_IN,), global_batch_size=batch, d_steps=d_steps, ema_decay=ema_decay)
+      num_classes=K, image_shape=(D_IN,), global_batch_size=batch, d_steps=d_steps, **kwargs)
+
+
+def run_steps(trainer, strategy, steps, batch=8):
+  """`steps` train steps on the fixed batch `_data(batch)`; the last step's measurements as floats."""
+  ds = tf.data.Dataset.from_tensors(_data(batch)).repeat()
+  return {k: float(v) for k, v in trainer.train_steps(iter(strategy.experimental_distribute_dataset(ds)),
+                                                      steps).items()}
 
 
 def _data(batch):
@@ -79,11 +87,8 @@ def _data(batch):
 
 
 def _run(strategy, steps=2, batch=8, ema_decay=None):
-  trainer = _trainer(strategy, batch, ema_decay)
-  ds = tf.data.Dataset.from_tensors(_data(batch)).repeat()
-  it = iter(strategy.experimental_distribute_dataset(ds))
-  out = trainer.train_steps(it, steps)
-  return trainer, {k: float(v) for k, v in out.items()}
+  trainer = tiny_trainer(strategy, batch, ema_decay=ema_decay)
+  return trainer, run_steps(trainer, strategy, steps, batch)
 
 
 def _mirrored():
@@ -108,7 +113,7 @@ class GANTrainerTest(tf.test.TestCase):
     self.assertEqual(int(single.step.numpy()), 2)
 
   def test_losses_are_global_means_of_the_terms(self):
-    trainer = _trainer(tf.distribute.get_strategy(), 8, d_steps=1)
+    trainer = tiny_trainer(tf.distribute.get_strategy(), 8, d_steps=1)
     x, y = _data(8)
     w, b, v, c, emb, cw, cb = [t.numpy() for t in trainer.discriminator.trainable_variables]
     out = trainer.train_steps(iter(tf.data.Dataset.from_tensors((x, y)).repeat()), 1)
@@ -139,8 +144,8 @@ class GANTrainerTest(tf.test.TestCase):
     self.assertLess(np.abs(e - w).max(), np.abs(init - w).max())
 
   def test_latents_do_not_depend_on_replica_count(self):
-    a = _trainer(tf.distribute.get_strategy(), 8)
-    b = _trainer(_mirrored(), 8)
+    a = tiny_trainer(tf.distribute.get_strategy(), 8)
+    b = tiny_trainer(_mirrored(), 8)
     za, _ = tf.distribute.get_strategy().run(a._latents, args=(8, 0))
     per = b.strategy.run(b._latents, args=(4, 0))[0]
     zb = tf.concat(b.strategy.experimental_local_results(per), 0)
@@ -148,7 +153,7 @@ class GANTrainerTest(tf.test.TestCase):
 
   def test_batch_not_divisible_by_replicas(self):
     with self.assertRaisesRegex(ValueError, "global batch size 7 .* 2 replicas"):
-      _trainer(_mirrored(), 7)
+      tiny_trainer(_mirrored(), 7)
 
   def test_family_heads_checked(self):
     class NeedsKplus1(HingeCE):
