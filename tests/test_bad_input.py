@@ -335,6 +335,7 @@ class BadInputTest(tf.test.TestCase):
         (["train.steps_per_loop = 0"], "train.steps_per_loop=0: expected an integer >= 1"),
         (["train.loss_family = 'hinge'"], "loss family 'hinge' reads only adv_logits, so head(s) classifier"),
         (["train.num_steps == 3"], "gin configuration error in --gin_param 'train.num_steps == 3'"),
+        (["train.ema_decay = 1.5"], "train.ema_decay=1.5: expected a number in (0, 1) (e.g. 0.9999) or None"),
         (["gradient_penalty.r1_gamma = -0.1"], "gradient_penalty.r1_gamma=-0.1: expected a number >= 0"),
         (["gradient_penalty.r2_gamma = 0.1", "gradient_penalty.every = 0"],
          "gradient_penalty.every=0: expected an integer >= 1"),

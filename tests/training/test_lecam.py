@@ -101,7 +101,7 @@ class TrainStepTest(tf.test.TestCase):
       self.assertAllClose(m1[k], m2[k], atol=1e-5, msg=k)
 
   def test_bad_weight_is_refused(self):
-    with self.assertRaisesRegex(ValueError, "lecam_weight=-1: must be >= 0"):
+    with self.assertRaisesRegex(ValueError, "^lecam_weight=-1: expected a number >= 0"):
       _trainer(tf.distribute.get_strategy(), lecam_weight=-1)
 
 
@@ -116,7 +116,7 @@ class EmaStartTest(tf.test.TestCase):
     _steps(trainer, strategy, 1)  # step 2: averaging
     e, w = trainer.ema_generator.trainable_variables[0].numpy(), trainer.generator.trainable_variables[0].numpy()
     self.assertNotAllClose(e, w)
-    with self.assertRaisesRegex(ValueError, "ema_start=-1: must be >= 0"):
+    with self.assertRaisesRegex(ValueError, "^ema_start=-1: expected an integer >= 0"):
       _trainer(strategy, ema_decay=0.5, ema_start=-1)
 
 

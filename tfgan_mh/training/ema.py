@@ -7,7 +7,17 @@ The averaged generator is what sample / export / the eval job use when a run has
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
+
+
+def check_settings(decay, start, where: str = "") -> None:
+  """One-line ValueError for a decay outside (0, 1) (None = no EMA) or a start that is not an integer >= 0;
+  `where` prefixes the names in the message (`train.` for the gin settings)."""
+  if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
+    raise ValueError(f"{where}ema_decay={decay!r}: expected a number in (0, 1) (e.g. 0.9999) or None")
+  if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
+    raise ValueError(f"{where}ema_start={start!r}: expected an integer >= 0 (train steps before the EMA starts)")
 
 
 def _tf_variable(v):

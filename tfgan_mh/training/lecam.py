@@ -25,6 +25,12 @@ import tensorflow as tf
 from tfgan_mh.models.outputs import DiscOutput, adversarial_score
 
 
+def check_weight(weight, where: str = "") -> None:
+  """One-line ValueError unless the LeCam weight is a number >= 0 (0 = off); `where` prefixes the name."""
+  if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
+    raise ValueError(f"{where}lecam_weight={weight!r}: expected a number >= 0 (0 = no LeCam regularisation)")
+
+
 def adversarial_output(out: DiscOutput) -> tf.Tensor:
   """The per-example real-vs-fake score [B] float32 that LeCam regularises (module docstring)."""
   return adversarial_score(out, "LeCam", "train.lecam_weight=0")

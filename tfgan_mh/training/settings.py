@@ -8,6 +8,9 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh.training import ema as ema_lib
+from tfgan_mh.training import lecam as lecam_lib
+
 
 def check_writable(model_dir: str) -> None:
   """Raises ValueError if model_dir cannot be created or written (local path or gs://)."""
@@ -41,27 +44,27 @@ _POSITIVE_INTS = ("num_steps", "global_batch_size", "d_steps", "steps_per_loop",
                   "summary_every", "image_every", "log_every", "images_per_class", "accumulate_steps")
 
 
-def _check(settings: dict) -> None:
-  """One-line ValueError for a train.* setting of the wrong type or range, before anything is created."""
-  def is_int(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+def _is_int(v) -> bool:
+  return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
+
+def check_positive_int(name: str, value) -> None:
+  """One-line ValueError unless `value` is an integer >= 1 (`name` as the message shows it)."""
+  if not _is_int(value) or value < 1:
+    raise ValueError(f"{name}={value!r}: expected an integer >= 1")
+
+
+def _check(settings: dict) -> None:
+  """One-line ValueError for a train.* setting of the wrong type or range, before anything is created (the EMA
+  and LeCam settings by their modules' checks, which the trainer also applies)."""
   for name in _POSITIVE_INTS:
-    value = settings[name]
-    if not is_int(value) or value < 1:
-      raise ValueError(f"train.{name}={value!r}: expected an integer >= 1")
-  for name in ("ema_start", "seed"):
-    if not is_int(settings[name]) or settings[name] < 0:
-      raise ValueError(f"train.{name}={settings[name]!r}: expected an integer >= 0")
-  if settings["steps_per_epoch"] is not None and (not is_int(settings["steps_per_epoch"])
-                                                  or settings["steps_per_epoch"] < 1):
-    raise ValueError(f"train.steps_per_epoch={settings['steps_per_epoch']!r}: expected an integer >= 1 or None")
-  decay = settings["ema_decay"]
-  if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
-    raise ValueError(f"train.ema_decay={decay!r}: expected a number in (0, 1) (e.g. 0.9999) or None")
-  weight = settings["lecam_weight"]
-  if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-    raise ValueError(f"train.lecam_weight={weight!r}: expected a number >= 0")
+    check_positive_int(f"train.{name}", settings[name])
+  if not _is_int(settings["seed"]) or settings["seed"] < 0:
+    raise ValueError(f"train.seed={settings['seed']!r}: expected an integer >= 0")
+  if settings["steps_per_epoch"] is not None:
+    check_positive_int("train.steps_per_epoch", settings["steps_per_epoch"])
+  ema_lib.check_settings(settings["ema_decay"], settings["ema_start"], "train.")
+  lecam_lib.check_weight(settings["lecam_weight"], "train.")
 
 
 @gin.configurable("train", module="tfgan_mh.training.loop")

@@ -1,6 +1,10 @@
 """What `GANTrainer` (training/step.py) checks before it builds anything: its arguments, and that a loss family asks
 only for inputs the trainer serves (`generator_needs`, `data_streams`) and matches the generator's kind."""
 
+from tfgan_mh.training import ema as ema_lib
+from tfgan_mh.training import lecam as lecam_lib
+from tfgan_mh.training import settings as settings_lib
+
 GENERATOR_NEEDS = ("real", "source", "reconstruction")  # what `GANTrainer._generator_inputs` serves a family's G loss
 STREAM_SALTS = (24, 48, 56)  # of the DiffAugment draws on a family's data streams (see `GANTrainer._augment`)
 
@@ -20,14 +24,9 @@ def check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam
   if global_batch_size <= 0 or global_batch_size % replicas:
     raise ValueError(f"global batch size {global_batch_size} is not a positive multiple of the {replicas} replicas; "
                      f"use a multiple of {replicas}")
-  if d_steps < 1:
-    raise ValueError(f"d_steps={d_steps}: need at least 1 discriminator step per generator step")
-  if ema_decay is not None and not 0.0 < ema_decay < 1.0:
-    raise ValueError(f"ema_decay={ema_decay}: must be None or in (0, 1)")
-  if ema_start < 0:
-    raise ValueError(f"ema_start={ema_start}: must be >= 0 (train steps before the EMA starts)")
-  if lecam_weight < 0:
-    raise ValueError(f"lecam_weight={lecam_weight}: must be >= 0 (0 = no LeCam regularisation)")
+  settings_lib.check_positive_int("d_steps", d_steps)  # D steps per G step
+  ema_lib.check_settings(ema_decay, ema_start)
+  lecam_lib.check_weight(lecam_weight)
 
 
 def check_family(family) -> None:
