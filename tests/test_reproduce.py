@@ -8,10 +8,12 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 import pytest
 import tensorflow as tf
@@ -21,6 +23,7 @@ from tfgan_mh.reproduce import claims
 from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import report
 from tfgan_mh.reproduce import runner
+from tfgan_mh.training import loop, preemption
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))  # holds mnist/ and fashion_mnist/
@@ -167,6 +170,19 @@ class ExtendWithoutCheckpointsTest(tf.test.TestCase):
     self.assertEqual(curves.read_timing(model_dir)[0]["from"], 0)
     self.assertIn(f"{model_dir}: finished at 4 steps with no checkpoint to extend: moved to {model_dir}.4-steps",
                   log[0])
+
+
+  def test_a_call_stopped_by_a_signal_keeps_its_seconds(self):
+    """A campaign stopped by SIGTERM resumes later: the stopped call's steps are timed up to where it stopped."""
+    model_dir = os.path.join(self.create_tempdir().full_path, "seed0")
+    arm = claims.CLAIMS["mode_gan"].arms[0]
+    stopped = preemption.Stopped(signal.SIGTERM, 37, os.path.join(model_dir, "ckpt-37"))
+    with mock.patch.object(loop, "train", side_effect=stopped), self.assertRaises(preemption.Stopped):
+      runner.train_run(model_dir, arm, claims.RING, seed=0, steps=100, checkpoints=2, smoke=True, init_from=None,
+                       log=lambda *a: None)
+    (segment,) = curves.read_timing(model_dir)
+    self.assertEqual((segment["from"], segment["to"]), (0, 37))
+    self.assertGreaterEqual(segment["seconds"], 0.0)
 
 
 class RecipeIdentityTest(tf.test.TestCase):
@@ -409,6 +425,15 @@ class CurvesTest(tf.test.TestCase):
     segments = [{"from": 0, "to": 100, "seconds": 50.0}, {"from": 100, "to": 300, "seconds": 40.0}]
     self.assertAllClose([curves.seconds_at(segments, s) for s in (0, 50, 100, 200, 300)], [0, 25, 50, 70, 90])
     self.assertIsNone(curves.seconds_at(segments, 301))
+    # Untimed steps make every later time unknown, never a smaller number: a gap between calls, or (given the
+    # run's first step) steps before its first recorded call.
+    gap = [{"from": 0, "to": 100, "seconds": 50.0}, {"from": 150, "to": 300, "seconds": 40.0}]
+    self.assertAllClose(curves.seconds_at(gap, 100), 50.0)
+    self.assertIsNone(curves.seconds_at(gap, 200))
+    late = [{"from": 4100, "to": 15000, "seconds": 6538.6}]
+    self.assertIsNone(curves.seconds_at(late, 15000, start=0))
+    self.assertAllClose(curves.seconds_at(late, 15000, start=4100), 6538.6)  # a run continuing one of 4100 steps
+    self.assertAllClose(curves.seconds_at(late, 15000), 6538.6)  # rows written before timing_start existed
     d = self.create_tempdir().full_path
     curves.add_timing(d, 0, 100, 50.0)
     curves.add_timing(d, 100, 300, 40.0)

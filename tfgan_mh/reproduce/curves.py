@@ -51,10 +51,18 @@ def add_timing(model_dir: str, first_step: int, last_step: int, seconds: float) 
   os.replace(path + ".tmp", path)
 
 
-def seconds_at(segments: Sequence[Dict[str, float]], step: int) -> Optional[float]:
-  """Training seconds spent to reach `step` (linear within a call); None when no call covers it."""
+def seconds_at(segments: Sequence[Dict[str, float]], step: int, start: Optional[int] = None) -> Optional[float]:
+  """Training seconds spent to reach `step` (linear within a call); None when no call covers it, or when the
+  calls leave steps before it untimed: a gap between calls, or (given the run's first step `start`: 0, or the
+  steps of the run it continues) steps before the first call (a call stopped by a signal before the runner
+  recorded stopped calls)."""
   if not segments or step > max(s["to"] for s in segments):
     return None
+  covered = min(s["from"] for s in segments) if start is None else start
+  for s in sorted(segments, key=lambda s: s["from"]):
+    if s["from"] > covered and step > covered:
+      return None
+    covered = max(covered, s["to"])
   total = 0.0
   for s in segments:
     span = s["to"] - s["from"]
@@ -86,7 +94,7 @@ def arm_curve(runs: Sequence[Dict[str, Any]], key: str) -> List[Dict[str, Any]]:
     values = [c[step].get(key) for c in per_run]
     if not all(finite(v) for v in values):
       continue
-    times = [seconds_at(r.get("timing") or [], step) for r in runs]
+    times = [seconds_at(r.get("timing") or [], step, r.get("timing_start")) for r in runs]
     point = dict(step=step, **stats(values))
     point["seconds"] = float(np.mean(times)) if all(t is not None for t in times) else None
     points.append(point)

@@ -132,7 +132,7 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
       log(f"{model_dir}: the same recipe and steps as {same}: copied (checkpoints linked), not trained again")
       return 0.0
   from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import loop, preemption  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
   base = (run_dir.done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
   every = max(1, (steps - base) // checkpoints)
@@ -145,6 +145,9 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   try:
     train_main.parse_gin(list(arm.gin_files), params)
     loop.train(model_dir)
+  except preemption.Stopped as e:  # its seconds count too: the next call resumes from e.step
+    curves.add_timing(model_dir, first, e.step, time.time() - start)
+    raise
   finally:
     gin.clear_config()
   seconds = time.time() - start
@@ -245,7 +248,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
                             smoke=smoke, init_from=init_from, log=log, data_dir=data_dir, out=out)
         dirs[arm.name] = model_dir
         rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
-                         evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators)))
+                         evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators), init_from))
       seed_dirs[seed] = dirs
   if claim.name == "mode_gan" and all("binary" in d for d in seed_dirs.values()):
     _add_distance_to_binary(rows, seed_dirs)
@@ -273,8 +276,9 @@ def _check_bases(claim, chosen, out, seeds, steps) -> None:
                              f"to {steps} steps under {out} ({dataset.name}, seed {seed}): add it to --arms")
 
 
-def _row(claim, dataset, arm, seed, model_dir, seconds, records) -> Dict[str, Any]:
-  """One run's row of CLAIM.json: its last checkpoint's values and its learning curve."""
+def _row(claim, dataset, arm, seed, model_dir, seconds, records, init_from) -> Dict[str, Any]:
+  """One run's row of CLAIM.json: its last checkpoint's values, its learning curve and its training calls' timing
+  (`timing_start`: the step its training starts from, so that untimed steps are known as such)."""
   record = records[-1]
   keys = [k for k, _ in claim.metrics]
   values = {key: record.get(key) for key in keys}
@@ -285,6 +289,7 @@ def _row(claim, dataset, arm, seed, model_dir, seconds, records) -> Dict[str, An
   curve = [[r["step"], {k: r.get(k) for k in keys if k in r}] for r in records]
   return dict(dataset=dataset.name, arm=arm.name, seed=seed, model_dir=model_dir, step=record["step"],
               train_seconds=round(seconds, 1), values=values, curve=curve, timing=curves.read_timing(model_dir),
+              timing_start=(run_dir.done_steps(init_from) or 0) if init_from else 0,
               protocol=record.get("protocol"), absent=record.get("absent"), errors=record.get("errors"))
 
 
