@@ -56,11 +56,6 @@ class _FusedUpdates:
       distribution.extended.update(var, update, args=(grad, learning_rate), group=False)
     return None
 
-  def update_step(self, gradient, variable, learning_rate):
-    if not self._fused():
-      return super().update_step(gradient, variable, learning_rate)
-    return self._apply(variable, gradient, self._coefficients(variable.dtype, learning_rate))
-
 
 class PreReducedAdam(_FusedUpdates, keras.optimizers.Adam):
   """Adam whose gradients arrive already summed over replicas, each variable updated by TF's fused
