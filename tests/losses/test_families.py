@@ -155,6 +155,8 @@ class RegistryTest(parameterized.TestCase, tf.test.TestCase):
 
   @parameterized.parameters(
       ("mhinge", dict(g_aux_weight=-1.0), "g_aux_weight=-1.0 must be >= 0"),
+      ("adcgan", dict(cond_lambda=True), "cond_lambda=True must be >= 0"),
+      ("reacgan", dict(cond_lambda="0.5"), "cond_lambda='0.5' must be >= 0"),
       ("acgan", dict(aux_loss="hinge"), "aux_loss='hinge' is not one of ce, mhinge, aam"),
       ("amgan", dict(labeling="fixed"), "labeling='fixed' is not one of dynamic, predefined"),
       ("ac_gan_star_plus", dict(aux_loss="mhinge"), "uniform distribution"),
@@ -286,7 +288,7 @@ class FamilyValuesTest(tf.test.TestCase):
                             "d_adc_fake": 0.5 * ce_fake})
     g = fam.generator_loss(fake=out, fake_labels=labels)
     self.assertAllClose(g, {"g_hinge": [-0.5, 1.5], "g_adc_real": 0.5 * ce_real, "g_adc_not_generated": -0.5 * ce_fake})
-    with self.assertRaisesRegex(ValueError, r"adcgan.cond_lambda=-1.0: expected a number >= 0"):
+    with self.assertRaisesRegex(ValueError, r"loss family 'adcgan': cond_lambda=-1.0 must be >= 0"):
       losses.get_family("adcgan", num_classes=K, cond_lambda=-1.0)
 
   def test_mhinge_eq5(self):

@@ -16,7 +16,7 @@ cond_lambda 1.0.
 import tensorflow as tf
 
 from tfgan_mh.losses import core
-from tfgan_mh.losses.family import LossFamily, register
+from tfgan_mh.losses.family import LossFamily, _check_nonnegative, register
 
 
 def adc_cross_entropy(*, class_logits, fake_class_logits, labels, generated: bool):
@@ -36,8 +36,7 @@ class ADCGANFamily(LossFamily):
 
   def __init__(self, *, num_classes: int, cond_lambda: float = 1.0):
     super().__init__(num_classes=num_classes)
-    if isinstance(cond_lambda, bool) or not isinstance(cond_lambda, (int, float)) or not cond_lambda >= 0:
-      raise ValueError(f"adcgan.cond_lambda={cond_lambda!r}: expected a number >= 0")
+    _check_nonnegative(self.name, "cond_lambda", cond_lambda)
     self.cond_lambda = float(cond_lambda)
 
   def _ce(self, out, labels, generated):

@@ -21,6 +21,7 @@ Each concrete family is a `@gin.configurable` class registered under its family 
 sets e.g. `mhinge.g_aux_weight = 0.1`; `get_family(name, **overrides)` passes keyword overrides.
 """
 
+import numbers
 from typing import Dict, Iterable, Optional, Union
 
 import gin
@@ -75,7 +76,7 @@ def _check_choice(family, param, value, valid):
 
 
 def _check_nonnegative(family, param, value):
-  if not value >= 0.0:
+  if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0.0:
     raise ValueError(f"loss family {family!r}: {param}={value!r} must be >= 0")
 
 

@@ -27,7 +27,7 @@ of the loss, not only its range; Eq. (7) is computed here, with a log-sum-exp.
 import tensorflow as tf
 
 from tfgan_mh.losses import core
-from tfgan_mh.losses.family import LossFamily, register
+from tfgan_mh.losses.family import LossFamily, _check_nonnegative, register
 
 
 def d2d_cross_entropy(*, cosine_logits, features, labels, temperature: float, pos_margin: float,
@@ -62,10 +62,10 @@ class ReACGANFamily(LossFamily):
   def __init__(self, *, num_classes: int, cond_lambda: float = 0.5, temperature: float = 0.5,
                pos_margin: float = 0.98, neg_margin: float = 0.02):
     super().__init__(num_classes=num_classes)
-    if not cond_lambda >= 0 or not temperature > 0 or not -1.0 <= neg_margin <= pos_margin <= 1.0:
-      raise ValueError(f"reacgan: cond_lambda={cond_lambda!r}, temperature={temperature!r}, "
-                       f"pos_margin={pos_margin!r}, neg_margin={neg_margin!r}: need cond_lambda >= 0, "
-                       "temperature > 0 and -1 <= neg_margin <= pos_margin <= 1")
+    _check_nonnegative(self.name, "cond_lambda", cond_lambda)
+    if not temperature > 0 or not -1.0 <= neg_margin <= pos_margin <= 1.0:
+      raise ValueError(f"reacgan: temperature={temperature!r}, pos_margin={pos_margin!r}, neg_margin={neg_margin!r}: "
+                       "need temperature > 0 and -1 <= neg_margin <= pos_margin <= 1")
     self.cond_lambda, self.temperature = float(cond_lambda), float(temperature)
     self.pos_margin, self.neg_margin = float(pos_margin), float(neg_margin)
 

@@ -29,6 +29,7 @@ import gin
 import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput, adversarial_score
+from tfgan_mh.training import settings as settings_lib
 
 _OFF = "gradient_penalty.r1_gamma = 0 and gradient_penalty.r2_gamma = 0"
 
@@ -48,8 +49,7 @@ class GradientPenalty:
       value = getattr(self, name)
       if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"gradient_penalty.{name}={value!r}: expected a number >= 0 (0 = off), e.g. 0.05")
-    if isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1:
-      raise ValueError(f"gradient_penalty.every={self.every!r}: expected an integer >= 1 (1 = every D update)")
+    settings_lib.check_positive_int("gradient_penalty.every", self.every)  # 1 = every D update
 
   @property
   def active(self) -> bool:
