@@ -30,6 +30,7 @@ from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh import plots
+from tfgan_mh.training import ada as ada_lib
 from tfgan_mh.training import cluster
 from tfgan_mh.training import labels as labels_lib
 from tfgan_mh.training import memory
@@ -86,8 +87,8 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer
                   jit_compile: bool = False, seed: int = 0, label_probs=None, diffaugment: str = "",
                   lecam_weight: float = 0.0, accumulate_steps: int = 1) -> GANTrainer:
   """The `GANTrainer` of a run: networks from gin's `build_generator` / `build_discriminator` for `source`'s
-  shape and classes, optimizers from the gin scopes `g` and `d`, the gradient penalties from `gradient_penalty.*`
-  (the arguments are `train`'s of the same name).
+  shape and classes, optimizers from the gin scopes `g` and `d`, the gradient penalties from `gradient_penalty.*`,
+  ADA from `ada.*` (the arguments are `train`'s of the same name).
 
   `benchmarks/train_step.py --config` times exactly this trainer.
   """
@@ -109,7 +110,7 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer
       global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
       jit_compile=jit_compile, seed=seed,
       label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
-      accumulate_steps=accumulate_steps, penalty=penalties.GradientPenalty())
+      accumulate_steps=accumulate_steps, penalty=penalties.GradientPenalty(), ada=ada_lib.AdaSettings())
 
 
 class _Run:
@@ -282,7 +283,7 @@ def _write_config(run):
       global_batch_size=s.global_batch_size, global_batch_history=run.batch_history, num_steps=s.num_steps,
       fake_labels=run.label_text, eval_protocol=run.eval_protocol,
       precision=keras.mixed_precision.global_policy().name, onednn=cpu_lib.onednn_state(),
-      diffaugment=",".join(trainer.augment), lecam_weight=s.lecam_weight, accumulate_steps=s.accumulate_steps,
+      diffaugment=",".join(trainer.augmentation.policy), ada=trainer.augmentation.describe_ada(), lecam_weight=s.lecam_weight, accumulate_steps=s.accumulate_steps,
       replicas=run.strategy.num_replicas_in_sync, workers=cluster.num_workers(run.strategy)))
 
 

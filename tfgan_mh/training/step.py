@@ -30,8 +30,8 @@ from tfgan_mh.models.outputs import classifier_logits as _classifier_logits
 from tfgan_mh.models.outputs import is_real as _is_real
 from tfgan_mh.models.outputs import split_outputs as _split
 from tfgan_mh.training import accumulate as accumulate_lib
+from tfgan_mh.training import augmentation as augmentation_lib
 from tfgan_mh.training import host_loop
-from tfgan_mh.augment import diffaugment as augment_lib
 from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import lecam as lecam_lib
 from tfgan_mh.training import penalties as penalties_lib
@@ -71,6 +71,8 @@ class GANTrainer:
     augment: DiffAugment policies (`tfgan_mh.augment`, e.g. ('color', 'cutout')):
       every image D sees in training is augmented (real and fake in the D step, fake (and real) in the G
       step), with draws from (seed, step, replica); () = none.
+    ada: ADA's settings (`tfgan_mh.training.ada.AdaSettings`): the adaptive 'bgc' augmentation of the same
+      images, before DiffAugment; None or `pipeline=''` = none.
     lecam_weight: lambda of the LeCam regularisation of D (`tfgan_mh.training.lecam`; its other settings are
       gin arguments of `LeCam`); 0 = off.
     accumulate_steps: micro-batches per update (`tfgan_mh.training.accumulate`): each D and G update sums
@@ -83,14 +85,11 @@ class GANTrainer:
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
                d_steps: int = 1, ema_decay: Optional[float] = None, jit_compile: bool = False, seed: int = 0,
                label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0,
-               accumulate_steps: int = 1, penalty: Optional[penalties_lib.GradientPenalty] = None):
+               accumulate_steps: int = 1, penalty: Optional[penalties_lib.GradientPenalty] = None, ada=None):
     replicas = strategy.num_replicas_in_sync
     checks.check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight)
     checks.check_family(family)  # before anything is built or traced
-    self.augment = augment_lib.parse_policy(augment)
-    if self.augment and len(tuple(image_shape)) != 3:
-      raise ValueError(f"DiffAugment {','.join(self.augment)} needs images [H, W, C]; these samples have shape "
-                       f"{tuple(image_shape)}: set train.diffaugment=''")
+    self.augmentation = augmentation_lib.Augmentation(augment, ada, image_shape)
     self.strategy = strategy
     self.family = family
     self.num_classes = int(num_classes)
@@ -143,6 +142,7 @@ class GANTrainer:
       lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
     if self.penalty is not None:
       self.penalty.check(self._probe)
+    self.augmentation.build(self._probe, self.global_batch_size)
     self.family_state = self.family.build_state()  # {checkpoint key: the family's own variables}
 
   @property
@@ -168,6 +168,7 @@ class GANTrainer:
     items.update(self.family_state)
     if self.lecam is not None:
       items["lecam"] = self.lecam
+    items.update(self.augmentation.checkpoint_items())
     return items
 
   # --- per-replica pieces --------------------------------------------------------------------------
@@ -203,16 +204,16 @@ class GANTrainer:
     return z[start:start + batch], labels[start:start + batch]
 
   def _augment(self, images, salt, micro=0):
-    """DiffAugment T(images) with draws from (seed, step, salt, replica, micro-batch); unchanged without a policy.
+    """ADA / DiffAugment T(images) with draws from (seed, step, salt, replica, micro-batch); unchanged without them.
 
-    Salts are multiples of 8 (the latents use 0 and 1, `augment` adds 1..7 inside), so no two draws of a step
+    Salts are multiples of 8 (the latents use 0 and 1, DiffAugment adds 1..7 inside), so no two draws of a step
     share a seed.
     """
-    if not self.augment:
+    if not self.augmentation.active:
       return images
     replica = tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group, tf.int64)
     offset = 1_000_003 * replica + 7_919 * tf.cast(micro, tf.int64)
-    return augment_lib.diff_augment(images, self.augment, self._step_seed(salt, offset=offset))
+    return self.augmentation(images, self._step_seed(salt, offset=offset))
 
   def _generate(self, z, labels, training):
     return tf.cast(self.generator(z, labels if self.conditional else None, training=training),
@@ -294,6 +295,7 @@ class GANTrainer:
     if real.energy is not None:
       out["d/energy_real"] = self._global_mean(real.energy)
       out["d/energy_fake"] = self._global_mean(fake.energy)
+    out.update(self.augmentation.real_measurements(real, self._global_mean))
     return out
 
   def _d_step(self, real_x, real_y, *streams):
@@ -350,11 +352,12 @@ class GANTrainer:
 
   def _one_step(self, iterator, train_generator):
     """d_steps D updates, then (unless D-only) one G update and the EMA; the family's `after_step` last."""
-    d_outs = []
+    d_outs, augmented = [], {}
     for _ in range(self.d_steps):
       real_x, real_y, *streams = next(iterator)
       d_outs.append(self._run_reduced(self._d_replica, self._d_keys, (real_x, real_y, *streams)))
-    out, g_out = dict(d_outs[-1]), None
+      augmented = self.augmentation.after_d_update(d_outs[-1])
+    out, g_out = dict(d_outs[-1], **augmented), None
     if train_generator:
       g_out = self._run_reduced(self._g_replica, self._g_keys, (real_x, real_y))
       out.update(g_out)
