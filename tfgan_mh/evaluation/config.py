@@ -28,8 +28,10 @@ SPLITS = ("train", "validation", "test")
 CORE_SETTINGS = (
     Setting("metrics", "default", "Comma-separated metric groups, 'default' (all but the opt-in ones) or 'all'; "
             "e.g. 'default,gan_train'."),
-    Setting("inception", "inception", "Extractor for IS / FID / intra-FID / KID / precision-recall / "
-            "density-coverage: inception (TF-Hub), inception:/local/dir, classifier:/savedmodel, or none.",
+    Setting("inception", "inception", "Extractor (the feature space) for IS / FID / intra-FID / KID / "
+            "precision-recall / density-coverage / CMMD: inception (TF-Hub), inception:/local/dir, "
+            "classifier:/savedmodel, dinov2[:PRESET] (FD_DINOv2), clip[:PRESET] (CLIP-FID; CMMD proper: "
+            "clip:clip_vit_large_patch14_336), or none. Alias: --extractor.",
             optional=True),
     Setting("classifier", None, "Dataset classifier (classifier:/savedmodel from tfgan_mh.cli.train_classifier) for "
             "AM Score, classifier IS, GAN-test, confidence, class histogram; none = those are absent.",
@@ -77,10 +79,10 @@ def check_extractor_spec(spec, role: str) -> None:
   if spec is None or not isinstance(spec, str) or spec in NO_EXTRACTOR:
     return
   kind, sep, path = spec.partition(":")
-  if kind == "inception" or (kind == "classifier" and sep and path):
+  if kind in ("inception", "dinov2", "clip") or (kind == "classifier" and sep and path):
     return
   raise ValueError(f"--{role}={spec!r} is not an extractor spec: expected inception, inception:/local/dir, "
-                   "classifier:/path/to/savedmodel or none")
+                   "classifier:/path/to/savedmodel, dinov2[:PRESET], clip[:PRESET] or none")
 
 
 def check_positive_int(name: str, value) -> None:
@@ -223,6 +225,8 @@ def define_flags(flag_values, skip: Sequence[str] = ()) -> None:
       flags.DEFINE_enum(s.name, default, list(s.choices), s.help, **kw)
     else:
       flags.DEFINE_string(s.name, default if isinstance(default, str) else str(default), s.help, **kw)
+  if "inception" not in skip:
+    flags.DEFINE_alias("extractor", "inception", flag_values=flag_values)  # the feature space, by its general name
 
 
 def _from_flag(s: Setting, value):

@@ -3,6 +3,8 @@ r"""Feature extractors of the eval job: (logits, features) of images for IS, FID
   ext = load_extractor("inception")                          # TF-GAN's TF-Hub Inception (needs network)
   ext = load_extractor("inception:/models/tfgan_inception")  # the same SavedModel, unpacked locally
   ext = load_extractor("classifier:/models/mnist32")         # saved by `python -m tfgan_mh.cli.train_classifier`
+  ext = load_extractor("dinov2")                             # FD_DINOv2's DINOv2 ViT-L/14 (KerasHub, `backbones`)
+  ext = load_extractor("clip")                               # CLIP ViT-B/32 (clean-fid's CLIP-FID); "clip:PRESET"
   logits, features = ext(images)   # images float32 NHWC in [-1, 1], any size, 1 or 3 channels
 
 Inception ("legacy TF" IS / FID, comparable to the papers' numbers). The model is TF-GAN's `INCEPTION_TFHUB`
@@ -31,14 +33,14 @@ Inputs of another size are resized to (H, W) as the data pipeline resizes (area 
 Large batches are processed in chunks of `batch_size` examples (one traced call per chunk).
 """
 
-import functools
 import json
 import os
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import tensorflow as tf
 
 from tfgan_mh.data import pipeline
+from tfgan_mh.evaluation.extractor_base import FeatureExtractor, first_line
 
 INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_TARBALL = INCEPTION_TFHUB + "?tf-hub-format=compressed"
@@ -50,15 +52,10 @@ INCEPTION_FEATURE_DIM = 2048
 CLASSIFIER_OUTPUTS = ("logits", "features")
 CLASSIFIER_SIGNATURE = "serving_default"
 CLASSIFIER_INFO_FILE = "test_accuracy.json"  # written by train_classifier beside the SavedModel
-SPECS = ("inception", "inception:/local/dir", "classifier:/path/to/savedmodel")
+SPECS = ("inception", "inception:/local/dir", "classifier:/path/to/savedmodel", "dinov2[:PRESET]", "clip[:PRESET]")
 
 _OFFLINE_HINT = (f"offline, download {INCEPTION_TARBALL} on a machine with network, unpack it "
                  "(mkdir D && tar -xzf <file> -C D) and pass 'inception:D'")
-
-
-def _first_line(error: BaseException) -> str:
-  text = str(error).strip()
-  return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 def legacy_resize_bilinear(images: tf.Tensor, size: int) -> tf.Tensor:
@@ -90,68 +87,6 @@ def inception_preprocess(images: tf.Tensor) -> tf.Tensor:
   return images
 
 
-class FeatureExtractor:
-  """(logits, features) of images; subclasses implement `_forward` on one chunk.
-
-  Attributes:
-    name: "inception" or "classifier:<path>".
-    num_logits: 1008 for TF-GAN's Inception, K for a classifier.
-    feature_dim: 2048 for Inception's pool_3, d (penultimate width) for a classifier.
-    image_shape: (H, W, C) the model runs at (inputs are resized to it).
-    batch_size: examples per chunk of `__call__`.
-    resize_method: how inputs reach image_shape (recorded in every eval record's protocol).
-  """
-
-  resize_method = "none"
-
-  name: str
-  num_logits: int
-  feature_dim: int
-  image_shape: Tuple[int, int, int]
-  batch_size: int
-
-  def __call__(self, images) -> Tuple[tf.Tensor, tf.Tensor]:
-    """Logits [B, num_logits] and features [B, feature_dim], float32.
-
-    Args:
-      images: float32 NHWC in [-1, 1] (numpy or tensor), any spatial size, 1 or 3 channels.
-
-    Raises:
-      ValueError: images not of rank 4, or a channel count the model cannot take.
-    """
-    images = tf.convert_to_tensor(images)
-    if not images.dtype.is_floating:
-      raise ValueError(f"{self.name}: images have dtype {images.dtype.name}: expected float32 in [-1, 1] "
-                       "(convert uint8 pixels with x / 127.5 - 1)")
-    images = tf.cast(images, tf.float32)
-    if images.shape.rank != 4 or images.shape[-1] not in self._accepted_channels():
-      raise ValueError(f"{self.name}: images have shape {images.shape}: expected [B, H, W, C] with C in "
-                       f"{self._accepted_channels()}")
-    n = images.shape[0]
-    if n is None or n <= self.batch_size:
-      return self._forward(images)
-    chunks = [self._forward(images[i:i + self.batch_size]) for i in range(0, n, self.batch_size)]
-    return tf.concat([c[0] for c in chunks], 0), tf.concat([c[1] for c in chunks], 0)
-
-  def _accepted_channels(self) -> Tuple[int, ...]:
-    return (1, 3)
-
-  def _forward(self, images: tf.Tensor) -> Tuple[tf.Tensor, tf.Tensor]:
-    # One traced function per channel count; each relaxes to any batch / spatial size after a retrace.
-    channels = int(images.shape[-1])
-    if channels not in self._forward_fns:
-      self._forward_fns[channels] = tf.function(functools.partial(self._forward_graph, channels=channels),
-                                                reduce_retracing=True, autograph=False)
-    return self._forward_fns[channels](images)
-
-  def _forward_graph(self, images: tf.Tensor, channels: int) -> Tuple[tf.Tensor, tf.Tensor]:
-    raise NotImplementedError
-
-  def __repr__(self):
-    return (f"{type(self).__name__}(name={self.name!r}, num_logits={self.num_logits}, "
-            f"feature_dim={self.feature_dim}, image_shape={self.image_shape})")
-
-
 def _check_saved_model_dir(path: str, spec: str) -> None:
   if not path:
     raise ValueError(f"extractor spec {spec!r} has an empty path: expected one of {', '.join(SPECS)}")
@@ -170,7 +105,7 @@ def _load_saved_model(path: str, spec: str):
     return tf.saved_model.load(path, tags=tags)
   except Exception as e:  # pylint: disable=broad-except
     raise ValueError(f"extractor spec {spec!r}: cannot load the SavedModel in {path!r} "
-                     f"({_first_line(e)})") from None
+                     f"({first_line(e)})") from None
 
 
 def _signature_fn(loaded, names):
@@ -224,7 +159,7 @@ class InceptionExtractor(FeatureExtractor):
       outputs = self._model(inputs)
     except Exception as e:  # pylint: disable=broad-except
       raise ValueError(f"extractor spec {spec!r}: the SavedModel in {self.path!r} fails on [1, 299, 299, 3] "
-                       f"float32 images ({_first_line(e)}): expected TF-GAN's Inception module") from None
+                       f"float32 images ({first_line(e)}): expected TF-GAN's Inception module") from None
     if not isinstance(outputs, dict) or not {INCEPTION_OUTPUT, INCEPTION_FINAL_POOL} <= set(outputs):
       got = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__
       raise ValueError(f"extractor spec {spec!r}: the SavedModel in {self.path!r} returns {got}: expected a "
@@ -306,12 +241,12 @@ def resolve_inception_url(url: str = INCEPTION_TFHUB) -> str:
     import tensorflow_hub as hub  # pylint: disable=g-import-not-at-top
   except Exception as e:  # ImportError, or its import failing beside Keras 3 # pylint: disable=broad-except
     raise ValueError(f"extractor 'inception' resolves {url} with tensorflow_hub, which cannot be imported "
-                     f"({_first_line(e)}): pip install 'tfgan_mh[hub]' (the optional tensorflow-hub), or "
+                     f"({first_line(e)}): pip install 'tfgan_mh[hub]' (the optional tensorflow-hub), or "
                      f"{_OFFLINE_HINT}") from None
   try:
     return hub.resolve(url)
   except Exception as e:  # pylint: disable=broad-except
-    raise ValueError(f"extractor 'inception' could not download {url} ({_first_line(e)}): "
+    raise ValueError(f"extractor 'inception' could not download {url} ({first_line(e)}): "
                      f"{_OFFLINE_HINT}") from None
 
 
@@ -320,14 +255,16 @@ def load_extractor(spec: str) -> FeatureExtractor:
 
   Args:
     spec: "inception" (TF-GAN's TF-Hub Inception, `INCEPTION_TFHUB`; needs network and tensorflow_hub),
-      "inception:/local/dir" (the same module unpacked from `INCEPTION_TARBALL`), or
-      "classifier:/path/to/savedmodel" (saved by `python -m tfgan_mh.cli.train_classifier`).
+      "inception:/local/dir" (the same module unpacked from `INCEPTION_TARBALL`),
+      "classifier:/path/to/savedmodel" (saved by `python -m tfgan_mh.cli.train_classifier`), or
+      "dinov2[:PRESET]" / "clip[:PRESET]" (KerasHub backbones, `tfgan_mh.evaluation.backbones`: FD_DINOv2's
+      DINOv2 ViT-L/14, clean-fid's CLIP ViT-B/32 by default; PRESET a KerasHub preset name or a local folder).
 
   Returns:
     A `FeatureExtractor`.
 
   Raises:
-    ValueError: unknown spec, missing or unusable SavedModel (one line each).
+    ValueError: unknown spec, missing or unusable model (one line each).
   """
   if not isinstance(spec, str):
     raise ValueError(f"extractor spec {spec!r} is not a string: expected one of {', '.join(SPECS)}")
@@ -338,4 +275,7 @@ def load_extractor(spec: str) -> FeatureExtractor:
     return InceptionExtractor(path, spec=spec)
   if kind == "classifier" and sep:
     return ClassifierExtractor(path, spec=spec)
+  if kind in ("dinov2", "clip"):
+    from tfgan_mh.evaluation import backbones  # pylint: disable=g-import-not-at-top
+    return backbones.load(kind, path)
   raise ValueError(f"unknown extractor spec {spec!r}: expected one of {', '.join(SPECS)}")

@@ -1,8 +1,9 @@
 """cmmd: CMMD (Jayasumana et al. 2024, `tfgan_mh.metrics.cmmd`), RBF-kernel MMD on unit-normalised embeddings of
 the --inception extractor, kept features (the KID group's: the first `max_kept_features` of each side).
 
-CMMD proper uses CLIP ViT-L/14 at 336 px embeddings; with another extractor the record's protocol names the
-feature space, as for FID and KID.
+CMMD proper uses CLIP ViT-L/14 at 336 px embeddings: `--extractor=clip:clip_vit_large_patch14_336`
+(`tfgan_mh.evaluation.backbones`); with another extractor the record's protocol names the feature space, as for FID
+and KID.
 """
 
 from tfgan_mh import metrics

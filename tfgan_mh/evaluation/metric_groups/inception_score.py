@@ -35,6 +35,8 @@ class InceptionScoreMetric(streaming.StreamingMetric):
 def build_is(ctx, role: str):
   """The IS metric of `role`'s extractor over the run's splits (a ValueError if samples < splits)."""
   extractor = ctx.need_extractor(role)
+  if not extractor.num_logits:
+    ctx.absent(f"the --{role} extractor {extractor.name} gives features only, no class logits")
   if ctx.num_samples < ctx.is_splits:
     raise ValueError(f"num_samples={ctx.num_samples} is smaller than num_splits={ctx.is_splits}: each IS split "
                      "needs samples")
