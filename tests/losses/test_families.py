@@ -100,6 +100,8 @@ class _FamilyContractMixin:
       # Every head the loss reads is a required one.
       for out in where:
         for name, t in out._asdict().items():
+          if t is None:  # (the cosine head's optional embedding)
+            continue
           gr = tape.gradient(loss, t)
           if gr is not None and np.any(gr.numpy() != 0):
             self.assertIn(name, fam.required_heads)
@@ -269,6 +271,10 @@ class FamilyValuesTest(tf.test.TestCase):
     self.assertAllClose(d["d_hinge_real"], [0.5, 3.0, 1.0, 0.0, 0.0])
     g = fam.generator_loss(fake=out, fake_labels=labels)
     self.assertAllClose(g["g_d2dce"], 0.25 * np.array(expected), rtol=1e-5)
+    # With the cosine head's embedding (StudioGAN's d_embed_dim), the data-to-data terms use it, not phi.
+    embedded = out._replace(features=tf.zeros_like(out.features), embedding=tf.constant(feats))
+    d = fam.discriminator_loss(real=embedded, fake=embedded, real_labels=labels, fake_labels=labels)
+    self.assertAllClose(d["d_d2dce"], 0.25 * np.array(expected), rtol=1e-5)
     with self.assertRaisesRegex(ValueError, "reacgan: .*temperature=0.0"):
       losses.get_family("reacgan", num_classes=K, temperature=0.0)
 

@@ -192,6 +192,29 @@ class HeadsTest(tf.test.TestCase):
     self.assertAllClose(out.cosine_logits, cos, atol=1e-5)
     self.assertAllInRange(out.cosine_logits, -1.0, 1.0)
 
+  def test_cosine_head_embedding_by_gin(self):
+    keras.utils.set_random_seed(2)
+    with gin.unlock_config():
+      gin.bind_parameter("cosine_head.embed_dim", 4)
+    try:
+      d, x = _tiny_d(("adversarial", "cosine"))
+      with self.assertRaisesRegex(ValueError, r"^cosine_head.embed_dim=4 needs the 'cosine' head; heads are "):
+        _tiny_d(("adversarial",))
+      gin.bind_parameter("cosine_head.embed_dim", 0)
+      with self.assertRaisesRegex(ValueError, r"^cosine_head.embed_dim=0: expected None or an integer >= 1"):
+        _tiny_d(("adversarial", "cosine"))
+    finally:
+      gin.clear_config()
+    out = d(x, None, training=False)
+    phi = out.features.numpy()
+    emb = phi @ d.head.cosine_embed.normalized_kernel().numpy() + d.head.cosine_embed.bias.numpy()  # SN, bias
+    self.assertAllClose(out.embedding, emb, atol=1e-5)
+    w = d.head.cosine.numpy()
+    self.assertEqual(w.shape, (4, K))
+    cos = (emb / np.linalg.norm(emb, axis=1, keepdims=True)) @ (w / np.linalg.norm(w, axis=0))
+    self.assertAllClose(out.cosine_logits, cos, atol=1e-5)
+    self.assertEqual(out.present_heads(), ("adv_logits", "cosine_logits"))
+
   def test_projection_without_labels_uses_classifier_argmax(self):
     keras.utils.set_random_seed(3)
     d, x = _tiny_d(("projection", "classifier"))

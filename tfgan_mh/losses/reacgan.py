@@ -13,8 +13,8 @@ hinge + lambda * D2D-CE on real data, G hinge + lambda * D2D-CE on its samples a
 
 Here f_i is D's penultimate feature phi(x_i) normalised and f_i.v_k is the `cosine` head's logit (unit features,
 unit class weights: `tfgan_mh.models.heads`), so a ReACGAN D is built with heads ('adversarial', 'cosine').
-PyTorch-StudioGAN's ReACGAN first projects phi to a 512-d embedding by a linear layer (`d_embed_dim`); that layer
-is not in this D. The negatives are the *global* batch's: each replica gathers the others' embeddings and labels
+PyTorch-StudioGAN's ReACGAN first projects phi to a 512-d embedding by a linear layer (`d_embed_dim`): with
+`cosine_head.embed_dim = 512` the cosine head does the same, and f_i is that embedding normalised. The negatives are the *global* batch's: each replica gathers the others' embeddings and labels
 (`ReplicaContext.all_gather`, differentiable), as StudioGAN gathers them over GPUs, so a step under
 MirroredStrategy equals the single-device step (with gradient accumulation, the micro-batch's).
 
@@ -71,7 +71,8 @@ class ReACGANFamily(LossFamily):
 
   def _d2dce(self, out, labels):
     return self.cond_lambda * d2d_cross_entropy(
-        cosine_logits=out.cosine_logits, features=out.features, labels=labels, temperature=self.temperature,
+        cosine_logits=out.cosine_logits, features=out.features if out.embedding is None else out.embedding,
+        labels=labels, temperature=self.temperature,
         pos_margin=self.pos_margin, neg_margin=self.neg_margin)
 
   def discriminator_loss(self, *, real, fake, real_labels, fake_labels):

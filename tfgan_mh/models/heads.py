@@ -15,7 +15,9 @@ Head names (chosen by `build_discriminator(heads=...)`):
   kplus1             kplus1_logits [B, K+1] from an SN linear layer; column K is "fake" (LabelGAN /
                      AM-GAN of the AM-GAN paper, K+1 GAN / Mode GAN of K+1 GANs).
   cosine             cosine_logits [B, K] = <phi/|phi|, w_k/|w_k|>: unit features, unit class weights, no
-                     bias (Sapkota et al. 2022 (AAM) §3.2); in [-1, 1].
+                     bias (Sapkota et al. 2022 (AAM) §3.2); in [-1, 1]. With `cosine_head.embed_dim = E`
+                     (gin) phi is first mapped by a linear layer (SN, bias) to an E-d `embedding` and the cosines
+                     are taken on it: PyTorch-StudioGAN's ReACGAN D (`linear2`, d_embed_dim 512).
   adc                the auxiliary discriminative classifier of ADC-GAN (Hou, Cao, Shen, Pan, Li & Cheng 2022,
                      "Conditional GANs with Auxiliary Discriminative Classifier", ICML 2022, arXiv:2107.10060):
                      one SN linear layer (no bias, as PyTorch-StudioGAN's) to 2K logits over "real, class k"
@@ -34,6 +36,7 @@ layers are float32 layers.
 
 from typing import Optional, Sequence
 
+import gin
 import keras
 import tensorflow as tf
 
@@ -82,16 +85,26 @@ def validate_heads(heads: Sequence[str], valid: Sequence[str], arch: str):
   return heads
 
 
+@gin.configurable("cosine_head")
+def cosine_head_embed_dim(embed_dim: Optional[int] = None) -> Optional[int]:
+  """gin `cosine_head.embed_dim`: the width of the cosine head's embedding layer (None = none; module docstring)."""
+  return embed_dim
+
+
 class DiscHeads(keras.layers.Layer):
   """The heads of MHGAN Fig. 2 / AM-GAN / K+1 GANs / AAM on features phi [B, F]; returns a `DiscOutput`.
 
   Args:
     heads: validated tuple of names from `CLASSIFIER_HEADS`.
     num_classes: K.
-    spectral_norm: spectrally normalize psi, psi_C, E, the K+1 and the ADC layers (the cosine head never is).
+    spectral_norm: spectrally normalize psi, psi_C, E, the K+1, the ADC and the cosine embedding layers (the
+      cosine class weights never are).
+    cosine_embed_dim: None, or the width E of the cosine head's embedding layer (module docstring); default: gin's
+      `cosine_head.embed_dim`.
   """
 
-  def __init__(self, heads: Sequence[str], num_classes: int, spectral_norm: bool = True, **kwargs):
+  def __init__(self, heads: Sequence[str], num_classes: int, spectral_norm: bool = True,
+               cosine_embed_dim: Optional[int] = None, **kwargs):
     kwargs.setdefault("dtype", "float32")
     super().__init__(**kwargs)
     self.heads = tuple(heads)
@@ -110,6 +123,17 @@ class DiscHeads(keras.layers.Layer):
                 if "adc" in self.heads else None)
     self.cosine = None
     self._sn = sn
+    self.cosine_embed = None
+    if cosine_embed_dim is None:
+      cosine_embed_dim = cosine_head_embed_dim()
+    if cosine_embed_dim is not None:
+      if isinstance(cosine_embed_dim, bool) or not isinstance(cosine_embed_dim, int) or cosine_embed_dim < 1:
+        raise ValueError(f"cosine_head.embed_dim={cosine_embed_dim!r}: expected None or an integer >= 1 "
+                         "(StudioGAN's ReACGAN: 512)")
+      if "cosine" not in self.heads:
+        raise ValueError(f"cosine_head.embed_dim={cosine_embed_dim} needs the 'cosine' head; heads are "
+                         f"{self.heads}")
+      self.cosine_embed = SNDense(cosine_embed_dim, spectral_norm=sn, name="cosine_embed", **f32)
 
   def build(self, input_shape):
     f = int(input_shape[-1])
@@ -118,7 +142,8 @@ class DiscHeads(keras.layers.Layer):
                                dtype="float32")
       self.embed.build((None,))  # `table()` is read before the first lookup
     if "cosine" in self.heads:
-      self.cosine = self.add_weight(name="cosine_weights", shape=(f, self.num_classes),
+      e = f if self.cosine_embed is None else self.cosine_embed.units
+      self.cosine = self.add_weight(name="cosine_weights", shape=(e, self.num_classes),
                                     initializer="glorot_uniform", dtype="float32", autocast=False)
 
   def call(self, phi, labels: Optional[tf.Tensor] = None, training=False):
@@ -132,8 +157,11 @@ class DiscHeads(keras.layers.Layer):
       both = tf.reshape(self.adc(phi, training=training), [-1, self.num_classes, 2])  # [B, K, (real, fake)]
       out["class_logits"], out["fake_class_logits"] = both[:, :, 0], both[:, :, 1]
     if self.cosine is not None:
-      w = tf.math.l2_normalize(tf.convert_to_tensor(self.cosine.value), axis=0)  # [F, K]
-      out["cosine_logits"] = tf.matmul(tf.math.l2_normalize(phi, axis=1), w)  # [B, K]
+      w = tf.math.l2_normalize(tf.convert_to_tensor(self.cosine.value), axis=0)  # [E, K]
+      embedded = phi
+      if self.cosine_embed is not None:
+        embedded = out["embedding"] = self.cosine_embed(phi, training=training)  # [B, E]
+      out["cosine_logits"] = tf.matmul(tf.math.l2_normalize(embedded, axis=1), w)  # [B, K]
     if self.psi is not None:
       linear = tf.squeeze(self.psi(phi, training=training), -1)  # [B]
       if self.embed is None:

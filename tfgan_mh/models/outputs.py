@@ -31,6 +31,8 @@ class DiscOutput(NamedTuple):
     features: [B, F] penultimate features (used for feature matching and as a metric embedding).
     fake_class_logits: [B, K] the "generated, of class k" half of the 2K-way auxiliary discriminative classifier
       of ADC-GAN (Hou et al. 2022); its "real, of class k" half is `class_logits`. None otherwise.
+    embedding: [B, E] the cosine head's learned embedding of phi when it has one (`cosine_head.embed_dim`:
+      PyTorch-StudioGAN's ReACGAN `d_embed_dim`); cosine_logits are then taken on it. None otherwise.
   """
 
   adv_logits: Optional[tf.Tensor] = None
@@ -40,10 +42,11 @@ class DiscOutput(NamedTuple):
   energy: Optional[tf.Tensor] = None
   features: Optional[tf.Tensor] = None
   fake_class_logits: Optional[tf.Tensor] = None
+  embedding: Optional[tf.Tensor] = None
 
   def present_heads(self):
-    """Names of the heads that are not None (excluding `features`)."""
-    return tuple(f for f in self._fields if f != "features" and getattr(self, f) is not None)
+    """Names of the heads that are not None (excluding `features` and `embedding`)."""
+    return tuple(f for f in self._fields if f not in ("features", "embedding") and getattr(self, f) is not None)
 
 
 def split_outputs(out: DiscOutput, sizes):
