@@ -168,6 +168,21 @@ CLAIMS = {c.name: c for c in (
             Expect("classifier_is_mean", "amgan", ">", "labelgan",
                    "AM-GAN Table 1: AM-GAN's IS above LabelGAN's"))),
     Claim(
+        name="peers", title="the peers' losses and ADA train and condition on MNIST",
+        source="no paper table: ReACGAN (Kang et al. 2021), ADC-GAN (Hou et al. 2022), RpGAN + R1 / R2 (R3GAN, "
+               "Huang et al. 2024) and ADA (Karras et al. 2020) on mnist_hinge_cpu.gin's networks and optimizer",
+        datasets=(MNIST,),
+        arms=(Arm("hinge", (_E + "mnist_hinge_cpu.gin",)), Arm("rpgan", (_E + "mnist_rpgan_cpu.gin",)),
+              Arm("reacgan", (_E + "mnist_reacgan_cpu.gin",)), Arm("adcgan", (_E + "mnist_adcgan_cpu.gin",)),
+              Arm("hinge_ada", (_E + "mnist_hinge_cpu.gin",), ("ada.pipeline = 'bgc'",))),
+        metrics=_IMAGE_METRICS[:4], eval_groups="gan_test,fid,intra_fid,classifier_is", steps=5000, seeds=(0,),
+        checkpoints=5,
+        expectations=tuple(
+            Expect("gan_test", arm, ">", 0.5, "it conditions: most samples are read as their label (chance 0.1)")
+            for arm in ("rpgan", "reacgan", "adcgan", "hinge_ada")),
+        notes="A check that each new method trains and conditions at CPU scale through the same runner, one seed "
+              "each; no paper claim is tested here (hinge is the reference row)."),
+    Claim(
         name="mhshared_switch", title="hinge run switched to MHSharedGAN vs its unswitched continuation",
         source="MHGAN Fig. 8 / §3.2 (IS up after the switch; diversity worse)",
         datasets=(MNIST,),
