@@ -272,7 +272,7 @@ class ErrorsTest(tf.test.TestCase):
     cases = []
     for args, cwd, message in [
         (["magan2", f"--out={out}/a"], REPO, "error: unknown claim 'magan2': expected one of mhgan, mode_gan, "
-                                            "magan, aam, amgan, mhshared_switch, toolkit, aam_translation, "
+                                            "magan, aam, amgan, peers, mhshared_switch, toolkit, aam_translation, "
                                             "comma-separated claims, or all"),
         (["magan,mhgan,magan", f"--out={out}/j"], REPO, "error: claim repeated in 'magan,mhgan,magan': expected "
                                                         "one of mhgan, "),

@@ -48,6 +48,22 @@ def _fingerprint(key, w):
           f"{key}/sample": flat[picks].astype(np.float32)}
 
 
+def _golden_tolerance(name, key):
+  """(rtol, atol) of a golden value: rtol 1e-4 (the trainer issue's tolerance), except translation from step 3 on.
+
+  Translation's G has weights whose gradient is round-off (its stem's taps on the domain channels, constant over the
+  image, which instance norm removes: see the Mirrored comparison), so Adam moves them by about +-lr in whatever
+  direction a CPU's rounding picks. Its goldens (recorded on an AVX2 EPYC) hold at rtol 1e-4 for steps 1-2 on every
+  CPU seen; on an AVX-512 EPYC (avx512_vp2intersect) step 3 differed by up to 4e-4 relative, weight entries by up to
+  1.3e-3, their sums by 1.3e-2 (and D's weights, trained on those samples, by 2e-5).
+  """
+  if name != "translation" or key.startswith(("step1/", "step2/")):
+    return 1e-4, 1e-6
+  if key.startswith("step"):
+    return 1e-3, 1e-6
+  return 1e-3, (2e-2 if key.endswith("/sum") else 2e-3)
+
+
 def _golden_values(outs, weights):
   """{key: array} of one family and strategy: the measurements of every step and the weights after them."""
   values = {f"step{i}/{k}": np.float64(v) for i, out in enumerate(outs, 1) for k, v in out.items()}
@@ -79,10 +95,9 @@ class EveryFamilyTest(tf.test.TestCase, parameterized.TestCase):
     expected = {k[len(prefix):]: golden[k] for k in golden.files if k.startswith(prefix)}
     self.assertEqual(sorted(values), sorted(expected), f"{name} ({strategy}): measured keys vs the goldens")
     for k, v in values.items():
-      if k.startswith("step"):
-        self.assertAllClose(v, expected[k], rtol=1e-4, atol=1e-6, msg=f"{name} ({strategy}): {k}")
-      else:
-        self.assertAllClose(v, expected[k], rtol=1e-4, atol=1e-6, msg=f"{name} ({strategy}): weights {k}")
+      rtol, atol = _golden_tolerance(name, k)
+      what = k if k.startswith("step") else f"weights {k}"
+      self.assertAllClose(v, expected[k], rtol=rtol, atol=atol, msg=f"{name} ({strategy}): {what}")
 
   def _check_xla(self, name, d_steps, start, drawn, outs, history):
     """The same steps XLA-compiled (`jit_compile=True`, as every TPU step is) agree with the plain ones.

@@ -32,7 +32,8 @@ import tensorflow as tf
 PIPELINES = ("b", "g", "c", "bg", "bc", "gc", "bgc")
 XINT_MAX, SCALE_STD, ROTATE_MAX, ANISO_STD, XFRAC_STD = 0.125, 0.2, 1.0, 0.2, 0.125
 BRIGHTNESS_STD, CONTRAST_STD, HUE_MAX, SATURATION_STD = 0.2, 0.5, 1.0, 1.0
-_LUMA = tf.constant([1.0, 1.0, 1.0, 0.0]) / math.sqrt(3.0)  # [4] the luma axis in (r, g, b, 1)
+_LUMA = tuple(v / math.sqrt(3.0) for v in (1.0, 1.0, 1.0, 0.0))  # the luma axis in (r, g, b, 1); a tuple: no
+# tensor at import (a MultiWorkerMirroredStrategy must be made before TensorFlow's context starts)
 
 
 def check_pipeline(pipeline: str) -> str:
@@ -162,7 +163,7 @@ def colour_matrix(draws: _Draws, p, channels: int) -> tf.Tensor:
   saturation in this order)."""
   b = draws.batch
   zero, one, eye = tf.zeros([b]), tf.ones([b]), tf.eye(4, batch_shape=[b])
-  vv = _outer(_LUMA)
+  vv = _outer(tf.constant(_LUMA))
   bright = draws.enabled(p, draws.normal() * BRIGHTNESS_STD, zero)
   c = _matrices([[1.0, 0.0, 0.0, bright], [0.0, 1.0, 0.0, bright], [0.0, 0.0, 1.0, bright], [0.0, 0.0, 0.0, 1.0]])
   contrast = draws.enabled(p, _exp2(draws.normal() * CONTRAST_STD), one)
@@ -180,7 +181,7 @@ def colour_matrix(draws: _Draws, p, channels: int) -> tf.Tensor:
 
 def rotation_about_luma(theta):
   """[B, 4, 4] rotation by theta [B] about the luma axis (Rodrigues' formula) on (r, g, b, 1)."""
-  v = _LUMA[:3]
+  v = tf.constant(_LUMA[:3])
   cross = tf.constant([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]]) / math.sqrt(3.0)  # [v]_x
   c, s = tf.cos(theta)[:, None, None], tf.sin(theta)[:, None, None]
   rot = c * tf.eye(3) + s * cross + (1 - c) * _outer(v)  # [B, 3, 3]
