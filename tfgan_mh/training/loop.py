@@ -283,7 +283,8 @@ def _write_config(run):
       global_batch_size=s.global_batch_size, global_batch_history=run.batch_history, num_steps=s.num_steps,
       fake_labels=run.label_text, eval_protocol=run.eval_protocol,
       precision=keras.mixed_precision.global_policy().name, onednn=cpu_lib.onednn_state(),
-      diffaugment=",".join(trainer.augmentation.policy), ada=trainer.augmentation.describe_ada(), lecam_weight=s.lecam_weight, accumulate_steps=s.accumulate_steps,
+      diffaugment=",".join(trainer.augmentation.policy), ada=trainer.augmentation.describe_ada(),
+      lecam_weight=s.lecam_weight, accumulate_steps=s.accumulate_steps,
       replicas=run.strategy.num_replicas_in_sync, workers=cluster.num_workers(run.strategy)))
 
 
