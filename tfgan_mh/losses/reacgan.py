@@ -14,8 +14,9 @@ hinge + lambda * D2D-CE on real data, G hinge + lambda * D2D-CE on its samples a
 Here f_i is D's penultimate feature phi(x_i) normalised and f_i.v_k is the `cosine` head's logit (unit features,
 unit class weights: `tfgan_mh.models.heads`), so a ReACGAN D is built with heads ('adversarial', 'cosine').
 PyTorch-StudioGAN's ReACGAN first projects phi to a 512-d embedding by a linear layer (`d_embed_dim`): with
-`cosine_head.embed_dim = 512` the cosine head does the same, and f_i is that embedding normalised. The negatives are the *global* batch's: each replica gathers the others' embeddings and labels
-(`ReplicaContext.all_gather`, differentiable), as StudioGAN gathers them over GPUs, so a step under
+`cosine_head.embed_dim = 512` the cosine head does the same, and f_i is that embedding normalised. The negatives
+are the *global* batch's: each replica gathers the others' embeddings and labels (`ReplicaContext.all_gather`,
+differentiable), as StudioGAN gathers them over GPUs, so a step under
 MirroredStrategy equals the single-device step (with gradient accumulation, the micro-batch's).
 
 Defaults are StudioGAN's CIFAR-10 ReACGAN.yaml (cond_lambda 0.5, m_p 0.98, temperature 0.5); m_n = 1 - m_p as
