@@ -7,8 +7,9 @@ them inside one `tf.function` (a host loop, so TPUs stay busy) and returns the m
 
 Reduction: loss families return per-example terms `[B_k]`; each term is averaged once over the *global*
 batch inside the replica (sum / global batch size, as `tf.nn.compute_average_loss` without its checks), and the
-gradients are summed over replicas, so the update equals the single-device update on the global batch (tested). Every measurement is reduced the
-same way, then summed over replicas with `strategy.reduce`, so it is the global-batch mean.
+gradients are summed over replicas, so the update equals the single-device update on the global batch (tested).
+Every measurement is reduced the same way, then summed over replicas with `strategy.reduce`, so it is the
+global-batch mean.
 
 Gradient accumulation (`accumulate_steps` = n, `tfgan_mh.training.accumulate`): each update sums the gradients
 of n micro-batches of the replica's batch, each term still averaged over the global batch.
