@@ -137,7 +137,7 @@ def measure(args, name: str):
       tf.profiler.experimental.start(os.path.join(args.profile, name))
       trainer.train_steps(it, 1)["d/loss"].numpy()
       tf.profiler.experimental.stop()
-    traces = trainer._compiled[(1, True)].experimental_get_tracing_count()  # pylint: disable=protected-access
+    traces = trainer._compiled[(1, True)].step.experimental_get_tracing_count()  # pylint: disable=protected-access
     calls = args.iterations + 1 + bool(args.profile)
     print(f"  {policy}: the step function was traced {traces} time(s) over {calls} calls", flush=True)
     executed = None if args.no_flops else count_flops(trainer, args.batch, args.d_steps)[0]

@@ -34,6 +34,7 @@ class HostLoopTest(tf.test.TestCase):
     self.assertAllClose(second["total"], 15.0 + 13 + 17 + 21)
     self.assertAllClose(second["batch_sum"], 21.0)
     self.assertEqual(self.traces, 1)  # one trace for both calls (not one per call, not two for the first)
+    self.assertEqual(run.step.experimental_get_tracing_count(), 1)  # what benchmarks/train_step.py reports
 
   def test_default_strategy(self):
     self._check(tf.distribute.get_strategy())

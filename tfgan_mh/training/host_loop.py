@@ -44,4 +44,5 @@ def repeat(step_fn: Callable[..., Dict[str, tf.Tensor]], num_steps: int):
       loop = build(iterator)
     return loop(iterator)
 
+  run.step = step  # the step's tf.function: its `experimental_get_tracing_count()` is 1 after any number of calls
   return run
