@@ -20,7 +20,7 @@ _ADA_SEED_OFFSET = 4096  # ADA's draws: seed[0] + this; DiffAugment's use seed[0
 
 
 class Augmentation:
-  """DiffAugment `policy` (e.g. 'color,translation') and ADA `ada` (`AdaSettings`; None or inactive = off).
+  """DiffAugment `policy` (e.g. 'color,cutout') and ADA `ada` (`AdaSettings`; None or inactive = off).
 
   Checks both on construction (one-line ValueError); `build` creates ADA's variables (in the strategy's scope).
   """
