@@ -173,6 +173,25 @@ class ExtendWithoutCheckpointsTest(tf.test.TestCase):
                   log[0])
 
 
+  def test_a_run_that_would_not_end_by_the_deadline_is_not_started(self):
+    """--stop_within: the claim's timed runs give its seconds per step; a run needing more than the time left is
+    not started (no folder, no checkpoint a departing machine would take with it); one that fits trains."""
+    claim_dir = os.path.join(self.create_tempdir().full_path, "runs", "mode_gan")
+    timed = os.path.join(claim_dir, "ring", "kplus1", "seed0")
+    os.makedirs(timed)
+    curves.add_timing(timed, 0, 1000, 50.0)  # 0.05 s / step
+    self.assertAllClose(curves.seconds_per_step(claim_dir), 0.05)
+    self.assertIsNone(curves.seconds_per_step(os.path.join(claim_dir, "nothing_here")))
+    model_dir = os.path.join(claim_dir, "ring", "binary", "seed0")
+    kwargs = dict(arm=claims.CLAIMS["mode_gan"].arms[0], dataset=claims.RING, seed=0, checkpoints=2, smoke=True,
+                  init_from=None, log=[].append)
+    with self.assertRaisesRegex(runner.DeadlineReached, rf"^{model_dir} not started: 2000 steps at 0.050 s / step "
+                                r"\(the claim's timed runs\) need 2 min, 1 min left$"):
+      runner.train_run(model_dir, steps=2000, deadline=__import__("time").time() + 60, **kwargs)
+    self.assertFalse(os.path.exists(os.path.join(model_dir, "TRAIN_DONE")))
+    self.assertFalse(runner._has_checkpoint(model_dir) if os.path.exists(model_dir) else False)
+    self.assertGreater(runner.train_run(model_dir, steps=4, deadline=__import__("time").time() + 60, **kwargs), 0.0)
+
   def test_a_call_stopped_by_a_signal_keeps_its_seconds(self):
     """A campaign stopped by SIGTERM resumes later: the stopped call's steps are timed up to where it stopped."""
     model_dir = os.path.join(self.create_tempdir().full_path, "seed0")
@@ -278,6 +297,8 @@ class ErrorsTest(tf.test.TestCase):
                                                         "one of mhgan, "),
         (["magan", "--seeds=a,b", f"--out={out}/b"], REPO, "error: --seeds='a,b': expected non-negative ints "
                                                           "such as 0,1,2"),
+        (["magan", "--stop_within=-5", f"--out={out}/k"], REPO, "error: --stop_within=-5.0: expected minutes >= 0 "
+                                                               "(0: no limit)"),
         (["magan", "--steps=0", f"--out={out}/c"], out, "error: --steps=0: expected a positive int"),
         (["magan", "--seeds=0,1,0", f"--out={out}/f"], REPO, "error: --seeds='0,1,0': seed 0 is repeated; "
                                                              "expected distinct seeds such as 0,1,2"),

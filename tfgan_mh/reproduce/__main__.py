@@ -1,14 +1,16 @@
 r"""`python -m tfgan_mh.reproduce CLAIM[,CLAIM...] [--seeds 0,1,2] [--steps N] [--arms A,B] [--datasets D] [--out DIR]
-[--data_dir DIR] [--smoke]`.
+[--data_dir DIR] [--stop_within MINUTES] [--smoke]`.
 
 Trains every arm of CLAIM with the project's gin experiments, runs the eval job on every checkpoint of each run
 (10 per run), and writes DIR/CLAIM.md, DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside
 it, the learning curves, a verdict decided only where the curves have flattened) and DIR/CLAIM_curves.png.
 `--arms` trains only some arms (the baseline, while a recipe is tuned on it): the report is then
 DIR/CLAIM_ARM....md; `--datasets mnist` runs only some of the claim's datasets. Finished runs and evaluations
-are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, magan, aam, amgan,
+are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, magan, aam, amgan, peers,
 mhshared_switch, toolkit, aam_translation; several, comma-separated, or all run one after the other in one
-process (sharing OUT's dataset classifiers). `--smoke` runs every arm for a few steps (a pipeline
+process (sharing OUT's dataset classifiers). `--stop_within=M`: start no training run that would not end within M
+minutes (at the claim's measured seconds per step): a machine lent for a while ends the command cleanly instead of
+in the middle of a run whose checkpoints it would take with it. `--smoke` runs every arm for a few steps (a pipeline
 check: CI runs it). MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `--data_dir=DIR` from
 the idx folders DIR/mnist and DIR/fashion_mnist (the four files of the MNIST site each). Runs from any folder.
 Exit status 0; 1 with a one-line error on bad input (nothing written).
@@ -16,6 +18,7 @@ Exit status 0; 1 with a one-line error on bad input (nothing written).
 
 import os
 import sys
+import time
 
 from absl import app
 from absl import flags
@@ -33,6 +36,8 @@ flags.DEFINE_string("data_dir", None, "Folder with the idx folders mnist/ and fa
 flags.DEFINE_string("arms", None, "Comma-separated arms of the claim to run (default: all of them).")
 flags.DEFINE_string("datasets", None, "Comma-separated datasets of the claim to run (default: all of them; a "
                     "campaign decides a claim on its first dataset before the next).")
+flags.DEFINE_float("stop_within", 0, "Start no training run that would not end within this many minutes (estimated "
+                   "from the claim's timed runs); 0: no limit.")
 flags.DEFINE_bool("smoke", False, "A few steps per arm and a tiny eval: checks the pipeline, not the claim.")
 
 
@@ -91,13 +96,18 @@ def main(argv):
     seeds = {n: parse_seeds(FLAGS.seeds) if FLAGS.seeds else ([0] if FLAGS.smoke else list(claims.CLAIMS[n].seeds))
              for n in names}
     out = FLAGS.out or ("runs/reproduce_smoke" if FLAGS.smoke else "runs/reproduce")
+    if FLAGS.stop_within < 0:
+      raise ValueError(f"--stop_within={FLAGS.stop_within}: expected minutes >= 0 (0: no limit)")
+    deadline = time.time() + 60 * FLAGS.stop_within if FLAGS.stop_within else None
     for name in names:
       result = runner.run_claim(claims.CLAIMS[name], out=out, seeds=seeds[name], steps=FLAGS.steps,
                                 smoke=FLAGS.smoke, data_dir=data_dir, arms=arms,
-                                datasets=datasets)
+                                datasets=datasets, deadline=deadline)
       print(f"{name}: {result['verdict']} — {result['why']} ({out}/{result['name']}.md)")
   except ValueError as e:
     cli.fail(cli.first_line(e))
+  except runner.DeadlineReached as e:  # nothing half-trained: rerun (or resume) later
+    print(f"stopped before the deadline: {cli.first_line(e)}", file=sys.stderr)
   except preemption.Stopped as e:  # a run stopped on SIGTERM / SIGINT with a checkpoint: rerun to resume
     print(f"stopped: {cli.first_line(e)}", file=sys.stderr)
     sys.exit(e.exit_code)

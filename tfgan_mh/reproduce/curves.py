@@ -13,6 +13,7 @@ Wall time: the runner records, per run, the seconds each training call took and 
 within a call. Arms are compared at equal wall time at the largest time every arm reached (`at_equal_time`).
 """
 
+import glob
 import json
 import math
 import os
@@ -49,6 +50,16 @@ def add_timing(model_dir: str, first_step: int, last_step: int, seconds: float) 
   with open(path + ".tmp", "w") as f:
     json.dump(segments, f)
   os.replace(path + ".tmp", path)
+
+
+def seconds_per_step(claim_dir: str) -> Optional[float]:
+  """The median seconds per training step over the timed calls of every run under `claim_dir`
+  (`runs/CLAIM/DATASET/ARM/seedS` folders); None when none is timed."""
+  rates = []
+  for path in sorted(glob.glob(os.path.join(glob.escape(claim_dir), "*", "*", "*", TIMING_FILE))):
+    rates += [s["seconds"] / (s["to"] - s["from"]) for s in read_timing(os.path.dirname(path))
+              if s["to"] > s["from"] and s["seconds"] > 0]
+  return float(np.median(rates)) if rates else None
 
 
 def seconds_at(segments: Sequence[Dict[str, float]], step: int, start: Optional[int] = None) -> Optional[float]:

@@ -36,6 +36,10 @@ _SMOKE_PARAMS = ("train.global_batch_size = 16", "train.steps_per_loop = 2", "tr
                  "train.log_every = 2", "train.steps_per_epoch = 2", "magan.pretrain_epochs = 1")
 
 
+class DeadlineReached(Exception):
+  """A run that would not finish before the caller's deadline was not started (`train_run`'s `deadline`)."""
+
+
 MODE_FILE = "reproduce_mode.json"  # {"smoke": bool}: what kind of runs an output folder holds
 
 
@@ -109,11 +113,13 @@ def _set_aside(model_dir: str, suffix: str, why: str, log: Callable) -> str:
 
 def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, *, seed: int, steps: int,
               checkpoints: int, smoke: bool, init_from: Optional[str], log: Callable,
-              data_dir: Optional[str] = None, out: Optional[str] = None) -> float:
+              data_dir: Optional[str] = None, out: Optional[str] = None, deadline: Optional[float] = None) -> float:
   """Trains one run unless it is finished at `steps`, saving `checkpoints` checkpoints evenly; returns the
   seconds it took (0 when reused) and adds them to the run's `curves.TIMING_FILE`. A run of another recipe is
   set aside and trained again; a finished run of the same recipe and steps elsewhere under `out` (another
-  claim's arm) is copied instead of trained (`identity`)."""
+  claim's arm) is copied instead of trained (`identity`). With `deadline` (a `time.time()`), a run whose steps
+  left would not end by then at the claim's measured speed is not started: DeadlineReached (its checkpoints
+  would be lost with a machine that ends first)."""
   recipe = list(arm.params) + [f"train.seed = {seed}"] + (list(_SMOKE_PARAMS) if smoke else [])
   if init_from is not None:
     recipe.append(f"train.init_from = '{init_from}'")
@@ -134,6 +140,8 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop, preemption  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
+  if deadline is not None:
+    _check_deadline(model_dir, steps - first, deadline)
   base = (run_dir.done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
   every = max(1, (steps - base) // checkpoints)
   params = list(dataset.params(data_dir)) + recipe + [
@@ -153,6 +161,16 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   seconds = time.time() - start
   curves.add_timing(model_dir, first, steps, seconds)
   return seconds
+
+
+def _check_deadline(model_dir: str, steps_left: int, deadline: float) -> None:
+  """DeadlineReached unless `steps_left` at the median speed of the claim's timed runs end before `deadline`
+  (no timed run yet: no estimate, the run starts)."""
+  rate = curves.seconds_per_step(os.path.dirname(os.path.dirname(os.path.dirname(model_dir))))
+  left = deadline - time.time()
+  if rate is not None and steps_left * rate > left:
+    raise DeadlineReached(f"{model_dir} not started: {steps_left} steps at {rate:.3f} s / step (the claim's timed "
+                          f"runs) need {steps_left * rate / 60:.0f} min, {max(left, 0) / 60:.0f} min left")
 
 
 def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Callable,
@@ -216,12 +234,14 @@ def margin_history(model_dir: str) -> List[float]:
 
 def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int], smoke: bool,
               data_dir: Optional[str] = None, arms: Optional[Sequence[str]] = None,
-              datasets: Optional[Sequence[str]] = None, log: Callable = print) -> Dict[str, Any]:
+              datasets: Optional[Sequence[str]] = None, log: Callable = print,
+              deadline: Optional[float] = None) -> Dict[str, Any]:
   """Trains and evaluates every arm of `claim` (or only `arms`, e.g. the baseline while tuning a recipe);
   writes OUT/NAME.md, OUT/NAME.json and OUT/NAME_curves.png (NAME: the claim, `report.name`); returns the JSON.
 
   `data_dir`: a folder with the idx folders mnist/ and fashion_mnist/ (see `check_data_dir`); None: TFDS.
   `datasets`: names of the claim's datasets to run (None: all; the report then holds only those).
+  `deadline`: a `time.time()` by which every started run must end (`train_run`); None: no limit.
   """
   start = time.time()
   if datasets is not None:
@@ -245,7 +265,8 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
         init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
         arm_steps = steps * 2 if arm.extra_steps else steps
         seconds = train_run(model_dir, arm, dataset, seed=seed, steps=arm_steps, checkpoints=checkpoints,
-                            smoke=smoke, init_from=init_from, log=log, data_dir=data_dir, out=out)
+                            smoke=smoke, init_from=init_from, log=log, data_dir=data_dir, out=out,
+                            deadline=deadline)
         dirs[arm.name] = model_dir
         rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
                          evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators), init_from))
