@@ -18,9 +18,10 @@
 #                 At 10 000 steps, 3 seeds x 4 arms (campaign/mhgan.md): not converged, every arm's seed mean still
 #                 moving more than the seed std over 8000-10 000, so every arm goes on to 15 000 (runs with their
 #                 checkpoints resume; runs of a clone, records only, are set aside as seedS.10000-steps and trained
-#                 again from step 0, 1500-step checkpoints). Seed 2 at 15 000: MHGAN's IS and GAN-test flat (9.76-9.80,
-#                 0.988-0.991), its FID still falling (5.8 / 4.5 / 3.8 at 12 000 / 13 500 / 15 000), hinge's all
-#                 still moving: the FID checks may need more steps.
+#                 again from step 0, 1500-step checkpoints). At 15 000, 3 seeds x 4 arms (campaign/mhgan.md): not
+#                 converged; classifier IS MHGAN > hinge holds (both flat), FID / GAN-test / intra-FID still move more
+#                 than their seed std over 12 000-15 000. Next: a longer --steps (every run retrains from 0 on a new
+#                 machine: ~12 x 50 min at 25 000 steps), then Fashion-MNIST.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
@@ -30,7 +31,11 @@
 #                 0,1,2 --steps 15000`), the claim's networks and rates unchanged: seeds 0 and 1 flat over 12 000-15 000
 #                 (AM score 0.19-0.21, classifier IS 8.05-8.18), seed 2 training; then every arm with that recipe (its
 #                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
-#   aam: not tuned yet (its present steps are the claim's default). Tune CE alone first (`--arms`).
+#                 Every arm at 15 000: LabelGAN / AM-GAN seeds 0-1 done (results/README.md), seed 2 training.
+#   aam: being tuned on CE alone (`--arms ce`, 15 000 steps, the mhgan claim's ACGAN networks and rates).
+#   peers 5000   one seed per arm, a check that the peers' methods train and condition (not a paper claim).
+# A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
+# end after it (its checkpoints would leave with the machine).
 set -e
 OUT=${OUT:-results/campaign}
 DATA=${DATA:-../shared/data}
@@ -42,3 +47,6 @@ fi
 tfgan-reproduce mode_gan --seeds 0,1,2 --steps 10000 --out "$OUT"
 tfgan-reproduce mhgan --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce mhgan --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce amgan --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce aam --arms ce --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce peers --datasets mnist --out "$OUT" --data_dir "$DATA"
