@@ -190,6 +190,9 @@ class ExtendWithoutCheckpointsTest(tf.test.TestCase):
       runner.train_run(model_dir, steps=2000, deadline=__import__("time").time() + 60, **kwargs)
     self.assertFalse(os.path.exists(os.path.join(model_dir, "TRAIN_DONE")))
     self.assertFalse(runner._has_checkpoint(model_dir) if os.path.exists(model_dir) else False)
+    other = os.path.join(os.path.dirname(claim_dir), "magan", "mnist", "magan", "seed0")  # a claim never timed
+    with self.assertRaisesRegex(runner.DeadlineReached, r"at 0.050 s / step \(every timed run under OUT\)"):
+      runner.train_run(other, steps=2000, deadline=__import__("time").time() + 60, **kwargs)
     self.assertGreater(runner.train_run(model_dir, steps=4, deadline=__import__("time").time() + 60, **kwargs), 0.0)
 
   def test_a_call_stopped_by_a_signal_keeps_its_seconds(self):

@@ -52,11 +52,11 @@ def add_timing(model_dir: str, first_step: int, last_step: int, seconds: float) 
   os.replace(path + ".tmp", path)
 
 
-def seconds_per_step(claim_dir: str) -> Optional[float]:
-  """The median seconds per training step over the timed calls of every run under `claim_dir`
-  (`runs/CLAIM/DATASET/ARM/seedS` folders); None when none is timed."""
+def seconds_per_step(folder: str, depth: int = 3) -> Optional[float]:
+  """The median seconds per training step over the timed calls of every run `depth` levels under `folder` (3: a
+  claim's `runs/CLAIM/DATASET/ARM/seedS`, 4: every claim's under `runs/`); None when none is timed."""
   rates = []
-  for path in sorted(glob.glob(os.path.join(glob.escape(claim_dir), "*", "*", "*", TIMING_FILE))):
+  for path in sorted(glob.glob(os.path.join(glob.escape(folder), *["*"] * depth, TIMING_FILE))):
     rates += [s["seconds"] / (s["to"] - s["from"]) for s in read_timing(os.path.dirname(path))
               if s["to"] > s["from"] and s["seconds"] > 0]
   return float(np.median(rates)) if rates else None

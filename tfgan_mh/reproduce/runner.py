@@ -164,13 +164,16 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
 
 
 def _check_deadline(model_dir: str, steps_left: int, deadline: float) -> None:
-  """DeadlineReached unless `steps_left` at the median speed of the claim's timed runs end before `deadline`
-  (no timed run yet: no estimate, the run starts)."""
-  rate = curves.seconds_per_step(os.path.dirname(os.path.dirname(os.path.dirname(model_dir))))
+  """DeadlineReached unless `steps_left` at the median speed of the claim's timed runs (none yet: of every timed run
+  under OUT/runs) end before `deadline` (nothing timed at all: no estimate, the run starts)."""
+  claim_dir = os.path.dirname(os.path.dirname(os.path.dirname(model_dir)))
+  rate, whose = curves.seconds_per_step(claim_dir), "the claim's timed runs"
+  if rate is None:
+    rate, whose = curves.seconds_per_step(os.path.dirname(claim_dir), depth=4), "every timed run under OUT"
   left = deadline - time.time()
   if rate is not None and steps_left * rate > left:
-    raise DeadlineReached(f"{model_dir} not started: {steps_left} steps at {rate:.3f} s / step (the claim's timed "
-                          f"runs) need {steps_left * rate / 60:.0f} min, {max(left, 0) / 60:.0f} min left")
+    raise DeadlineReached(f"{model_dir} not started: {steps_left} steps at {rate:.3f} s / step ({whose}) need "
+                          f"{steps_left * rate / 60:.0f} min, {max(left, 0) / 60:.0f} min left")
 
 
 def classifier_dir(out: str, dataset: claims_lib.Dataset, smoke: bool, log: Callable,
