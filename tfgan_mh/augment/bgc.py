@@ -52,7 +52,7 @@ class _Draws:
 
   def _next_seed(self):
     self.n += 1
-    return self.seed + tf.constant([0, 1], self.seed.dtype) * (10_007 * self.n)
+    return tf.random.experimental.stateless_fold_in(self.seed, self.n)  # a new stream per draw, no overlaps
 
   def uniform(self, shape=()):
     return tf.random.stateless_uniform([self.batch, *shape], seed=self._next_seed())
