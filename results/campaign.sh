@@ -31,7 +31,8 @@
 #                 0,1,2 --steps 15000`), the claim's networks and rates unchanged: seeds 0 and 1 flat over 12 000-15 000
 #                 (AM score 0.19-0.21, classifier IS 8.05-8.18), seed 2 training; then every arm with that recipe (its
 #                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
-#                 Every arm at 15 000: LabelGAN / AM-GAN seeds 0-1 done (results/README.md), seed 2 training.
+#                 Every arm at 15 000, 3 seeds (campaign/amgan.md): not converged; the paper's order in AM Score and
+#                 IS, AM-GAN's curves still moving. Next: a longer --steps (runs retrain from 0 on a new machine).
 #   aam: being tuned on CE alone (`--arms ce`, 15 000 steps, the mhgan claim's ACGAN networks and rates).
 #   peers 5000   one seed per arm, a check that the peers' methods train and condition (not a paper claim).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
