@@ -77,7 +77,7 @@ class _HubExtractor(extractor_base.FeatureExtractor):
       self.model = self._load(keras_hub, preset)
     except Exception as e:  # pylint: disable=broad-except
       raise ValueError(f"extractor {spec!r}: cannot load KerasHub preset {preset!r} "
-                       f"({extractor_base.first_line(e)}): {self._offline_hint(kind)}") from None
+                       f"({extractor_base.typed_first_line(e)}): {self._offline_hint(kind)}") from None
     side = self._side()
     self.image_shape = (side, side, 3)
     self.resize_method = (f"bicubic antialiased to {side} px (tf.image.resize), then (x - mean) / std with mean "

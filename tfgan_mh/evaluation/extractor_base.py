@@ -7,8 +7,9 @@ from typing import Tuple
 import tensorflow as tf
 
 
-def first_line(error: BaseException) -> str:
-  """`Type: first line of the message`, for one-line errors."""
+def typed_first_line(error: BaseException) -> str:
+  """`Type: first line of the message` (`tfgan_mh.cli.first_line` gives the message alone): a model-loading error
+  names its kind (ImportError, OSError, ...), which the message alone often does not."""
   text = str(error).strip()
   return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 

@@ -40,7 +40,7 @@ from typing import Dict, Optional
 import tensorflow as tf
 
 from tfgan_mh.data import pipeline
-from tfgan_mh.evaluation.extractor_base import FeatureExtractor, first_line
+from tfgan_mh.evaluation.extractor_base import FeatureExtractor, typed_first_line
 
 INCEPTION_TFHUB = "https://tfhub.dev/tensorflow/tfgan/eval/inception/1"
 INCEPTION_TARBALL = INCEPTION_TFHUB + "?tf-hub-format=compressed"
@@ -105,7 +105,7 @@ def _load_saved_model(path: str, spec: str):
     return tf.saved_model.load(path, tags=tags)
   except Exception as e:  # pylint: disable=broad-except
     raise ValueError(f"extractor spec {spec!r}: cannot load the SavedModel in {path!r} "
-                     f"({first_line(e)})") from None
+                     f"({typed_first_line(e)})") from None
 
 
 def _signature_fn(loaded, names):
@@ -159,7 +159,7 @@ class InceptionExtractor(FeatureExtractor):
       outputs = self._model(inputs)
     except Exception as e:  # pylint: disable=broad-except
       raise ValueError(f"extractor spec {spec!r}: the SavedModel in {self.path!r} fails on [1, 299, 299, 3] "
-                       f"float32 images ({first_line(e)}): expected TF-GAN's Inception module") from None
+                       f"float32 images ({typed_first_line(e)}): expected TF-GAN's Inception module") from None
     if not isinstance(outputs, dict) or not {INCEPTION_OUTPUT, INCEPTION_FINAL_POOL} <= set(outputs):
       got = sorted(outputs) if isinstance(outputs, dict) else type(outputs).__name__
       raise ValueError(f"extractor spec {spec!r}: the SavedModel in {self.path!r} returns {got}: expected a "
@@ -241,12 +241,12 @@ def resolve_inception_url(url: str = INCEPTION_TFHUB) -> str:
     import tensorflow_hub as hub  # pylint: disable=g-import-not-at-top
   except Exception as e:  # ImportError, or its import failing beside Keras 3 # pylint: disable=broad-except
     raise ValueError(f"extractor 'inception' resolves {url} with tensorflow_hub, which cannot be imported "
-                     f"({first_line(e)}): pip install 'tfgan_mh[hub]' (the optional tensorflow-hub), or "
+                     f"({typed_first_line(e)}): pip install 'tfgan_mh[hub]' (the optional tensorflow-hub), or "
                      f"{_OFFLINE_HINT}") from None
   try:
     return hub.resolve(url)
   except Exception as e:  # pylint: disable=broad-except
-    raise ValueError(f"extractor 'inception' could not download {url} ({first_line(e)}): "
+    raise ValueError(f"extractor 'inception' could not download {url} ({typed_first_line(e)}): "
                      f"{_OFFLINE_HINT}") from None
 
 
