@@ -60,6 +60,8 @@ def _build(settings, source, family):
   from tfgan_mh.training import labels as labels_lib  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
   label_probs, _ = labels_lib.fake_label_distribution(source, settings["fake_labels"], family.conditional_generator)
+  if hasattr(loop, "RunSettings"):  # the settings split by owner (2026-12-05 and later)
+    return loop.build_trainer(tf.distribute.get_strategy(), source, family, loop.RunSettings(), label_probs=label_probs)
   keys = ("optimizer", "global_batch_size", "d_steps", "ema_decay", "ema_start", "jit_compile", "seed",
           "diffaugment", "lecam_weight", "accumulate_steps")
   kwargs = {k: settings[k] for k in keys}
@@ -105,7 +107,10 @@ def measure(config: str, gin_params, iterations: int, loop_steps: int) -> dict:
     packaged = os.path.join("gin", "experiments", f"{config}.gin")
   cli.parse_gin([packaged], list(gin_params))
   settings = train_settings()
-  policy = precision.policy_for(settings["precision"], settings.get("mixed_bfloat16"), tf.distribute.get_strategy())
+  execution = precision.ExecutionSettings() if hasattr(precision, "ExecutionSettings") else None
+  policy = precision.policy_for(execution.precision if execution else settings["precision"],
+                                execution.mixed_bfloat16 if execution else settings.get("mixed_bfloat16"),
+                                tf.distribute.get_strategy())
   keras.mixed_precision.set_global_policy(policy)
   keras.utils.set_random_seed(settings["seed"])
   source = data.build_source()

@@ -71,9 +71,9 @@ def main():
   if args.config == "mnist" and args.mnist_dir:
     params = params + [f"build_source.path = '{args.mnist_dir}'"]
   params = params + [f"train.num_steps = {args.steps}", f"train.global_batch_size = {args.batch}",
-                                   f"train.steps_per_loop = {log_every}", f"train.log_every = {log_every}",
-                                   f"train.summary_every = {log_every}", f"train.save_every = {args.steps}",
-                                   f"train.image_every = {args.steps}"]
+                                   f"cadence.steps_per_loop = {log_every}", f"cadence.log_every = {log_every}",
+                                   f"cadence.summary_every = {log_every}", f"cadence.save_every = {args.steps}",
+                                   f"cadence.image_every = {args.steps}"]
   print(f"config {args.config}, global batch {args.batch}, {args.steps} steps, cpus {os.cpu_count()}")
   rates = {}
   for workers in (1, 2):

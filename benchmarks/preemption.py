@@ -5,7 +5,7 @@ A fault drill, not a test (it starts ~8 trainer processes, a few minutes on 2 co
   python benchmarks/preemption.py [--stops 5] [--seed 0] [--steps 600] [--kill_after_checkpoint]
 
 Each round starts `python -m tfgan_mh.train` on the embedded ring default (one model_dir for the whole drill,
-`train.save_every=50`, `train.steps_per_loop=10`), waits a random time drawn from `--seed` (round 1 instead
+`cadence.save_every=50`, `cadence.steps_per_loop=10`), waits a random time drawn from `--seed` (round 1 instead
 waits until a new checkpoint file appears and signals at once: the moment a write is most likely cut), then
 sends SIGTERM and records the exit code and the newest checkpoint. With --kill_after_checkpoint one more
 round sends SIGKILL right after a checkpoint file appears (what a platform does when the grace period runs
@@ -34,8 +34,8 @@ def _checkpoints(model_dir):
 
 
 def _start(model_dir, steps):
-  params = [f"train.num_steps = {steps}", "train.save_every = 50", "train.steps_per_loop = 10",
-            "train.log_every = 50", "train.image_every = 1000000"]
+  params = [f"train.num_steps = {steps}", "cadence.save_every = 50", "cadence.steps_per_loop = 10",
+            "cadence.log_every = 50", "cadence.image_every = 1000000"]
   cmd = [sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}"] + [f"--gin_param={p}" for p in params]
   return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

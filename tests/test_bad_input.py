@@ -33,9 +33,9 @@ from tfgan_mh.run import restore
 from tfgan_mh.run import run_dir
 from tfgan_mh.training import step as step_lib
 
-TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 2", "train.save_every = 2",
-        "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
-        "train.ema_decay = None"]  # the default samples from an EMA G; these runs have none (a binding may add one)
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "cadence.steps_per_loop = 2", "cadence.save_every = 2",
+        "cadence.summary_every = 2", "cadence.image_every = 4", "cadence.log_every = 2",
+        "ema.decay = None"]  # the default samples from an EMA G; these runs have none (a binding may add one)
 RING_EVAL = dict(num_samples=100, batch_size=50, num_validation=200, best_metric="self_accuracy", metrics="default")
 
 
@@ -218,8 +218,8 @@ class BadInputTest(tf.test.TestCase):
 
   def test_sigterm_saves_a_checkpoint_and_exits_143_and_the_rerun_finishes(self):
     d = os.path.join(self.create_tempdir().full_path, "run")
-    params = ("train.num_steps = 8", "train.steps_per_loop = 1", "train.save_every = 4", "train.log_every = 1",
-              "train.summary_every = 1", "train.image_every = 8")
+    params = ("train.num_steps = 8", "cadence.steps_per_loop = 1", "cadence.save_every = 4", "cadence.log_every = 1",
+              "cadence.summary_every = 1", "cadence.image_every = 8")
     original, calls = step_lib.GANTrainer.train_steps, []
 
     def interrupted(trainer, *args, **kwargs):  # SIGTERM arrives while the third call runs
@@ -294,7 +294,7 @@ class BadInputTest(tf.test.TestCase):
     step = [4]
 
     def trainer_outruns_the_job(model_dir, prefix, **kwargs):
-      # Like train.max_to_keep=1 with fast saves: a new checkpoint arrives and deletes this one before it is read.
+      # Like cadence.max_to_keep=1 with fast saves: a new checkpoint arrives and deletes this one before it is read.
       if step[0] < 12:
         step[0] += 2
         for ext in (".index", ".data-00000-of-00001"):
@@ -331,11 +331,11 @@ class BadInputTest(tf.test.TestCase):
         (["train.num_steps = -5"], "train.num_steps=-5: expected an integer >= 1"),
         (["train.num_steps = '100'"], "train.num_steps='100': expected an integer >= 1"),
         (["d/adam.learning_rate = -1e-3"], "d/adam.learning_rate=-0.001: expected a number > 0"),
-        (["train.summary_every = 0"], "train.summary_every=0: expected an integer >= 1"),
-        (["train.steps_per_loop = 0"], "train.steps_per_loop=0: expected an integer >= 1"),
+        (["cadence.summary_every = 0"], "cadence.summary_every=0: expected an integer >= 1"),
+        (["cadence.steps_per_loop = 0"], "cadence.steps_per_loop=0: expected an integer >= 1"),
         (["train.loss_family = 'hinge'"], "loss family 'hinge' reads only adv_logits, so head(s) classifier"),
         (["train.num_steps == 3"], "gin configuration error in --gin_param 'train.num_steps == 3'"),
-        (["train.ema_decay = 1.5"], "train.ema_decay=1.5: expected a number in (0, 1) (e.g. 0.9999) or None"),
+        (["ema.decay = 1.5"], "ema.decay=1.5: expected a number in (0, 1) (e.g. 0.9999) or None"),
         (["gradient_penalty.r1_gamma = -0.1"], "gradient_penalty.r1_gamma=-0.1: expected a number >= 0"),
         (["gradient_penalty.r2_gamma = 0.1", "gradient_penalty.every = 0"],
          "gradient_penalty.every=0: expected an integer >= 1"),
@@ -363,8 +363,8 @@ class BadInputTest(tf.test.TestCase):
   def test_failed_extension_keeps_train_done_and_every_file(self):
     d = self.fresh()
     before = snapshot(d)
-    code, err = train_cli(d, "train.num_steps = 6", "train.ema_decay = 0.999")
-    self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 holds no ema_generator", "train.ema_decay")
+    code, err = train_cli(d, "train.num_steps = 6", "ema.decay = 0.999")
+    self.assertOneLineError(code, err, f"checkpoint {d}/ckpt-4 holds no ema_generator", "ema.decay")
     self.assertEqual(snapshot(d), before)  # TRAIN_DONE included
 
   def test_a_finished_run_without_its_checkpoints_is_not_trained_again_from_step_0(self):
@@ -548,5 +548,5 @@ class MessagesTest(tf.test.TestCase):
     self.assertEqual(code, 1)
     self.assertEqual(err.strip().splitlines()[-1], "error: out of memory (OOM when allocating tensor with "
                      "shape[100000,2]): lower train.global_batch_size (now 100000), the resolution or the network "
-                     "widths, or use train.accumulate_steps")
+                     "widths, or use optimization.accumulate_steps")
     self.assertFalse(os.path.exists(d))

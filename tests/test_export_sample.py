@@ -28,9 +28,9 @@ from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_DIR = os.path.join(os.path.dirname(REPO), "shared", "data", "mnist")  # ../shared/data/mnist
-TINY = ["train.num_steps = 2", "train.global_batch_size = 8", "train.steps_per_loop = 1",
-        "train.save_every = 1", "train.summary_every = 2", "train.image_every = 2", "train.log_every = 2",
-        "train.ema_decay = 0.5"]
+TINY = ["train.num_steps = 2", "train.global_batch_size = 8", "cadence.steps_per_loop = 1",
+        "cadence.save_every = 1", "cadence.summary_every = 2", "cadence.image_every = 2", "cadence.log_every = 2",
+        "ema.decay = 0.5"]
 _RUNS = {}
 
 

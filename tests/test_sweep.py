@@ -21,8 +21,8 @@ from tfgan_mh.cli import train as train_main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RING = train_main.DEFAULT_GIN  # absolute path: the tests do not depend on the current directory
-TINY = ("train.num_steps=2 train.global_batch_size=16 train.steps_per_loop=1 train.save_every=2 "
-        "train.image_every=2 train.log_every=2 train.summary_every=2")
+TINY = ("train.num_steps=2 train.global_batch_size=16 cadence.steps_per_loop=1 cadence.save_every=2 "
+        "cadence.image_every=2 cadence.log_every=2 cadence.summary_every=2")
 
 # Stubs of the launch scripts: each call appends its arguments to $CALLS. tpu_train.sh/train.sh fail for a
 # model_dir containing "fail", else write TRAIN_DONE; eval.sh follows the run until TRAIN_DONE (a sidecar).

@@ -130,7 +130,7 @@ class InputContextTest(tf.test.TestCase):
 
   def test_iterator_checkpoint_resumes_the_same_stream(self):
     # Under the default strategy (one device) distribute_datasets_from_function returns the dataset itself,
-    # whose iterator is checkpointable (train.checkpoint_input). TF 2.21's MirroredStrategy
+    # whose iterator is checkpointable (cadence.checkpoint_input). TF 2.21's MirroredStrategy
     # DistributedIterator is not trackable, so this cannot be done under MirroredStrategy.
     src = data.build_source("npz", path=_index_npz(self), random_flip=True)
     strategy = tf.distribute.get_strategy()

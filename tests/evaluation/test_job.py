@@ -32,9 +32,9 @@ from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MNIST = os.path.normpath(os.path.join(REPO, "..", "shared", "data", "mnist"))
-TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
-        "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
-        "train.ema_decay = 0.5"]
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "cadence.steps_per_loop = 1",
+        "cadence.save_every = 2", "cadence.summary_every = 2", "cadence.image_every = 4", "cadence.log_every = 2",
+        "ema.decay = 0.5"]
 RING_CFG = dict(num_samples=100, batch_size=50, num_validation=200, best_metric="self_accuracy",
                 metrics="default")
 

@@ -40,9 +40,9 @@ from tfgan_mh.run import restore  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOTEBOOK = os.path.join(REPO, "notebooks", "inspect.ipynb")
 K = 4
-TINY = ["train.num_steps = 4", "train.global_batch_size = 8", "train.steps_per_loop = 1",
-        "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
-        "train.ema_decay = 0.5"]
+TINY = ["train.num_steps = 4", "train.global_batch_size = 8", "cadence.steps_per_loop = 1",
+        "cadence.save_every = 2", "cadence.summary_every = 2", "cadence.image_every = 4", "cadence.log_every = 2",
+        "ema.decay = 0.5"]
 _RUNS = {}
 
 
@@ -101,9 +101,9 @@ def runs() -> dict:
       gin.clear_config()
     _RUNS[name] = model_dir
   _RUNS["ring"] = os.path.join(root, "ring")
-  _train(_RUNS["ring"], ["train.num_steps = 2", "train.global_batch_size = 16", "train.steps_per_loop = 1",
-                         "train.save_every = 2", "train.image_every = 2", "train.log_every = 2",
-                         "train.summary_every = 2", "train.ema_decay = None"])
+  _train(_RUNS["ring"], ["train.num_steps = 2", "train.global_batch_size = 16", "cadence.steps_per_loop = 1",
+                         "cadence.save_every = 2", "cadence.image_every = 2", "cadence.log_every = 2",
+                         "cadence.summary_every = 2", "ema.decay = None"])
   return _RUNS
 
 
@@ -505,9 +505,9 @@ class NotebookTest(tf.test.TestCase):
 
   def test_notebook_trains_and_evaluates_the_default_in_an_empty_model_dir(self):
     model_dir = os.path.join(self.create_tempdir().full_path, "first_open")
-    demo = ";".join(["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
-                     "train.save_every = 2", "train.image_every = 4", "train.log_every = 2",
-                     "train.summary_every = 1"])
+    demo = ";".join(["train.num_steps = 4", "train.global_batch_size = 16", "cadence.steps_per_loop = 1",
+                     "cadence.save_every = 2", "cadence.image_every = 4", "cadence.log_every = 2",
+                     "cadence.summary_every = 1"])
     nb = self._execute(TFGAN_MH_MODEL_DIR=model_dir, TFGAN_MH_DEMO_PARAMS=demo)
     out = _stdout(nb)
     self.assertIn(f"{model_dir} holds no checkpoint: training the embedded default there", out)

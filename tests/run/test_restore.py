@@ -11,9 +11,9 @@ from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 from tfgan_mh.run import restore
 
-TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
-        "train.save_every = 2", "train.summary_every = 2", "train.image_every = 4", "train.log_every = 2",
-        "train.ema_decay = 0.5"]
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "cadence.steps_per_loop = 1",
+        "cadence.save_every = 2", "cadence.summary_every = 2", "cadence.image_every = 4", "cadence.log_every = 2",
+        "ema.decay = 0.5"]
 
 
 class RestoreTest(tf.test.TestCase):

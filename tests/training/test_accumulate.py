@@ -74,7 +74,7 @@ class AccumulateTest(tf.test.TestCase):
     self._assert_same(full, _train(_ring, helpers.mirrored_strategy(self), 4))  # 2 replicas x 4 micro-batches of 2
 
   def test_bad_values(self):
-    with self.assertRaisesRegex(ValueError, r"^train.accumulate_steps=0: expected an int >= 1"):
+    with self.assertRaisesRegex(ValueError, r"^optimization.accumulate_steps=0: expected an int >= 1"):
       accumulate.check(0, 8)
-    with self.assertRaisesRegex(ValueError, r"^train.accumulate_steps=3 does not divide the per-replica batch 8"):
+    with self.assertRaisesRegex(ValueError, r"^optimization.accumulate_steps=3 does not divide the per-replica batch 8"):
       _tiny(tf.distribute.get_strategy(), 8, 3)

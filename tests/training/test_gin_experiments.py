@@ -48,8 +48,8 @@ TRAIN_SIZES = {"mnist": 60_000, "cifar10": 50_000, "celeb_a_5": 162_770}
 
 # Smaller networks and batches; the dataset, architecture, heads and loss stay those of the file.
 SHRINK = ["build_generator.ch = 8", "build_discriminator.ch = 8", "train.global_batch_size = 4",
-          "train.steps_per_loop = 1", "train.summary_every = 1", "train.log_every = 1",
-          "train.image_every = 1000000", "train.save_every = 1", "train.images_per_class = 1"]
+          "cadence.steps_per_loop = 1", "cadence.summary_every = 1", "cadence.log_every = 1",
+          "cadence.image_every = 1000000", "cadence.save_every = 1", "pictures.images_per_class = 1"]
 
 
 def _mnist_fixture(folder, n=20):
@@ -150,9 +150,10 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     gin.clear_config()
     train_main.parse_gin([os.path.join(GIN_DIR, "experiments", name + ".gin")], [])
     q = gin.query_parameter
-    loop_len = q("train.steps_per_loop")
-    for every in ("summary_every", "log_every", "image_every", "save_every", "num_steps"):
-      self.assertEqual(q(f"train.{every}") % loop_len, 0, f"train.{every} vs steps_per_loop {loop_len}")
+    loop_len = q("cadence.steps_per_loop")
+    for every in ("cadence.summary_every", "cadence.log_every", "cadence.image_every", "cadence.save_every",
+                  "train.num_steps"):
+      self.assertEqual(q(every) % loop_len, 0, f"{every} vs steps_per_loop {loop_len}")
     family = q("train.loss_family")
     if family in ("magan", "ebgan"):
       epoch = q("train.steps_per_epoch")
@@ -178,9 +179,9 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     """Experiments for a CPU pin float32 ('auto' would pick bf16 on avx512_bf16 CPUs); none forces bf16."""
     header = "\n".join(_header(os.path.join(GIN_DIR, "experiments", name + ".gin")))
     self._parse(name)
-    precision = gin.query_parameter("train.precision")
+    precision = gin.query_parameter("execution.precision")
     try:
-      legacy = gin.query_parameter("train.mixed_bfloat16")
+      legacy = gin.query_parameter("execution.mixed_bfloat16")
     except ValueError:
       legacy = None
     self.assertNotEqual(legacy, True, f"{name} forces mixed bfloat16")
@@ -222,7 +223,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
   def test_biggan_studiogan_recipe_trains_on_mock_cifar10(self):
     model_dir = os.path.join(self.tmp, "biggan_cifar")
     # 1 D step per G step instead of the recipe's 5: the same graph pieces, a fifth of the tracing (CI time).
-    m = self._train("cifar10_biggan_mhgan_studiogan", model_dir, "train.num_steps = 2", "train.ema_start = 1",
+    m = self._train("cifar10_biggan_mhgan_studiogan", model_dir, "train.num_steps = 2", "ema.start = 1",
                     "train.d_steps = 1")
     self._assert_finished(model_dir, 2, m)
     self.assertIn("g/g_feature_matching", m)
@@ -234,7 +235,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
   def test_biggan_mnist_with_diffaugment_and_lecam_trains(self):
     model_dir = os.path.join(self.tmp, "biggan_mnist")
     m = self._train("mnist_biggan_mhinge_cpu", model_dir, "train.num_steps = 2",
-                    "train.diffaugment = 'color,translation,cutout'", "train.lecam_weight = 0.3")
+                    "diffaugment.policy = 'color,translation,cutout'", "lecam.weight = 0.3")
     self._assert_finished(model_dir, 2, m)
     self.assertGreater(m["d/d_lecam_real"], 0.0)
     with open(os.path.join(model_dir, "run_info.json")) as f:

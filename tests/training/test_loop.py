@@ -21,8 +21,8 @@ from tfgan_mh.training import precision
 from tfgan_mh.run import restore
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "train.steps_per_loop = 1",
-        "train.save_every = 2", "train.summary_every = 1", "train.image_every = 4", "train.log_every = 2"]
+TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "cadence.steps_per_loop = 1",
+        "cadence.save_every = 2", "cadence.summary_every = 1", "cadence.image_every = 4", "cadence.log_every = 2"]
 
 
 def _configure(*params, gin_files=None):
@@ -73,7 +73,7 @@ class TrainLoopTest(tf.test.TestCase):
 
   def test_auto_precision_trains_in_bf16_on_a_native_bf16_cpu_and_records_it(self):
     model_dir = self.create_tempdir().full_path
-    _configure("train.precision = 'auto'")
+    _configure("execution.precision = 'auto'")
     with mock.patch.object(precision, "cpu_flags", return_value=frozenset({"avx2", "avx512_bf16"})):
       out = loop.train(model_dir)
     self.assertTrue(all(np.isfinite(v) for v in out.values()), out)
@@ -82,11 +82,11 @@ class TrainLoopTest(tf.test.TestCase):
 
   def test_restart_continues_like_an_uninterrupted_run(self):
     straight, split = self.create_tempdir().full_path, self.create_tempdir().full_path
-    _configure("train.checkpoint_input = True")
+    _configure("cadence.checkpoint_input = True")
     expected = loop.train(straight)
-    _configure("train.checkpoint_input = True", "train.num_steps = 2")
+    _configure("cadence.checkpoint_input = True", "train.num_steps = 2")
     loop.train(split)
-    _configure("train.checkpoint_input = True")
+    _configure("cadence.checkpoint_input = True")
     resumed = loop.train(split)
     # It resumed from ckpt-2 (a checkpoint holding the iterator's variant state reads as whole), not from step 0.
     self.assertFalse(os.path.exists(os.path.join(split, "bad")))
@@ -101,7 +101,7 @@ class TrainLoopTest(tf.test.TestCase):
     loop.train(hinge_dir)
     _configure("train.loss_family = 'mhinge_shared'",
                "build_discriminator.heads = ('projection', 'shared_classifier')",
-               f"train.init_from = '{hinge_dir}'", "train.save_every = 1", "train.num_steps = 3")
+               f"train.init_from = '{hinge_dir}'", "cadence.save_every = 1", "train.num_steps = 3")
     out = loop.train(shared_dir)
     # The run continued from step 2 of the hinge run: its only new checkpoint is step 3.
     self.assertEqual(sorted(os.path.basename(p) for p in glob.glob(os.path.join(shared_dir, "ckpt-*.index"))),
@@ -123,14 +123,14 @@ class TrainLoopTest(tf.test.TestCase):
         (["build_discriminator.heads = ('projection',)"], "class_logits"),
         (["train.global_batch_size = 0"], r"train.global_batch_size=0: expected an integer >= 1"),
         (["train.init_from = '/nonexistent/run'"], "init_from"),
-        (["train.picture_classes = 0"], r"train.picture_classes=0: must be >= 1"),
-        (["train.optimizer = 'sgd'"], r"train.optimizer='sgd': valid optimizers are adam, adamax"),
-        (["train.diffaugment = 'color,flip'"], r"DiffAugment policy 'flip' is not valid; valid: color, "
+        (["pictures.max_classes = 0"], r"pictures.max_classes=0: expected an integer >= 1"),
+        (["optimization.optimizer = 'sgd'"], r"optimization.optimizer='sgd': valid optimizers are adam, adamax"),
+        (["diffaugment.policy = 'color,flip'"], r"DiffAugment policy 'flip' is not valid; valid: color, "
          r"translation, cutout"),
-        (["train.diffaugment = 'cutout'"], r"DiffAugment cutout needs images \[H, W, C\]; these samples have "
-         r"shape \(2,\): set train.diffaugment=''"),
-        (["train.precision = 'fp16'"],
-         r"train.precision='fp16' is not valid; valid: 'auto', 'float32', 'mixed_bfloat16'"),
+        (["diffaugment.policy = 'cutout'"], r"DiffAugment cutout needs images \[H, W, C\]; these samples have "
+         r"shape \(2,\): set diffaugment.policy=''"),
+        (["execution.precision = 'fp16'"],
+         r"execution.precision='fp16' is not valid; valid: 'auto', 'float32', 'mixed_bfloat16'"),
     ]
     for params, pattern in cases:
       with self.subTest(params=params):
@@ -148,7 +148,7 @@ class TrainLoopTest(tf.test.TestCase):
   def test_checkpoint_input_under_mirrored_is_refused(self):
     strategy = helpers.mirrored_strategy(self)
     model_dir = self.create_tempdir().full_path
-    _configure("train.checkpoint_input = True")
+    _configure("cadence.checkpoint_input = True")
     with self.assertRaisesRegex(ValueError, "checkpoint_input=True: MirroredStrategy's input iterator"):
       loop.train(model_dir, strategy)
     self.assertEmpty(glob.glob(os.path.join(model_dir, "ckpt-*")))
@@ -156,9 +156,9 @@ class TrainLoopTest(tf.test.TestCase):
   def test_mirrored_run_resumes(self):
     strategy = helpers.mirrored_strategy(self)
     model_dir = self.create_tempdir().full_path
-    _configure("train.num_steps = 2", "train.ema_decay = 0.9")
+    _configure("train.num_steps = 2", "ema.decay = 0.9")
     loop.train(model_dir, strategy)
-    _configure("train.ema_decay = 0.9")
+    _configure("ema.decay = 0.9")
     out = loop.train(model_dir, strategy)
     self.assertEqual(tf.train.latest_checkpoint(model_dir), os.path.join(model_dir, "ckpt-4"))
     self.assertTrue(np.isfinite(out["g/loss"]))
@@ -185,7 +185,7 @@ class TrainLoopTest(tf.test.TestCase):
     good = tf.train.load_checkpoint(os.path.join(model_dir, "ckpt-2"))
     names = [n for n in good.get_variable_to_shape_map() if n.startswith("generator/")]
     # Resume with absurd learning rates: the next steps blow up.
-    _configure("d/adam.learning_rate = 1e30", "g/adam.learning_rate = 1e30", "train.save_every = 1",
+    _configure("d/adam.learning_rate = 1e30", "g/adam.learning_rate = 1e30", "cadence.save_every = 1",
                "train.num_steps = 10")
     with self.assertRaisesRegex(loop.NonFiniteLossError, r"non-finite .* Last good checkpoint: .*ckpt-2"):
       loop.train(model_dir)
@@ -201,7 +201,7 @@ class TrainLoopTest(tf.test.TestCase):
     model_dir = self.create_tempdir().full_path
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     ok = forkserver.run([sys.executable, "-m", "tfgan_mh.train", f"--model_dir={model_dir}",
-                         "--gin_param=train.num_steps=2", "--gin_param=train.steps_per_loop=1"],
+                         "--gin_param=train.num_steps=2", "--gin_param=cadence.steps_per_loop=1"],
                         env=env, cwd=REPO, timeout=300)
     self.assertEqual(ok.returncode, 0, ok.stderr[-2000:])
     self.assertTrue(os.path.exists(os.path.join(model_dir, loop.TRAIN_DONE)))
@@ -228,8 +228,8 @@ class MaganEpochTest(tf.test.TestCase):
     _configure("build_source.name = 'npz'", f"build_source.path = '{data}'",
                "build_generator.arch = 'magan'", "build_discriminator.arch = 'magan_ae'",
                "build_discriminator.heads = ('energy',)", "train.loss_family = 'magan'",
-               "train.num_steps = 24", "train.save_every = 24", "train.image_every = 24",
-               "train.log_every = 24", *params)
+               "train.num_steps = 24", "cadence.save_every = 24", "cadence.image_every = 24",
+               "cadence.log_every = 24", *params)
 
   def test_no_pretraining_is_refused_before_anything_is_written(self):
     self._configure_magan("magan.pretrain_epochs = 0")
@@ -268,8 +268,8 @@ class MaganEpochTest(tf.test.TestCase):
   def test_first_margin_is_a_pass_without_updates_after_pretraining(self):
     # RuohanW/magan: after the D-only epochs, m_1 = mean real energy of one more epoch with no updates (not the
     # mean energy logged while the auto-encoder was still learning).
-    self._configure_magan("magan.pretrain_epochs = 1", "train.num_steps = 4", "train.save_every = 4",
-                          "train.image_every = 4", "train.log_every = 4")
+    self._configure_magan("magan.pretrain_epochs = 1", "train.num_steps = 4", "cadence.save_every = 4",
+                          "cadence.image_every = 4", "cadence.log_every = 4")
     model_dir = self.create_tempdir().full_path
     loop.train(model_dir)
     run = restore.load_run(model_dir, 4)

@@ -24,8 +24,8 @@ from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import cluster as cluster_lib
 from tfgan_mh.training import loop
 
-TINY = ["train.global_batch_size = 16", "train.steps_per_loop = 1", "train.save_every = 4",
-        "train.summary_every = 1", "train.image_every = 8", "train.log_every = 4"]
+TINY = ["train.global_batch_size = 16", "cadence.steps_per_loop = 1", "cadence.save_every = 4",
+        "cadence.summary_every = 1", "cadence.image_every = 8", "cadence.log_every = 4"]
 TIMEOUT = 120  # seconds for any one wait on the worker processes
 
 

@@ -114,7 +114,7 @@ class OptimTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(float(d.learning_rate), 4e-5)  # after 2 iterations: one decay step
 
   def test_bad_choices(self):
-    with self.assertRaisesRegex(ValueError, r"^train.optimizer='sgd': valid optimizers are adam, adamax$"):
+    with self.assertRaisesRegex(ValueError, r"^optimization.optimizer='sgd': valid optimizers are adam, adamax$"):
       optim.build("sgd", "g")
     with self.assertRaisesRegex(ValueError, r"decay_every=10, decay_factor=None: set both"):
       optim.rate_schedule(1e-4, decay_every=10)

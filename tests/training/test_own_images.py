@@ -14,8 +14,8 @@ from tfgan_mh.run import restore
 
 # Shrinking overrides: tiny networks, batch and steps (the loss, optimizer and architecture stay the file's).
 SHRINK = ["build_generator.ch = 4", "build_discriminator.ch = 4", "train.global_batch_size = 4",
-          "train.num_steps = 2", "train.steps_per_loop = 2", "train.summary_every = 2", "train.log_every = 2",
-          "train.image_every = 2", "train.save_every = 2", "train.images_per_class = 1"]
+          "train.num_steps = 2", "cadence.steps_per_loop = 2", "cadence.summary_every = 2", "cadence.log_every = 2",
+          "cadence.image_every = 2", "cadence.save_every = 2", "pictures.images_per_class = 1"]
 
 
 def _write_folder(root):

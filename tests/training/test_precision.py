@@ -1,4 +1,4 @@
-"""train.precision: the bf16 decision per device and CPU flags (faked), the legacy switch, the warning."""
+"""execution.precision: the bf16 decision per device and CPU flags (faked), the legacy switch, the warning."""
 
 import os
 from unittest import mock
@@ -33,7 +33,7 @@ class DecideTest(tf.test.TestCase):
     self.assertEqual(precision.decide("auto", False, "TPU", frozenset())[0], "float32")
     policy, reason, _ = precision.decide("float32", True, "CPU", AMX)
     self.assertEqual(policy, "mixed_bfloat16")
-    self.assertEqual(reason, "train.mixed_bfloat16=True")
+    self.assertEqual(reason, "execution.mixed_bfloat16=True")
 
   def test_emulated_bf16_on_a_cpu_warns_with_the_cost_and_the_switch(self):
     for args in (("mixed_bfloat16", None), ("auto", True), ("float32", True)):
@@ -41,12 +41,12 @@ class DecideTest(tf.test.TestCase):
         policy, _, warning = precision.decide(*args, "CPU", AVX2)
         self.assertEqual(policy, "mixed_bfloat16")
         self.assertIn("4x slower than float32", warning)
-        self.assertIn("train.precision='auto' or 'float32'", warning)
+        self.assertIn("execution.precision='auto' or 'float32'", warning)
     self.assertIsNone(precision.decide("mixed_bfloat16", None, "CPU", AVX512_BF16)[2])
     self.assertIsNone(precision.decide("mixed_bfloat16", None, "TPU", frozenset())[2])
 
   def test_bad_precision_is_one_line(self):
-    with self.assertRaisesRegex(ValueError, r"^train.precision='bf16' is not valid; valid: 'auto', "
+    with self.assertRaisesRegex(ValueError, r"^execution.precision='bf16' is not valid; valid: 'auto', "
                                 r"'float32', 'mixed_bfloat16'$"):
       precision.decide("bf16", None, "CPU", AVX2)
 

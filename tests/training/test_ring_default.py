@@ -29,8 +29,8 @@ class RingDefaultConditioningTest(tf.test.TestCase):
   def test_seed_0_at_2000_steps_puts_every_class_on_its_own_gaussian(self):
     model_dir = os.path.join(self.create_tempdir().full_path, "run")
     gin.clear_config()
-    train_main.parse_gin([train_main.DEFAULT_GIN], ["train.num_steps = 2000", "train.image_every = 2000",
-                                                    "train.save_every = 2000", "train.seed = 0"])
+    train_main.parse_gin([train_main.DEFAULT_GIN], ["train.num_steps = 2000", "cadence.image_every = 2000",
+                                                    "cadence.save_every = 2000", "train.seed = 0"])
     loop.train(model_dir)
     source = data.build_source()
     run = restore.load_run(model_dir, 2000)

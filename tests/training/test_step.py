@@ -7,6 +7,7 @@ import tensorflow as tf
 from tfgan_mh import losses
 from tfgan_mh.models import base as models_base
 from tfgan_mh.models.outputs import DiscOutput
+from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import optim
 from tfgan_mh.models.outputs import is_real as _is_real
 from tfgan_mh.training.step import GANTrainer
@@ -86,8 +87,8 @@ def _data(batch):
   return x, y
 
 
-def _run(strategy, steps=2, batch=8, ema_decay=None):
-  trainer = tiny_trainer(strategy, batch, ema_decay=ema_decay)
+def _run(strategy, steps=2, batch=8, ema=None):
+  trainer = tiny_trainer(strategy, batch, ema=ema)
   return trainer, run_steps(trainer, strategy, steps, batch)
 
 
@@ -133,7 +134,7 @@ class GANTrainerTest(tf.test.TestCase):
     self.assertBetween(float(out["g/self_acc"]), 0.0, 1.0)
 
   def test_ema_tracks_generator(self):
-    trainer, _ = _run(tf.distribute.get_strategy(), steps=3, ema_decay=0.5)
+    trainer, _ = _run(tf.distribute.get_strategy(), steps=3, ema=ema_lib.EmaSettings(decay=0.5))
     g0 = TinyG()
     g0(tf.zeros([1, Z]), tf.zeros([1], tf.int32))
     w = trainer.generator.trainable_variables[0].numpy()

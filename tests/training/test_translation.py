@@ -196,8 +196,8 @@ class TranslationRunTest(tf.test.TestCase):
     d = os.path.join(self.create_tempdir().full_path, "run")
     gin.clear_config()
     train_main.parse_gin([os.path.join(REPO, "gin/experiments/mnist_translation_aam.gin")], [
-        f"build_source.path = '{MNIST}'", "train.num_steps = 4", "train.steps_per_loop = 2", "train.save_every = 4",
-        "train.image_every = 4", "train.log_every = 2", "train.summary_every = 2", "build_generator.ch = 4",
+        f"build_source.path = '{MNIST}'", "train.num_steps = 4", "cadence.steps_per_loop = 2", "cadence.save_every = 4",
+        "cadence.image_every = 4", "cadence.log_every = 2", "cadence.summary_every = 2", "build_generator.ch = 4",
         "build_generator.num_res = 1", "build_discriminator.ch = 4", "train.global_batch_size = 8"])
     loop.train(d)
     gin.clear_config()

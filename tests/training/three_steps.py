@@ -8,6 +8,7 @@ experiment's image shape and classes; the networks, loss family, optimizers and 
 (`tfgan_mh.training.loop.build_trainer`), seed 0.
 """
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -19,6 +20,7 @@ def main(experiment: str, out: str, bindings) -> None:
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tfgan_mh import cli, cpu, losses  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import settings as settings_lib  # pylint: disable=g-import-not-at-top
 
   cli.parse_gin([f"experiments/{experiment}"], list(bindings))  # the data source is never built: numpy below
   train = gin.get_bindings("train")
@@ -30,8 +32,8 @@ def main(experiment: str, out: str, bindings) -> None:
 
   keras.utils.set_random_seed(0)
   family = losses.get_family(train["loss_family"], num_classes=k)
-  trainer = loop.build_trainer(tf.distribute.get_strategy(), Source, family, global_batch_size=batch,
-                               d_steps=d_steps, seed=0)
+  settings = loop.RunSettings(train=dataclasses.replace(settings_lib.TrainSettings(), seed=0))
+  trainer = loop.build_trainer(tf.distribute.get_strategy(), Source, family, settings)
   rng = np.random.default_rng(0)
   n = 3 * d_steps
   images = rng.uniform(-1, 1, (n * batch,) + shape).astype(np.float32)

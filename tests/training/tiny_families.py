@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from tfgan_mh import losses
 from tfgan_mh import models
+from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import optim
 from tfgan_mh.training.step import GANTrainer
 
@@ -54,7 +55,7 @@ def trainer(strategy, name, d_steps, jit_compile=False):
                     make_g_optimizer=lambda: optim.PreReducedAdam(1e-2, beta_1=0.0, epsilon=1e-3),
                     make_d_optimizer=lambda: optim.PreReducedAdam(2e-2, beta_1=0.5, epsilon=1e-3),
                     num_classes=K, image_shape=shape, global_batch_size=BATCH, d_steps=d_steps,
-                    ema_decay=0.5, seed=3, jit_compile=jit_compile)
+                    ema=ema_lib.EmaSettings(decay=0.5), seed=3, jit_compile=jit_compile)
 
 
 def dataset(name, shape):

@@ -14,8 +14,53 @@
 
 import errno
 import os
+import re
 import sys
-from typing import Optional
+from typing import Optional, Tuple
+
+# Gin parameters renamed since a run or a config may have been written: old binding -> new. An older run's
+# operative config loads with them under the new names (`tfgan_mh.run.restore`); a config or --gin_param that
+# still binds an old name fails with a one-line error naming the new one (`parse_gin`).
+RENAMED_BINDINGS = {
+    "build_discriminator.mlp_spectral_norm": "build_discriminator.spectral_norm",
+    "train.pretrain_epochs": "magan.pretrain_epochs",  # MAGAN owns its pre-training (2026-12)
+    # 2026-12-05: the train job's settings, split into the dataclasses of the code that uses them
+    **{f"train.{name}": f"cadence.{name}" for name in (
+        "steps_per_loop", "save_every", "max_to_keep", "summary_every", "image_every", "log_every",
+        "checkpoint_input")},
+    "train.images_per_class": "pictures.images_per_class", "train.picture_classes": "pictures.max_classes",
+    "train.precision": "execution.precision", "train.mixed_bfloat16": "execution.mixed_bfloat16",
+    "train.jit_compile": "execution.jit_compile",
+    "train.optimizer": "optimization.optimizer", "train.accumulate_steps": "optimization.accumulate_steps",
+    "train.ema_decay": "ema.decay", "train.ema_start": "ema.start",
+    "train.diffaugment": "diffaugment.policy", "train.lecam_weight": "lecam.weight",
+    "LeCam.decay": "lecam.decay", "LeCam.start_step": "lecam.start_step", "LeCam.one_sided": "lecam.one_sided",
+}
+
+
+def renamed_binding(text: str) -> Optional[Tuple[str, str]]:
+  """(old, new) for the first binding of `text` (gin source: lines `name = value`, scopes allowed) whose
+  parameter is an old name of `RENAMED_BINDINGS`; None when it binds none."""
+  for match in re.finditer(r"^\s*(?:[\w./]*/)?([\w.]+)\s*=", text, flags=re.MULTILINE):
+    if match.group(1) in RENAMED_BINDINGS:
+      return match.group(1), RENAMED_BINDINGS[match.group(1)]
+  return None
+
+
+def _renamed_message(texts) -> Optional[str]:
+  for text in texts:
+    found = renamed_binding(text)
+    if found:
+      return f"{found[0]} was renamed {found[1]}: bind {found[1]} instead"
+  return None
+
+
+def _read(path: str) -> str:
+  try:
+    with open(path) as f:
+      return f.read()
+  except OSError:
+    return ""
 
 
 def first_line(error: BaseException) -> str:
@@ -87,13 +132,14 @@ def parse_gin(gin_files, gin_params) -> None:
   try:
     gin.parse_config_files_and_bindings(gin_files, None, finalize_config=False)
   except Exception as e:  # gin raises ValueError, SyntaxError, KeyError, ... # pylint: disable=broad-except
-    raise ValueError(f"gin configuration error in {', '.join(shown) or 'bindings'}: "
-                     f"{first_line(e)}") from None
+    message = _renamed_message(_read(path) for path in gin_files) or first_line(e)
+    raise ValueError(f"gin configuration error in {', '.join(shown) or 'bindings'}: {message}") from None
   for binding in gin_params or ():
     try:
       gin.parse_config(binding)
     except Exception as e:  # pylint: disable=broad-except
-      raise ValueError(f"gin configuration error in --gin_param {binding!r}: {first_line(e)}") from None
+      message = _renamed_message([binding]) or first_line(e)
+      raise ValueError(f"gin configuration error in --gin_param {binding!r}: {message}") from None
 
 
 def check_bindings_used(gin_params) -> None:

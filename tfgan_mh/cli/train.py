@@ -111,7 +111,7 @@ def out_of_memory(error: BaseException):
   except ValueError:
     batch = "its default"
   return (f"out of memory ({first_line(error)[:120]}): lower train.global_batch_size (now {batch}), the "
-          "resolution or the network widths, or use train.accumulate_steps")
+          "resolution or the network widths, or use optimization.accumulate_steps")
 
 
 def main(argv):

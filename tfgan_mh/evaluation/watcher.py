@@ -12,7 +12,7 @@ What `watch` does (compare_gan's continuous_eval, on `tf.train.checkpoints_itera
   * appends one JSON object per checkpoint to metrics.jsonl (`records`) and writes TensorBoard summaries
     to MODEL_DIR/eval; a restarted job skips the steps already there;
   * skips (with a warning) a checkpoint deleted between the listing and the restore, and says when the
-    trainer deletes them faster than the job evaluates (train.max_to_keep); a new checkpoint counts as
+    trainer deletes them faster than the job evaluates (cadence.max_to_keep); a new checkpoint counts as
     activity for `timeout` even when it is deleted before it could be evaluated;
   * records a checkpoint whose files cannot be read (truncated) as {"step", "checkpoint", "unreadable"}
     in metrics.jsonl and goes on;
@@ -260,8 +260,8 @@ class _Session:
                     step, str(error).splitlines()[0])
     if len(self.skipped) in (1, 10, 100, 1000):
       logging.warning("the trainer deletes checkpoints faster than this job evaluates them (%d skipped so far): "
-                      "train with a larger train.max_to_keep (the default keeps all) or a larger "
-                      "train.save_every, or give the eval job fewer samples", len(self.skipped))
+                      "train with a larger cadence.max_to_keep (the default keeps all) or a larger "
+                      "cadence.save_every, or give the eval job fewer samples", len(self.skipped))
 
   def newest_step(self) -> int:
     checkpoints = restore.list_checkpoints(self.model_dir)

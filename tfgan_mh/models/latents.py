@@ -22,7 +22,7 @@ import tensorflow as tf
 # than TF's "auto_select", which picks philox in TF's kernels but threefry under XLA on CPU. Philox is what
 # auto_select gave every run without XLA, so those draws are unchanged; under XLA the integer draws (fake labels)
 # are now the same as without it. XLA's float and normal transforms still differ from TF's kernels, so an
-# XLA-compiled step (`train.jit_compile`, every TPU step) draws other z from the same seed (tests/training/
+# XLA-compiled step (`execution.jit_compile`, every TPU step) draws other z from the same seed (tests/training/
 # test_families.py gives the compiled run the plain run's draws). DiffAugment, a lower layer, keeps TF's default.
 RNG_ALG = "philox"
 

@@ -9,7 +9,11 @@ written to `RECIPE_FILE` in the run directory when it starts training.
 
 `recipe_changed` is true for a run whose recorded fingerprint differs from the arm's present one (its gin files
 were edited since, e.g. a campaign re-tuned the recipe): the runner then trains it again in a clean folder. A
-run written before fingerprints existed has none and is taken as it is.
+run written before fingerprints existed has none and is taken as it is. Renaming a gin parameter changes the
+fingerprint of every recipe that binds it: when the train job's settings were split by owner (2026-12-05,
+`tfgan_mh.cli.RENAMED_BINDINGS`), the records of `results/campaign` were re-recorded once, each checked equal to
+the old code's fingerprint of its recipe first; a run of another OUT recorded before then is set aside and trained
+again.
 
 `find_same` looks for a finished run of the same recipe and steps elsewhere under OUT/runs with its checkpoints
 on disk; `copy_run` copies it (checkpoint files hard-linked where the file system allows: TF writes new ones

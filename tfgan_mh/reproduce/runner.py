@@ -32,8 +32,8 @@ from tfgan_mh.run import run_dir
 
 SMOKE = dict(steps=4, checkpoints=2, num_samples=100, classifier_fraction=0.02,  # and each claim's first dataset
              classifier_eval_examples=1000)
-_SMOKE_PARAMS = ("train.global_batch_size = 16", "train.steps_per_loop = 2", "train.summary_every = 2",
-                 "train.log_every = 2", "train.steps_per_epoch = 2", "magan.pretrain_epochs = 1")
+_SMOKE_PARAMS = ("train.global_batch_size = 16", "cadence.steps_per_loop = 2", "cadence.summary_every = 2",
+                 "cadence.log_every = 2", "train.steps_per_epoch = 2", "magan.pretrain_epochs = 1")
 
 
 class DeadlineReached(Exception):
@@ -145,7 +145,7 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   base = (run_dir.done_steps(init_from) or 0) if init_from else 0  # a continued run counts on from its base's steps
   every = max(1, (steps - base) // checkpoints)
   params = list(dataset.params(data_dir)) + recipe + [
-      f"train.num_steps = {steps}", f"train.save_every = {every}", f"train.image_every = {steps}"]
+      f"train.num_steps = {steps}", f"cadence.save_every = {every}", f"cadence.image_every = {steps}"]
   identity.record(model_dir, digest)
   log(f"train {model_dir} ({steps} steps)")
   start = time.time()

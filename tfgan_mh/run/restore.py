@@ -144,10 +144,7 @@ class Run:
     return tf.cast(g(z, labels if self.conditional else None, training=False), tf.float32)
 
 
-# Parameters renamed since a run may have been written: old binding -> new, applied to operative configs so an
-# older run still loads (its meaning is unchanged).
-RENAMED_BINDINGS = {"build_discriminator.mlp_spectral_norm": "build_discriminator.spectral_norm",
-                    "train.pretrain_epochs": "magan.pretrain_epochs"}  # MAGAN owns its pre-training (2026-12)
+RENAMED_BINDINGS = cli.RENAMED_BINDINGS  # applied to operative configs: an older run still loads
 
 
 def parse_operative_config(model_dir: str) -> None:
@@ -238,7 +235,7 @@ def restore_checkpoint(checkpoint: tf.train.Checkpoint, prefix: str, *, partial:
     children = checkpoint._trackable_children()  # pylint: disable=protected-access
     missing = sorted(k for k in children if k not in _top_level_items(prefix))
     what = f"holds no {', '.join(missing)}" if missing else "does not match the networks of this configuration"
-    hint = " (train.ema_decay is set, the run was trained without EMA)" if "ema_generator" in missing else ""
+    hint = " (ema.decay is set, the run was trained without EMA)" if "ema_generator" in missing else ""
     raise ValueError(f"checkpoint {prefix} {what}{hint}: resume with the run's own configuration "
                      "(its operative_config.gin), or start a new model_dir with train.init_from") from None
   except Exception as e:  # pylint: disable=broad-except

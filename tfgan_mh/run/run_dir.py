@@ -231,7 +231,7 @@ def batch_history(model_dir: str, resume_from: Optional[str], global_batch_size:
 def checkpoint_error(prefix: str) -> Optional[str]:
   """Why `prefix` cannot be read in full (every tensor), or None when it can.
 
-  Variant tensors (a checkpointed input iterator, `train.checkpoint_input`) have no numpy form and are not read
+  Variant tensors (a checkpointed input iterator, `cadence.checkpoint_input`) have no numpy form and are not read
   here; the restore reads them.
   """
   try:

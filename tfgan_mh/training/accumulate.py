@@ -1,4 +1,4 @@
-"""Gradient accumulation (`train.accumulate_steps = n`): one update from n micro-batches of a step's batch.
+"""Gradient accumulation (`optimization.accumulate_steps = n`): one update from n micro-batches of a step's batch.
 
 Each replica splits its share of the global batch into n micro-batches, runs forward and backward on one at a
 time (each micro-batch's computation depends on the previous one's gradients, so they do not overlap: peak
@@ -22,9 +22,9 @@ from tfgan_mh.models import spectral
 def check(num_micro: int, per_replica_batch: int) -> None:
   """One-line ValueError unless num_micro >= 1 divides the per-replica batch."""
   if isinstance(num_micro, bool) or not isinstance(num_micro, int) or num_micro < 1:
-    raise ValueError(f"train.accumulate_steps={num_micro!r}: expected an int >= 1 (1 = no accumulation)")
+    raise ValueError(f"optimization.accumulate_steps={num_micro!r}: expected an int >= 1 (1 = no accumulation)")
   if per_replica_batch % num_micro:
-    raise ValueError(f"train.accumulate_steps={num_micro} does not divide the per-replica batch "
+    raise ValueError(f"optimization.accumulate_steps={num_micro} does not divide the per-replica batch "
                      f"{per_replica_batch}: use a divisor of it")
 
 

@@ -9,6 +9,7 @@ the D step and on fakes (and the reals a family asks for) in the G step; after e
 import dataclasses
 from typing import Optional
 
+import gin
 import tensorflow as tf
 
 from tfgan_mh.augment import diffaugment
@@ -17,6 +18,18 @@ from tfgan_mh.training import ada as ada_lib
 
 REAL_SIGN = "d/real_sign"  # the D step's measurement E[sign D(x_real)] ADA reads
 _ADA_SEED_OFFSET = 4096  # ADA's draws: seed[0] + this; DiffAugment's use seed[0] + 16 k, k < 3
+
+
+@gin.configurable("diffaugment")
+@dataclasses.dataclass(frozen=True)
+class DiffAugmentSettings:
+  """DiffAugment (gin `diffaugment.policy`: policies of `tfgan_mh.augment.diffaugment`, e.g. 'color,cutout';
+  '' = off), checked when made."""
+
+  policy: str = ""
+
+  def __post_init__(self):
+    diffaugment.parse_policy(self.policy)
 
 
 class Augmentation:
@@ -29,7 +42,7 @@ class Augmentation:
     self.policy = diffaugment.parse_policy(policy)
     if self.policy and len(tuple(image_shape)) != 3:
       raise ValueError(f"DiffAugment {','.join(self.policy)} needs images [H, W, C]; these samples have shape "
-                       f"{tuple(image_shape)}: set train.diffaugment=''")
+                       f"{tuple(image_shape)}: set diffaugment.policy=''")
     self.ada_settings = ada if ada is not None and ada.active else None
     self.image_shape = tuple(image_shape)
     self.ada = None

@@ -6,18 +6,38 @@
 The averaged generator is what sample / export / the eval job use when a run has one.
 """
 
+import dataclasses
+from typing import Optional
+
+import gin
 import keras
 import numpy as np
 import tensorflow as tf
 
 
-def check_settings(decay, start, where: str = "") -> None:
-  """One-line ValueError for a decay outside (0, 1) (None = no EMA) or a start that is not an integer >= 0;
-  `where` prefixes the names in the message (`train.` for the gin settings)."""
-  if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
-    raise ValueError(f"{where}ema_decay={decay!r}: expected a number in (0, 1) (e.g. 0.9999) or None")
-  if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
-    raise ValueError(f"{where}ema_start={start!r}: expected an integer >= 0 (train steps before the EMA starts)")
+@gin.configurable("ema")
+@dataclasses.dataclass(frozen=True)
+class EmaSettings:
+  """The EMA generator of a run (gin `ema.*`); a bad value is a one-line ValueError when made.
+
+  decay: e.g. 0.9999 (BigGAN), 0.999 (StudioGAN); None = no EMA generator.
+  start: train steps before the average starts: until then the EMA generator is a copy (StudioGAN's g_ema_start,
+    BigGAN-PyTorch's ema_start; StudioGAN's MHGAN: 1000).
+  """
+
+  decay: Optional[float] = None
+  start: int = 0
+
+  def __post_init__(self):
+    decay, start = self.decay, self.start
+    if decay is not None and (isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1):
+      raise ValueError(f"ema.decay={decay!r}: expected a number in (0, 1) (e.g. 0.9999) or None")
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
+      raise ValueError(f"ema.start={start!r}: expected an integer >= 0 (train steps before the EMA starts)")
+
+  @property
+  def active(self) -> bool:
+    return self.decay is not None
 
 
 def _tf_variable(v):

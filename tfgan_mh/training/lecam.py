@@ -19,44 +19,66 @@ updated from global-batch means (identical on every replica) and checkpointed.
 binary logit of a K+1 head, or minus the energy of an energy D.
 """
 
+import dataclasses
+
 import gin
+import numpy as np
 import tensorflow as tf
 
 from tfgan_mh.models.outputs import DiscOutput, adversarial_score
 
 
-def check_weight(weight, where: str = "") -> None:
-  """One-line ValueError unless the LeCam weight is a number >= 0 (0 = off); `where` prefixes the name."""
-  if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-    raise ValueError(f"{where}lecam_weight={weight!r}: expected a number >= 0 (0 = no LeCam regularisation)")
+def _number(v) -> bool:
+  return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+@gin.configurable("lecam")
+@dataclasses.dataclass(frozen=True)
+class LeCamSettings:
+  """LeCam's settings (gin `lecam.*`); a bad value is a one-line ValueError when made.
+
+  weight: lambda >= 0; 0 = off (the paper: 0.3 on CIFAR with BigGAN, 0.01 with StyleGAN2).
+  decay: gamma of the anchors' moving averages, in [0, 1) (0.99, §3).
+  start_step: train steps during which the anchors follow the batch and the term is off (authors' code and
+    StudioGAN: 1000 on CIFAR; 0 = on from the start).
+  one_sided: the authors' code's relu form (module docstring) instead of Eq. (3).
+  """
+
+  weight: float = 0.0
+  decay: float = 0.99
+  start_step: int = 0
+  one_sided: bool = False
+
+  def __post_init__(self):
+    if not _number(self.weight) or not self.weight >= 0:
+      raise ValueError(f"lecam.weight={self.weight!r}: expected a number >= 0 (0 = no LeCam regularisation)")
+    if not _number(self.decay) or not 0.0 <= self.decay < 1.0:
+      raise ValueError(f"lecam.decay={self.decay!r}: expected a number in [0, 1) (0.99 in the paper)")
+    if isinstance(self.start_step, bool) or not isinstance(self.start_step, (int, np.integer)) or self.start_step < 0:
+      raise ValueError(f"lecam.start_step={self.start_step!r}: expected an integer >= 0")
+    if not isinstance(self.one_sided, bool):
+      raise ValueError(f"lecam.one_sided={self.one_sided!r}: expected True or False")
+
+  @property
+  def active(self) -> bool:
+    return self.weight > 0
 
 
 def adversarial_output(out: DiscOutput) -> tf.Tensor:
   """The per-example real-vs-fake score [B] float32 that LeCam regularises (module docstring)."""
-  return adversarial_score(out, "LeCam", "train.lecam_weight=0")
+  return adversarial_score(out, "LeCam", "lecam.weight=0")
 
 
-@gin.configurable(denylist=["weight"])
 class LeCam(tf.Module):
-  """The anchors alpha_R, alpha_F (float32 variables) and the per-example terms of lambda * R_LC.
+  """The anchors alpha_R, alpha_F (float32 variables) and the per-example terms of lambda * R_LC, for `settings`
+  (`LeCamSettings`, active). Create under the strategy's scope."""
 
-  Create under the strategy's scope. Args:
-    weight: lambda > 0 (the paper: 0.3 on CIFAR with BigGAN, 0.01 with StyleGAN2).
-    decay: gamma of the anchors' moving averages (0.99, §3).
-    start_step: train steps during which the anchors follow the batch and the term is off (authors' code and
-      StudioGAN: 1000 on CIFAR; 0 = on from the start).
-    one_sided: the authors' code's relu form (module docstring) instead of Eq. (3).
-  """
-
-  def __init__(self, weight: float, decay: float = 0.99, start_step: int = 0, one_sided: bool = False):
+  def __init__(self, settings: LeCamSettings):
     super().__init__(name="lecam")
-    if not weight > 0:
-      raise ValueError(f"LeCam weight={weight}: must be > 0 (0 turns LeCam off: do not build it)")
-    if not 0.0 <= decay < 1.0:
-      raise ValueError(f"LeCam decay={decay}: must be in [0, 1)")
-    if start_step < 0:
-      raise ValueError(f"LeCam start_step={start_step}: must be >= 0")
-    self.weight, self.decay, self.start_step, self.one_sided = float(weight), float(decay), int(start_step), one_sided
+    if not settings.active:
+      raise ValueError(f"lecam.weight={settings.weight}: must be > 0 to build LeCam (0 turns it off)")
+    self.weight, self.decay = float(settings.weight), float(settings.decay)
+    self.start_step, self.one_sided = int(settings.start_step), settings.one_sided
     kwargs = dict(trainable=False, dtype=tf.float32, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
     self.anchor_real = tf.Variable(0.0, name="anchor_real", **kwargs)
     self.anchor_fake = tf.Variable(0.0, name="anchor_fake", **kwargs)

@@ -14,6 +14,7 @@ configured by gin (`gin/base/*.gin`, `gin/experiments/*.gin`). Outputs in `model
 """
 
 import contextlib
+import dataclasses
 import functools
 import math
 import time
@@ -31,8 +32,12 @@ from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
 from tfgan_mh import plots
 from tfgan_mh.training import ada as ada_lib
+from tfgan_mh.training import augmentation as augmentation_lib
+from tfgan_mh.training import cadence as cadence_lib
 from tfgan_mh.training import cluster
+from tfgan_mh.training import ema as ema_lib
 from tfgan_mh.training import labels as labels_lib
+from tfgan_mh.training import lecam as lecam_lib
 from tfgan_mh.training import memory
 from tfgan_mh.training import optim
 from tfgan_mh.training import penalties
@@ -53,15 +58,35 @@ class NonFiniteLossError(FloatingPointError):
   """A loss or gradient became NaN/Inf; the last good checkpoint is left intact."""
 
 
+def _from_gin(cls):
+  return dataclasses.field(default_factory=cls)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+  """Every setting of a run, each part a gin-configurable frozen dataclass owned (and checked, when made) by the
+  module that uses it; `RunSettings(train=...)` takes the other parts from gin."""
+
+  train: settings_lib.TrainSettings = _from_gin(settings_lib.TrainSettings)  # train.*
+  cadence: cadence_lib.Cadence = _from_gin(cadence_lib.Cadence)  # cadence.*
+  pictures: pictures_lib.PictureSettings = _from_gin(pictures_lib.PictureSettings)  # pictures.*
+  execution: precision_lib.ExecutionSettings = _from_gin(precision_lib.ExecutionSettings)  # execution.*
+  optimization: optim.OptimizationSettings = _from_gin(optim.OptimizationSettings)  # optimization.*
+  ema: ema_lib.EmaSettings = _from_gin(ema_lib.EmaSettings)  # ema.*
+  lecam: lecam_lib.LeCamSettings = _from_gin(lecam_lib.LeCamSettings)  # lecam.*
+  diffaugment: augmentation_lib.DiffAugmentSettings = _from_gin(augmentation_lib.DiffAugmentSettings)
+  ada: ada_lib.AdaSettings = _from_gin(ada_lib.AdaSettings)  # ada.*
+
+
 def train(model_dir: str, strategy: tf.distribute.Strategy = None, *, user_bindings: Sequence[str] = ()):
-  """Trains a GAN as configured by gin (`train.*`: `TrainSettings`) and returns the last measurements (floats).
+  """Trains a GAN as configured by gin (`RunSettings`) and returns the last measurements (floats).
 
   `user_bindings`: the command line's --gin_param bindings; each must bind something the run uses
   (checked once the first steps have run, before any file of the run is written).
   """
-  settings = settings_lib.TrainSettings()  # the gin bindings train.*, checked
+  settings = RunSettings()  # every gin setting, checked
   strategy = strategy or tf.distribute.get_strategy()
-  policy = precision_lib.policy_for(settings.precision, settings.mixed_bfloat16, strategy)  # a bad value fails here
+  policy = precision_lib.policy_for(settings.execution.precision, settings.execution.mixed_bfloat16, strategy)
   chief = cluster.is_chief(strategy)  # the other workers of a multi-worker run write nothing there
   fresh = chief and not tf.io.gfile.exists(model_dir)
   if chief:
@@ -82,20 +107,19 @@ def train(model_dir: str, strategy: tf.distribute.Strategy = None, *, user_bindi
     keras.mixed_precision.set_global_policy(previous_policy)
 
 
-def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer: str = "adam",
-                  global_batch_size: int, d_steps: int = 1, ema_decay=None, ema_start: int = 0,
-                  jit_compile: bool = False, seed: int = 0, label_probs=None, diffaugment: str = "",
-                  lecam_weight: float = 0.0, accumulate_steps: int = 1) -> GANTrainer:
+def build_trainer(strategy: tf.distribute.Strategy, source, family, settings: RunSettings,
+                  label_probs=None) -> GANTrainer:
   """The `GANTrainer` of a run: networks from gin's `build_generator` / `build_discriminator` for `source`'s
   shape and classes, optimizers from the gin scopes `g` and `d`, the gradient penalties from `gradient_penalty.*`,
-  ADA from `ada.*` (the arguments are `train`'s of the same name).
+  the rest from `settings`.
 
   `benchmarks/train_step.py --config` times exactly this trainer.
   """
+  kind, s = settings.optimization.optimizer, settings.train
 
   def make_optimizer(scope):
     with gin.config_scope(scope):
-      return optim.build(optimizer, f"{scope}_{optimizer}")
+      return optim.build(kind, f"{scope}_{kind}")
 
   return GANTrainer(
       strategy=strategy,
@@ -107,17 +131,19 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, *, optimizer
           num_classes=source.num_classes),
       family=family, make_g_optimizer=lambda: make_optimizer("g"), make_d_optimizer=lambda: make_optimizer("d"),
       num_classes=source.num_classes, image_shape=source.image_shape,
-      global_batch_size=global_batch_size, d_steps=d_steps, ema_decay=ema_decay,
-      jit_compile=jit_compile, seed=seed,
-      label_probs=label_probs, augment=diffaugment, ema_start=ema_start, lecam_weight=lecam_weight,
-      accumulate_steps=accumulate_steps, penalty=penalties.GradientPenalty(), ada=ada_lib.AdaSettings())
+      global_batch_size=s.global_batch_size, d_steps=s.d_steps, ema=settings.ema,
+      jit_compile=settings.execution.jit_compile, seed=s.seed, label_probs=label_probs,
+      augment=settings.diffaugment.policy, lecam=settings.lecam,
+      accumulate_steps=settings.optimization.accumulate_steps, penalty=penalties.GradientPenalty(),
+      ada=settings.ada)
 
 
 class _Run:
   """What one call of `train` builds and writes with: the trainer, its data and its outputs."""
 
-  def __init__(self, model_dir, strategy, settings, stop):
-    self.model_dir, self.strategy, self.s, self.stop = model_dir, strategy, settings, stop
+  def __init__(self, model_dir, strategy, settings: RunSettings, stop):
+    self.model_dir, self.strategy, self.settings, self.stop = model_dir, strategy, settings, stop
+    self.s, self.cadence = settings.train, settings.cadence
     self.chief = cluster.is_chief(strategy)
 
 
@@ -142,8 +168,6 @@ def _build(run):
   keras.utils.set_random_seed(s.seed)  # weight initialisers draw from the global seed: same seed, same networks
   run.source = source = data_lib.build_source()
   run.family = family = losses_lib.get_family(s.loss_family, num_classes=source.num_classes)
-  pictures_lib.picture_class_ids(source.num_classes, s.picture_classes)  # a bad value fails before anything
-  optim.check_kind(s.optimizer)
   run.eval_protocol = protocol_lib.eval_protocol()  # the experiment's eval protocol, checked before anything
   label_probs, run.label_text = labels_lib.fake_label_distribution(source, s.fake_labels,
                                                                    family.conditional_generator)
@@ -154,11 +178,7 @@ def _build(run):
     raise ValueError(f"loss family {family.name!r} needs epochs: set train.steps_per_epoch (the source does not "
                      "report num_examples)")
   run.d_only_steps = family.d_only_steps(run.epoch_len)
-  run.trainer = build_trainer(
-      run.strategy, source, family, optimizer=s.optimizer, global_batch_size=s.global_batch_size,
-      d_steps=s.d_steps, ema_decay=s.ema_decay, ema_start=s.ema_start, jit_compile=s.jit_compile, seed=s.seed,
-      label_probs=label_probs, diffaugment=s.diffaugment, lecam_weight=s.lecam_weight,
-      accumulate_steps=s.accumulate_steps)
+  run.trainer = build_trainer(run.strategy, source, family, run.settings, label_probs=label_probs)
   memory.check_fits(run.trainer, run.strategy)  # a batch that cannot fit: one line now, not an OOM later
 
 
@@ -173,11 +193,11 @@ def _restore(run):
   """The checkpoint (resumed, or initialised from another run) and the input iterator."""
   s, trainer = run.s, run.trainer
   items = trainer.checkpoint_items()
-  if s.checkpoint_input:
+  if run.cadence.checkpoint_input:
     run.iterator = _make_iterator(run, s.seed)
     if not isinstance(run.iterator, tf.__internal__.tracking.Trackable):
       raise ValueError(
-          f"train.checkpoint_input=True: {type(run.strategy).__name__}'s input iterator cannot be "
+          f"cadence.checkpoint_input=True: {type(run.strategy).__name__}'s input iterator cannot be "
           f"checkpointed in TF {tf.__version__} (only the default strategy's can); set it to False "
           "(a resumed run then reshuffles its data)")
     items["input_iterator"] = run.iterator
@@ -185,7 +205,7 @@ def _restore(run):
   resume_from = run_dir.resume_checkpoint(run.model_dir, rewrite_state=run.chief)
   run_dir.check_resumable(run.model_dir, resume_from, continues_another_run=run.init_from is not None)
   run.batch_history = run_dir.batch_history(run.model_dir, resume_from, s.global_batch_size, s.allow_batch_change)
-  run.manager = cluster.CheckpointWriter(ckpt, run.model_dir, run.strategy, s.max_to_keep)
+  run.manager = cluster.CheckpointWriter(ckpt, run.model_dir, run.strategy, run.cadence.max_to_keep)
   # Checkpoints hold the optimizers' learning rates; the configuration of this run wins on resume.
   configured_rates = [(opt, float(opt.learning_rate.numpy()))
                       for opt in (trainer.g_optimizer, trainer.d_optimizer)
@@ -200,23 +220,16 @@ def _restore(run):
     logging.info("Initialised from %s (step %d)", run.init_from, int(trainer.step.numpy()))
   for opt, rate in configured_rates:
     opt.learning_rate = rate
-  if not s.checkpoint_input:
+  if not run.cadence.checkpoint_input:
     # Without a checkpointed iterator a resumed run reshuffles with a new seed rather than replaying
     # the first batches of the run.
     run.iterator = _make_iterator(run, s.seed + int(trainer.step.numpy()))
 
 
 def _next_stop(run, step):
-  """The next step at which the host must act (save, summaries, picture, log, epoch end, end of D-only)."""
-  s = run.s
-  marks = [s.num_steps, step + s.steps_per_loop]
-  every = [s.save_every, s.summary_every, s.image_every, s.log_every]
-  if run.family.needs_epochs:
-    every.append(run.epoch_len)
-  marks += [(step // e + 1) * e for e in every]
-  if step < run.d_only_steps:
-    marks.append(run.d_only_steps)
-  return min(marks)
+  """The next step at which the host must act (`Cadence.next_stop`; also the epoch end, the end of D-only)."""
+  return run.cadence.next_stop(step, run.s.num_steps, also_every=[run.epoch_len if run.family.needs_epochs else None],
+                               also_at=[run.d_only_steps])
 
 
 def _run(run, user_bindings):
@@ -250,11 +263,11 @@ def _run(run, user_bindings):
 
 
 def _pictures(run):
-  s, source = run.s, run.source
+  s, source, shown = run.s, run.source, run.settings.pictures
   real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
                                             else s.global_batch_size, split="train", training=True, seed=s.seed)))
-  return pictures_lib.Pictures(run.trainer, tuple(t.numpy() for t in real_preview), s.images_per_class,
-                               s.picture_classes, s.seed, class_names=source.class_names)
+  return pictures_lib.Pictures(run.trainer, tuple(t.numpy() for t in real_preview), shown.images_per_class,
+                               shown.max_classes, s.seed, class_names=source.class_names)
 
 
 def _check_finite(run, measurements, step):
@@ -284,13 +297,13 @@ def _write_config(run):
       fake_labels=run.label_text, eval_protocol=run.eval_protocol,
       precision=keras.mixed_precision.global_policy().name, onednn=cpu_lib.onednn_state(),
       diffaugment=",".join(trainer.augmentation.policy), ada=trainer.augmentation.describe_ada(),
-      lecam_weight=s.lecam_weight, accumulate_steps=s.accumulate_steps,
+      lecam_weight=run.settings.lecam.weight, accumulate_steps=run.settings.optimization.accumulate_steps,
       replicas=run.strategy.num_replicas_in_sync, workers=cluster.num_workers(run.strategy)))
 
 
 def _host_work(run, step, measurements):
   """What the host does after a call of train steps: epoch end, summaries, picture, log, checkpoint, stop."""
-  s = run.s
+  s, c = run.s, run.cadence
   if run.family.needs_epochs and step % run.epoch_len == 0:
     scalars = run.family.on_epoch_end(step=step, epoch_len=run.epoch_len, mean_real_energy=functools.partial(
         run.trainer.mean_real_energy, run.iterator))
@@ -298,18 +311,18 @@ def _host_work(run, step, measurements):
       for k, v in scalars.items():
         tf.summary.scalar(k, v)
   last = step == s.num_steps
-  if step % s.summary_every == 0 or last:
+  if step % c.summary_every == 0 or last:
     with run.writer.as_default(step=step):
       for k, v in measurements.items():
         tf.summary.scalar(k, v)
-  if step % s.image_every == 0 or last:
+  if step % c.image_every == 0 or last:
     _write_picture(run, step)
-  if step % s.log_every == 0 or last:
+  if step % c.log_every == 0 or last:
     _log(run, step, measurements)
-  if step % s.save_every == 0 or last:
+  if step % c.save_every == 0 or last:
     run.manager.save(step)
   if run.stop is not None and run.stop.signum is not None and not last:  # SIGTERM / SIGINT: save, then stop
-    if step % s.save_every:
+    if step % c.save_every:
       run.manager.save(step)
     run.writer.flush()
     raise preemption.Stopped(run.stop.signum, step, f"{run.model_dir}/ckpt-{step}")

@@ -75,4 +75,4 @@ def check_fits(trainer, strategy: tf.distribute.Strategy, available: Optional[in
         f"needs at least {_gib(total)} ({_gib(need['state'])} weights, optimizer state and gradients + "
         f"{_gib(need['activations'])} activations, per replica of {replicas}) and {_gib(available)} is "
         "available: lower train.global_batch_size, build_source.resolution or the network widths, or use "
-        "train.accumulate_steps")
+        "optimization.accumulate_steps")

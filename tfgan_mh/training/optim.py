@@ -7,17 +7,22 @@ all-reduces inside `apply_gradients` when called in a replica context, through t
 `tests/training/test_step.py` checks that one step under MirroredStrategy on 2 replicas equals one step under
 the default strategy on the same global batch, so a change in Keras that re-introduces a double sum fails there.
 
-Per network in gin (the loop opens the scopes `g` and `d`; `train.optimizer` picks the configurable, adam by default):
+Per network in gin (the loop opens the scopes `g` and `d`; `optimization.optimizer` picks the configurable, adam by
+default; `OptimizationSettings`):
   g/adam.learning_rate = 1e-4            d/adam.learning_rate = 4e-4      # MHGAN §3.1 (TTUR), beta_1 = 0
-  train.optimizer = 'adamax'             g/adamax.learning_rate = 5e-4    # MAGAN §4
+  optimization.optimizer = 'adamax'      g/adamax.learning_rate = 5e-4    # MAGAN §4
   g/adam.decay_every = 10000             g/adam.decay_factor = 0.5        # staircase decay (AM-GAN, AAM)
 (MHGAN = Kavalerov et al. 2019, MAGAN = Wang et al. 2017, AM-GAN = Zhou et al. 2018, AAM = Sapkota et al. 2022;
 references in the `tfgan_mh` package docstring.)
 """
 
+import dataclasses
+
 import gin
 import keras
 import tensorflow as tf
+
+from tfgan_mh.training.settings import check_positive_int
 
 
 def _handle(variable):
@@ -159,7 +164,26 @@ OPTIMIZERS = {"adam": adam, "adamax": adamax}
 def check_kind(kind: str) -> None:
   """ValueError (one line) unless `kind` names an optimizer of `OPTIMIZERS`."""
   if kind not in OPTIMIZERS:
-    raise ValueError(f"train.optimizer={kind!r}: valid optimizers are {', '.join(OPTIMIZERS)}")
+    raise ValueError(f"optimization.optimizer={kind!r}: valid optimizers are {', '.join(OPTIMIZERS)}")
+
+
+@gin.configurable("optimization")
+@dataclasses.dataclass(frozen=True)
+class OptimizationSettings:
+  """How each network is updated (gin `optimization.*`; the rates and betas per network: `g/adam.*`, `d/adam.*`);
+  a bad value is a one-line ValueError when made.
+
+  optimizer: 'adam' or 'adamax' (MAGAN), configured per network.
+  accumulate_steps: micro-batches per update: the batch-n update in n slices (`tfgan_mh.training.accumulate`;
+    that it divides the per-replica batch is checked by the trainer, which knows the replicas).
+  """
+
+  optimizer: str = "adam"
+  accumulate_steps: int = 1
+
+  def __post_init__(self):
+    check_kind(self.optimizer)
+    check_positive_int("optimization.accumulate_steps", self.accumulate_steps)
 
 
 def build(kind: str, name: str):

@@ -5,18 +5,34 @@
 "samples" TensorBoard image).
 """
 
+import dataclasses
 from typing import Optional, Sequence
 
+import gin
 import numpy as np
 import tensorflow as tf
 
 from tfgan_mh import plots
+from tfgan_mh.training.settings import check_positive_int
+
+
+@gin.configurable("pictures")
+@dataclasses.dataclass(frozen=True)
+class PictureSettings:
+  """The sample picture (gin `pictures.*`): samples per class, and at most `max_classes` rows (evenly spaced
+  classes); a bad value is a one-line ValueError when made."""
+
+  images_per_class: int = 8
+  max_classes: int = 20
+
+  def __post_init__(self):
+    check_positive_int("pictures.images_per_class", self.images_per_class)
+    check_positive_int("pictures.max_classes", self.max_classes)
 
 
 def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
   """At most max_classes evenly spaced class ids, first and last included (1000 rows would be a huge PNG)."""
-  if max_classes < 1:
-    raise ValueError(f"train.picture_classes={max_classes}: must be >= 1")
+  check_positive_int("pictures.max_classes", max_classes)
   return np.unique(np.linspace(0, num_classes - 1, min(num_classes, max_classes)).round().astype(np.int32))
 
 

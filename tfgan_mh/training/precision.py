@@ -1,4 +1,4 @@
-"""Which Keras dtype policy a run trains under: `train.precision` and the legacy `train.mixed_bfloat16`.
+"""Which Keras dtype policy a run trains under: `execution.precision` and the legacy `execution.mixed_bfloat16`.
 
   precision='float32'         float32 everywhere.
   precision='mixed_bfloat16'  bfloat16 compute, float32 variables (Keras' mixed precision policy); the
@@ -8,15 +8,17 @@
                               convolutions and matmuls on the bf16 units); float32 elsewhere. On a GPU it
                               is float32: whether bf16 pays depends on the card, so the user decides.
 
-`train.mixed_bfloat16=True` / `False` (older configs) means 'mixed_bfloat16' / 'float32' and wins over
+`execution.mixed_bfloat16=True` / `False` (older configs) means 'mixed_bfloat16' / 'float32' and wins over
 `precision`. Asking for bfloat16 on a CPU without native bf16 is allowed, with one warning: there every
 bf16 op is emulated, measured 4x slower than float32 at the CIFAR-10 MHGAN shape
 (benchmarks/train_step.py on a 2-core AVX2 EPYC: more than 300 s per iteration against 80 s).
 """
 
+import dataclasses
 import platform
 from typing import Optional
 
+import gin
 import tensorflow as tf
 from absl import logging
 
@@ -28,7 +30,35 @@ NATIVE_BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 SLOW_BF16_WARNING = (
     "mixed bfloat16 on a CPU without native bfloat16 (no avx512_bf16 / amx_bf16 among its flags): every "
     "bf16 op is emulated, measured 4x slower than float32 at the CIFAR-10 MHGAN shape "
-    "(benchmarks/train_step.py); set train.precision='auto' or 'float32' (and train.mixed_bfloat16=None)")
+    "(benchmarks/train_step.py); set execution.precision='auto' or 'float32' (and execution.mixed_bfloat16=None)")
+
+
+@gin.configurable("execution")
+@dataclasses.dataclass(frozen=True)
+class ExecutionSettings:
+  """How the train step executes (gin `execution.*`); a bad value is a one-line ValueError when made.
+
+  precision: 'auto', 'float32' or 'mixed_bfloat16' (module docstring).
+  mixed_bfloat16: older configs: True / False = precision 'mixed_bfloat16' / 'float32'; None = `precision`.
+  jit_compile: XLA for the per-replica steps on GPU / CPU; TPUs always compile; on CPU it measured 1.4-5x slower.
+  """
+
+  precision: str = "auto"
+  mixed_bfloat16: Optional[bool] = None
+  jit_compile: bool = False
+
+  def __post_init__(self):
+    check_precision(self.precision)
+    if self.mixed_bfloat16 is not None and not isinstance(self.mixed_bfloat16, bool):
+      raise ValueError(f"execution.mixed_bfloat16={self.mixed_bfloat16!r}: expected True, False or None")
+    if not isinstance(self.jit_compile, bool):
+      raise ValueError(f"execution.jit_compile={self.jit_compile!r}: expected True or False")
+
+
+def check_precision(precision) -> None:
+  """One-line ValueError unless `precision` is one of PRECISIONS."""
+  if precision not in PRECISIONS:
+    raise ValueError(f"execution.precision={precision!r} is not valid; valid: {', '.join(map(repr, PRECISIONS))}")
 
 
 def cpu_has_native_bf16(flags) -> bool:
@@ -52,20 +82,19 @@ def decide(precision: str, mixed_bfloat16: Optional[bool], kind: str, flags) -> 
   Raises:
     ValueError: `precision` is not one of PRECISIONS.
   """
-  if precision not in PRECISIONS:
-    raise ValueError(f"train.precision={precision!r} is not valid; valid: {', '.join(map(repr, PRECISIONS))}")
+  check_precision(precision)
   if mixed_bfloat16 is not None:
     policy = "mixed_bfloat16" if mixed_bfloat16 else "float32"
-    reason = f"train.mixed_bfloat16={bool(mixed_bfloat16)}"
+    reason = f"execution.mixed_bfloat16={bool(mixed_bfloat16)}"
   elif precision != "auto":
-    policy, reason = precision, f"train.precision={precision!r}"
+    policy, reason = precision, f"execution.precision={precision!r}"
   elif kind == "TPU":
     policy, reason = "mixed_bfloat16", "auto: TPU"
   elif kind == "CPU" and cpu_has_native_bf16(flags):
     policy, reason = "mixed_bfloat16", "auto: CPU with native bfloat16 (avx512_bf16 / amx_bf16)"
   else:
     policy = "float32"
-    reason = "auto: GPU (set train.precision for bfloat16)" if kind == "GPU" else (
+    reason = "auto: GPU (set execution.precision for bfloat16)" if kind == "GPU" else (
         "auto: CPU without native bfloat16")
   warning = None
   if policy == "mixed_bfloat16" and kind == "CPU" and not cpu_has_native_bf16(flags):

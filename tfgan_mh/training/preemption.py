@@ -5,7 +5,7 @@ checkpoint that cannot be read. `StopSignals` turns the first SIGTERM or SIGINT 
 signal handlers between bytecodes, so a running train-steps call or checkpoint write finishes first; the loop
 then saves a checkpoint at the current step and raises `Stopped`, and the command exits with 128 + the signal
 number (143 for SIGTERM), the code cluster managers expect. Rerunning the same command resumes. A second
-signal stops at once, as without the handler. A signal arriving during a long `train.steps_per_loop` call is
+signal stops at once, as without the handler. A signal arriving during a long `cadence.steps_per_loop` call is
 acted on when the call returns: keep steps_per_loop's wall time below the platform's grace period (30 s on
 preemptible TPU VMs).
 

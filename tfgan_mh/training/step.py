@@ -62,9 +62,7 @@ class GANTrainer:
     num_classes: K. image_shape: shape of one example.
     global_batch_size: examples per D step over all replicas (the unlabeled batch, if any, has the same size).
     d_steps: discriminator updates per generator update.
-    ema_decay: None, or the decay of an exponential moving average of the generator weights.
-    ema_start: train steps before the average starts: until then the EMA generator is a copy (StudioGAN's
-      g_ema_start; BigGAN-PyTorch's ema_start).
+    ema: the EMA generator's settings (`tfgan_mh.training.ema.EmaSettings`); None or decay None = none.
     jit_compile: XLA-compile the per-replica step functions.
     seed: base seed of the latents.
     label_probs: [K] class probabilities of the fake labels (p_d of Eq. (3)-(4) of Kavalerov et al. 2019,
@@ -74,8 +72,7 @@ class GANTrainer:
       step), with draws from (seed, step, replica); () = none.
     ada: ADA's settings (`tfgan_mh.training.ada.AdaSettings`): the adaptive 'bgc' augmentation of the same
       images, before DiffAugment; None or `pipeline=''` = none.
-    lecam_weight: lambda of the LeCam regularisation of D (`tfgan_mh.training.lecam`; its other settings are
-      gin arguments of `LeCam`); 0 = off.
+    lecam: the LeCam regularisation of D (`tfgan_mh.training.lecam.LeCamSettings`); None or weight 0 = off.
     accumulate_steps: micro-batches per update (`tfgan_mh.training.accumulate`): each D and G update sums
       the gradients of this many slices of the step's batch; 1 = none.
     penalty: the R1 / R2 gradient penalties of D (`tfgan_mh.training.penalties.GradientPenalty`); None = none.
@@ -84,11 +81,11 @@ class GANTrainer:
   def __init__(self, *, strategy: tf.distribute.Strategy, make_generator: Callable,
                make_discriminator: Callable, family, make_g_optimizer: Callable,
                make_d_optimizer: Callable, num_classes: int, image_shape, global_batch_size: int,
-               d_steps: int = 1, ema_decay: Optional[float] = None, jit_compile: bool = False, seed: int = 0,
-               label_probs=None, augment=(), ema_start: int = 0, lecam_weight: float = 0.0,
+               d_steps: int = 1, ema: Optional[ema_lib.EmaSettings] = None, jit_compile: bool = False,
+               seed: int = 0, label_probs=None, augment=(), lecam: Optional[lecam_lib.LeCamSettings] = None,
                accumulate_steps: int = 1, penalty: Optional[penalties_lib.GradientPenalty] = None, ada=None):
     replicas = strategy.num_replicas_in_sync
-    checks.check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight)
+    checks.check_args(global_batch_size, replicas, d_steps)
     checks.check_family(family)  # before anything is built or traced
     self.augmentation = augmentation_lib.Augmentation(augment, ada, image_shape)
     self.strategy = strategy
@@ -100,8 +97,7 @@ class GANTrainer:
     accumulate_lib.check(accumulate_steps, self.per_replica_batch)
     self.accumulate_steps = accumulate_steps
     self.d_steps = d_steps
-    self.ema_decay = ema_decay
-    self.ema_start = int(ema_start)
+    self.ema = ema if ema is not None and ema.active else None
     self.seed = seed
     self.label_logits = (None if label_probs is None else
                          tf.math.log(tf.constant(label_probs, tf.float32))[None, :])  # [1, K]
@@ -109,7 +105,7 @@ class GANTrainer:
     self.penalty = penalty if penalty is not None and penalty.active else None
     self.generator_needs = tuple(family.generator_needs)  # served by _generator_inputs
     with strategy.scope():
-      self._create(make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam_weight)
+      self._create(make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam)
     self._d_keys, self._g_keys = [], []  # measurement names, filled when the replica functions are traced
     # autograph off: the steps are plain Python over static shapes, and converting them was most of their tracing
     self._d_replica = tf.function(_stacked(self._d_step, self._d_keys), jit_compile=jit_compile or None,
@@ -120,7 +116,7 @@ class GANTrainer:
 
   # --- construction -------------------------------------------------------------------------------
 
-  def _create(self, make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam_weight):
+  def _create(self, make_generator, make_discriminator, make_g_optimizer, make_d_optimizer, lecam):
     """Every variable of the run (in the strategy's scope), each network checked against the family."""
     self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     self.generator = make_generator()
@@ -134,11 +130,11 @@ class GANTrainer:
     self.g_optimizer.build(self.generator.trainable_variables)
     self.d_optimizer.build(self.discriminator.trainable_variables)
     self.ema_generator = None
-    if self.ema_decay is not None:
+    if self.ema is not None:
       self.ema_generator = make_generator()
       models_base.build_by_calling(self.ema_generator)
       ema_lib.copy_weights(self.ema_generator, self.generator)
-    self.lecam = lecam_lib.LeCam(lecam_weight) if lecam_weight > 0 else None
+    self.lecam = lecam_lib.LeCam(lecam) if lecam is not None and lecam.active else None
     if self.lecam is not None:
       lecam_lib.adversarial_output(self._probe)  # heads without an adversarial output fail here
     if self.penalty is not None:
@@ -363,7 +359,7 @@ class GANTrainer:
       g_out = self._run_reduced(self._g_replica, self._g_keys, (real_x, real_y))
       out.update(g_out)
       if self.ema_generator is not None:
-        ema_lib.update(self.strategy, self.ema_generator, self.generator, self.ema_decay, self.step, self.ema_start)
+        ema_lib.update(self.strategy, self.ema_generator, self.generator, self.ema.decay, self.step, self.ema.start)
     out.update(self.family.after_step(d_outs, g_out, self.global_batch_size))
     self.step.assign_add(1)
     return out

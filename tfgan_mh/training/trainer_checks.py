@@ -1,8 +1,6 @@
 """What `GANTrainer` (training/step.py) checks before it builds anything: its arguments, and that a loss family asks
 only for inputs the trainer serves (`generator_needs`, `data_streams`) and matches the generator's kind."""
 
-from tfgan_mh.training import ema as ema_lib
-from tfgan_mh.training import lecam as lecam_lib
 from tfgan_mh.training import settings as settings_lib
 
 GENERATOR_NEEDS = ("real", "source", "reconstruction")  # what `GANTrainer._generator_inputs` serves a family's G loss
@@ -19,14 +17,13 @@ def check_generator_input(family, generator) -> None:
                      f"{kinds[takes]}: choose a matching build_generator.arch or train.loss_family")
 
 
-def check_args(global_batch_size, replicas, d_steps, ema_decay, ema_start, lecam_weight) -> None:
-  """ValueError (one line) for a `GANTrainer` argument out of range, before anything is created."""
+def check_args(global_batch_size, replicas, d_steps) -> None:
+  """ValueError (one line) for a `GANTrainer` argument out of range, before anything is created (its settings
+  objects, `EmaSettings` / `LeCamSettings` / ..., checked themselves when made)."""
   if global_batch_size <= 0 or global_batch_size % replicas:
     raise ValueError(f"global batch size {global_batch_size} is not a positive multiple of the {replicas} replicas; "
                      f"use a multiple of {replicas}")
   settings_lib.check_positive_int("d_steps", d_steps)  # D steps per G step
-  ema_lib.check_settings(ema_decay, ema_start)
-  lecam_lib.check_weight(lecam_weight)
 
 
 def check_family(family) -> None:
