@@ -33,7 +33,10 @@
 #                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
 #                 Every arm at 15 000, 3 seeds (campaign/amgan.md): not converged; the paper's order in AM Score and
 #                 IS, AM-GAN's curves still moving. Next: a longer --steps (runs retrain from 0 on a new machine).
-#   aam: being tuned on CE alone (`--arms ce`, 15 000 steps, the mhgan claim's ACGAN networks and rates).
+#   aam    10000  the mnist_acgan_cpu.gin networks and rates (2 D steps per G step) with 003's losses
+#                 (base/loss_acgan_ce.gin, base/loss_acgan_aam.gin), nothing tuned: 10 000 steps because 25-30 min a run
+#                 fit a session here, chosen before any result; CE and AAM trained side by side (one process each), 3
+#                 seeds, then the tutorials' cGAN. Not converged at 10 000 -> a larger --steps for every arm.
 #   peers 5000   one seed per arm, a check that the peers' methods train and condition (not a paper claim).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
@@ -49,5 +52,5 @@ tfgan-reproduce mode_gan --seeds 0,1,2 --steps 10000 --out "$OUT"
 tfgan-reproduce mhgan --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce mhgan --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce amgan --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
-tfgan-reproduce aam --arms ce --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce aam --datasets mnist --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce peers --datasets mnist --out "$OUT" --data_dir "$DATA"
