@@ -48,6 +48,7 @@ from tfgan_mh import losses
 from tfgan_mh import models
 from tfgan_mh.training import flops
 from tfgan_mh.training import optim
+from tfgan_mh.training import precision
 from tfgan_mh.training.step import GANTrainer
 
 SHAPE, K = (32, 32, 3), 10
@@ -236,12 +237,14 @@ def main():
     experiment_speed.main(args)
     return
 
-  rate_before = {"f32": flops.matmul_rate(tf.float32), "bf16": flops.matmul_rate(tf.bfloat16)}
+  bf16 = (any(n.startswith("bf16") for n in names)
+          and precision.onednn_isa_cap() not in precision.ISA_CAPS_WITHOUT_BF16)  # else TF crashes at a bf16 matmul
+  rate_before = {"f32": flops.matmul_rate(tf.float32), "bf16": flops.matmul_rate(tf.bfloat16) if bf16 else None}
   onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
   print(f"TF {tf.__version__}, {os.cpu_count()} CPUs, inter-op threads {args.inter_op or 'default'}, intra-op "
         f"{args.intra_op or 'default'}, TF_ENABLE_ONEDNN_OPTS={onednn}; 2048^3 matmul: "
         f"float32 {rate_before['f32']:.1f} "
-        f"GFLOP/s, bfloat16 {rate_before['bf16']:.1f} GFLOP/s", flush=True)
+        "GFLOP/s, bfloat16 " + (f"{rate_before['bf16']:.1f} GFLOP/s" if bf16 else "not measured"), flush=True)
   print(f"library: {os.path.dirname(os.path.dirname(models.__file__))}")
   d_mult = 4 if args.arch == "sagan" else 2
   print(f"{args.arch} 32x32, loss {args.loss}, batch {args.batch}, G ch {args.ch} ({4 * args.ch} per block), D ch "

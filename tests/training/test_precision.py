@@ -69,6 +69,18 @@ class HostTest(tf.test.TestCase):
     self.assertFalse(precision.cpu_has_native_bf16(precision.cpu_flags(arm)))
     self.assertEqual(precision.cpu_flags("/nonexistent/cpuinfo"), frozenset())
 
+  def test_an_isa_cap_below_bf16_means_float32_and_refuses_bf16(self):
+    self.assertEqual(precision.onednn_isa_cap({"ONEDNN_MAX_CPU_ISA": " avx2"}), "AVX2")
+    self.assertEqual(precision.onednn_isa_cap({"DNNL_MAX_CPU_ISA": "AVX512_CORE"}), "AVX512_CORE")
+    self.assertEqual(precision.onednn_isa_cap({}), "")
+    self.assertEqual(precision.decide("auto", None, "CPU", AVX512_BF16, "AVX2")[0], "float32")
+    self.assertEqual(precision.decide("auto", None, "CPU", AVX512_BF16, "AVX512_CORE_BF16")[0], "mixed_bfloat16")
+    self.assertEqual(precision.decide("auto", None, "CPU", AVX512_BF16, "")[0], "mixed_bfloat16")
+    with self.assertRaisesRegex(ValueError, r"^execution.precision='mixed_bfloat16' with ONEDNN_MAX_CPU_ISA=AVX2: "
+                                r"that caps oneDNN below its bfloat16 kernels .*set execution.precision='float32'"):
+      precision.decide("mixed_bfloat16", None, "CPU", AVX512_BF16, "AVX2")
+    self.assertEqual(precision.decide("mixed_bfloat16", None, "TPU", frozenset(), "AVX2")[0], "mixed_bfloat16")
+
   def test_default_strategy_here_is_a_cpu(self):
     self.assertEqual(precision.device_kind(tf.distribute.get_strategy()), "CPU")
 

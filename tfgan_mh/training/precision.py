@@ -15,6 +15,7 @@ bf16 op is emulated, measured 4x slower than float32 at the CIFAR-10 MHGAN shape
 """
 
 import dataclasses
+import os
 import platform
 from typing import Optional
 
@@ -65,6 +66,17 @@ def cpu_has_native_bf16(flags) -> bool:
   return any(f in flags for f in NATIVE_BF16_CPU_FLAGS)
 
 
+# oneDNN's ISA caps (`ONEDNN_MAX_CPU_ISA`, formerly `DNNL_MAX_CPU_ISA`) below its bfloat16 kernels: under one of them
+# bf16 ops have no oneDNN kernel however the CPU is equipped (TF 2.21 segfaults at a bf16 matmul).
+ISA_CAPS_WITHOUT_BF16 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX512_CORE", "AVX512_CORE_VNNI")
+
+
+def onednn_isa_cap(environ=None) -> str:
+  """The ISA oneDNN is capped to by the environment (upper case; '' when not capped)."""
+  environ = os.environ if environ is None else environ
+  return (environ.get("ONEDNN_MAX_CPU_ISA") or environ.get("DNNL_MAX_CPU_ISA") or "").strip().upper()
+
+
 def device_kind(strategy: tf.distribute.Strategy) -> str:
   """'TPU', 'GPU' or 'CPU': where the strategy's replicas run."""
   if isinstance(strategy, (tf.distribute.TPUStrategy, tf.distribute.experimental.TPUStrategy)):
@@ -76,11 +88,13 @@ def device_kind(strategy: tf.distribute.Strategy) -> str:
   return "GPU" if any("GPU" in d.upper() for d in devices) else "CPU"
 
 
-def decide(precision: str, mixed_bfloat16: Optional[bool], kind: str, flags) -> tuple:
-  """(Keras policy name, reason, warning or None) for a run on `kind` ('TPU' / 'GPU' / 'CPU').
+def decide(precision: str, mixed_bfloat16: Optional[bool], kind: str, flags, isa_cap: str = "") -> tuple:
+  """(Keras policy name, reason, warning or None) for a run on `kind` ('TPU' / 'GPU' / 'CPU') whose CPU has `flags`
+  and oneDNN capped to `isa_cap` ('' = none; `onednn_isa_cap`).
 
   Raises:
-    ValueError: `precision` is not one of PRECISIONS.
+    ValueError: `precision` is not one of PRECISIONS; bfloat16 asked for on a CPU whose oneDNN is capped below
+      its bf16 kernels.
   """
   check_precision(precision)
   if mixed_bfloat16 is not None:
@@ -90,12 +104,15 @@ def decide(precision: str, mixed_bfloat16: Optional[bool], kind: str, flags) -> 
     policy, reason = precision, f"execution.precision={precision!r}"
   elif kind == "TPU":
     policy, reason = "mixed_bfloat16", "auto: TPU"
-  elif kind == "CPU" and cpu_has_native_bf16(flags):
+  elif kind == "CPU" and cpu_has_native_bf16(flags) and isa_cap not in ISA_CAPS_WITHOUT_BF16:
     policy, reason = "mixed_bfloat16", "auto: CPU with native bfloat16 (avx512_bf16 / amx_bf16)"
   else:
     policy = "float32"
     reason = "auto: GPU (set execution.precision for bfloat16)" if kind == "GPU" else (
         "auto: CPU without native bfloat16")
+  if policy == "mixed_bfloat16" and kind == "CPU" and isa_cap in ISA_CAPS_WITHOUT_BF16:
+    raise ValueError(f"{reason} with ONEDNN_MAX_CPU_ISA={isa_cap}: that caps oneDNN below its bfloat16 kernels "
+                     "(TensorFlow crashes at a bf16 matmul); set execution.precision='float32' or unset the cap")
   warning = None
   if policy == "mixed_bfloat16" and kind == "CPU" and not cpu_has_native_bf16(flags):
     warning = SLOW_BF16_WARNING
@@ -106,7 +123,7 @@ def policy_for(precision: str, mixed_bfloat16: Optional[bool], strategy: tf.dist
   """The Keras policy for this run on this host; logs the choice and, where bf16 is emulated, a warning."""
   kind = device_kind(strategy)
   flags = cpu_flags() if kind == "CPU" else frozenset()
-  policy, reason, warning = decide(precision, mixed_bfloat16, kind, flags)
+  policy, reason, warning = decide(precision, mixed_bfloat16, kind, flags, onednn_isa_cap())
   logging.info("precision: %s (%s; %s %s)", policy, reason, kind,
                platform.machine())
   if warning:
