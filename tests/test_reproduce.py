@@ -491,6 +491,30 @@ class CurvesTest(tf.test.TestCase):
     self.assertIn("end point only (no learning curve)", end_point["detail"])
     self.assertIsNone(end_point["converged"])
 
+  def test_arms_drawing_apart_are_decided_while_one_still_moves(self):
+    pts = lambda means: [dict(step=1000 * (i + 1), mean=m, std=0.001, n=3) for i, m in enumerate(means)]
+    self.assertEqual([curves.trend(pts(m)) for m in ([0.1, 0.98, 0.99, 0.997], [5.0, 4.0, 3.5], [1, 2, 1.5], [2, 2])],
+                     [1, -1, 0, 0])
+    up = claims.Expect("m", "x", ">", "y", "")
+    table = {"d/x": {"m": {"mean": 0.10, "std": 0.003, "n": 3}}, "d/y": {"m": {"mean": 0.997, "std": 0.002, "n": 3}}}
+
+    def states(y_flat, y_trend, x_flat=True, x_trend=0):
+      return {"d/x": {"m": {"flat": x_flat, "why": "x why", "trend": x_trend}},
+              "d/y": {"m": {"flat": y_flat, "why": "still moving: 0.007", "trend": y_trend}}}
+
+    apart = report.judge(up, table, "d", flat=states(False, 1), steps=10000)  # y climbs away from a flat x
+    self.assertEqual((apart["holds"], apart["converged"]), (False, True))
+    self.assertIn("decided while y still moving: 0.007: every moving curve draws away", apart["detail"])
+    self.assertEqual(report._verdict([apart], [0, 1, 2], 10000)[0], "not reproduced")
+    for flat in (states(False, -1), states(False, 0), states(False, 1, x_flat=False, x_trend=1)):  # may close
+      check = report.judge(up, table, "d", flat=flat, steps=10000)
+      self.assertEqual((check["holds"], check["converged"]), (None, False))
+    ahead = {"d/x": table["d/y"], "d/y": table["d/x"]}  # x ahead, x still rising away: holds, decided
+    check = report.judge(up, ahead, "d", flat=states(True, 0, x_flat=False, x_trend=1), steps=10000)
+    self.assertEqual((check["holds"], check["converged"]), (True, True))
+    close = {"d/x": {"m": {"mean": 0.996, "std": 0.003, "n": 3}}, "d/y": table["d/y"]}  # within noise: undecided
+    self.assertEqual(report.judge(up, close, "d", flat=states(False, 1), steps=10000)["converged"], False)
+
   def test_the_figure_has_a_panel_per_dataset_and_metric_with_one_line_per_arm(self):
     pts = [dict(step=s, mean=1.0 / s, std=0.01, n=3) for s in (100, 200, 300)]
     fig = curves.figure("mhgan: MHGAN vs hinge", {("mnist", "fid"): {"hinge": pts, "mhgan": pts},

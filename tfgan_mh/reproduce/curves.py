@@ -6,7 +6,10 @@ The flattening rule (`flattened`): an arm's curve of one metric has flattened at
   * over the last `FLAT_WINDOW` of them the seed mean moves (max - min) by no more than the seed standard
     deviation (ddof 1, averaged over those checkpoints): what is left of the trend is below seed noise.
 With one seed there is no seed noise to compare with: the rule cannot say (None). A check whose arms have not
-both flattened is "not converged at N steps" (`report.judge`), never a failure.
+both flattened is "not converged at N steps" (`report.judge`), never a failure — unless its arms are **drawing
+apart**: the gap already exceeds the seed std, and every arm still moving moves monotonically (`trend`) over the
+window in the direction that widens that gap (e.g. the arm the paper expects ahead is flat at chance and the other
+is still climbing away from it). Continuing those trends cannot reverse the verdict, so the check is decided.
 
 Wall time: the runner records, per run, the seconds each training call took and the steps it covered
 (`reproduce_timing.json` in the run directory, `add_timing`); the seconds at a checkpoint are interpolated
@@ -126,6 +129,13 @@ def flattened(points: Sequence[Dict[str, Any]]) -> Tuple[Optional[bool], str]:
   if moved <= noise:
     return True, f"flat: moved {moved:.3g} over {steps}, seed std {noise:.3g}"
   return False, f"still moving: {moved:.3g} over {steps} > seed std {noise:.3g}"
+
+
+def trend(points: Sequence[Dict[str, Any]]) -> int:
+  """+1 / -1 when the seed mean rises / falls at every step of the last `FLAT_WINDOW` checkpoints, else 0."""
+  means = [p["mean"] for p in points[-FLAT_WINDOW:]]
+  steps = np.diff(means) if len(means) == FLAT_WINDOW else np.array([0.0])
+  return 1 if np.all(steps > 0) else (-1 if np.all(steps < 0) else 0)
 
 
 def at_equal_time(curves: Dict[str, List[Dict[str, Any]]]) -> Optional[Dict[str, Any]]:

@@ -45,7 +45,8 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
       name_ = f"{dataset.name}/{arm}"
       table[name_] = {k: _stats([r["values"].get(k) for r in mine]) for k in keys}
       curves[name_] = {k: pts for k in keys if (pts := curves_lib.arm_curve(mine, k))}
-      flat[name_] = {k: dict(zip(("flat", "why"), curves_lib.flattened(pts))) for k, pts in curves[name_].items()}
+      flat[name_] = {k: dict(zip(("flat", "why"), curves_lib.flattened(pts)), trend=curves_lib.trend(pts))
+                     for k, pts in curves[name_].items()}
   checks = [judge(e, table, d.name, flat=flat, steps=steps) for d in claim.datasets for e in claim.expectations
             if e.a in arms and (e.b not in [a.name for a in claim.arms] or e.b in arms)]
   verdict, why = _verdict(checks, seeds, steps)
@@ -85,8 +86,9 @@ def _verdict(checks, seeds, steps):
 
 def judge(expect, table, dataset: str, flat=None, steps=None) -> Dict[str, Any]:
   """Checks one `claims.Expect` on the (dataset, arm) statistics; holds is True / False / None (no data, within
-  seed noise, or not converged). `flat`: "dataset/arm" -> metric -> {"flat", "why"} (`curves.flattened`);
-  "converged" is False when a compared curve still moves, None when there is no curve or one seed."""
+  seed noise, or not converged). `flat`: "dataset/arm" -> metric -> {"flat", "why", "trend"} (`curves.flattened`,
+  `curves.trend`); "converged" is False when a compared curve still moves (and the arms are not drawing apart:
+  `curves` module docstring), None when there is no curve or one seed."""
   a = table.get(f"{dataset}/{expect.a}", {}).get(expect.metric, {})
   arms = [expect.a]
   if isinstance(expect.b, str) and f"{dataset}/{expect.b}" in table:
@@ -119,12 +121,27 @@ def judge(expect, table, dataset: str, flat=None, steps=None) -> Dict[str, Any]:
   elif any(s is None for s in states):
     detail += "; end point only (no learning curve)"
   elif any(s["flat"] is False for s in states):
-    converged, holds = False, None
-    detail += f"; not converged at {steps} steps: " + "; ".join(
-        f"{arm} {s['why']}" for arm, s in zip(arms, states) if s["flat"] is False)
+    moving = [(arm, s) for arm, s in zip(arms, states) if s["flat"] is False]
+    if abs(diff) > noise and _drawing_apart(holds, diff, arms, states, expect.op):
+      converged = True
+      detail += "; decided while " + "; ".join(f"{arm} {s['why']}" for arm, s in moving) + (
+          ": every moving curve draws away from the other arm (curves.trend), so its trend widens the gap")
+    else:
+      converged, holds = False, None
+      detail += f"; not converged at {steps} steps: " + "; ".join(f"{arm} {s['why']}" for arm, s in moving)
   elif all(s["flat"] for s in states):
     converged = True
   return {"dataset": dataset, "text": text, "holds": holds, "detail": detail, "converged": converged}
+
+
+def _drawing_apart(holds, diff, arms, states, op) -> bool:
+  """Whether a comparison decided beyond seed noise (checked by the caller) can only widen: every arm still moving
+  moves monotonically in the direction that increases |diff| (the first arm's rise widens a positive diff, the
+  second's a negative one)."""
+  if holds is None or op == "~" or len(arms) < 2:
+    return False
+  sign = 1 if diff > 0 else -1
+  return all(s["flat"] or s.get("trend", 0) == sign * (1 if i == 0 else -1) for i, s in enumerate(states))
 
 
 def _cell(stat) -> str:
