@@ -21,6 +21,7 @@ import tensorflow as tf
 from tests import forkserver
 from tfgan_mh.reproduce import claims
 from tfgan_mh.reproduce import curves
+from tfgan_mh.reproduce import distance
 from tfgan_mh.reproduce import report
 from tfgan_mh.reproduce import runner
 from tfgan_mh.training import loop, preemption
@@ -540,6 +541,33 @@ class MarginHistoryTest(tf.test.TestCase):
     writer.close()
     self.assertAllClose(runner.margin_history(d), [0.75, 0.5, 0.25])
 
+
+
+class DistanceToBinaryTest(tf.test.TestCase):
+
+  def test_kept_distances_rebuild_the_check_without_checkpoints(self):
+    root = self.create_tempdir().full_path
+    seed_dirs = {s: {a: os.path.join(root, a, f"seed{s}") for a in ("binary", "kplus1")} for s in (0, 1)}
+    for dirs in seed_dirs.values():
+      for d in dirs.values():
+        os.makedirs(d)
+        with open(os.path.join(d, "TRAIN_DONE"), "w") as f:
+          f.write("10000\n")
+    b0, b1, k0, k1 = seed_dirs[0]["binary"], seed_dirs[1]["binary"], seed_dirs[0]["kplus1"], seed_dirs[1]["kplus1"]
+    pairs = {b0: (b1, 0.002), b1: (b0, 0.003), k0: (b0, 0.001), k1: (b1, 0.004)}
+    self.assertEqual(sorted((m, o) for _, _, m, o in distance._pairs(seed_dirs)),
+                     sorted((m, o) for m, (o, _) in pairs.items()))  # binary: the next seed's binary; others: own seed's
+    for model_dir, (other, value) in pairs.items():
+      distance.keep_distance(model_dir, other, value)
+    rows = [dict(model_dir=m, values={}) for m in pairs]
+    distance.add_distance_to_binary(rows, seed_dirs)  # no checkpoint anywhere: only the kept values can serve
+    self.assertEqual({r["model_dir"]: r["values"]["energy_distance_to_binary"] for r in rows},
+                     {m: v for m, (_, v) in pairs.items()})
+    with open(os.path.join(seed_dirs[1]["binary"], "TRAIN_DONE"), "w") as f:  # extended since: recomputed
+      f.write("12000\n")
+    self.assertIsNone(distance._kept_distance(seed_dirs[1]["kplus1"], seed_dirs[1]["binary"]))
+    with self.assertRaisesRegex(ValueError, "has no run_info.json"):  # a value is missing: it loads the runs
+      distance.add_distance_to_binary([dict(model_dir=m, values={}) for m in pairs], seed_dirs)
 
 if __name__ == "__main__":
   tf.test.main()

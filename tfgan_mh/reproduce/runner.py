@@ -26,6 +26,7 @@ import numpy as np
 
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
+from tfgan_mh.reproduce import distance
 from tfgan_mh.reproduce import identity
 from tfgan_mh.reproduce import report
 from tfgan_mh.run import run_dir
@@ -275,7 +276,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
                          evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators), init_from))
       seed_dirs[seed] = dirs
   if claim.name == "mode_gan" and all("binary" in d for d in seed_dirs.values()):
-    _add_distance_to_binary(rows, seed_dirs)
+    distance.add_distance_to_binary(rows, seed_dirs)
   extras = _real_reference(claim, out, smoke, log, data_dir)
   result = report.summarise(claim, rows, extras=extras, seeds=list(seeds), steps=steps, smoke=smoke,
                             seconds=time.time() - start, arms=[a.name for a in chosen])
@@ -315,34 +316,6 @@ def _row(claim, dataset, arm, seed, model_dir, seconds, records, init_from) -> D
               train_seconds=round(seconds, 1), values=values, curve=curve, timing=curves.read_timing(model_dir),
               timing_start=(run_dir.done_steps(init_from) or 0) if init_from else 0,
               protocol=record.get("protocol"), absent=record.get("absent"), errors=record.get("errors"))
-
-
-def _add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
-  """The K+1 GANs paper's claim K+1 ~ binary: energy distance of each arm's samples to the binary GAN's (same seed).
-
-  The binary arm's own value is its distance to the binary GAN of the next seed: the seed-to-seed noise
-  floor the K+1 distance is compared with (None with one seed).
-  """
-  from tfgan_mh.metrics import mixture  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
-  samples = {}
-  for seed, dirs in seed_dirs.items():
-    for arm, model_dir in dirs.items():
-      gin.clear_config()
-      run = restore.load_run(model_dir, "latest")
-      z = np.random.default_rng(1000).standard_normal((num_points, run.generator.z_dim)).astype(np.float32)
-      samples[seed, arm] = run.sample(z, None, use_ema=True).numpy()
-      gin.clear_config()
-  seeds = sorted(seed_dirs)
-  for row in rows:
-    seed, arm = row["seed"], row["arm"]
-    if arm != "binary":
-      other = samples[seed, "binary"]
-    elif len(seeds) > 1:
-      other = samples[seeds[(seeds.index(seed) + 1) % len(seeds)], "binary"]
-    else:
-      continue
-    row["values"]["energy_distance_to_binary"] = mixture.energy_distance(samples[seed, arm], other)
 
 
 def _real_reference(claim, out, smoke, log, data_dir) -> Dict[str, Any]:
