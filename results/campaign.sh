@@ -36,7 +36,8 @@
 #   aam    10000  the mnist_acgan_cpu.gin networks and rates (2 D steps per G step) with 003's losses
 #                 (base/loss_acgan_ce.gin, base/loss_acgan_aam.gin), nothing tuned: 10 000 steps because 25-30 min a run
 #                 fit a session here, chosen before any result; CE and AAM trained side by side (one process each), 3
-#                 seeds, then the tutorials' cGAN. Not converged at 10 000 -> a larger --steps for every arm.
+#                 seeds, then the tutorials' cGAN. DECIDED at 10 000 (not reproduced, campaign/aam.md): AAM flat at
+#                 chance, CE at 0.997 and still rising away from it; D's AAM head never learns the classes.
 #   peers 5000   one seed per arm, a check that the peers' methods train and condition (not a paper claim).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
