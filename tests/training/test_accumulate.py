@@ -76,5 +76,6 @@ class AccumulateTest(tf.test.TestCase):
   def test_bad_values(self):
     with self.assertRaisesRegex(ValueError, r"^optimization.accumulate_steps=0: expected an int >= 1"):
       accumulate.check(0, 8)
-    with self.assertRaisesRegex(ValueError, r"^optimization.accumulate_steps=3 does not divide the per-replica batch 8"):
+    with self.assertRaisesRegex(ValueError,
+                                r"^optimization.accumulate_steps=3 does not divide the per-replica batch 8"):
       _tiny(tf.distribute.get_strategy(), 8, 3)

@@ -95,8 +95,9 @@ class NewFamilyTest(tf.test.TestCase):
     proc = forkserver.run(
         [sys.executable, "-m", "tfgan_mh.train", "--gin_file=lsgan_user.gin", f"--model_dir={model_dir}",
          *(f"--gin_param={b}" for b in ("train.num_steps = 4", "train.global_batch_size = 16",
-                                         "cadence.steps_per_loop = 2", "cadence.save_every = 4", "cadence.image_every = 4",
-                                         "cadence.log_every = 4", "cadence.summary_every = 4"))],
+                                         "cadence.steps_per_loop = 2", "cadence.save_every = 4",
+                                         "cadence.image_every = 4", "cadence.log_every = 4",
+                                         "cadence.summary_every = 4"))],
         cwd=folder, env=env, timeout=600)
     self.assertEqual(proc.returncode, 0, proc.stderr[-3000:])
     self.assertTrue(os.path.exists(os.path.join(model_dir, TRAIN_DONE)))
