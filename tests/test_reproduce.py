@@ -555,7 +555,7 @@ class DistanceToBinaryTest(tf.test.TestCase):
           f.write("10000\n")
     b0, b1, k0, k1 = seed_dirs[0]["binary"], seed_dirs[1]["binary"], seed_dirs[0]["kplus1"], seed_dirs[1]["kplus1"]
     pairs = {b0: (b1, 0.002), b1: (b0, 0.003), k0: (b0, 0.001), k1: (b1, 0.004)}
-    self.assertEqual(sorted((m, o) for _, _, m, o in distance._pairs(seed_dirs)),
+    self.assertEqual(sorted(distance._pairs(seed_dirs)),
                      sorted((m, o) for m, (o, _) in pairs.items()))  # binary: the next seed's; others: their own seed's
     for model_dir, (other, value) in pairs.items():
       distance.keep_distance(model_dir, other, value)

@@ -16,14 +16,14 @@ DISTANCE_FILE = "reproduce_distance_to_binary.json"  # a mode_gan run's energy d
 
 
 def _pairs(seed_dirs):
-  """(seed, arm, model_dir, the binary run it is compared with) of every run of mode_gan's distance check."""
+  """(model_dir, the binary run it is compared with) of every run of mode_gan's distance check."""
   seeds = sorted(seed_dirs)
   for seed in seeds:
     for arm, model_dir in seed_dirs[seed].items():
       if arm != "binary":
-        yield seed, arm, model_dir, seed_dirs[seed]["binary"]
+        yield model_dir, seed_dirs[seed]["binary"]
       elif len(seeds) > 1:
-        yield seed, arm, model_dir, seed_dirs[seeds[(seeds.index(seed) + 1) % len(seeds)]]["binary"]
+        yield model_dir, seed_dirs[seeds[(seeds.index(seed) + 1) % len(seeds)]]["binary"]
 
 
 def _kept_distance(model_dir, other) -> Optional[float]:
@@ -49,16 +49,16 @@ def add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
   from tfgan_mh.metrics import mixture  # pylint: disable=g-import-not-at-top
   from tfgan_mh.run import restore  # pylint: disable=g-import-not-at-top
   pairs = list(_pairs(seed_dirs))
-  values = {model_dir: _kept_distance(model_dir, other) for _, _, model_dir, other in pairs}
+  values = {model_dir: _kept_distance(model_dir, other) for model_dir, other in pairs}
   if any(v is None for v in values.values()):
     samples = {}
-    for model_dir in {d for _, _, m, o in pairs for d in (m, o)}:
+    for model_dir in {d for pair in pairs for d in pair}:
       gin.clear_config()
       run = restore.load_run(model_dir, "latest")
       z = np.random.default_rng(1000).standard_normal((num_points, run.generator.z_dim)).astype(np.float32)
       samples[model_dir] = run.sample(z, None, use_ema=True).numpy()
       gin.clear_config()
-    for _, _, model_dir, other in pairs:
+    for model_dir, other in pairs:
       values[model_dir] = float(mixture.energy_distance(samples[model_dir], samples[other]))
       keep_distance(model_dir, other, values[model_dir])
   for row in rows:

@@ -122,7 +122,7 @@ def judge(expect, table, dataset: str, flat=None, steps=None) -> Dict[str, Any]:
     detail += "; end point only (no learning curve)"
   elif any(s["flat"] is False for s in states):
     moving = [(arm, s) for arm, s in zip(arms, states) if s["flat"] is False]
-    if abs(diff) > noise and _drawing_apart(holds, diff, arms, states, expect.op):
+    if expect.op != "~" and len(states) == 2 and _drawing_apart(diff, noise, states):
       converged = True
       detail += "; decided while " + "; ".join(f"{arm} {s['why']}" for arm, s in moving) + (
           ": every moving curve draws away from the other arm (curves.trend), so its trend widens the gap")
@@ -134,14 +134,13 @@ def judge(expect, table, dataset: str, flat=None, steps=None) -> Dict[str, Any]:
   return {"dataset": dataset, "text": text, "holds": holds, "detail": detail, "converged": converged}
 
 
-def _drawing_apart(holds, diff, arms, states, op) -> bool:
-  """Whether a comparison decided beyond seed noise (checked by the caller) can only widen: every arm still moving
+def _drawing_apart(diff, noise, states) -> bool:
+  """Whether the gap `diff` (first arm minus second) is beyond seed noise and can only widen: every arm still moving
   moves monotonically in the direction that increases |diff| (the first arm's rise widens a positive diff, the
   second's a negative one)."""
-  if holds is None or op == "~" or len(arms) < 2:
-    return False
   sign = 1 if diff > 0 else -1
-  return all(s["flat"] or s.get("trend", 0) == sign * (1 if i == 0 else -1) for i, s in enumerate(states))
+  return abs(diff) > noise and all(s["flat"] or s.get("trend", 0) == sign * (1 if i == 0 else -1)
+                                   for i, s in enumerate(states))
 
 
 def _cell(stat) -> str:

@@ -39,5 +39,5 @@ class Cadence:
     `step`."""
     marks = [num_steps, step + self.steps_per_loop] + [s for s in also_at if s > step]
     every = [self.save_every, self.summary_every, self.image_every, self.log_every]
-    marks += [(step // e + 1) * e for e in list(every) + [e for e in also_every if e]]
+    marks += [(step // e + 1) * e for e in every + [e for e in also_every if e]]
     return min(marks)

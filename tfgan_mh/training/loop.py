@@ -228,8 +228,8 @@ def _restore(run):
 
 def _next_stop(run, step):
   """The next step at which the host must act (`Cadence.next_stop`; also the epoch end, the end of D-only)."""
-  return run.cadence.next_stop(step, run.s.num_steps, also_every=[run.epoch_len if run.family.needs_epochs else None],
-                               also_at=[run.d_only_steps])
+  epoch = run.epoch_len if run.family.needs_epochs else None
+  return run.cadence.next_stop(step, run.s.num_steps, also_every=[epoch], also_at=[run.d_only_steps])
 
 
 def _run(run, user_bindings):
