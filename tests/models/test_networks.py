@@ -334,6 +334,25 @@ class ErrorsTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"label_every_layer=True applies to arch 'mlp' only; arch 'dcgan'"):
       models.build_generator("dcgan", image_shape=(32, 32, 1), num_classes=3, label_every_layer=True)
 
+  def test_mlp_d_reads_images_flattened_with_the_label_joined(self):
+    keras.utils.set_random_seed(0)
+    d = models.build_discriminator("mlp", image_shape=(4, 4, 2), num_classes=3, hidden=(5, 6),
+                                   heads=("adversarial",), spectral_norm=False, label_input=True)
+    x = tf.random.normal([3, 4, 4, 2], seed=4)
+    y = tf.constant([2, 0, 1])
+    out = d(x, y, training=False).adv_logits.numpy()
+    self.assertEqual(d.hidden[0].kernel.shape, (4 * 4 * 2 + 3, 5))  # K label inputs, not K constant channels
+    h = np.concatenate([x.numpy().reshape(3, -1), np.eye(3, dtype=np.float32)[y.numpy()]], 1)
+    for layer in d.hidden:
+      z = h @ layer.kernel.numpy() + layer.bias.numpy()
+      h = np.where(z > 0, z, 0.2 * z)
+    adv = d.head.psi  # the adversarial head: one dense unit on phi
+    expected = (h @ adv.kernel.numpy() + adv.bias.numpy()).reshape(out.shape)
+    self.assertAllClose(out, expected, atol=1e-5)
+    with self.assertRaisesRegex(ValueError, r"^discriminator arch 'mlp' takes flat points \(D,\) or images "
+                                            r"\(H, W, C\); got \(4, 4\)"):
+      models.build_discriminator("mlp", image_shape=(4, 4), num_classes=3)
+
   def test_label_input_d_reads_one_hot_channels_at_every_pixel(self):
     keras.utils.set_random_seed(0)
     d = models.build_discriminator("dcgan", image_shape=(32, 32, 1), num_classes=3, ch=1, heads=("adversarial",),

@@ -36,8 +36,10 @@ def _check_shape(arch, image_shape, kind):
       raise ValueError(f"{kind} arch 'translation' translates images (H, W, C); got {image_shape}")
     return image_shape
   if arch == "mlp":
-    if len(image_shape) != 1:
-      raise ValueError(f"{kind} arch 'mlp' takes flat points, image_shape (D,); got {image_shape}")
+    image_ok = kind == "discriminator" and len(image_shape) == 3  # read flattened (MLPDiscriminator)
+    if len(image_shape) != 1 and not image_ok:
+      what = "flat points (D,) or images (H, W, C)" if kind == "discriminator" else "flat points, image_shape (D,)"
+      raise ValueError(f"{kind} arch 'mlp' takes {what}; got {image_shape}")
     return image_shape
   supported = _RESOLUTIONS[arch]
   ok = (len(image_shape) == 3 and image_shape[0] == image_shape[1] and image_shape[0] in supported
@@ -69,7 +71,8 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
     attention_resolution: sagan / biggan: resolution of the attention block, "default" (sagan R/2,
       biggan 16 / 32 / 64 at 32 / 64 / 128 px) or None.
     spectral_norm: dcgan only: SN in G (None = off, as in the AM-GAN paper).
-    hidden: mlp only: hidden widths.
+    hidden: mlp only: hidden widths. An mlp D reads images flattened (with `label_input`, one_hot(y) joins the
+      flattened pixels: the MLP conditional GAN of Mirza & Osindero 2014, arXiv:1411.1784 §4.1).
     label_every_layer: mlp only: one_hot(y) enters every layer, not only beside z.
     shared_dim: biggan only: size of the shared class embedding (128).
     num_down, num_res: translation only: stride-2 down/upsamplings and residual blocks (StarGAN: 2, 6);
@@ -140,7 +143,8 @@ def build_discriminator(arch: str = "sagan", *, image_shape, num_classes: int,
       Fig. 2c), or ("energy",) for magan_ae.
     ch: channel multiplier; None = the paper's (sagan 64 (MHGAN), biggan 96, dcgan 64 (AM-GAN)).
     attention_resolution: sagan / biggan: resolution of the attention block, "default" or None.
-    hidden: mlp only: hidden widths.
+    hidden: mlp only: hidden widths. An mlp D reads images flattened (with `label_input`, one_hot(y) joins the
+      flattened pixels: the MLP conditional GAN of Mirza & Osindero 2014, arXiv:1411.1784 §4.1).
     input_noise, dropout: dcgan only (AM-GAN App. F: 0.1 and 0.3).
     spectral_norm: spectrally normalize D's layers and heads; None = the arch's own: on for sagan, biggan,
       dcgan and mlp, off for magan_ae (plain weights, the MAGAN authors' code). mlp and dcgan accept

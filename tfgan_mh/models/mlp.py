@@ -4,7 +4,8 @@ Fig. 1.
 The K+1 GANs paper does not list its ring networks; these are the usual toy GAN MLPs: three hidden layers of 128
 units. G: ReLU, linear output (the ring's raw coordinates lie in (0, 4) x (-1, 5), not [-1, 1], so no
 tanh); class input by one_hot(y) concatenated to z. D: spectrally normalized layers, LeakyReLU, phi =
-last hidden layer [B, 128] -> heads.
+last hidden layer [B, 128] -> heads. The D also reads images, flattened: with MAGAN's generator it is the 28 px
+tutorial cGAN's D (gin/experiments/mnist28_cgan_tutorial.gin).
 """
 
 from typing import Sequence
@@ -53,7 +54,7 @@ class MLPDiscriminator(Discriminator):
   """phi(x) = MLP(x) [B, hidden[-1]] -> heads, spectrally normalized unless `spectral_norm=False`.
 
   Args:
-    image_shape: (D,).
+    image_shape: (D,), or an image shape (H, W, C) read flattened (`call`).
     num_classes: K.
     heads: validated head names.
     hidden: hidden layer widths.
@@ -69,6 +70,13 @@ class MLPDiscriminator(Discriminator):
                      spectral_norm_heads=spectral_norm, **kwargs)
     self.hidden = tracked(self, "fc", [SNDense(u, spectral_norm=spectral_norm, name=f"fc{i}")
                                        for i, u in enumerate(hidden)])
+
+  def call(self, x, labels=None, training=False):
+    """Images [B, H, W, C] are read as flat vectors [B, H * W * C]; with `label_input` one_hot(y) is then
+    joined to them (K inputs, not K constant channels)."""
+    if len(x.shape) > 2:
+      x = tf.reshape(x, [-1, x.shape[1:].num_elements()])
+    return super().call(x, labels, training=training)
 
   def features(self, x, training):
     h = x

@@ -83,8 +83,10 @@ RING = Dataset("ring")
 _E = "experiments/"  # packaged gin names (tfgan_mh/gin/)
 _B = "base/"
 # The tutorials' conditional GAN (Mirza & Osindero 2014 with the DCGAN recipe) on the same networks: the reference
-# row of every 32 px MNIST / Fashion-MNIST claim (MAGAN's 28 px nets and the translation claim have no such arm).
+# row of every 32 px MNIST / Fashion-MNIST claim; for MAGAN's 28 px claim its G and a D of its auto-encoder's
+# widths (the translation claim, image to image, has no such arm).
 TUTORIAL = Arm("tutorial_cgan", (_E + "mnist_cgan_tutorial_cpu.gin",))
+TUTORIAL_28 = Arm("tutorial_cgan", (_E + "mnist28_cgan_tutorial.gin",))
 _IMAGE_METRICS = (("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"),
                   ("intra_fid_mean", "mean intra-FID"), ("classifier_is_mean", "classifier IS"),
                   ("ms_ssim_mean", "intra-class MS-SSIM"))
@@ -125,7 +127,7 @@ CLAIMS = {c.name: c for c in (
         name="magan", title="MAGAN vs EBGAN on MNIST",
         source="MAGAN §4.1 / Fig. 3 (classifier IS: MAGAN 7.52 +- 0.03, EBGAN 7.14 +- 0.04, real 9.09 +- 0.08)",
         datasets=(MNIST,),
-        arms=(Arm("magan", (_E + "mnist_magan.gin",)), Arm("ebgan", (_E + "mnist_ebgan.gin",))),
+        arms=(Arm("magan", (_E + "mnist_magan.gin",)), Arm("ebgan", (_E + "mnist_ebgan.gin",)), TUTORIAL_28),
         metrics=(("classifier_is_mean", "classifier IS"), ("class_histogram_max", "largest class share"),
                  ("margin_first", "m_1"), ("margin_last", "final margin"), ("margin_updates", "margin updates"),
                  ("energy_real_mean", "real energy"), ("energy_fake_mean", "G energy")),
