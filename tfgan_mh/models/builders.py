@@ -71,8 +71,7 @@ def build_generator(arch: str = "sagan", *, image_shape, num_classes: int, condi
     attention_resolution: sagan / biggan: resolution of the attention block, "default" (sagan R/2,
       biggan 16 / 32 / 64 at 32 / 64 / 128 px) or None.
     spectral_norm: dcgan only: SN in G (None = off, as in the AM-GAN paper).
-    hidden: mlp only: hidden widths. An mlp D reads images flattened (with `label_input`, one_hot(y) joins the
-      flattened pixels: the MLP conditional GAN of Mirza & Osindero 2014, arXiv:1411.1784 §4.1).
+    hidden: mlp only: hidden widths.
     label_every_layer: mlp only: one_hot(y) enters every layer, not only beside z.
     shared_dim: biggan only: size of the shared class embedding (128).
     num_down, num_res: translation only: stride-2 down/upsamplings and residual blocks (StarGAN: 2, 6);
