@@ -40,9 +40,9 @@
 #                 chance, CE at 0.997 and still rising away from it; D's AAM head never learns the classes.
 #   magan  93700  (100 epochs) 004's networks and Adamax as mnist_magan.gin / mnist_ebgan.gin, nothing tuned but the
 #                 length, chosen by the EBGAN baseline: at 30 epochs (28 110) its classifier IS still rose 0.08 per
-#                 3 epochs, so every run went on to 100 (resumed). At 100, 3 seeds (campaign/magan_magan_ebgan.md):
-#                 not converged; MAGAN 8.22 below EBGAN 8.55 at every checkpoint, both still rising. The 28 px
-#                 tutorial arm (mnist28_cgan_tutorial.gin) next, then a longer --steps (the authors' code: 200 epochs).
+#                 3 epochs, so every run went on to 100 (resumed). At 100, 3 seeds (campaign/magan.md): not
+#                 converged; MAGAN 8.22 below EBGAN 8.55 at every checkpoint, both still rising; the 28 px tutorial
+#                 arm (mnist28_cgan_tutorial.gin) 9.70. Next: a longer --steps (the authors' code: 200 epochs).
 #   peers 5000   one seed per arm, a check that the peers' methods train and condition (not a paper claim).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
