@@ -20,8 +20,10 @@
 #                 checkpoints resume; runs of a clone, records only, are set aside as seedS.10000-steps and trained
 #                 again from step 0, 1500-step checkpoints). At 15 000, 3 seeds x 4 arms (campaign/mhgan.md): not
 #                 converged; classifier IS MHGAN > hinge holds (both flat), FID / GAN-test / intra-FID still move more
-#                 than their seed std over 12 000-15 000. Next: a longer --steps (every run retrains from 0 on a new
-#                 machine: ~12 x 50 min at 25 000 steps), then Fashion-MNIST.
+#                 than their seed std over 12 000-15 000. Now 25 000 (2500-step checkpoints; no checkpoints of the
+#                 15 000-step runs were left, so every run trains from step 0, ~37 min a run on CPU D, two at once):
+#                 hinge seed 0 done (FID 4.7 / 4.0 / 3.5 / 4.4 over 17 500-25 000, GAN-test 0.98-0.99), the rest
+#                 next; then Fashion-MNIST.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
@@ -32,7 +34,9 @@
 #                 (AM score 0.19-0.21, classifier IS 8.05-8.18), seed 2 training; then every arm with that recipe (its
 #                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
 #                 Every arm at 15 000, 3 seeds (campaign/amgan.md): not converged; the paper's order in AM Score and
-#                 IS, AM-GAN's curves still moving. Next: a longer --steps (runs retrain from 0 on a new machine).
+#                 IS, AM-GAN's curves still moving. Now 25 000: LabelGAN, AM-GAN and the tutorials' cGAN seeds 1, 2
+#                 resumed from their 15 000-step checkpoints and done (~15 min each); seed 0 of every arm and AC-GAN*
+#                 seeds 1, 2 (no checkpoints left) train from step 0.
 #   aam    10000  the mnist_acgan_cpu.gin networks and rates (2 D steps per G step) with 003's losses
 #                 (base/loss_acgan_ce.gin, base/loss_acgan_aam.gin), nothing tuned: 10 000 steps because 25-30 min a run
 #                 fit a session here, chosen before any result; CE and AAM trained side by side (one process each), 3
@@ -55,9 +59,9 @@ if [ "${1:-}" = save ]; then  # stage the reports and every finished run (TRAIN_
   exit 0
 fi
 tfgan-reproduce mode_gan --seeds 0,1,2 --steps 10000 --out "$OUT"
-tfgan-reproduce mhgan --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
-tfgan-reproduce mhgan --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
-tfgan-reproduce amgan --datasets mnist --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce mhgan --datasets mnist --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce mhgan --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce amgan --datasets mnist --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce aam --datasets mnist --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce magan --seeds 0,1,2 --steps 93700 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce peers --datasets mnist --out "$OUT" --data_dir "$DATA"
