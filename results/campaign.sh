@@ -34,9 +34,10 @@
 #                 (AM score 0.19-0.21, classifier IS 8.05-8.18), seed 2 training; then every arm with that recipe (its
 #                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
 #                 Every arm at 15 000, 3 seeds (campaign/amgan.md): not converged; the paper's order in AM Score and
-#                 IS, AM-GAN's curves still moving. Now 25 000: LabelGAN, AM-GAN and the tutorials' cGAN seeds 1, 2
-#                 resumed from their 15 000-step checkpoints and done (~15 min each); seed 0 of every arm and AC-GAN*
-#                 seeds 1, 2 (no checkpoints left) train from step 0.
+#                 IS, AM-GAN's curves still moving. At 25 000, 3 seeds x 4 arms (campaign/amgan.md; seeds 1, 2 of
+#                 LabelGAN, AM-GAN and the cGAN resumed from 15 000, the rest from step 0): not converged; the paper's
+#                 order in AM Score at every shared checkpoint, every arm still improving (AM Score -0.016 to -0.029
+#                 over 20 000-25 000, seed std <= 0.011). Next, after mhgan: a longer --steps.
 #   aam    10000  the mnist_acgan_cpu.gin networks and rates (2 D steps per G step) with 003's losses
 #                 (base/loss_acgan_ce.gin, base/loss_acgan_aam.gin), nothing tuned: 10 000 steps because 25-30 min a run
 #                 fit a session here, chosen before any result; CE and AAM trained side by side (one process each), 3
