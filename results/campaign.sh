@@ -22,8 +22,8 @@
 #                 converged; classifier IS MHGAN > hinge holds (both flat), FID / GAN-test / intra-FID still move more
 #                 than their seed std over 12 000-15 000. Now 25 000 (2500-step checkpoints; no checkpoints of the
 #                 15 000-step runs were left, so every run trains from step 0, ~37 min a run on CPU D, two at once):
-#                 hinge and MHGAN seed 0 done (FID over 17 500-25 000: hinge 4.7 / 4.0 / 3.5 / 4.4, MHGAN
-#                 4.1 / 3.6 / 3.7 / 3.5), the rest next; then Fashion-MNIST.
+#                 hinge and MHGAN seeds 0, 1 and the tutorials' cGAN (amgan's runs, copied) done; hinge and MHGAN
+#                 seed 2 and ACGAN seeds 0-2 (~75 min a run, two at once) next; then Fashion-MNIST.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
