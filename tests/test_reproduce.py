@@ -530,17 +530,41 @@ class CurvesTest(tf.test.TestCase):
 class MarginHistoryTest(tf.test.TestCase):
 
   def test_reads_the_margin_summaries_in_step_order(self):
-    from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.reproduce import extras  # pylint: disable=g-import-not-at-top
     d = self.create_tempdir().full_path
-    self.assertEqual(runner.margin_history(d), [])  # no event file yet
+    self.assertEqual(extras.margin_history(d), [])  # no event file yet
     writer = tf.summary.create_file_writer(d)
     with writer.as_default():
       for step, margin in ((20, 0.5), (10, 0.75), (30, 0.25)):
         tf.summary.scalar("magan/margin", margin, step=step)
         tf.summary.scalar("d/loss", 9.0, step=step)
     writer.close()
-    self.assertAllClose(runner.margin_history(d), [0.75, 0.5, 0.25])
+    self.assertAllClose(extras.margin_history(d), [0.75, 0.5, 0.25])
 
+
+
+class ExtrasTest(tf.test.TestCase):
+  """A claim's own additions reach its rows, its table and its real-data row through `Claim.extras` alone."""
+
+  def test_run_values_keys_and_real_data_come_from_the_claim(self):
+    from tfgan_mh.reproduce import extras  # pylint: disable=g-import-not-at-top
+    seen = []
+    own = extras.Extras(keys=("steps_seen",), run_values=lambda d: {"steps_seen": 7.0, "kept_only": [1, 2]},
+                        real_data=lambda *args: seen.append(args) or {"ring_modes_covered": 10})
+    claim = dataclasses.replace(claims.CLAIMS["mode_gan"], name="renamed", extras=own)
+    d = self.create_tempdir().full_path
+    record = dict(step=30, ring_modes_covered=9.0)
+    row = runner._row(claim, claims.RING, claim.arms[0], 0, d, 1.0, [record], None)
+    self.assertEqual((row["values"]["steps_seen"], row["values"]["kept_only"]), (7.0, [1, 2]))
+    self.assertEqual(runner._real_reference(claim, d, False, print, None), {"real data": {"ring_modes_covered": 10}})
+    self.assertEqual(seen, [(claims.RING, None, None, None)])  # point data: no classifier; not smoke: whole split
+    result = report.summarise(claim, [row], extras={}, seeds=[0], steps=30, smoke=False, seconds=1.0,
+                              arms=[claim.arms[0].name])
+    self.assertEqual(result["table"]["ring/binary"]["steps_seen"]["mean"], 7.0)
+    self.assertNotIn("kept_only", result["table"]["ring/binary"])
+    plain = dataclasses.replace(claim, extras=extras.NONE)
+    self.assertNotIn("steps_seen", runner._row(plain, claims.RING, claim.arms[0], 0, d, 1.0, [record], None)["values"])
+    self.assertEqual(runner._real_reference(plain, d, False, print, None), {})
 
 
 class DistanceToBinaryTest(tf.test.TestCase):

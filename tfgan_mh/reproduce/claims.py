@@ -10,6 +10,8 @@ import dataclasses
 import os
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from tfgan_mh.reproduce import extras as extras_lib
+
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
@@ -74,6 +76,7 @@ class Claim:
   seeds: Sequence[int] = (0, 1)
   notes: str = ""
   checkpoints: int = 10  # evaluated per run, evenly spaced: the learning curve (`curves.flattened` needs 3)
+  extras: extras_lib.Extras = extras_lib.NONE  # what the claim adds: more values per run, across runs, real data
 
 
 MNIST = Dataset("mnist", "mnist", classifier=True)  # the arms' gin files set the resolution (32, or 28 for MAGAN)
@@ -117,6 +120,7 @@ CLAIMS = {c.name: c for c in (
                  ("ring_energy_distance", "energy dist. to real"),
                  ("energy_distance_to_binary", "energy dist. to binary")),
         eval_groups="mixture", steps=10000, num_samples=10000,
+        extras=extras_lib.MODE_GAN,
         expectations=(
             Expect("energy_distance_to_binary", "kplus1", "~", "binary",
                    "K+1 GANs §3: the K+1 GAN's samples are as close to the binary GAN's as binary GANs of two "
@@ -132,6 +136,7 @@ CLAIMS = {c.name: c for c in (
                  ("margin_first", "m_1"), ("margin_last", "final margin"), ("margin_updates", "margin updates"),
                  ("energy_real_mean", "real energy"), ("energy_fake_mean", "G energy")),
         eval_groups="classifier_is,class_histogram,energy", steps=28110, num_samples=10000,
+        extras=extras_lib.MAGAN,
         expectations=(
             Expect("margin_last", "magan", "<", "margin_first",
                    "MAGAN Algorithm 1 / Fig. 3: the margin decreases"),

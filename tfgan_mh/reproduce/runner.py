@@ -22,11 +22,9 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import gin
-import numpy as np
 
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
-from tfgan_mh.reproduce import distance
 from tfgan_mh.reproduce import identity
 from tfgan_mh.reproduce import report
 from tfgan_mh.run import run_dir
@@ -229,13 +227,6 @@ def evaluate_run(model_dir: str, claim: claims_lib.Claim, classifier: Optional[s
   return sorted((r for r in lines if "unreadable" not in r), key=lambda r: r["step"])
 
 
-def margin_history(model_dir: str) -> List[float]:
-  """MAGAN's margin at every logged step (TensorBoard "magan/margin"), in step order."""
-  from tfgan_mh.evaluation import scalars  # pylint: disable=g-import-not-at-top
-  curves = scalars.read_scalars(model_dir)
-  return curves["magan/margin"][1].tolist() if "magan/margin" in curves else []
-
-
 def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int], smoke: bool,
               data_dir: Optional[str] = None, arms: Optional[Sequence[str]] = None,
               datasets: Optional[Sequence[str]] = None, log: Callable = print,
@@ -275,8 +266,8 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
         rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
                          evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators), init_from))
       seed_dirs[seed] = dirs
-  if claim.name == "mode_gan" and all("binary" in d for d in seed_dirs.values()):
-    distance.add_distance_to_binary(rows, seed_dirs)
+  if claim.extras.across_runs:
+    claim.extras.across_runs(rows, seed_dirs)
   extras = _real_reference(claim, out, smoke, log, data_dir)
   result = report.summarise(claim, rows, extras=extras, seeds=list(seeds), steps=steps, smoke=smoke,
                             seconds=time.time() - start, arms=[a.name for a in chosen])
@@ -307,10 +298,8 @@ def _row(claim, dataset, arm, seed, model_dir, seconds, records, init_from) -> D
   record = records[-1]
   keys = [k for k, _ in claim.metrics]
   values = {key: record.get(key) for key in keys}
-  if claim.name == "magan":
-    margins = [m for m in margin_history(model_dir) if m > 0]
-    values.update(margin_first=margins[0] if margins else None, margin_last=margins[-1] if margins else None,
-                  margin_updates=len(set(margins)) - 1 if margins else None, margin_per_epoch=margins)
+  if claim.extras.run_values:
+    values.update(claim.extras.run_values(model_dir))
   curve = [[r["step"], {k: r.get(k) for k in keys if k in r}] for r in records]
   return dict(dataset=dataset.name, arm=arm.name, seed=seed, model_dir=model_dir, step=record["step"],
               train_seconds=round(seconds, 1), values=values, curve=curve, timing=curves.read_timing(model_dir),
@@ -319,27 +308,11 @@ def _row(claim, dataset, arm, seed, model_dir, seconds, records, init_from) -> D
 
 
 def _real_reference(claim, out, smoke, log, data_dir) -> Dict[str, Any]:
-  """Reference values on real data: the ring's real shares, MNIST test's classifier IS (MAGAN: 9.09)."""
-  if claim.name == "mode_gan":
-    from tfgan_mh.data import ring  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.metrics import mixture  # pylint: disable=g-import-not-at-top
-    src = ring.ring_source()
-    q = mixture.mixture_quality(src.arrays("validation")[0], src.means, src.std)
-    return {"real data": {k: q[k] for k in ("ring_high_quality_2std", "ring_high_quality_3std",
-                                            "ring_modes_covered", "ring_mode_kl")}}
-  if claim.name == "magan":
-    from tfgan_mh.data import builder  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.evaluation import extractors  # pylint: disable=g-import-not-at-top
-    from tfgan_mh.metrics import inception_score  # pylint: disable=g-import-not-at-top
-    dataset = claim.datasets[0]
-    path = classifier_dir(out, dataset, smoke, log, data_dir)
-    ext = extractors.load_extractor(f"classifier:{path}")
-    batch = SMOKE["num_samples"] if smoke else 500  # 500 divides the 10 000 test images
-    test = builder.build_source(**dataset.source_kwargs(data_dir)).input_fn(
-        global_batch_size=batch, split="test", training=False)  # [batch, 28, 28, 1] in [-1, 1]
-    images = np.concatenate([x.numpy() for x, _ in (test.take(1) if smoke else test)])
-    logits = ext(images)[0].numpy()
-    score = inception_score.inception_score(logits=logits, num_splits=10)
-    return {"real data": {"classifier_is_mean": score.mean, "classifier_is_std": score.std}}
-  return {}
-
+  """The claim's reference row on real data (`Extras.real_data`), e.g. the ring's shares or MNIST's classifier
+  IS; {} for a claim without one."""
+  if not claim.extras.real_data:
+    return {}
+  dataset = claim.datasets[0]
+  values = claim.extras.real_data(dataset, classifier_dir(out, dataset, smoke, log, data_dir), data_dir,
+                                  SMOKE["num_samples"] if smoke else None)
+  return {"real data": values}
