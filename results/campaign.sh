@@ -22,16 +22,16 @@
 #                 converged; classifier IS MHGAN > hinge holds (both flat), FID / GAN-test / intra-FID still move more
 #                 than their seed std over 12 000-15 000. Now 25 000 (2500-step checkpoints; no checkpoints of the
 #                 15 000-step runs were left, so every run trains from step 0, ~37 min a run on CPU D, two at once):
-#                 hinge and MHGAN seeds 0, 1 and the tutorials' cGAN (amgan's runs, copied) done; hinge and MHGAN
-#                 seed 2 and ACGAN seeds 0-2 (~75 min a run, two at once) next; then Fashion-MNIST.
+#                 hinge, MHGAN and the tutorials' cGAN (amgan's runs, copied) seeds 0-2 done; ACGAN seeds 0-2
+#                 (~80 min a run, two at once) next; then Fashion-MNIST.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
 #                 an EMA generator (0.999), tuned on the baseline arms alone:
 #                 `tfgan-reproduce mode_gan --arms binary,kplus1 --seeds 0,1,2 --out /tmp/tune` (flat from ~7000).
-#   amgan  15000  being tuned on AC-GAN* alone (`tfgan-reproduce amgan --arms ac_gan_star --datasets mnist --seeds
-#                 0,1,2 --steps 15000`), the claim's networks and rates unchanged: seeds 0 and 1 flat over 12 000-15 000
-#                 (AM score 0.19-0.21, classifier IS 8.05-8.18), seed 2 training; then every arm with that recipe (its
+#   amgan  15000  tuned on AC-GAN* alone (`tfgan-reproduce amgan --arms ac_gan_star --datasets mnist --seeds
+#                 0,1,2 --steps 15000`, record: campaign/tuning/amgan_ac_gan_star.md), the claim's networks and rates
+#                 unchanged: AM score 0.19-0.21, classifier IS 8.05-8.18 over 12 000-15 000; then every arm with that recipe (its
 #                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
 #                 Every arm at 15 000, 3 seeds (campaign/amgan.md): not converged; the paper's order in AM Score and
 #                 IS, AM-GAN's curves still moving. At 25 000, 3 seeds x 4 arms (campaign/amgan.md; seeds 1, 2 of
