@@ -31,8 +31,8 @@
 #                 `tfgan-reproduce mode_gan --arms binary,kplus1 --seeds 0,1,2 --out /tmp/tune` (flat from ~7000).
 #   amgan  15000  tuned on AC-GAN* alone (`tfgan-reproduce amgan --arms ac_gan_star --datasets mnist --seeds
 #                 0,1,2 --steps 15000`, record: campaign/tuning/amgan_ac_gan_star.md), the claim's networks and rates
-#                 unchanged: AM score 0.19-0.21, classifier IS 8.05-8.18 over 12 000-15 000; then every arm with that recipe (its
-#                 tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
+#                 unchanged: AM score 0.19-0.21, classifier IS 8.05-8.18 over 12 000-15 000; then every arm with that
+#                 recipe (its tutorial_cgan run a copy of mhgan's: same recipe and steps, reproduce/identity.py).
 #                 Every arm at 15 000, 3 seeds (campaign/amgan.md): not converged; the paper's order in AM Score and
 #                 IS, AM-GAN's curves still moving. At 25 000, 3 seeds x 4 arms (campaign/amgan.md; seeds 1, 2 of
 #                 LabelGAN, AM-GAN and the cGAN resumed from 15 000, the rest from step 0): not converged; the paper's
