@@ -15,6 +15,7 @@ import tempfile
 import unittest
 from unittest import mock
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -440,12 +441,29 @@ class CurvesTest(tf.test.TestCase):
   def test_flattened_when_the_last_three_means_move_less_than_the_seed_std(self):
     def pts(means, std, n=3):
       return [dict(step=10 * (i + 1), mean=m, std=std, n=n) for i, m in enumerate(means)]
-    self.assertTrue(curves.flattened(pts([0.1, 0.5, 0.80, 0.82, 0.81], 0.05))[0])  # moved 0.02 <= 0.05
+    self.assertEqual(curves.flattened(pts([0.1, 0.5, 0.80, 0.84, 0.81], 0.05)),
+                     (True, "flat: moved 0.01 over steps 30-50, seed std 0.05"))  # net 0.01 <= 0.05
+    self.assertEqual(curves.flattened(pts([0.1, 0.5, 0.80, 0.90, 0.82], 0.05)),  # a swing that comes back
+                     (True, "flat: moved 0.02 over steps 30-50 (swung 0.1 within), seed std 0.05"))
     state, why = curves.flattened(pts([0.1, 0.5, 0.70, 0.80, 0.90], 0.05))  # moved 0.2 > 0.05
     self.assertFalse(state)
     self.assertEqual(why, "still moving: 0.2 over steps 30-50 > seed std 0.05")
+    self.assertFalse(curves.flattened(pts([0.80, 0.80, 0.74], 0.05))[0])  # a last step beyond the noise: moving
     self.assertFalse(curves.flattened(pts([0.8, 0.8], 0.05))[0])  # too few checkpoints
     self.assertIsNone(curves.flattened(pts([0.8, 0.8, 0.8], 0.0, n=1))[0])  # one seed: cannot say
+
+  def test_the_rule_rarely_calls_a_flat_curve_moving_and_catches_a_trend(self):
+    """Monte Carlo of the docstring's figures: 3 seeds x 3 checkpoints of unit noise (each seed's values
+    independent from checkpoint to checkpoint), with no trend and with a trend of one seed std per checkpoint."""
+    rng = np.random.default_rng(0)
+
+    def moving_rate(slope, trials=4000):
+      values = rng.standard_normal((trials, 3, 3)) + slope * np.arange(3)[None, :, None]  # trial, step, seed
+      return np.mean([curves.flattened([dict(step=s, **curves.stats(list(v[s]))) for s in range(3)])[0]
+                      is False for v in values])
+    flat, trend = moving_rate(0.0), moving_rate(1.0)
+    self.assertBetween(flat, 0.26, 0.34)  # the range rule: 0.53
+    self.assertBetween(trend, 0.87, 0.93)
 
   def test_seconds_are_interpolated_within_each_training_call(self):
     segments = [{"from": 0, "to": 100, "seconds": 50.0}, {"from": 100, "to": 300, "seconds": 40.0}]

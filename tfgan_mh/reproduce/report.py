@@ -199,10 +199,10 @@ def markdown(claim, result) -> str:
 def _curve_lines(claim, result, labels) -> List[str]:
   """The learning-curve tables of the expectations' metrics, and the comparison at equal wall time."""
   lines = ["", "## Learning curves", "", f"![learning curves]({result['name']}_curves.png)", "",
-           f"Flattening rule: over the last {curves_lib.FLAT_WINDOW} evaluated checkpoints the seed mean moves by "
-           "no more than the seed std (`tfgan_mh.reproduce.curves`); a check on a curve that still moves is "
-           "\"not converged\", not a failure, unless its arms are drawing apart (the gap beyond the seed std, every "
-           "moving curve moving monotonically away from the other arm)."]
+           f"Flattening rule: over the last {curves_lib.FLAT_WINDOW} evaluated checkpoints the seed mean's net "
+           "change (last minus first) is no more than the seed std (`tfgan_mh.reproduce.curves`); a check on a "
+           "curve that still moves is \"not converged\", not a failure, unless its arms are drawing apart (the gap "
+           "beyond the seed std, every moving curve moving monotonically away from the other arm)."]
   for metric in dict.fromkeys(e.metric for e in claim.expectations):
     rows = {n: c[metric] for n, c in result["curves"].items() if c.get(metric)}
     if not rows:
