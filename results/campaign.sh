@@ -22,8 +22,10 @@
 #                 converged; classifier IS MHGAN > hinge holds (both flat), FID / GAN-test / intra-FID still move more
 #                 than their seed std over 12 000-15 000. Now 25 000 (2500-step checkpoints; no checkpoints of the
 #                 15 000-step runs were left, so every run trains from step 0, ~37 min a run on CPU D, two at once):
-#                 hinge, MHGAN and the tutorials' cGAN (amgan's runs, copied) seeds 0-2 done; ACGAN seeds 0-2
-#                 (~80 min a run, two at once) next; then Fashion-MNIST.
+#                 every MNIST run done (ACGAN ~85 min a run, two at once). At 25 000, 3 seeds x 4 arms
+#                 (campaign/mhgan.md): not converged; IS and GAN-test MHGAN > hinge hold (the gap widening), FID within
+#                 seed noise with both flat, intra-FID MHGAN vs ACGAN waits on ACGAN's curve (net fall 0.81 > seed std
+#                 0.31 over 20 000-25 000). Next: Fashion-MNIST at 25 000 (the fashion_mnist classifier, then 12 runs).
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
