@@ -10,7 +10,8 @@ a curve that does not move at all exceeds the seed std in 53 % of cases when che
 a seed keeps 80 % of its variance from checkpoint to checkpoint), so a converged pair of arms was called "still
 moving" about as often as not. The net change's false "moving" rate is 30 % / 8 % there, while a trend of one seed
 std per checkpoint is still caught 90-97 % of the time (range: 94-97 %); a curve that swings and comes back
-is flat by this rule, and its "why" names the swing. (Monte Carlo, `CurvesTest`.)
+is flat by this rule, and its "why" names the swing. (Monte Carlo, 200 000 curves; `CurvesTest` re-checks the
+independent case on this code.)
 With one seed there is no seed noise to compare with: the rule cannot say (None). A check whose arms have not
 both flattened is "not converged at N steps" (`report.judge`), never a failure — unless its arms are **drawing
 apart**: the gap already exceeds the seed std, and every arm still moving moves monotonically (`trend`) over the
