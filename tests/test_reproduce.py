@@ -560,16 +560,17 @@ class MarginHistoryTest(tf.test.TestCase):
     self.assertAllClose(extras.margin_history(d), [0.75, 0.5, 0.25])
 
 
-
 class ExtrasTest(tf.test.TestCase):
   """A claim's own additions reach its rows, its table and its real-data row through `Claim.extras` alone."""
 
   def test_run_values_keys_and_real_data_come_from_the_claim(self):
     from tfgan_mh.reproduce import extras  # pylint: disable=g-import-not-at-top
     seen = []
-    own = extras.Extras(keys=("steps_seen",), run_values=lambda d: {"steps_seen": 7.0, "kept_only": [1, 2]},
+    own = extras.Extras(run_values=lambda d: {"steps_seen": 7.0, "kept_only": [1, 2]},
                         real_data=lambda *args: seen.append(args) or {"ring_modes_covered": 10})
-    claim = dataclasses.replace(claims.CLAIMS["mode_gan"], name="renamed", extras=own)
+    mode_gan = claims.CLAIMS["mode_gan"]
+    claim = dataclasses.replace(mode_gan, name="renamed", extras=own,
+                                metrics=mode_gan.metrics + (("steps_seen", "steps seen"),))
     d = self.create_tempdir().full_path
     record = dict(step=30, ring_modes_covered=9.0)
     row = runner._row(claim, claims.RING, claim.arms[0], 0, d, 1.0, [record], None)
@@ -581,7 +582,9 @@ class ExtrasTest(tf.test.TestCase):
     self.assertEqual(result["table"]["ring/binary"]["steps_seen"]["mean"], 7.0)
     self.assertNotIn("kept_only", result["table"]["ring/binary"])
     plain = dataclasses.replace(claim, extras=extras.NONE)
-    self.assertNotIn("steps_seen", runner._row(plain, claims.RING, claim.arms[0], 0, d, 1.0, [record], None)["values"])
+    plain_values = runner._row(plain, claims.RING, claim.arms[0], 0, d, 1.0, [record], None)["values"]
+    self.assertIsNone(plain_values["steps_seen"])  # listed, but nothing supplies it
+    self.assertNotIn("kept_only", plain_values)
     self.assertEqual(runner._real_reference(plain, d, False, print, None), {})
 
 

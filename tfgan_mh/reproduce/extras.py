@@ -4,7 +4,7 @@ on a claim's name.
 """
 
 import dataclasses
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
@@ -15,14 +15,14 @@ from tfgan_mh.reproduce import distance
 class Extras:
   """A claim's additions to the pipeline; every hook is optional.
 
-  `run_values(model_dir)`: more values of one finished run, kept in its row (`keys`: those the report tabulates).
+  `run_values(model_dir)`: more values of one finished run, kept in its row (the report tabulates those the claim
+  lists in its `metrics`).
   `across_runs(rows, seed_dirs)`: adds values that compare runs to `rows`, in place (`seed_dirs`: seed -> arm ->
   run directory).
   `real_data(dataset, classifier, data_dir, num_samples)`: values of the real data of the claim's first dataset
   (`classifier`: its dataset classifier, None for point data; `num_samples`: None, the whole test split, or a
   count, the smoke test's).
   """
-  keys: Tuple[str, ...] = ()
   run_values: Optional[Callable[[str], Dict[str, Any]]] = None
   across_runs: Optional[Callable[[List[Dict[str, Any]], Dict[int, Dict[str, str]]], None]] = None
   real_data: Optional[Callable[..., Dict[str, float]]] = None
@@ -76,6 +76,5 @@ def _distance_to_binary(rows, seed_dirs) -> None:
     distance.add_distance_to_binary(rows, seed_dirs)
 
 
-MAGAN = Extras(keys=("margin_first", "margin_last", "margin_updates"), run_values=_margin_values,
-               real_data=_test_split_is)
+MAGAN = Extras(run_values=_margin_values, real_data=_test_split_is)
 MODE_GAN = Extras(across_runs=_distance_to_binary, real_data=_ring_quality)

@@ -36,7 +36,6 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
   """The CLAIM.json dict: per-run rows, per (dataset, arm) statistics and curves, checks and the verdict."""
   arms = list(arms) if arms is not None else [a.name for a in claim.arms]
   keys = [k for k, _ in claim.metrics]
-  keys += [k for k in claim.extras.keys if k not in keys]
   table, curves, flat = {}, {}, {}
   for dataset in claim.datasets:
     for arm in arms:
