@@ -406,9 +406,21 @@ class ReportTest(tf.test.TestCase):
     for i, arm in enumerate(claim.arms):
       for seed in range(3):
         values = {k: 1.0 + i + 0.01 * seed for k, _ in claim.metrics}
-        rows.append(dict(dataset=dataset, arm=arm.name, seed=seed, values=values, timing=[],
+        rows.append(dict(dataset=dataset, arm=arm.name, seed=seed, values=values, timing=[], step=30,
                          curve=[[step, dict(values)] for step in (10, 20, 30)]))
     return rows
+
+  def test_the_header_sums_the_runs_recorded_training_time(self):
+    claim = claims.CLAIMS["aam"]
+    claim = dataclasses.replace(claim, datasets=claim.datasets[:1])
+    rows = self._rows(claim, "mnist")
+    for row in rows:  # 60 s for steps 0-20, 30 s for 20-30 (a resumed run)
+      row["timing"] = [{"from": 0, "to": 20, "seconds": 60.0}, {"from": 20, "to": 30, "seconds": 30.0}]
+    rows[0]["timing"] = rows[0]["timing"][1:]  # its first call predates the timing record
+    result = report.summarise(claim, rows, extras={}, seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
+    self.assertLen(rows, 9)  # 3 arms x 3 seeds: (8 x 90 s + 30 s) / 60 = 12.5 min
+    self.assertIn("the runs' recorded training time 12.5 min summed (steps no call timed in 1 of 9 runs)",
+                  report.markdown(claim, result))
 
   def test_the_command_names_the_datasets_a_partial_run_chose(self):
     full = claims.CLAIMS["mhgan"]

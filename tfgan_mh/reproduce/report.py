@@ -149,6 +149,16 @@ def _cell(stat) -> str:
   return f"{stat['mean']:.4g}"
 
 
+def _training_minutes(runs) -> str:
+  """The training seconds every run's timing record holds, summed over runs (a regenerated report's wall time is
+  the regeneration's; this is the campaign's), and how many runs have steps no call timed."""
+  seconds = sum(seg["seconds"] for r in runs for seg in r.get("timing") or [])
+  untimed = sum(1 for r in runs if sum(seg["to"] - seg["from"] for seg in r.get("timing") or [])
+                < r["step"] - r.get("timing_start", 0))
+  note = f" (steps no call timed in {untimed} of {len(runs)} runs)" if untimed else ""
+  return f"{seconds / 60:.1f} min summed{note}"
+
+
 def markdown(claim, result) -> str:
   """CLAIM.md: header, table at the last checkpoint (paper values in brackets), the learning curves, the
   comparison at equal wall time, checks, verdict, notes, command."""
@@ -159,7 +169,8 @@ def markdown(claim, result) -> str:
            f"Seeds {', '.join(map(str, result['seeds']))}; {result['steps']} steps per run"
            f"{' (SMOKE: a pipeline check, not a result)' if result['smoke'] else ''}; wall time of this call "
            f"{result['wall_seconds'] / 60:.1f} min ({reused} of {len(result['runs'])} runs reused from an earlier "
-           "call). Cells: mean ± std over seeds (ddof 1), at the last checkpoint.", "",
+           f"call); the runs' recorded training time {_training_minutes(result['runs'])}. Cells: mean ± std over "
+           "seeds (ddof 1), at the last checkpoint.", "",
            "| run | " + " | ".join(labels.get(k, k) for k in keys) + " |",
            "|---|" + "---|" * len(keys)]
   for name_, stats in result["table"].items():
