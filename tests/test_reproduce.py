@@ -406,7 +406,7 @@ class ReportTest(tf.test.TestCase):
     for i, arm in enumerate(claim.arms):
       for seed in range(3):
         values = {k: 1.0 + i + 0.01 * seed for k, _ in claim.metrics}
-        rows.append(dict(dataset=dataset, arm=arm.name, seed=seed, values=values, timing=[], step=30,
+        rows.append(dict(dataset=dataset, arm=arm.name, seed=seed, values=values, timing=[], step=30, timing_start=0,
                          curve=[[step, dict(values)] for step in (10, 20, 30)]))
     return rows
 
@@ -575,7 +575,7 @@ class MarginHistoryTest(tf.test.TestCase):
 class ExtrasTest(tf.test.TestCase):
   """A claim's own additions reach its rows, its table and its real-data row through `Claim.extras` alone."""
 
-  def test_run_values_keys_and_real_data_come_from_the_claim(self):
+  def test_run_values_and_real_data_come_from_the_claim(self):
     from tfgan_mh.reproduce import extras  # pylint: disable=g-import-not-at-top
     seen = []
     own = extras.Extras(run_values=lambda d: {"steps_seen": 7.0, "kept_only": [1, 2]},

@@ -151,10 +151,10 @@ def _cell(stat) -> str:
 
 def _training_minutes(runs) -> str:
   """The training seconds every run's timing record holds, summed over runs (a regenerated report's wall time is
-  the regeneration's; this is the campaign's), and how many runs have steps no call timed."""
+  the regeneration's; this is the campaign's), and how many runs have steps no call timed (`curves.seconds_at`)."""
   seconds = sum(seg["seconds"] for r in runs for seg in r.get("timing") or [])
-  untimed = sum(1 for r in runs if sum(seg["to"] - seg["from"] for seg in r.get("timing") or [])
-                < r["step"] - r.get("timing_start", 0))
+  untimed = sum(1 for r in runs
+                if curves_lib.seconds_at(r.get("timing") or [], r["step"], r.get("timing_start")) is None)
   note = f" (steps no call timed in {untimed} of {len(runs)} runs)" if untimed else ""
   return f"{seconds / 60:.1f} min summed{note}"
 
