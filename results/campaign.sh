@@ -27,7 +27,8 @@
 #                 seed noise with both flat, intra-FID MHGAN vs ACGAN waits on ACGAN's curve (net fall 0.81 > seed std
 #                 0.31 over 20 000-25 000). Fashion-MNIST at 25 000: hinge and MHGAN done, 3 seeds (~38 min a run,
 #                 two at once); IS holds, GAN-test waits on hinge (still rising), FID within seed noise. Next: its
-#                 ACGAN runs and cGAN seed 2 (seeds 0, 1 done), then a longer --steps (MNIST ACGAN's intra-FID, Fashion hinge's GAN-test).
+#                 ACGAN runs and cGAN seed 2 (seeds 0, 1 done), then a longer --steps (MNIST ACGAN's intra-FID,
+#                 Fashion hinge's GAN-test).
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
