@@ -25,10 +25,11 @@
 #                 every MNIST run done (ACGAN ~85 min a run, two at once). At 25 000, 3 seeds x 4 arms
 #                 (campaign/mhgan.md): not converged; IS and GAN-test MHGAN > hinge hold (the gap widening), FID within
 #                 seed noise with both flat, intra-FID MHGAN vs ACGAN waits on ACGAN's curve (net fall 0.81 > seed std
-#                 0.31 over 20 000-25 000). Fashion-MNIST at 25 000: hinge and MHGAN done, 3 seeds (~38 min a run,
-#                 two at once); IS holds, GAN-test waits on hinge (still rising), FID within seed noise. Next: its
-#                 ACGAN runs and cGAN seed 2 (seeds 0, 1 done), then a longer --steps (MNIST ACGAN's intra-FID,
-#                 Fashion hinge's GAN-test).
+#                 0.31 over 20 000-25 000). Fashion-MNIST at 25 000, 3 seeds x 4 arms (hinge / MHGAN ~38 min a
+#                 run, ACGAN ~60 min, two at once): IS holds, GAN-test waits on hinge (still rising), FID and
+#                 intra-FID vs ACGAN within seed noise with every curve flat. Now 35 000 (every run resumes from its
+#                 25 000-step checkpoint; 3500-step checkpoints after it) for the two curves still moving: MNIST
+#                 ACGAN's intra-FID, Fashion hinge's GAN-test.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
@@ -67,6 +68,7 @@ fi
 tfgan-reproduce mode_gan --seeds 0,1,2 --steps 10000 --out "$OUT"
 tfgan-reproduce mhgan --datasets mnist --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce mhgan --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce mhgan --seeds 0,1,2 --steps 35000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce amgan --datasets mnist --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce aam --datasets mnist --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce magan --seeds 0,1,2 --steps 93700 --out "$OUT" --data_dir "$DATA"
