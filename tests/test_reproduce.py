@@ -555,6 +555,16 @@ class CurvesTest(tf.test.TestCase):
     self.assertEqual([t.get_text() for t in axes[0].get_legend().get_texts()], ["hinge (3 seeds)", "mhgan (3 seeds)"])
     self.assertEqual(axes[0].get_xlabel(), "generator steps")
     self.assertIn("seed mean", fig._suptitle.get_text())
+    self.assertEqual([ax.get_yscale() for ax in axes], ["linear", "linear"])  # 0.01 .. 0.0033: not a decade
+
+  def test_a_curve_spanning_more_than_a_decade_is_drawn_on_a_log_axis(self):
+    def pts(*means):
+      return [dict(step=100 * (i + 1), mean=m, std=0.1, n=3) for i, m in enumerate(means)]
+    fig = curves.figure("t", {("d", "fid"): {"a": pts(200.0, 30.0, 4.0), "b": pts(150.0, 20.0, 3.0)},
+                              ("d", "is"): {"a": pts(5.0, 9.0, 9.8)},
+                              ("d", "margin"): {"a": pts(-1.0, 20.0, 30.0)}}, {"fid": "FID", "is": "IS"})
+    self.assertEqual([ax.get_yscale() for ax in fig.get_axes()], ["log", "linear", "linear"])  # margin: not > 0
+    self.assertEqual([ax.get_ylabel() for ax in fig.get_axes()], ["FID (log scale)", "IS", "margin"])
 
 
 class MarginHistoryTest(tf.test.TestCase):

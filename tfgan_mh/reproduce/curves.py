@@ -187,11 +187,21 @@ def figure(title: str, panels: Dict[Tuple[str, str], Dict[str, List[Dict[str, An
         n = max(p["n"] for p in pts)
         (line,) = ax.plot(x, mean, marker="o", markersize=3, label=f"{arm} ({n} seed{'s' if n > 1 else ''})")
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
+      log = _spans_decades(panels.get((dataset, metric), {}))
+      if log:
+        ax.set_yscale("log")
       ax.set_title(f"{dataset}: {labels.get(metric, metric)}", fontsize=10)
       ax.set_xlabel("generator steps")
-      ax.set_ylabel(labels.get(metric, metric))
+      ax.set_ylabel(labels.get(metric, metric) + (" (log scale)" if log else ""))
       ax.grid(alpha=0.3)
       if ax.lines:
         ax.legend(fontsize=8)
   fig.suptitle(textwrap.fill(f"{title} (seed mean ± 1 std)", width=int(width * 9)), fontsize=11)
   return fig
+
+
+def _spans_decades(arms: Dict[str, List[Dict[str, Any]]]) -> bool:
+  """Whether a panel's seed means are all positive and span more than a factor of 10 (FID from 200 at the first
+  checkpoint to 3 at the last): drawn on a log axis, the late checkpoints the verdicts read stay apart."""
+  means = [p["mean"] for pts in arms.values() for p in pts]
+  return bool(means) and min(means) > 0 and max(means) > 10 * min(means)
