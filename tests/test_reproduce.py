@@ -15,6 +15,7 @@ import tempfile
 import unittest
 from unittest import mock
 
+from matplotlib.backends import backend_agg
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -565,6 +566,11 @@ class CurvesTest(tf.test.TestCase):
                               ("d", "margin"): {"a": pts(-1.0, 20.0, 30.0)}}, {"fid": "FID", "is": "IS"})
     self.assertEqual([ax.get_yscale() for ax in fig.get_axes()], ["log", "linear", "linear"])  # margin: not > 0
     self.assertEqual([ax.get_ylabel() for ax in fig.get_axes()], ["FID (log scale)", "IS", "margin"])
+    fig = curves.figure("t", {("d", "am"): {"a": pts(0.7, 0.2, 0.03)}}, {})
+    backend_agg.FigureCanvasAgg(fig).draw()  # ticks are labelled at draw time
+    ax = fig.get_axes()[0]
+    self.assertEqual([t.get_text() for t in ax.get_yticklabels()], ["0.01", "0.1", "1"])  # plain, not 10^-2
+    self.assertEqual([t.get_text() for t in ax.get_yticklabels(minor=True)][:4], ["0.02", "0.03", "0.04", ""])
 
 
 class MarginHistoryTest(tf.test.TestCase):

@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from matplotlib import figure as mpl_figure
+from matplotlib import ticker
 
 FLAT_WINDOW = 3
 TIMING_FILE = "reproduce_timing.json"
@@ -188,8 +189,10 @@ def figure(title: str, panels: Dict[Tuple[str, str], Dict[str, List[Dict[str, An
         (line,) = ax.plot(x, mean, marker="o", markersize=3, label=f"{arm} ({n} seed{'s' if n > 1 else ''})")
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
       log = _spans_decades(panels.get((dataset, metric), {}))
-      if log:
+      if log:  # ticks as plain numbers (3, 10, 100), not powers of ten
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(_PlainLogFormatter())
+        ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))  # labels a few when span < 1 decade
       ax.set_title(f"{dataset}: {labels.get(metric, metric)}", fontsize=10)
       ax.set_xlabel("generator steps")
       ax.set_ylabel(labels.get(metric, metric) + (" (log scale)" if log else ""))
@@ -198,6 +201,13 @@ def figure(title: str, panels: Dict[Tuple[str, str], Dict[str, List[Dict[str, An
         ax.legend(fontsize=8)
   fig.suptitle(textwrap.fill(f"{title} (seed mean ± 1 std)", width=int(width * 9)), fontsize=11)
   return fig
+
+
+class _PlainLogFormatter(ticker.LogFormatter):
+  """matplotlib's choice of which log ticks to label, each written as a plain number (0.03, 6, 100)."""
+
+  def __call__(self, x, pos=None):
+    return f"{x:g}" if super().__call__(x, pos) else ""
 
 
 def _spans_decades(arms: Dict[str, List[Dict[str, Any]]]) -> bool:
