@@ -587,6 +587,30 @@ class MarginHistoryTest(tf.test.TestCase):
     writer.close()
     self.assertAllClose(extras.margin_history(d), [0.75, 0.5, 0.25])
 
+  def test_a_finished_runs_margins_are_kept_for_a_clone_without_its_event_files(self):
+    from tfgan_mh.reproduce import extras  # pylint: disable=g-import-not-at-top
+    d = self.create_tempdir().full_path
+    writer = tf.summary.create_file_writer(d)
+    with writer.as_default():
+      for step, margin in ((10, 0.75), (20, 0.5)):
+        tf.summary.scalar("magan/margin", margin, step=step)
+    writer.close()
+    def finish(steps):
+      with open(os.path.join(d, "TRAIN_DONE"), "w") as f:
+        f.write(str(steps))
+    self.assertAllClose(extras.kept_margins(d), [0.75, 0.5])  # unfinished: read, not kept
+    self.assertFalse(os.path.exists(os.path.join(d, extras.MARGIN_FILE)))
+    finish(20)
+    self.assertAllClose(extras.kept_margins(d), [0.75, 0.5])
+    for name in os.listdir(d):  # what a clone lacks
+      if name.startswith("events.out"):
+        os.remove(os.path.join(d, name))
+    self.assertEqual(extras.margin_history(d), [])
+    self.assertAllClose(extras.kept_margins(d), [0.75, 0.5])
+    self.assertEqual(extras.MAGAN.run_values(d)["margin_last"], 0.5)
+    finish(30)  # the run went on: the record of 20 steps is not its margins at 30
+    self.assertEqual(extras.kept_margins(d), [])
+
 
 class ExtrasTest(tf.test.TestCase):
   """A claim's own additions reach its rows, its table and its real-data row through `Claim.extras` alone."""

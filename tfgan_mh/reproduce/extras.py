@@ -4,6 +4,8 @@ on a claim's name.
 """
 
 import dataclasses
+import json
+import os
 from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
@@ -29,6 +31,7 @@ class Extras:
 
 
 NONE = Extras()
+MARGIN_FILE = "reproduce_margins.json"  # a MAGAN run's margin at every logged step, kept with the run's steps
 
 
 def margin_history(model_dir: str) -> List[float]:
@@ -38,9 +41,30 @@ def margin_history(model_dir: str) -> List[float]:
   return curves["magan/margin"][1].tolist() if "magan/margin" in curves else []
 
 
+def kept_margins(model_dir: str) -> List[float]:
+  """`margin_history`, kept in `MARGIN_FILE` with the run's steps: the event files stay on the machine that trained
+  the run (results/campaign/.gitignore), so a clone rebuilds the report from this record. A record of other steps
+  (the run went on since) is read again from the events."""
+  from tfgan_mh.run import run_dir  # pylint: disable=g-import-not-at-top
+  path, steps = os.path.join(model_dir, MARGIN_FILE), run_dir.done_steps(model_dir)
+  try:
+    with open(path) as f:
+      kept = json.load(f)
+  except (OSError, ValueError):
+    kept = {}
+  if kept.get("steps") == steps and steps is not None:
+    return kept["margins"]
+  margins = margin_history(model_dir)
+  if margins and steps is not None:
+    with open(path + ".tmp", "w") as f:
+      json.dump({"steps": steps, "margins": margins}, f)
+    os.replace(path + ".tmp", path)
+  return margins
+
+
 def _margin_values(model_dir: str) -> Dict[str, Any]:
   """MAGAN's margin schedule: its first and last value after pretraining, how often it fell, every value."""
-  margins = [m for m in margin_history(model_dir) if m > 0]
+  margins = [m for m in kept_margins(model_dir) if m > 0]
   return dict(margin_first=margins[0] if margins else None, margin_last=margins[-1] if margins else None,
               margin_updates=len(set(margins)) - 1 if margins else None, margin_per_epoch=margins)
 
