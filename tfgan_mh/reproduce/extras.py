@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List, Optional
 import numpy as np
 
 from tfgan_mh.reproduce import distance
+from tfgan_mh.run import run_dir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +46,6 @@ def kept_margins(model_dir: str) -> List[float]:
   """`margin_history`, kept in `MARGIN_FILE` with the run's steps: the event files stay on the machine that trained
   the run (results/campaign/.gitignore), so a clone rebuilds the report from this record. A record of other steps
   (the run went on since) is read again from the events."""
-  from tfgan_mh.run import run_dir  # pylint: disable=g-import-not-at-top
   path, steps = os.path.join(model_dir, MARGIN_FILE), run_dir.done_steps(model_dir)
   try:
     with open(path) as f:
