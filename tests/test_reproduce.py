@@ -333,6 +333,18 @@ class ErrorsTest(tf.test.TestCase):
     self.assertEqual(sorted(os.listdir(out)), [])  # nothing written
     self.assertEqual(sorted(os.listdir(empty)), [])
 
+  def test_a_run_finished_at_more_steps_than_asked_is_refused_before_any_work(self):
+    out = self.create_tempdir().full_path
+    model_dir = os.path.join(out, "runs", "mode_gan", "ring", "kplus1", "seed1")
+    os.makedirs(model_dir)
+    with open(os.path.join(model_dir, "TRAIN_DONE"), "w") as f:
+      f.write("10\n")
+    with self.assertRaisesRegex(ValueError, rf"^--steps=4: {model_dir} finished at 10 steps, more than asked \(a run "
+                                            r"is not cut back\): ask for --steps 10 or more, or give another --out$"):
+      runner.run_claim(claims.CLAIMS["mode_gan"], out=out, seeds=[0, 1], steps=4, smoke=True, log=[].append)
+    self.assertEqual(os.listdir(out), ["runs"])  # nothing trained, nothing written
+    self.assertEqual(os.listdir(model_dir), ["TRAIN_DONE"])
+
   def test_smoke_and_full_runs_never_share_a_folder_and_a_run_directory_is_refused(self):
     from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
     out = self.create_tempdir().full_path

@@ -248,6 +248,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
   num_samples = SMOKE["num_samples"] if smoke else claim.num_samples
   chosen = [a for a in claim.arms if arms is None or a.name in arms]
   _check_bases(claim, chosen, out, seeds, steps)
+  _check_not_longer(claim, chosen, out, seeds, steps)
   claim_out(out, smoke=smoke)
   rows = []  # one per (dataset, arm, seed)
   seed_dirs, evaluators = {}, {}
@@ -258,10 +259,9 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
       for arm in chosen:
         model_dir = _run_dir(out, claim, dataset, arm.name, seed)
         init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
-        arm_steps = steps * 2 if arm.extra_steps else steps
-        seconds = train_run(model_dir, arm, dataset, seed=seed, steps=arm_steps, checkpoints=checkpoints,
-                            smoke=smoke, init_from=init_from, log=log, data_dir=data_dir, out=out,
-                            deadline=deadline)
+        seconds = train_run(model_dir, arm, dataset, seed=seed, steps=_arm_steps(arm, steps),
+                            checkpoints=checkpoints, smoke=smoke, init_from=init_from, log=log, data_dir=data_dir,
+                            out=out, deadline=deadline)
         dirs[arm.name] = model_dir
         rows.append(_row(claim, dataset, arm, seed, model_dir, seconds,
                          evaluate_run(model_dir, claim, classifier, num_samples, smoke, evaluators), init_from))
@@ -277,6 +277,24 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
 
 def _run_dir(out, claim, dataset, arm: str, seed: int) -> str:
   return os.path.join(out, "runs", claim.name, dataset.name, arm, f"seed{seed}")
+
+
+def _arm_steps(arm, steps: int) -> int:
+  return steps * 2 if arm.extra_steps else steps
+
+
+def _check_not_longer(claim, chosen, out, seeds, steps) -> None:
+  """ValueError (one line, before any work) when a chosen run under `out` finished at more steps than asked: a run
+  is not cut back, and a report of N steps must not hold one of more."""
+  for dataset in claim.datasets:
+    for arm in chosen:
+      for seed in seeds:
+        model_dir = _run_dir(out, claim, dataset, arm.name, seed)
+        done = run_dir.done_steps(model_dir)
+        if done is not None and done > _arm_steps(arm, steps):
+          raise ValueError(f"--steps={steps}: {model_dir} finished at {done} steps, more than asked (a run is not "
+                           f"cut back): ask for --steps {done if not arm.extra_steps else done // 2} or more, "
+                           "or give another --out")
 
 
 def _check_bases(claim, chosen, out, seeds, steps) -> None:
