@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import numpy as np
 
+from tfgan_mh.evaluation import records
 from tfgan_mh.reproduce import distance
 from tfgan_mh.run import run_dir
 
@@ -56,9 +57,7 @@ def kept_margins(model_dir: str) -> List[float]:
     return kept["margins"]
   margins = margin_history(model_dir)
   if margins and steps is not None:
-    with open(path + ".tmp", "w") as f:
-      json.dump({"steps": steps, "margins": margins}, f)
-    os.replace(path + ".tmp", path)
+    records.write_json_atomic(path, {"steps": steps, "margins": margins})
   return margins
 
 
