@@ -292,9 +292,9 @@ def _check_not_longer(claim, chosen, out, seeds, steps) -> None:
         model_dir = _run_dir(out, claim, dataset, arm.name, seed)
         done = run_dir.done_steps(model_dir)
         if done is not None and done > _arm_steps(arm, steps):
+          least = -(-done // _arm_steps(arm, 1))  # the --steps that trains this arm to `done`, rounded up
           raise ValueError(f"--steps={steps}: {model_dir} finished at {done} steps, more than asked (a run is not "
-                           f"cut back): ask for --steps {done if not arm.extra_steps else done // 2} or more, "
-                           "or give another --out")
+                           f"cut back): ask for --steps {least} or more, or give another --out")
 
 
 def _check_bases(claim, chosen, out, seeds, steps) -> None:
