@@ -76,6 +76,7 @@ class Claim:
   seeds: Sequence[int] = (0, 1)
   notes: str = ""
   checkpoints: int = 10  # evaluated per run, evenly spaced: the learning curve (`curves.flattened` needs 3)
+  recipe: Tuple[str, ...] = ()  # bindings every arm trains with (before its own): the recipe tuned on the baseline
   extras: extras_lib.Extras = extras_lib.NONE  # what the claim adds: more values per run, across runs, real data
 
 
@@ -102,7 +103,7 @@ CLAIMS = {c.name: c for c in (
         arms=(Arm("hinge", (_E + "mnist_hinge_cpu.gin",)), Arm("mhgan", (_E + "mnist_mhinge_cpu.gin",)),
               Arm("acgan", (_E + "mnist_acgan_cpu.gin",)), TUTORIAL),
         metrics=_IMAGE_METRICS, eval_groups="fid,intra_fid,classifier_is,gan_test,ms_ssim", steps=3000,
-        seeds=(0, 1, 2),
+        seeds=(0, 1, 2), recipe=("optimization.anneal_from = 0.5",),
         expectations=(
             Expect("classifier_is_mean", "mhgan", ">", "hinge", "MHGAN Table 1: MHGAN's IS above SAGAN's"),
             Expect("fid", "mhgan", "<", "hinge", "MHGAN Table 1: MHGAN's FID below SAGAN's"),

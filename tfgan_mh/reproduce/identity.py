@@ -3,7 +3,8 @@ a run two claims share (the tutorials' cGAN arm, a baseline) is trained once.
 
 A run's recipe is the gin configuration its arm parses (gin files + bindings + dataset + seed + the smoke
 bindings), without the step count and the save / picture cadence that follow from `--steps` (a run extended to
-more steps keeps its recipe) and without where the data is read from (`--data_dir` or TFDS: the same data). Its
+more steps keeps its recipe, unless its rates anneal to 0 at its last step: `fingerprint`) and without where the
+data is read from (`--data_dir` or TFDS: the same data). Its
 fingerprint (sha256 of `gin.config_str()`, the normalised bindings: comments and file layout do not count) is
 written to `RECIPE_FILE` in the run directory when it starts training.
 
@@ -36,14 +37,19 @@ RECIPE_FILE = "reproduce_recipe.json"
 _SEED_DIR = re.compile(r"seed\d+$")
 
 
-def fingerprint(gin_files: Sequence[str], bindings: Sequence[str]) -> str:
+def fingerprint(gin_files: Sequence[str], bindings: Sequence[str], steps: Optional[int] = None) -> str:
   """sha256 of the gin configuration that `gin_files` + `bindings` parse to (the global gin config is left
-  clear)."""
+  clear). A recipe whose rates anneal to 0 at its last step (`optimization.anneal_from`) counts its `steps` too:
+  its schedule follows its length, so a longer run of it is another recipe, trained again from step 0."""
   from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
+  from tfgan_mh.training import optim  # pylint: disable=g-import-not-at-top
   gin.clear_config()
   try:
     train_main.parse_gin(list(gin_files), list(bindings))
-    return hashlib.sha256(gin.config_str().encode()).hexdigest()
+    config = gin.config_str()
+    if steps is not None and optim.OptimizationSettings().anneal_from is not None:
+      config += f"\n# annealed over {steps} steps\n"
+    return hashlib.sha256(config.encode()).hexdigest()
   finally:
     gin.clear_config()
 

@@ -119,10 +119,8 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   claim's arm) is copied instead of trained (`identity`). With `deadline` (a `time.time()`), a run whose steps
   left would not end by then at the claim's measured speed is not started: DeadlineReached (its checkpoints
   would be lost with a machine that ends first)."""
-  recipe = list(arm.params) + [f"train.seed = {seed}"] + (list(_SMOKE_PARAMS) if smoke else [])
-  if init_from is not None:
-    recipe.append(f"train.init_from = '{init_from}'")
-  digest = identity.fingerprint(arm.gin_files, list(dataset.params(None)) + recipe)
+  recipe = _recipe(arm, seed=seed, smoke=smoke, init_from=init_from)
+  digest = identity.fingerprint(arm.gin_files, list(dataset.params(None)) + recipe, steps)
   if identity.recipe_changed(model_dir, digest):
     _set_aside(model_dir, "other-recipe", "trained with another recipe (its gin files have changed since)", log)
   done = run_dir.done_steps(model_dir)
@@ -160,6 +158,14 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   seconds = time.time() - start
   curves.add_timing(model_dir, first, steps, seconds)
   return seconds
+
+
+def _recipe(arm: claims_lib.Arm, *, seed: int, smoke: bool, init_from: Optional[str]) -> List[str]:
+  """The bindings a run of `arm` trains with besides its gin files and dataset (steps and cadence aside)."""
+  recipe = list(arm.params) + [f"train.seed = {seed}"] + (list(_SMOKE_PARAMS) if smoke else [])
+  if init_from is not None:
+    recipe.append(f"train.init_from = '{init_from}'")
+  return recipe
 
 
 def _check_deadline(model_dir: str, steps_left: int, deadline: float) -> None:
@@ -246,9 +252,10 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
   steps = steps or (SMOKE["steps"] if smoke else claim.steps)
   checkpoints = SMOKE["checkpoints"] if smoke else claim.checkpoints
   num_samples = SMOKE["num_samples"] if smoke else claim.num_samples
-  chosen = [a for a in claim.arms if arms is None or a.name in arms]
+  chosen = [dataclasses.replace(a, params=claim.recipe + a.params)  # the claim's recipe, then the arm's bindings
+            for a in claim.arms if arms is None or a.name in arms]
   _check_bases(claim, chosen, out, seeds, steps)
-  _check_not_longer(claim, chosen, out, seeds, steps)
+  _check_not_longer(claim, chosen, out, seeds, steps, smoke)
   claim_out(out, smoke=smoke)
   rows = []  # one per (dataset, arm, seed)
   seed_dirs, evaluators = {}, {}
@@ -283,15 +290,21 @@ def _arm_steps(arm, steps: int) -> int:
   return steps * 2 if arm.extra_steps else steps
 
 
-def _check_not_longer(claim, chosen, out, seeds, steps) -> None:
-  """ValueError (one line, before any work) when a chosen run under `out` finished at more steps than asked: a run
-  is not cut back, and a report of N steps must not hold one of more."""
+def _check_not_longer(claim, chosen, out, seeds, steps, smoke: bool = False) -> None:
+  """ValueError (one line, before any work) when a chosen run under `out` of the arm's present recipe finished at
+  more steps than asked: a run is not cut back, and a report of N steps must not hold one of more (a run of
+  another recipe is set aside and trained again: `train_run`)."""
   for dataset in claim.datasets:
     for arm in chosen:
       for seed in seeds:
         model_dir = _run_dir(out, claim, dataset, arm.name, seed)
         done = run_dir.done_steps(model_dir)
-        if done is not None and done > _arm_steps(arm, steps):
+        if done is None or done <= _arm_steps(arm, steps):
+          continue
+        init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
+        recipe = _recipe(arm, seed=seed, smoke=smoke, init_from=init_from)
+        digest = identity.fingerprint(arm.gin_files, list(dataset.params(None)) + recipe, _arm_steps(arm, steps))
+        if not identity.recipe_changed(model_dir, digest):
           least = -(-done // _arm_steps(arm, 1))  # the --steps that trains this arm to `done`, rounded up
           raise ValueError(f"--steps={steps}: {model_dir} finished at {done} steps, more than asked (a run is not "
                            f"cut back): ask for --steps {least} or more, or give another --out")

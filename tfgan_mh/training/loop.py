@@ -116,12 +116,14 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, settings: Ru
   `benchmarks/train_step.py --config` times exactly this trainer.
   """
   kind, s = settings.optimization.optimizer, settings.train
+  trainer = None  # the rates of an annealed run follow its step counter, read once the trainer exists
+  anneal = settings.optimization.anneal(s.num_steps, lambda: trainer.step)
 
   def make_optimizer(scope):
     with gin.config_scope(scope):
-      return optim.build(kind, f"{scope}_{kind}")
+      return optim.build(kind, f"{scope}_{kind}", anneal)
 
-  return GANTrainer(
+  trainer = GANTrainer(
       strategy=strategy,
       make_generator=functools.partial(
           models_lib.build_generator, image_shape=source.image_shape,
@@ -136,6 +138,7 @@ def build_trainer(strategy: tf.distribute.Strategy, source, family, settings: Ru
       augment=settings.diffaugment.policy, lecam=settings.lecam,
       accumulate_steps=settings.optimization.accumulate_steps, penalty=penalties.GradientPenalty(),
       ada=settings.ada)
+  return trainer
 
 
 class _Run:

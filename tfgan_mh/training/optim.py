@@ -12,11 +12,13 @@ default; `OptimizationSettings`):
   g/adam.learning_rate = 1e-4            d/adam.learning_rate = 4e-4      # MHGAN §3.1 (TTUR), beta_1 = 0
   optimization.optimizer = 'adamax'      g/adamax.learning_rate = 5e-4    # MAGAN §4
   g/adam.decay_every = 10000             g/adam.decay_factor = 0.5        # staircase decay (AM-GAN, AAM)
+  optimization.anneal_from = 0.5         # both rates constant for half the run, then linearly to 0 (`Anneal`)
 (MHGAN = Kavalerov et al. 2019, MAGAN = Wang et al. 2017, AM-GAN = Zhou et al. 2018, AAM = Sapkota et al. 2022;
 references in the `tfgan_mh` package docstring.)
 """
 
 import dataclasses
+from typing import Callable, Optional
 
 import gin
 import keras
@@ -113,11 +115,49 @@ for _cls in (keras.optimizers.Adam, keras.optimizers.Adamax):
           "the PreReduced optimizers in tfgan_mh/training/optim.py must be adapted to this Keras version.")
 
 
-def rate_schedule(rate: float, decay_every=None, decay_factor=None):
-  """A constant rate, or rate * decay_factor ** floor(iterations / decay_every) (staircase decay).
+@dataclasses.dataclass(frozen=True)
+class Anneal:
+  """The rate held until step `start`, then falling linearly to 0 at step `end` (and 0 after): CycleGAN's
+  schedule (Zhu et al. 2017, "Unpaired Image-to-Image Translation using Cycle-Consistent Adversarial Networks",
+  arXiv:1703.10593: constant for the first half, linear decay to zero over the second).
 
-  Iterations are the optimizer's own: G steps for G, D steps for D.
+  `step`: a callable giving the run's step counter (the loop passes the trainer's, so G and D follow one timeline
+  whatever their updates per step: ACGAN's 2 D steps, MAGAN's D-only pre-training); None: the optimizer's own
+  iterations.
   """
+  start: int
+  end: int
+  step: Optional[Callable[[], tf.Tensor]] = None
+
+  def __post_init__(self):
+    if not 0 <= self.start < self.end:
+      raise ValueError(f"anneal start={self.start!r}, end={self.end!r}: need 0 <= start < end")
+
+
+class LinearAnneal(keras.optimizers.schedules.LearningRateSchedule):
+  """`rate` * clip((end - step) / (end - start), 0, 1) (`Anneal`)."""
+
+  def __init__(self, rate: float, anneal: Anneal):
+    self.rate, self.anneal = float(rate), anneal
+
+  def __call__(self, iterations):
+    step = self.anneal.step() if self.anneal.step is not None else iterations
+    left = (self.anneal.end - tf.cast(step, tf.float32)) / float(self.anneal.end - self.anneal.start)
+    return self.rate * tf.clip_by_value(left, 0.0, 1.0)
+
+  def get_config(self):
+    return {"rate": self.rate, "start": self.anneal.start, "end": self.anneal.end}
+
+
+def rate_schedule(rate: float, decay_every=None, decay_factor=None, anneal: Optional[Anneal] = None):
+  """A constant rate, rate * decay_factor ** floor(iterations / decay_every) (staircase decay; iterations are
+  the optimizer's own: G steps for G, D steps for D), or with `anneal` the linear fall to 0 of `Anneal`.
+  """
+  if anneal is not None:
+    if decay_every is not None or decay_factor is not None:
+      raise ValueError(f"decay_every={decay_every!r}, decay_factor={decay_factor!r} with optimization.anneal_from "
+                       "set: choose the staircase decay or the linear anneal, not both")
+    return LinearAnneal(rate, anneal)
   if decay_every is None and decay_factor is None:
     return rate
   if decay_every is None or decay_factor is None:
@@ -136,25 +176,26 @@ def check_rate(name: str, learning_rate) -> None:
     raise ValueError(f"{name.replace('_', '/', 1)}.learning_rate={learning_rate!r}: expected a number > 0")
 
 
-@gin.configurable(denylist=["name"])
+@gin.configurable(denylist=["name", "anneal"])
 def adam(name, *, learning_rate=gin.REQUIRED, beta_1=0.0, beta_2=0.999, epsilon=1e-8, decay_every=None,
-         decay_factor=None):
+         decay_factor=None, anneal: Optional[Anneal] = None):
   """Adam for one network. Defaults: beta_1 = 0, beta_2 = 0.999 (SAGAN / MHGAN, MHGAN §3.1).
 
   Bind per network in gin: `g/adam.learning_rate = 1e-4`, `d/adam.learning_rate = 4e-4` (MHGAN §3.1, TTUR).
-  `decay_every` / `decay_factor`: optional staircase decay of the rate (`rate_schedule`).
+  `decay_every` / `decay_factor`: optional staircase decay of the rate (`rate_schedule`); `anneal`: the linear
+  fall to 0 that `optimization.anneal_from` asks for (passed by the loop, not bound in gin).
   """
   check_rate(name, learning_rate)
-  rate = rate_schedule(learning_rate, decay_every, decay_factor)
+  rate = rate_schedule(learning_rate, decay_every, decay_factor, anneal)
   return PreReducedAdam(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
 
 
-@gin.configurable(denylist=["name"])
+@gin.configurable(denylist=["name", "anneal"])
 def adamax(name, *, learning_rate=gin.REQUIRED, beta_1=0.5, beta_2=0.999, epsilon=1e-8, decay_every=None,
-           decay_factor=None):
+           decay_factor=None, anneal: Optional[Anneal] = None):
   """Adamax for one network, as the MAGAN paper trains MAGAN and EBGAN (§4: rate 5e-4, beta_1 = 0.5)."""
   check_rate(name, learning_rate)
-  rate = rate_schedule(learning_rate, decay_every, decay_factor)
+  rate = rate_schedule(learning_rate, decay_every, decay_factor, anneal)
   return PreReducedAdamax(learning_rate=rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, name=name)
 
 
@@ -176,17 +217,30 @@ class OptimizationSettings:
   optimizer: 'adam' or 'adamax' (MAGAN), configured per network.
   accumulate_steps: micro-batches per update: the batch-n update in n slices (`tfgan_mh.training.accumulate`;
     that it divides the per-replica batch is checked by the trainer, which knows the replicas).
+  anneal_from: None (the configured rates, constant or staircase), or a fraction f in [0, 1): both networks'
+    rates are held for the first f of `train.num_steps`, then fall linearly to 0 at the last step (`Anneal`).
   """
 
   optimizer: str = "adam"
   accumulate_steps: int = 1
+  anneal_from: Optional[float] = None
 
   def __post_init__(self):
     check_kind(self.optimizer)
     check_positive_int("optimization.accumulate_steps", self.accumulate_steps)
+    f = self.anneal_from
+    if f is not None and (isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 <= f < 1):
+      raise ValueError(f"optimization.anneal_from={f!r}: expected a fraction of train.num_steps in [0, 1) after "
+                       "which the rates fall linearly to 0, or None (no anneal)")
+
+  def anneal(self, num_steps: int, step: Callable[[], tf.Tensor]) -> Optional[Anneal]:
+    """The `Anneal` of a run of `num_steps` whose step counter `step` reads; None without `anneal_from`."""
+    if self.anneal_from is None:
+      return None
+    return Anneal(int(round(self.anneal_from * num_steps)), num_steps, step)
 
 
-def build(kind: str, name: str):
-  """The gin-configured optimizer `kind` ('adam' or 'adamax') named `name`."""
+def build(kind: str, name: str, anneal: Optional[Anneal] = None):
+  """The gin-configured optimizer `kind` ('adam' or 'adamax') named `name`, its rate annealed by `anneal`."""
   check_kind(kind)
-  return OPTIMIZERS[kind](name)
+  return OPTIMIZERS[kind](name, anneal=anneal)
