@@ -230,6 +230,15 @@ class RecipeIdentityTest(tf.test.TestCase):
     mnist = claims.CLAIMS["mhgan"].datasets[0]
     self.assertNotIn("path", " ".join(mnist.params(None)))  # the key is taken without --data_dir
 
+  def test_an_annealed_recipe_counts_its_steps_a_constant_rate_one_does_not(self):
+    files, seed = ("experiments/ring_kplus1.gin",), ["train.seed = 0"]
+    constant = {runner.identity.fingerprint(files, seed, steps) for steps in (None, 10, 20)}
+    self.assertLen(constant, 1)  # extended to more steps, a run keeps its recipe
+    annealed = [runner.identity.fingerprint(files, seed + ["optimization.anneal_from = 0.5"], steps)
+                for steps in (10, 20)]
+    self.assertNotEqual(annealed[0], annealed[1])  # the schedule follows the length: another recipe
+    self.assertNotIn(annealed[0], constant)
+
   def test_a_run_of_another_recipe_is_set_aside_and_the_same_recipe_elsewhere_is_copied(self):
     out, log = self.create_tempdir().full_path, []
     binary, kplus1, _ = claims.CLAIMS["mode_gan"].arms
@@ -345,6 +354,20 @@ class ErrorsTest(tf.test.TestCase):
     self.assertEqual(os.listdir(out), ["runs"])  # nothing trained, nothing written
     self.assertEqual(os.listdir(model_dir), ["TRAIN_DONE"])
 
+  def test_a_longer_run_of_another_recipe_is_not_refused_it_will_be_set_aside(self):
+    out = self.create_tempdir().full_path
+    claim = claims.CLAIMS["mode_gan"]
+    model_dir = os.path.join(out, "runs", "mode_gan", "ring", "kplus1", "seed0")
+    os.makedirs(model_dir)
+    with open(os.path.join(model_dir, "TRAIN_DONE"), "w") as f:
+      f.write("10\n")
+    runner.identity.record(model_dir, "0" * 64)  # trained with a recipe since changed
+    runner._check_not_longer(claim, claim.arms, out, [0], 4, smoke=True)  # no error
+    recipe = runner._recipe(claim.arms[1], seed=0, smoke=True, init_from=None)
+    runner.identity.record(model_dir, runner.identity.fingerprint(claim.arms[1].gin_files, recipe))
+    with self.assertRaisesRegex(ValueError, r"^--steps=4: .*seed0 finished at 10 steps, more than asked"):
+      runner._check_not_longer(claim, claim.arms, out, [0], 4, smoke=True)
+
   def test_smoke_and_full_runs_never_share_a_folder_and_a_run_directory_is_refused(self):
     from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
     out = self.create_tempdir().full_path
@@ -447,6 +470,17 @@ class ReportTest(tf.test.TestCase):
     result = report.summarise(full, rows, extras={}, seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
     self.assertIn("Command: `python -m tfgan_mh.reproduce mhgan --seeds 0,1,2 --steps 30`",
                   report.markdown(full, result))
+
+  def test_the_header_names_the_claims_recipe(self):
+    mhgan = claims.CLAIMS["mhgan"]
+    result = report.summarise(mhgan, self._rows(mhgan, "mnist") + self._rows(mhgan, "fashion_mnist"), extras={},
+                              seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
+    self.assertIn("\n\nEvery arm trains with `optimization.anneal_from = 0.5` (the claim's recipe). Seeds 0, 1, 2;",
+                  report.markdown(mhgan, result))
+    aam = claims.CLAIMS["aam"]
+    result = report.summarise(aam, self._rows(aam, "mnist"), extras={}, seeds=[0, 1, 2], steps=30, smoke=False,
+                              seconds=1.0)
+    self.assertIn("\n\nSeeds 0, 1, 2;", report.markdown(aam, result))
 
 
 class CurvesTest(tf.test.TestCase):

@@ -120,6 +120,75 @@ class OptimTest(parameterized.TestCase, tf.test.TestCase):
       optim.rate_schedule(1e-4, decay_every=10)
     with self.assertRaisesRegex(ValueError, r"decay_factor=1.5: need decay_every >= 1 and 0 < decay_factor"):
       optim.rate_schedule(1e-4, decay_every=10, decay_factor=1.5)
+    for bad in (1.0, -0.1, True, "0.5"):
+      with self.assertRaisesRegex(ValueError, rf"^optimization.anneal_from={bad!r}: expected a fraction of "
+                                              r"train.num_steps in \[0, 1\) after which the rates fall linearly to 0, "
+                                              r"or None \(no anneal\)(\n|$)"):  # gin adds the configurable
+        optim.OptimizationSettings(anneal_from=bad)
+    with self.assertRaisesRegex(ValueError, r"^decay_every=2, decay_factor=0.5 with optimization.anneal_from set: "
+                                            r"choose the staircase decay or the linear anneal, not both$"):
+      optim.rate_schedule(1e-4, decay_every=2, decay_factor=0.5, anneal=optim.Anneal(0, 4))
+    with self.assertRaisesRegex(ValueError, r"^anneal start=4, end=4: need 0 <= start < end$"):
+      optim.Anneal(4, 4)
+
+
+class AnnealTest(tf.test.TestCase):
+  """`optimization.anneal_from`: the rates held, then linearly to 0 at the last step (CycleGAN's schedule)."""
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def test_the_rate_is_held_then_falls_linearly_to_zero_on_the_step_counter(self):
+    step = tf.Variable(0, dtype=tf.int64)
+    schedule = optim.rate_schedule(0.1, anneal=optim.Anneal(4, 8, step.read_value))
+    got = []
+    for s in range(11):
+      step.assign(s)
+      got.append(float(schedule(tf.constant(999))))  # the counter decides, not the iterations passed
+    self.assertAllClose(got, [0.1] * 5 + [0.075, 0.05, 0.025, 0.0, 0.0, 0.0])
+    settings = optim.OptimizationSettings(anneal_from=0.5)
+    anneal = settings.anneal(15, step.read_value)
+    self.assertEqual((anneal.start, anneal.end), (8, 15))  # round(7.5): the start step
+    self.assertIsNone(optim.OptimizationSettings().anneal(15, step.read_value))
+
+  def test_adam_on_its_own_iterations_follows_the_update_rule_at_the_falling_rates(self):
+    rng = np.random.default_rng(2)
+    w0 = rng.standard_normal((3,)).astype(np.float32)
+    grads = [rng.standard_normal((3,)).astype(np.float32) for _ in range(4)]
+    opt = optim.PreReducedAdam(learning_rate=optim.rate_schedule(0.1, anneal=optim.Anneal(1, 4)), beta_1=0.5,
+                               epsilon=1e-3)
+    w = keras.Variable(w0)
+    for g in grads:
+      opt.apply_gradients([(tf.constant(g), w)])
+    rates = [0.1, 0.1, 0.1 * 2 / 3, 0.1 / 3]  # the rate of update t is read at iteration t - 1
+    self.assertAllClose(w.numpy(), _adam_reference(w0.astype(np.float64), grads, rates, 0.5, 0.999, 1e-3),
+                        atol=1e-6)
+
+  def test_a_trainer_anneals_both_networks_on_its_step_and_stops_learning_at_the_last(self):
+    from tfgan_mh import cli, losses  # pylint: disable=g-import-not-at-top
+    from tfgan_mh.training import loop  # pylint: disable=g-import-not-at-top
+    cli.parse_gin(["experiments/mnist_acgan_cpu.gin"], [  # 2 D steps per G step: D's updates follow G's steps
+        "train.num_steps = 10", "train.global_batch_size = 8", "optimization.anneal_from = 0.5"])
+
+    class Source:
+      image_shape, num_classes = (32, 32, 1), 10
+
+    trainer = loop.build_trainer(tf.distribute.get_strategy(), Source, losses.get_family("acgan", num_classes=10),
+                                 loop.RunSettings())
+    for step, share in ((0, 1.0), (5, 1.0), (7, 0.6), (10, 0.0)):
+      trainer.step.assign(step)
+      self.assertAllClose([float(trainer.g_optimizer.learning_rate), float(trainer.d_optimizer.learning_rate)],
+                          [1e-4 * share, 4e-4 * share], atol=1e-12)
+    rng = np.random.default_rng(0)
+    data = tf.data.Dataset.from_tensor_slices((rng.uniform(-1, 1, (16, 32, 32, 1)).astype(np.float32),
+                                               rng.integers(0, 10, 16).astype(np.int32))).batch(8, drop_remainder=True).repeat()
+    before = [v.numpy() for v in trainer.generator.trainable_variables + trainer.discriminator.trainable_variables]
+    trainer.train_steps(iter(data), 1)  # at step 10 of 10: rate 0 for both
+    after = [v.numpy() for v in trainer.generator.trainable_variables + trainer.discriminator.trainable_variables]
+    for b, a in zip(before, after):
+      self.assertAllEqual(b, a)
+    self.assertEqual(int(trainer.step.numpy()), 11)
 
 
 if __name__ == "__main__":

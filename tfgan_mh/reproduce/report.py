@@ -165,8 +165,9 @@ def markdown(claim, result) -> str:
   labels = dict(claim.metrics)
   reused = sum(1 for r in result["runs"] if not r.get("train_seconds"))
   keys = list(next(iter(result["table"].values())).keys()) if result["table"] else []
+  recipe = f"Every arm trains with `{'`, `'.join(claim.recipe)}` (the claim's recipe). " if claim.recipe else ""
   lines = [f"# {result['name']}: {claim.title}", "", f"Source: {claim.source}.", "",
-           f"Seeds {', '.join(map(str, result['seeds']))}; {result['steps']} steps per run"
+           recipe + f"Seeds {', '.join(map(str, result['seeds']))}; {result['steps']} steps per run"
            f"{' (SMOKE: a pipeline check, not a result)' if result['smoke'] else ''}; wall time of this call "
            f"{result['wall_seconds'] / 60:.1f} min ({reused} of {len(result['runs'])} runs reused from an earlier "
            f"call); the runs' recorded training time {_training_minutes(result['runs'])}. Cells: mean ± std over "
