@@ -34,6 +34,8 @@ import numpy as np
 from matplotlib import figure as mpl_figure
 from matplotlib import ticker
 
+from tfgan_mh.evaluation import records
+
 FLAT_WINDOW = 3
 TIMING_FILE = "reproduce_timing.json"
 
@@ -57,10 +59,7 @@ def read_timing(model_dir: str) -> List[Dict[str, float]]:
 def add_timing(model_dir: str, first_step: int, last_step: int, seconds: float) -> None:
   """Appends one training call (steps first_step..last_step took `seconds`), atomically."""
   segments = read_timing(model_dir) + [{"from": int(first_step), "to": int(last_step), "seconds": float(seconds)}]
-  path = os.path.join(model_dir, TIMING_FILE)
-  with open(path + ".tmp", "w") as f:
-    json.dump(segments, f)
-  os.replace(path + ".tmp", path)
+  records.write_json_atomic(os.path.join(model_dir, TIMING_FILE), segments)
 
 
 def seconds_per_step(folder: str, depth: int = 3) -> Optional[float]:

@@ -10,6 +10,7 @@ from typing import Optional
 import gin
 import numpy as np
 
+from tfgan_mh.evaluation import records
 from tfgan_mh.run import run_dir
 
 DISTANCE_FILE = "reproduce_distance_to_binary.json"  # a mode_gan run's energy distance to the binary GAN, kept
@@ -68,8 +69,6 @@ def add_distance_to_binary(rows, seed_dirs, num_points: int = 2000):
 
 def keep_distance(model_dir, other, value: float) -> None:
   """Writes `model_dir`'s distance to the binary run `other` with both runs' steps (atomically)."""
-  path = os.path.join(model_dir, DISTANCE_FILE)
-  with open(path + ".tmp", "w") as f:
-    json.dump({"energy_distance_to_binary": value, "against": os.path.relpath(other, os.path.dirname(model_dir)),
-               "steps": [run_dir.done_steps(model_dir), run_dir.done_steps(other)]}, f)
-  os.replace(path + ".tmp", path)
+  records.write_json_atomic(os.path.join(model_dir, DISTANCE_FILE), {
+      "energy_distance_to_binary": value, "against": os.path.relpath(other, os.path.dirname(model_dir)),
+      "steps": [run_dir.done_steps(model_dir), run_dir.done_steps(other)]})

@@ -31,6 +31,7 @@ from typing import Callable, Optional, Sequence
 
 import gin
 
+from tfgan_mh.evaluation import records
 from tfgan_mh.run import run_dir
 
 RECIPE_FILE = "reproduce_recipe.json"
@@ -66,10 +67,7 @@ def recorded(model_dir: str) -> Optional[str]:
 def record(model_dir: str, digest: str) -> None:
   """Writes the fingerprint into `model_dir` (atomically)."""
   os.makedirs(model_dir, exist_ok=True)
-  path = os.path.join(model_dir, RECIPE_FILE)
-  with open(path + ".tmp", "w") as f:
-    json.dump({"sha256": digest}, f)
-  os.replace(path + ".tmp", path)
+  records.write_json_atomic(os.path.join(model_dir, RECIPE_FILE), {"sha256": digest})
 
 
 def recipe_changed(model_dir: str, digest: str) -> bool:

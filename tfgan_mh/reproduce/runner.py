@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import gin
 
+from tfgan_mh.evaluation import records
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
 from tfgan_mh.reproduce import identity
@@ -61,9 +62,7 @@ def claim_out(out: str, *, smoke: bool) -> None:
                        f"(default: runs/reproduce{'_smoke' if smoke else ''})")
     return
   os.makedirs(out, exist_ok=True)
-  with open(path + ".tmp", "w") as f:
-    json.dump({"smoke": smoke}, f)
-  os.replace(path + ".tmp", path)
+  records.write_json_atomic(path, {"smoke": smoke})
 
 
 def check_data_dir(data_dir: str, claims: Sequence[claims_lib.Claim]) -> None:
