@@ -182,7 +182,8 @@ class AnnealTest(tf.test.TestCase):
                           [1e-4 * share, 4e-4 * share], atol=1e-12)
     rng = np.random.default_rng(0)
     data = tf.data.Dataset.from_tensor_slices((rng.uniform(-1, 1, (16, 32, 32, 1)).astype(np.float32),
-                                               rng.integers(0, 10, 16).astype(np.int32))).batch(8, drop_remainder=True).repeat()
+                                               rng.integers(0, 10, 16).astype(np.int32)))
+    data = data.batch(8, drop_remainder=True).repeat()
     before = [v.numpy() for v in trainer.generator.trainable_variables + trainer.discriminator.trainable_variables]
     trainer.train_steps(iter(data), 1)  # at step 10 of 10: rate 0 for both
     after = [v.numpy() for v in trainer.generator.trainable_variables + trainer.discriminator.trainable_variables]

@@ -119,7 +119,7 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   left would not end by then at the claim's measured speed is not started: DeadlineReached (its checkpoints
   would be lost with a machine that ends first)."""
   recipe = _recipe(arm, seed=seed, smoke=smoke, init_from=init_from)
-  digest = identity.fingerprint(arm.gin_files, list(dataset.params(None)) + recipe, steps)
+  digest = _fingerprint(arm, dataset, recipe, steps)
   if identity.recipe_changed(model_dir, digest):
     _set_aside(model_dir, "other-recipe", "trained with another recipe (its gin files have changed since)", log)
   done = run_dir.done_steps(model_dir)
@@ -165,6 +165,11 @@ def _recipe(arm: claims_lib.Arm, *, seed: int, smoke: bool, init_from: Optional[
   if init_from is not None:
     recipe.append(f"train.init_from = '{init_from}'")
   return recipe
+
+
+def _fingerprint(arm: claims_lib.Arm, dataset: claims_lib.Dataset, recipe: Sequence[str], steps: int) -> str:
+  """The `identity` fingerprint of a run of `arm` on `dataset` with the bindings `recipe` (data from anywhere)."""
+  return identity.fingerprint(arm.gin_files, list(dataset.params(None)) + list(recipe), steps)
 
 
 def _check_deadline(model_dir: str, steps_left: int, deadline: float) -> None:
@@ -264,7 +269,7 @@ def run_claim(claim: claims_lib.Claim, *, out: str, seeds, steps: Optional[int],
       dirs = {}
       for arm in chosen:
         model_dir = _run_dir(out, claim, dataset, arm.name, seed)
-        init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
+        init_from = _base_dir(out, claim, dataset, arm, seed)
         seconds = train_run(model_dir, arm, dataset, seed=seed, steps=_arm_steps(arm, steps),
                             checkpoints=checkpoints, smoke=smoke, init_from=init_from, log=log, data_dir=data_dir,
                             out=out, deadline=deadline)
@@ -285,6 +290,11 @@ def _run_dir(out, claim, dataset, arm: str, seed: int) -> str:
   return os.path.join(out, "runs", claim.name, dataset.name, arm, f"seed{seed}")
 
 
+def _base_dir(out, claim, dataset, arm, seed: int) -> Optional[str]:
+  """The run directory of the arm that `arm` continues (`Arm.init_from`), None when it starts from scratch."""
+  return _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
+
+
 def _arm_steps(arm, steps: int) -> int:
   return steps * 2 if arm.extra_steps else steps
 
@@ -300,9 +310,9 @@ def _check_not_longer(claim, chosen, out, seeds, steps, smoke: bool = False) -> 
         done = run_dir.done_steps(model_dir)
         if done is None or done <= _arm_steps(arm, steps):
           continue
-        init_from = _run_dir(out, claim, dataset, arm.init_from, seed) if arm.init_from else None
+        init_from = _base_dir(out, claim, dataset, arm, seed)
         recipe = _recipe(arm, seed=seed, smoke=smoke, init_from=init_from)
-        digest = identity.fingerprint(arm.gin_files, list(dataset.params(None)) + recipe, _arm_steps(arm, steps))
+        digest = _fingerprint(arm, dataset, recipe, _arm_steps(arm, steps))
         if not identity.recipe_changed(model_dir, digest):
           least = -(-done // _arm_steps(arm, 1))  # the --steps that trains this arm to `done`, rounded up
           raise ValueError(f"--steps={steps}: {model_dir} finished at {done} steps, more than asked (a run is not "
