@@ -48,20 +48,37 @@ def _fingerprint(key, w):
           f"{key}/sample": flat[picks].astype(np.float32)}
 
 
-def _golden_tolerance(name, key):
-  """(rtol, atol) of a golden value: rtol 1e-4 (the trainer issue's tolerance), except translation from step 3 on.
+def _golden_tolerance(name, key, power_state=frozenset()):
+  """(rtol, atol) of a golden value: rtol 1e-4 (the trainer issue's tolerance), except translation from step 3 on
+  and the spectral-norm power-iteration vectors (`power_state`: their keys).
 
   Translation's G has weights whose gradient is round-off (its stem's taps on the domain channels, constant over the
   image, which instance norm removes: see the Mirrored comparison), so Adam moves them by about +-lr in whatever
   direction a CPU's rounding picks. Its goldens (recorded on an AVX2 EPYC) hold at rtol 1e-4 for steps 1-2 on every
   CPU seen; on an AVX-512 EPYC (avx512_vp2intersect) step 3 differed by up to 4e-4 relative, weight entries by up to
   1.3e-3, their sums by 1.3e-2 (and D's weights, trained on those samples, by 2e-5).
+
+  A spectral-norm `sn_u` is the power iteration's state, not a trained weight: the losses see it only through
+  sigma = u^T W v. In one CI run (CPU not recorded) mhinge_ssl's Mirrored classifier u after 3 steps differed from
+  its golden by up to 9.2e-4 (1.6e-3 relative) while every loss of the 3 steps held rtol 1e-4 and every weight
+  compared before it (all of G's, D's first five) held its tolerance. Not reproduced on an AVX-512 EPYC: 22 runs
+  with oneDNN (3 of this test, 19 repeated in one process, under load) and one with Eigen's kernels gave the golden
+  within 1.8e-7, and perturbing D's starting weights by 1e-6 relative moved u by 4e-7; the cause was not found.
+  u is compared at atol 2e-3: its third step alone moved it by 1.9e-2.
   """
+  if key in power_state:
+    return 1e-4, 2e-3
   if name != "translation" or key.startswith(("step1/", "step2/")):
     return 1e-4, 1e-6
   if key.startswith("step"):
     return 1e-3, 1e-6
   return 1e-3, (2e-2 if key.endswith("/sum") else 2e-3)
+
+
+def _power_state(trainer):
+  """The golden keys of `trainer`'s spectral-norm power-iteration vectors (`sn_u`)."""
+  return frozenset(f"{n}/{j}" for n in NETS for j, v in enumerate(getattr(trainer, n).variables)
+                   if v.path.endswith("sn_u"))
 
 
 def _golden_values(outs, weights):
@@ -86,7 +103,7 @@ class EveryFamilyTest(tf.test.TestCase, parameterized.TestCase):
       os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
       np.savez_compressed(GOLDEN, **kept)
 
-  def _check_golden(self, name, strategy, values):
+  def _check_golden(self, name, strategy, values, power_state):
     prefix = f"{name}/{strategy}/"
     if RECORD:
       self.recorded.update({prefix + k: v for k, v in values.items()})
@@ -95,7 +112,7 @@ class EveryFamilyTest(tf.test.TestCase, parameterized.TestCase):
     expected = {k[len(prefix):]: golden[k] for k in golden.files if k.startswith(prefix)}
     self.assertEqual(sorted(values), sorted(expected), f"{name} ({strategy}): measured keys vs the goldens")
     for k, v in values.items():
-      rtol, atol = _golden_tolerance(name, k)
+      rtol, atol = _golden_tolerance(name, k, power_state)
       what = k if k.startswith("step") else f"weights {k}"
       self.assertAllClose(v, expected[k], rtol=rtol, atol=atol, msg=f"{name} ({strategy}): {what}")
 
@@ -157,7 +174,7 @@ class EveryFamilyTest(tf.test.TestCase, parameterized.TestCase):
     for _ in range(STEPS - 1):
       outs += steps(default, it, 1)
       history.append(weights(default))
-    self._check_golden(name, "default", _golden_values(outs, history[-1]))
+    self._check_golden(name, "default", _golden_values(outs, history[-1]), _power_state(default))
     self._check_xla(name, d_steps, start, drawn, outs, history)
 
     strategy = helpers.mirrored_strategy(self)
@@ -185,7 +202,7 @@ class EveryFamilyTest(tf.test.TestCase, parameterized.TestCase):
     if margin_sum is not None:
       self.assertAllClose(margin_sum, mirrored.family_state["margin_state"].fake_energy_sum.numpy(), rtol=1e-4)
     outs_m += steps(mirrored, dist, STEPS - 1)
-    self._check_golden(name, "mirrored", _golden_values(outs_m, weights(mirrored)))
+    self._check_golden(name, "mirrored", _golden_values(outs_m, weights(mirrored)), _power_state(mirrored))
 
 
 if __name__ == "__main__":
