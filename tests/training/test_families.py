@@ -48,7 +48,7 @@ def _fingerprint(key, w):
           f"{key}/sample": flat[picks].astype(np.float32)}
 
 
-def _golden_tolerance(name, key, power_state=frozenset()):
+def _golden_tolerance(name, key, power_state):
   """(rtol, atol) of a golden value: rtol 1e-4 (the trainer issue's tolerance), except translation from step 3 on
   and the spectral-norm power-iteration vectors (`power_state`: their keys).
 
