@@ -314,6 +314,8 @@ class ErrorsTest(tf.test.TestCase):
                                                           "such as 0,1,2"),
         (["magan", "--stop_within=-5", f"--out={out}/k"], REPO, "error: --stop_within=-5.0: expected minutes >= 0 "
                                                                "(0: no limit)"),
+        (["magan", "--threads=-1", f"--out={out}/l"], REPO, "error: --threads=-1: expected a thread count >= 0 "
+                                                           "(0: TF's default)"),
         (["magan", "--steps=0", f"--out={out}/c"], out, "error: --steps=0: expected a positive int"),
         (["magan", "--seeds=0,1,0", f"--out={out}/f"], REPO, "error: --seeds='0,1,0': seed 0 is repeated; "
                                                              "expected distinct seeds such as 0,1,2"),

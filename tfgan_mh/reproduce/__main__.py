@@ -1,5 +1,5 @@
 r"""`python -m tfgan_mh.reproduce CLAIM[,CLAIM...] [--seeds 0,1,2] [--steps N] [--arms A,B] [--datasets D] [--out DIR]
-[--data_dir DIR] [--stop_within MINUTES] [--smoke]`.
+[--data_dir DIR] [--stop_within MINUTES] [--threads N] [--smoke]`.
 
 Trains every arm of CLAIM with the project's gin experiments, runs the eval job on every checkpoint of each run
 (10 per run), and writes DIR/CLAIM.md, DIR/CLAIM.json (mean ± std over seeds per arm, the paper's number beside
@@ -10,7 +10,8 @@ are reused on restart; a larger --steps extends them. Claims: mhgan, mode_gan, m
 mhshared_switch, toolkit, aam_translation; several, comma-separated, or all run one after the other in one
 process (sharing OUT's dataset classifiers). `--stop_within=M`: start no training run that would not end within M
 minutes (at the claim's measured seconds per step): a machine lent for a while ends the command cleanly instead of
-in the middle of a run whose checkpoints it would take with it. `--smoke` runs every arm for a few steps (a pipeline
+in the middle of a run whose checkpoints it would take with it. `--threads=1`: one intra-op and one inter-op
+thread (two campaign processes sharing 2 cores). `--smoke` runs every arm for a few steps (a pipeline
 check: CI runs it). MNIST and Fashion-MNIST come from TFDS (downloaded once), or with `--data_dir=DIR` from
 the idx folders DIR/mnist and DIR/fashion_mnist (the four files of the MNIST site each). Runs from any folder.
 Exit status 0; 1 with a one-line error on bad input (nothing written).
@@ -38,6 +39,9 @@ flags.DEFINE_string("datasets", None, "Comma-separated datasets of the claim to 
                     "campaign decides a claim on its first dataset before the next).")
 flags.DEFINE_float("stop_within", 0, "Start no training run that would not end within this many minutes (estimated "
                    "from the claim's timed runs); 0: no limit.")
+flags.DEFINE_integer("threads", 0, "TF intra-op and inter-op threads of this process (0: TF's default, one per core). "
+                     "Two campaign processes on 2 cores: 1 each ran mnist_mhinge_cpu 1.09-1.13x faster in total "
+                     "(docs/benchmarks.md).")
 flags.DEFINE_bool("smoke", False, "A few steps per arm and a tiny eval: checks the pipeline, not the claim.")
 
 
@@ -79,6 +83,16 @@ def parse_claims(argv, known):
   return names
 
 
+def set_threads(threads: int) -> None:
+  """TF's intra-op and inter-op pools of this process, `threads` each (0: TF's default); before TF's runtime
+  starts (nothing has run yet when `main` calls it). ValueError (one line) for a negative count."""
+  if threads < 0:
+    raise ValueError(f"--threads={threads}: expected a thread count >= 0 (0: TF's default)")
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  tf.config.threading.set_intra_op_parallelism_threads(threads)
+  tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def main(argv):
   from tfgan_mh.reproduce import claims  # pylint: disable=g-import-not-at-top
   from tfgan_mh.reproduce import runner  # pylint: disable=g-import-not-at-top
@@ -99,6 +113,7 @@ def main(argv):
     if FLAGS.stop_within < 0:
       raise ValueError(f"--stop_within={FLAGS.stop_within}: expected minutes >= 0 (0: no limit)")
     deadline = time.time() + 60 * FLAGS.stop_within if FLAGS.stop_within else None
+    set_threads(FLAGS.threads)
     for name in names:
       result = runner.run_claim(claims.CLAIMS[name], out=out, seeds=seeds[name], steps=FLAGS.steps,
                                 smoke=FLAGS.smoke, data_dir=data_dir, arms=arms,
