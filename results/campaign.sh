@@ -18,6 +18,12 @@
 #                 25 000-step report kept; its runs are in git history). Tuned on the hinge baseline alone
 #                 (`tfgan-reproduce mhgan --arms hinge --seeds 0,1,2 --steps 15000`, ~45 min a run on CPU E, two
 #                 at once): see campaign/tuning/mhgan_hinge_annealed.md. Then every arm with that recipe, MNIST first.
+#                 MNIST, every arm at 15 000, 3 seeds (campaign/mhgan.md): NOT CONVERGED (FID and intra-FID still
+#                 move; IS and GAN-test MHGAN > hinge hold). Longer constant-rate training passes these annealed end
+#                 points beyond seed noise in 10 of 16 arm-metric pairs (campaign/mhgan_schedules.md,
+#                 results/compare_schedules.py), so an annealed end point is not a converged one here either. What
+#                 would decide the claim: ACGAN's intra-FID flat, which at constant rates it was not by 35 000 steps
+#                 (2 seeds); 3 seeds x 4 arms from step 0 to >= 40 000 is ~12 h of a 2-core CPU E.
 #   mode_gan 10000  DECIDED (not reproduced, campaign/mode_gan.md, cause in campaign/mode_gan_cause.md).
 #                 base/train_ring.gin: Adam 1e-4, beta_1 0.5, batch 256, 5 D steps, and since the 10 000-step
 #                 runs without it were not flat (binary 2-sigma share moving 0.032 > seed std 0.021 over 8000-10 000),
@@ -43,6 +49,11 @@
 #                 converged; MAGAN 8.22 below EBGAN 8.55 at every checkpoint, both still rising; the 28 px tutorial
 #                 arm (mnist28_cgan_tutorial.gin) 9.70. Next: a longer --steps (the authors' code: 200 epochs).
 #   peers 5000   one seed per arm, a check that the peers' methods train and condition (not a paper claim).
+#   aam_translation  TUNING (2026-12-06) on CE alone (`tfgan-reproduce aam_translation --arms ce --seeds 0,1
+#                 --steps 20000`, one process per seed with --threads 1, ~3.9 steps/s each on CPU E): GAN-test is a
+#                 saturating metric, so this claim can flatten where the FID-judged ones creep. At 10 000 seed 0
+#                 was at 0.96-0.98 from 6000, seed 1 still rising (0.855 -> 0.872 -> 0.906 over 8000-10 000).
+# Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
 set -e
