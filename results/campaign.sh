@@ -52,7 +52,9 @@
 #   aam_translation  TUNING (2026-12-06) on CE alone (`tfgan-reproduce aam_translation --arms ce --seeds 0,1
 #                 --steps 20000`, one process per seed with --threads 1, ~3.9 steps/s each on CPU E): GAN-test is a
 #                 saturating metric, so this claim can flatten where the FID-judged ones creep. At 10 000 seed 0
-#                 was at 0.96-0.98 from 6000, seed 1 still rising (0.855 -> 0.872 -> 0.906 over 8000-10 000).
+#                 was at 0.96-0.98 from 6000, seed 1 still rising (0.855 -> 0.872 -> 0.906 over 8000-10 000); extended
+#                 to 20 000: flat over 16 000-20 000 (0.967 -> 0.978 -> 0.978, seed std 0.023; campaign/tuning/
+#                 aam_translation_ce.md). Every arm trains 20 000 steps, 3 seeds (the command below).
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
@@ -69,4 +71,5 @@ tfgan-reproduce mhgan --seeds 0,1,2 --steps 15000 --out "$OUT" --data_dir "$DATA
 tfgan-reproduce amgan --datasets mnist --seeds 0,1,2 --steps 25000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce aam --datasets mnist --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce magan --seeds 0,1,2 --steps 93700 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce aam_translation --seeds 0,1,2 --steps 20000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce peers --datasets mnist --out "$OUT" --data_dir "$DATA"
