@@ -25,6 +25,7 @@ from matplotlib import figure as mpl_figure
 
 from tfgan_mh import plots
 from tfgan_mh.evaluation import registry
+from tfgan_mh.reproduce import claims
 
 
 def _cell(point) -> str:
@@ -114,15 +115,15 @@ def main(args) -> None:
   if longer["claim"] != annealed["claim"]:
     raise SystemExit(f"--longer is a report of claim {longer['claim']!r}, --annealed of {annealed['claim']!r}: "
                      "compare one claim's reports")
-  from tfgan_mh.reproduce import claims  # pylint: disable=g-import-not-at-top
   labels = dict(claims.CLAIMS[annealed["claim"]].metrics) if annealed["claim"] in claims.CLAIMS else {}
   table = rows(longer, annealed)
   if not table:
     raise SystemExit(f"{args.longer} and {args.annealed} share no (run, metric) curve with a direction")
+  text = markdown(args, table, labels)
   with open(args.out + ".md", "w") as f:
-    f.write(markdown(args, table, labels))
+    f.write(text)
   plots.write_png(args.out + ".png", plots.to_array(figure(longer, annealed, table, labels, args.title)))
-  print(markdown(args, table, labels))
+  print(text)
 
 
 if __name__ == "__main__":
