@@ -4,7 +4,7 @@ r"""Is an annealed run's end point where longer training lands? One claim's repo
       --annealed results/campaign/mhgan.json --out results/campaign/mhgan_schedules
 
 Both files are `tfgan-reproduce` reports (CLAIM.json) of the same claim and seeds: `--longer` trained with the
-rates held (`optimization.anneal_from = 1`, the default) for more steps, `--annealed` with the rates decayed to 0
+rates held (`optimization.anneal_from` unset, the default) for more steps, `--annealed` with the rates decayed to 0
 over the end of a shorter run. Under an annealed schedule the last checkpoints are taken while the rates fall, so
 the flattening rule (`tfgan_mh.reproduce.curves`) reads the schedule's own descent; the question it cannot
 answer from one run is whether a longer schedule would end elsewhere. This script answers it from the longer
