@@ -54,7 +54,8 @@
 #                 saturating metric, so this claim can flatten where the FID-judged ones creep. At 10 000 seed 0
 #                 was at 0.96-0.98 from 6000, seed 1 still rising (0.855 -> 0.872 -> 0.906 over 8000-10 000); extended
 #                 to 20 000: flat over 16 000-20 000 (0.967 -> 0.978 -> 0.978, seed std 0.023; campaign/tuning/
-#                 aam_translation_ce.md). Every arm trains 20 000 steps, 3 seeds (the command below).
+#                 aam_translation_ce.md). Every arm trains 20 000 steps, 3 seeds (the command below). CE and AAM s = 64
+#                 done (campaign/aam_translation_ce_aam.md): AAM > CE fails, both curves flat; AAM s = 3.1 next.
 #   mhshared_switch  12500  (base; switched and continued train 12 500 more, to 25 000; the tutorials' cGAN 25 000 from
 #                 step 0) the next claim after aam_translation, the cheapest left to decide (~190 000 steps in all,
 #                 ~5 h of CPU E two at once; mhgan or amgan to >= 40 000 from step 0 ~12 h each). The baseline is the
@@ -62,7 +63,7 @@
 #                 in the constant-rate mhgan runs (git history, commit b531784; gin unchanged since): classifier IS
 #                 9.55 +- 0.13 at 10 000, 9.63 +- 0.04 at 12 500, flat over 20 000-25 000 (9.743 -> 9.745 -> 9.734,
 #                 seed std 0.03); intra-class MS-SSIM 0.391 -> 0.385 -> 0.383 -> 0.371 over 10 000-25 000. So the
-#                 switch comes at 12 500, where 000 switched (Fig. 8: SAGAN at 580k, well trained, still improving),
+#                 switch comes at 12 500, as 000 switched a well-trained run (Fig. 8: SAGAN at 580k; at 1M "also unsuccessful"),
 #                 and the continued arm ends where the baseline's IS was flat. Per seed, one process each:
 #                 `tfgan-reproduce mhshared_switch --arms hinge_base,switched,continued --seeds S --steps 12500`.
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
