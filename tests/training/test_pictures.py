@@ -1,5 +1,6 @@
 """The train job's sample picture (`tfgan_mh.training.pictures`) with a stand-in trainer: what it shows."""
 
+import math
 import types
 
 import numpy as np
@@ -63,6 +64,19 @@ class PicturesTest(tf.test.TestCase):
     self.assertEqual([t.get_text() for t in ax.get_xticklabels()], ["source", "to a", "to b", "to c"])
     grid = np.asarray(ax.images[0].get_array())
     self.assertAllEqual(grid[1:9, 1:9], plots.to_uint8(real_x[1, ..., 0]))  # row 0: the first image of domain 0
+
+  def test_preview_draws_enough_sources_for_every_domain(self):
+    self.assertEqual(pictures.preview_batch_size((32, 32, 1), True, 32), pictures.PREVIEW_BATCH)
+    self.assertEqual(pictures.preview_batch_size((2,), False, 64), pictures.PREVIEW_BATCH)
+    self.assertEqual(pictures.preview_batch_size((32, 32, 1), False, 64), 64)  # images from z: the batch
+    # A batch of 32 from 10 balanced classes misses one ~31 % of the time (inclusion-exclusion; Monte Carlo beside
+    # it); PREVIEW_BATCH examples miss one with probability < 10 * 0.9 ** 512 (~4e-23).
+    rng = np.random.default_rng(0)
+    missing = lambda n, draws: np.mean(~(rng.integers(0, 10, (draws, n, 1)) == np.arange(10)).any(1).all(1))
+    exact = 1 - sum((-1) ** j * math.comb(10, j) * (1 - j / 10) ** 32 for j in range(11))
+    self.assertAllClose(missing(32, 20000), exact, atol=0.015)
+    self.assertAllClose(exact, 0.309, atol=0.001)
+    self.assertEqual(missing(pictures.PREVIEW_BATCH, 2000), 0.0)
 
 
 if __name__ == "__main__":

@@ -267,8 +267,8 @@ def _run(run, user_bindings):
 
 def _pictures(run):
   s, source, shown = run.s, run.source, run.settings.pictures
-  real_preview = next(iter(source.input_fn(None, global_batch_size=512 if len(source.image_shape) == 1
-                                            else s.global_batch_size, split="train", training=True, seed=s.seed)))
+  size = pictures_lib.preview_batch_size(source.image_shape, run.trainer.generator.takes_images, s.global_batch_size)
+  real_preview = next(iter(source.input_fn(None, global_batch_size=size, split="train", training=True, seed=s.seed)))
   return pictures_lib.Pictures(run.trainer, tuple(t.numpy() for t in real_preview), shown.images_per_class,
                                shown.max_classes, s.seed, class_names=source.class_names)
 

@@ -36,6 +36,16 @@ def picture_class_ids(num_classes: int, max_classes: int) -> np.ndarray:
   return np.unique(np.linspace(0, num_classes - 1, min(num_classes, max_classes)).round().astype(np.int32))
 
 
+PREVIEW_BATCH = 512  # real examples drawn for the picture where it needs many: 10 balanced classes all appear
+
+
+def preview_batch_size(image_shape: Sequence[int], takes_images: bool, global_batch_size: int) -> int:
+  """How many real examples the picture draws: `PREVIEW_BATCH` for 2-D data (its "real data" panel) and for an
+  image-to-image G (one source row per shown domain: a training batch of 32 lacks one of 10 balanced classes
+  about 3 times in 10), else the training batch (unused but for its shape)."""
+  return PREVIEW_BATCH if len(image_shape) == 1 or takes_images else global_batch_size
+
+
 class Pictures:
   """Fixed latents, one row per class (an image-to-image G: fixed real images, one row each with G's output for
   every shown domain), so pictures are comparable across steps.
