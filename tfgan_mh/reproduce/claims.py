@@ -244,10 +244,8 @@ CLAIMS = {c.name: c for c in (
         paper={("ce", "gan_test"): "0.583 (CIFAR-100), 0.8985 (RaFD)",
                ("aam", "gan_test"): "0.718 (CIFAR-100), 0.9516 (RaFD)"},
         notes="The translations are of the t10k images to balanced target digits (tfgan_mh/evaluation/"
-              "translation.py). Both arms: hinge adversarial terms (the AAM paper leaves the GAN loss to StarGAN: "
-              "WGAN-GP), "
-              "1 D step per G step (StarGAN: 5), lambda_cls = 1 (AAM Table 1), lambda_rec = 10 (StarGAN), "
-              "Adam 1e-4 (0.5, 0.999), AAM s = 64, m = 0.5 (ArcFace; the AAM paper gives none); G ch 16 with 2 "
-              "residual "
-              "blocks, batch 32, 2000 steps: CPU-sized."),
+              "translation.py). Every arm: hinge adversarial terms (the AAM paper leaves the GAN loss to StarGAN: "
+              "WGAN-GP), 1 D step per G step (StarGAN: 5), lambda_cls = 1 (AAM Table 1), lambda_rec = 10 "
+              "(StarGAN), Adam 1e-4 (0.5, 0.999), m = 0.5 and s = 64 (ArcFace; the AAM paper gives none) or 3.1 "
+              "(aam_adacos); G ch 16 with 2 residual blocks, batch 32: CPU-sized."),
 )}
