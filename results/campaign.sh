@@ -54,8 +54,9 @@
 #                 saturating metric, so this claim can flatten where the FID-judged ones creep. At 10 000 seed 0
 #                 was at 0.96-0.98 from 6000, seed 1 still rising (0.855 -> 0.872 -> 0.906 over 8000-10 000); extended
 #                 to 20 000: flat over 16 000-20 000 (0.967 -> 0.978 -> 0.978, seed std 0.023; campaign/tuning/
-#                 aam_translation_ce.md). Every arm trains 20 000 steps, 3 seeds (the command below). CE and AAM s = 64
-#                 done (campaign/aam_translation_ce_aam.md): AAM > CE fails, both curves flat; AAM s = 3.1 next.
+#                 aam_translation_ce.md). Every arm trains 20 000 steps, 3 seeds (the command below).
+#                 DECIDED (not reproduced, campaign/aam_translation.md): AAM s = 64 at chance; s = 3.1 above CE on
+#                 GAN-test by one prototype per target digit (campaign/aam_translation_diversity.md).
 #   mhshared_switch  12500  (base; switched and continued train 12 500 more, to 25 000; the tutorials' cGAN 25 000 from
 #                 step 0) the next claim after aam_translation, the cheapest left to decide (~190 000 steps in all,
 #                 ~5 h of CPU E two at once; mhgan or amgan to >= 40 000 from step 0 ~12 h each). The baseline is the
