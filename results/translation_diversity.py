@@ -42,12 +42,9 @@ def spread(images) -> float:
 
 def run_spreads(run, x) -> np.ndarray:
   """[K]: the spread of G(x, c) over the sources x, for every target c."""
-  out = []
-  for c in range(K):
-    fakes = [run.sample(x[i:i + 250], np.full([len(x[i:i + 250])], c, np.int32)).numpy()
-             for i in range(0, len(x), 250)]
-    out.append(spread(np.concatenate(fakes)))
-  return np.array(out)
+  batches = [x[i:i + 250] for i in range(0, len(x), 250)]
+  return np.array([spread(np.concatenate([run.sample(b, np.full([len(b)], c, np.int32)).numpy() for b in batches]))
+                   for c in range(K)])
 
 
 def _cell(values) -> str:
