@@ -460,6 +460,27 @@ class ReportTest(tf.test.TestCase):
     self.assertIn("the runs' recorded training time 12.5 min summed (steps no call timed in 1 of 9 runs)",
                   report.markdown(claim, result))
 
+  def test_equal_time_counts_a_continued_arm_from_step_0_and_leaves_out_its_base(self):
+    claim = claims.CLAIMS["mhshared_switch"]  # switched, continued: 30 steps more from hinge_base's 30
+    base = [{"from": 0, "to": 30, "seconds": 60.0}]
+    own = {"hinge_base": base, "switched": [{"from": 30, "to": 60, "seconds": 30.0}],
+           "continued": [{"from": 30, "to": 60, "seconds": 60.0}],
+           "tutorial_cgan": [{"from": 0, "to": 60, "seconds": 100.0}]}
+    rows = self._rows(claim, "mnist")
+    for row in rows:
+      continues = row["arm"] in ("switched", "continued")
+      steps = (40, 50, 60) if continues else ((10, 20, 30) if row["arm"] == "hinge_base" else (20, 40, 60))
+      row.update(timing=own[row["arm"]], timing_start=30 if continues else 0, base_timing=base if continues else [],
+                 curve=[[s, dict(row["values"])] for s in steps], step=steps[-1])
+    result = report.summarise(claim, rows, extras={}, seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
+    point = result["equal_time"]["mnist/classifier_is_mean"]
+    self.assertEqual(point["seconds"], 90.0)  # switched's 60 + 30; continued reached 120, the cGAN 100
+    self.assertEqual({a: p["step"] for a, p in point["arms"].items()},
+                     {"switched": 60, "continued": 40, "tutorial_cgan": 40})  # continued: 80 s at 40, 100 at 50
+    text = report.markdown(claim, result)
+    self.assertIn("| dataset / metric | seconds | switched | continued | tutorial_cgan |", text)
+    self.assertIn("not compared: hinge_base, the first part of the arms that continue it", text)
+
   def test_the_command_names_the_datasets_a_partial_run_chose(self):
     full = claims.CLAIMS["mhgan"]
     mnist_only = dataclasses.replace(full, datasets=full.datasets[:1])
@@ -543,6 +564,18 @@ class CurvesTest(tf.test.TestCase):
     curves.add_timing(d, 0, 100, 50.0)
     curves.add_timing(d, 100, 300, 40.0)
     self.assertEqual(curves.read_timing(d), segments)
+
+  def test_a_continued_run_counts_the_seconds_of_the_run_it_continues(self):
+    base = [{"from": 0, "to": 100, "seconds": 50.0}]
+    run = dict(timing=[{"from": 100, "to": 200, "seconds": 30.0}], timing_start=100, base_timing=base)
+    self.assertAllClose([curves.run_seconds(run, s) for s in (150, 200)], [65.0, 80.0])
+    self.assertIsNone(curves.run_seconds(dict(run, base_timing=[]), 200))  # an untimed base: unknown, not 30
+    later = base + [{"from": 100, "to": 300, "seconds": 99.0}]  # the base extended after this run left it at 100
+    self.assertAllClose(curves.run_seconds(dict(run, base_timing=later), 200), 80.0)
+    scratch = dict(timing=base, timing_start=0, base_timing=[])
+    self.assertAllClose(curves.run_seconds(scratch, 100), 50.0)
+    old_row = dict(timing=run["timing"], timing_start=100)  # written before base_timing existed: its own calls
+    self.assertAllClose(curves.run_seconds(old_row, 200), 30.0)
 
   def test_arms_are_compared_at_the_time_the_slowest_reached(self):
     fast = [dict(step=s, mean=float(s), std=0.0, n=2, seconds=s / 2) for s in (100, 200, 300, 400)]

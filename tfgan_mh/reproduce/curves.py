@@ -26,7 +26,8 @@ results/campaign/mhgan_schedules.md). A run whose rates reach 0 has stopped movi
 
 Wall time: the runner records, per run, the seconds each training call took and the steps it covered
 (`reproduce_timing.json` in the run directory, `add_timing`); the seconds at a checkpoint are interpolated
-within a call. Arms are compared at equal wall time at the largest time every arm reached (`at_equal_time`).
+within a call; a run that continues another (`Arm.init_from`) counts the other's seconds too (`run_seconds`). Arms
+are compared at equal wall time at the largest time every arm reached (`at_equal_time`).
 """
 
 import glob
@@ -98,6 +99,17 @@ def seconds_at(segments: Sequence[Dict[str, float]], step: int, start: Optional[
   return total
 
 
+def run_seconds(run: Dict[str, Any], step: int) -> Optional[float]:
+  """Training seconds a run (a CLAIM.json row) spent from step 0 to `step`: a continued run's count the calls of
+  the run it continues (`base_timing`), so that it is compared at equal time with runs from scratch. A row
+  without `base_timing` (written before it existed) counts its own calls from `timing_start`."""
+  if run.get("base_timing") is None:
+    return seconds_at(run.get("timing") or [], step, run.get("timing_start"))
+  start = run.get("timing_start") or 0  # the base's calls up to where this run starts from it
+  base = [s for s in run["base_timing"] if s["to"] <= start]
+  return seconds_at(base + list(run.get("timing") or []), step, 0)
+
+
 # --- curves over seeds -----------------------------------------------------------------------------
 
 def stats(values) -> Dict[str, Any]:
@@ -121,7 +133,7 @@ def arm_curve(runs: Sequence[Dict[str, Any]], key: str) -> List[Dict[str, Any]]:
     values = [c[step].get(key) for c in per_run]
     if not all(finite(v) for v in values):
       continue
-    times = [seconds_at(r.get("timing") or [], step, r.get("timing_start")) for r in runs]
+    times = [run_seconds(r, step) for r in runs]
     point = dict(step=step, **stats(values))
     point["seconds"] = float(np.mean(times)) if all(t is not None for t in times) else None
     points.append(point)

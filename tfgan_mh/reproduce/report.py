@@ -49,9 +49,11 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
             if e.a in arms and (e.b not in [a.name for a in claim.arms] or e.b in arms)]
   verdict, why = _verdict(checks, seeds, steps)
   equal_time = {}
+  bases = {a.init_from for a in claim.arms if a.name in arms}  # the first part of the runs that continue it
+  timed = [a for a in arms if a not in bases]
   for d in claim.datasets:
     for metric in dict.fromkeys(e.metric for e in claim.expectations):
-      point = curves_lib.at_equal_time({a: curves[f"{d.name}/{a}"].get(metric, []) for a in arms})
+      point = curves_lib.at_equal_time({a: curves[f"{d.name}/{a}"].get(metric, []) for a in timed})
       if point is not None:
         equal_time[f"{d.name}/{metric}"] = point
   return {"claim": claim.name, "name": name(claim, arms), "title": claim.title, "source": claim.source,
@@ -227,14 +229,17 @@ def _curve_lines(claim, result, labels) -> List[str]:
       lines.append(f"| {n} | " + " | ".join(_cell(by_step.get(s)) for s in steps) +
                    f" | {state['why']} |")
   if result["equal_time"]:
-    lines += ["", "At equal wall time (the training seconds every arm reached; each arm's last checkpoint "
-                  "within them; seconds from the runner's timing of each training call on this machine):", "",
-              "| dataset / metric | seconds | " + " | ".join(result["arms"]) + " |",
-              "|---|---|" + "---|" * len(result["arms"])]
+    timed = list(next(iter(result["equal_time"].values()))["arms"])
+    left = [a for a in result["arms"] if a not in timed]
+    lines += ["", "At equal wall time (the training seconds every arm reached, from step 0: an arm that continues "
+                  "another counts the other's; each arm's last checkpoint within them; seconds from the runner's "
+                  "timing of each training call on this machine" +
+                  (f"; not compared: {', '.join(left)}, the first part of the arms that continue it" if left else "") +
+                  "):", "",
+              "| dataset / metric | seconds | " + " | ".join(timed) + " |", "|---|---|" + "---|" * len(timed)]
     for key, point in result["equal_time"].items():
       dataset, metric = key.split("/", 1)
-      cells = [f"{_cell(p)} (step {p['step']})" if p else "—" for p in
-               (point["arms"].get(a) for a in result["arms"])]
+      cells = [f"{_cell(p)} (step {p['step']})" if p else "—" for p in (point["arms"].get(a) for a in timed)]
       lines.append(f"| {dataset} / {labels.get(metric, metric)} | {point['seconds']:.0f} | " + " | ".join(cells) +
                    " |")
   return lines

@@ -334,7 +334,8 @@ def _check_bases(claim, chosen, out, seeds, steps) -> None:
 
 def _row(claim, dataset, arm, seed, model_dir, seconds, records, init_from) -> Dict[str, Any]:
   """One run's row of CLAIM.json: its last checkpoint's values, its learning curve and its training calls' timing
-  (`timing_start`: the step its training starts from, so that untimed steps are known as such)."""
+  (`timing_start`: the step its training starts from, so that untimed steps are known as such; `base_timing`: the
+  calls of the run it continues, so that its time is counted from step 0: `curves.run_seconds`)."""
   record = records[-1]
   keys = [k for k, _ in claim.metrics]
   values = {key: record.get(key) for key in keys}
@@ -344,6 +345,7 @@ def _row(claim, dataset, arm, seed, model_dir, seconds, records, init_from) -> D
   return dict(dataset=dataset.name, arm=arm.name, seed=seed, model_dir=model_dir, step=record["step"],
               train_seconds=round(seconds, 1), values=values, curve=curve, timing=curves.read_timing(model_dir),
               timing_start=(run_dir.done_steps(init_from) or 0) if init_from else 0,
+              base_timing=curves.read_timing(init_from) if init_from else [],
               protocol=record.get("protocol"), absent=record.get("absent"), errors=record.get("errors"))
 
 
