@@ -67,6 +67,12 @@
 #                 switch comes at 12 500, as 000 switched a well-trained run (Fig. 8: SAGAN at 580k; at 1M "also unsuccessful"),
 #                 and the continued arm ends where the baseline's IS was flat. Per seed, one process each:
 #                 `tfgan-reproduce mhshared_switch --arms hinge_base,switched,continued --seeds S --steps 12500`.
+#                 The tutorials' cGAN arm (25 000 from step 0) is the constant-rate mhgan claim's runs (same recipe
+#                 fingerprint, steps, classifier, eval code; records restored from commit b531784).
+#                 At 12 500 + 12 500, 3 seeds x 4 arms (campaign/mhshared_switch.md): NOT CONVERGED, by a hair: the
+#                 switched arm's IS jumps at once to the 10-class ceiling (9.988 vs continued 9.763) but moved
+#                 0.00134 over its last three checkpoints against a seed std of 0.00133; MS-SSIM switched >
+#                 continued holds (both flat). A longer --steps moves the switch point too (a new base for both arms).
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
