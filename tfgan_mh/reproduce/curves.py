@@ -100,8 +100,8 @@ def seconds_at(segments: Sequence[Dict[str, float]], step: int, start: Optional[
 
 
 def run_seconds(run: Dict[str, Any], step: int) -> Optional[float]:
-  """Training seconds a run (a CLAIM.json row) spent from step 0 to `step`: a continued run's count the calls of
-  the run it continues (`base_timing`), so that it is compared at equal time with runs from scratch. A row
+  """Training seconds a run (a CLAIM.json row) spent from step 0 to `step`: a continued run's time counts the calls
+  of the run it continues (`base_timing`), so that it is compared at equal time with runs from scratch. A row
   without `base_timing` (written before it existed) counts its own calls from `timing_start`."""
   if run.get("base_timing") is None:
     return seconds_at(run.get("timing") or [], step, run.get("timing_start"))

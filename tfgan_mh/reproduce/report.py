@@ -49,7 +49,7 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
             if e.a in arms and (e.b not in [a.name for a in claim.arms] or e.b in arms)]
   verdict, why = _verdict(checks, seeds, steps)
   equal_time = {}
-  bases = {a.init_from for a in claim.arms if a.name in arms}  # the first part of the runs that continue it
+  bases = {a.init_from for a in claim.arms if a.name in arms and a.init_from}  # arms others continue: their start
   timed = [a for a in arms if a not in bases]
   for d in claim.datasets:
     for metric in dict.fromkeys(e.metric for e in claim.expectations):
