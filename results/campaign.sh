@@ -73,6 +73,11 @@
 #                 switched arm's IS jumps at once to the 10-class ceiling (9.988 vs continued 9.763) but moved
 #                 0.00134 over its last three checkpoints against a seed std of 0.00133; MS-SSIM switched >
 #                 continued holds (both flat). A longer --steps moves the switch point too (a new base for both arms).
+#   toolkit  TUNING (2026-12-07): the one claim without a 3-seed learning curve and the tutorial arm. Its baseline,
+#                 plain BigGAN + MHGAN (mnist_biggan_mhinge_cpu.gin unchanged), alone: `tfgan-reproduce toolkit --arms
+#                 plain --seeds S --steps 10000` (one process per seed, --threads 1, ~3.8 steps/s beside another run
+#                 on CPU E). Seed 0: FID 200 -> 36.4 at 5000, then 47-54 over 6000-10 000 (GAN-test 0.9998, IS 9.96:
+#                 fidelity up, diversity down); seeds 1, 2 under way (uncommitted: a tuning run may be extended).
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).

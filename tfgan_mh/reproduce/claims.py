@@ -224,7 +224,7 @@ CLAIMS = {c.name: c for c in (
             Expect("fid", "lecam", "<", "plain", "Tseng et al. 2021 Table 1: LeCam lowers BigGAN's FID"),
             Expect("fid", "both", "<", "plain", "Tseng et al. 2021 Table 1: LeCam + DiffAugment lowest")),
         notes="Both regularisers target limited data (10-20 % of CIFAR-10 in the papers); on the full 60k MNIST "
-              "and 1500 steps neither paper promises a gain: the table says what happens at this scale."),
+              "neither paper promises a gain: the table says what happens at this scale."),
     Claim(
         name="aam_translation", title="cross-entropy vs AAM domain classifier in image-to-image translation",
         source="AAM Table 2 (CIFAR-100 classes as domains) and Table 3 (RaFD expressions): in its own setting, "
