@@ -77,7 +77,8 @@
 #                 plain BigGAN + MHGAN (mnist_biggan_mhinge_cpu.gin unchanged), alone: `tfgan-reproduce toolkit --arms
 #                 plain --seeds S --steps 10000` (one process per seed, --threads 1, ~3.8 steps/s beside another run
 #                 on CPU E). Seed 0: FID 200 -> 36.4 at 5000, then 47-54 over 6000-10 000 (GAN-test 0.9998, IS 9.96:
-#                 fidelity up, diversity down); seeds 1, 2 under way (uncommitted: a tuning run may be extended).
+#                 fidelity up, diversity down); seed 1: 44 -> 28 -> 20 over 8000-10 000, still falling; seed 2 stopped
+#                 at 4000 (uncommitted: a tuning run may be extended). Not flat: next, seed 2, then a longer --steps.
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
