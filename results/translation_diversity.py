@@ -43,8 +43,11 @@ def spread(images) -> float:
 def run_spreads(run, x) -> np.ndarray:
   """[K]: the spread of G(x, c) over the sources x, for every target c."""
   batches = [x[i:i + 250] for i in range(0, len(x), 250)]
-  return np.array([spread(np.concatenate([run.sample(b, np.full([len(b)], c, np.int32)).numpy() for b in batches]))
-                   for c in range(K)])
+  out = []
+  for c in range(K):
+    fakes = [run.sample(b, np.full([len(b)], c, np.int32)).numpy() for b in batches]
+    out.append(spread(np.concatenate(fakes)))
+  return np.array(out)
 
 
 def _cell(values) -> str:
