@@ -25,11 +25,7 @@ from matplotlib import figure as mpl_figure
 
 from tfgan_mh import plots
 from tfgan_mh.evaluation import registry
-from tfgan_mh.reproduce import claims
-
-
-def _cell(point) -> str:
-  return f"{point['mean']:.4g} ± {point['std']:.2g}" if point else "—"
+from tfgan_mh.reproduce import claims, curves
 
 
 def passed_at(end, longer, mode):
@@ -67,9 +63,9 @@ def markdown(args, table, labels) -> str:
            "| run | metric | annealed end | constant rates, same step | constant rates, last | passed at |",
            "|---|---|---|---|---|---|"]
   for name, metric, end, same, last, passed in table:
-    where = f"step {passed['step']} ({_cell(passed)})" if passed else f"not up to step {last['step']}"
-    lines.append(f"| {name} | {labels.get(metric, metric)} | {_cell(end)} (step {end['step']}) | {_cell(same)} | "
-                 f"{_cell(last)} (step {last['step']}) | {where} |")
+    where = f"step {passed['step']} ({curves.cell(passed)})" if passed else f"not up to step {last['step']}"
+    lines.append(f"| {name} | {labels.get(metric, metric)} | {curves.cell(end)} (step {end['step']}) | "
+                 f"{curves.cell(same)} | {curves.cell(last)} (step {last['step']}) | {where} |")
   passed = sum(1 for r in table if r[-1])
   lines += ["", f"Longer constant-rate training passes the annealed end point beyond seed noise in {passed} of "
                 f"{len(table)} (run, metric) pairs.", "", f"![both schedules]({os.path.basename(args.out)}.png)", ""]

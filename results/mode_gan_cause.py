@@ -16,12 +16,13 @@ import os
 import numpy as np
 
 from tfgan_mh import inspection, plots
+from tfgan_mh.reproduce import curves
 
 ARMS = ("kplus1", "mode_gan")
 
 
 def _cell(values) -> str:
-  return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
+  return curves.cell(curves.stats(values), ".3f", ".3f")
 
 
 def main(args) -> None:

@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from tfgan_mh import data, inspection
+from tfgan_mh.reproduce import curves
 
 K = 10
 
@@ -51,7 +52,7 @@ def run_spreads(run, x) -> np.ndarray:
 
 
 def _cell(values) -> str:
-  return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
+  return curves.cell(curves.stats(values), ".3f", ".3f")
 
 
 def main(args) -> None:

@@ -520,6 +520,13 @@ class CurvesTest(tf.test.TestCase):
     self.assertAllClose([p["std"] for p in pts], [2 ** 0.5, 2 ** 0.5])  # ddof 1
     self.assertEqual(curves.arm_curve(runs, "other"), [])
 
+  def test_a_cell_writes_mean_and_std_or_the_one_value_or_a_dash(self):
+    self.assertEqual(curves.cell(curves.stats([1.0, 2.0, float("nan")])), "1.5 ± 0.71")  # std of 1, 2: 0.7071
+    self.assertEqual(curves.cell(curves.stats([0.12345, 0.5]), ".3f", ".3f"), "0.312 ± 0.266")
+    self.assertEqual(curves.cell(curves.stats([12.3456])), "12.35")
+    self.assertEqual(curves.cell(curves.stats([])), "—")
+    self.assertEqual(curves.cell(None), "—")
+
   def test_flattened_when_the_last_three_means_move_less_than_the_seed_std(self):
     def pts(means, std, n=3):
       return [dict(step=10 * (i + 1), mean=m, std=std, n=n) for i, m in enumerate(means)]

@@ -121,6 +121,16 @@ def stats(values) -> Dict[str, Any]:
           "n": len(vals)}
 
 
+def cell(stat: Optional[Dict[str, Any]], mean_format: str = ".4g", std_format: str = ".2g") -> str:
+  """A table cell for `stats`' output (or a curve point): "mean ± std", the mean alone for one value, "—" for
+  none."""
+  if not stat or stat.get("mean") is None:
+    return "—"
+  if stat["n"] > 1:
+    return f"{stat['mean']:{mean_format}} ± {stat['std']:{std_format}}"
+  return f"{stat['mean']:{mean_format}}"
+
+
 def arm_curve(runs: Sequence[Dict[str, Any]], key: str) -> List[Dict[str, Any]]:
   """Seed mean ± std of `key` at every step evaluated in all `runs` (one arm, one dataset; each run's "curve"
   is [[step, {key: value}], ...]), with the mean training seconds there when every run was timed."""

@@ -143,14 +143,6 @@ def _drawing_apart(diff, noise, states) -> bool:
                                    for i, s in enumerate(states))
 
 
-def _cell(stat) -> str:
-  if not stat or stat.get("mean") is None:
-    return "—"
-  if stat["n"] > 1:
-    return f"{stat['mean']:.4g} ± {stat['std']:.2g}"
-  return f"{stat['mean']:.4g}"
-
-
 def _training_minutes(runs) -> str:
   """The training seconds every run's timing record holds, summed over runs (a regenerated report's wall time is
   the regeneration's; this is the campaign's), and how many runs have steps no call timed (`curves.seconds_at`)."""
@@ -181,7 +173,7 @@ def markdown(claim, result) -> str:
     cells = []
     for k in keys:
       paper = result["paper"].get(f"{arm}/{k}")
-      cells.append(_cell(stats[k]) + (f" [paper {paper}]" if paper else ""))
+      cells.append(curves_lib.cell(stats[k]) + (f" [paper {paper}]" if paper else ""))
     lines.append(f"| {name_} | " + " | ".join(cells) + " |")
   for name_, values in result["reference"].items():
     cells = []
@@ -226,7 +218,7 @@ def _curve_lines(claim, result, labels) -> List[str]:
     for n, pts in rows.items():
       by_step = {p["step"]: p for p in pts}
       state = result["flattened"][n][metric]
-      lines.append(f"| {n} | " + " | ".join(_cell(by_step.get(s)) for s in steps) +
+      lines.append(f"| {n} | " + " | ".join(curves_lib.cell(by_step.get(s)) for s in steps) +
                    f" | {state['why']} |")
   if result["equal_time"]:
     timed = list(next(iter(result["equal_time"].values()))["arms"])
@@ -239,7 +231,8 @@ def _curve_lines(claim, result, labels) -> List[str]:
               "| dataset / metric | seconds | " + " | ".join(timed) + " |", "|---|---|" + "---|" * len(timed)]
     for key, point in result["equal_time"].items():
       dataset, metric = key.split("/", 1)
-      cells = [f"{_cell(p)} (step {p['step']})" if p else "—" for p in (point["arms"].get(a) for a in timed)]
+      cells = [f"{curves_lib.cell(p)} (step {p['step']})" if p else "—"
+               for p in (point["arms"].get(a) for a in timed)]
       lines.append(f"| {dataset} / {labels.get(metric, metric)} | {point['seconds']:.0f} | " + " | ".join(cells) +
                    " |")
   return lines
