@@ -460,8 +460,9 @@ class ReportTest(tf.test.TestCase):
     self.assertIn("the runs' recorded training time 12.5 min summed (steps no call timed in 1 of 9 runs)",
                   report.markdown(claim, result))
 
-  def test_equal_time_counts_a_continued_arm_from_step_0_and_leaves_out_its_base(self):
-    claim = claims.CLAIMS["mhshared_switch"]  # switched, continued: 30 steps more from hinge_base's 30
+  def _switch_result(self):
+    """mhshared_switch's 3 seeds: hinge_base to step 30, switched and continued 30 steps more, the cGAN to 60."""
+    claim = claims.CLAIMS["mhshared_switch"]
     base = [{"from": 0, "to": 30, "seconds": 60.0}]
     own = {"hinge_base": base, "switched": [{"from": 30, "to": 60, "seconds": 30.0}],
            "continued": [{"from": 30, "to": 60, "seconds": 60.0}],
@@ -472,7 +473,10 @@ class ReportTest(tf.test.TestCase):
       steps = (40, 50, 60) if continues else ((10, 20, 30) if row["arm"] == "hinge_base" else (20, 40, 60))
       row.update(timing=own[row["arm"]], timing_start=30 if continues else 0, base_timing=base if continues else [],
                  curve=[[s, dict(row["values"])] for s in steps], step=steps[-1])
-    result = report.summarise(claim, rows, extras={}, seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
+    return claim, report.summarise(claim, rows, extras={}, seeds=[0, 1, 2], steps=30, smoke=False, seconds=1.0)
+
+  def test_equal_time_counts_a_continued_arm_from_step_0_and_leaves_out_its_base(self):
+    claim, result = self._switch_result()
     point = result["equal_time"]["mnist/classifier_is_mean"]
     self.assertEqual(point["seconds"], 90.0)  # switched's 60 + 30; continued reached 120, the cGAN 100
     self.assertEqual({a: p["step"] for a, p in point["arms"].items()},
@@ -480,6 +484,13 @@ class ReportTest(tf.test.TestCase):
     text = report.markdown(claim, result)
     self.assertIn("| dataset / metric | seconds | switched | continued | tutorial_cgan |", text)
     self.assertIn("not compared: hinge_base, the first part of the arms that continue it", text)
+
+  def test_a_continued_arms_line_starts_at_its_bases_last_point(self):
+    claim, result = self._switch_result()
+    fig = report.curves_figure(claim, result)
+    steps = {line.get_label(): list(line.get_xdata()) for line in fig.axes[0].lines}
+    self.assertEqual(steps, {"hinge_base (3 seeds)": [10, 20, 30], "switched (3 seeds)": [30, 40, 50, 60],
+                             "continued (3 seeds)": [30, 40, 50, 60], "tutorial_cgan (3 seeds)": [20, 40, 60]})
 
   def test_the_command_names_the_datasets_a_partial_run_chose(self):
     full = claims.CLAIMS["mhgan"]

@@ -241,10 +241,14 @@ def _curve_lines(claim, result, labels) -> List[str]:
 def curves_figure(claim, result):
   """The learning curves of the expectations' metrics: a `curves.figure`."""
   metrics = list(dict.fromkeys(e.metric for e in claim.expectations))
+  bases = {a.name: a.init_from for a in claim.arms if a.name in result["arms"] and a.init_from in result["arms"]}
   panels = {}
   for d in claim.datasets:
     for m in metrics:
       arms = {a: result["curves"].get(f"{d.name}/{a}", {}).get(m, []) for a in result["arms"]}
+      for arm, base in bases.items():  # a continued arm's line starts where its base's line ends
+        start = [p for p in arms[base] if arms[arm] and p["step"] < arms[arm][0]["step"]]
+        arms[arm] = start[-1:] + arms[arm]
       if any(arms.values()):
         panels[d.name, m] = arms
   label = "SMOKE " if result["smoke"] else ""
