@@ -73,6 +73,10 @@
 #                 switched arm's IS jumps at once to the 10-class ceiling (9.988 vs continued 9.763) but moved
 #                 0.00134 over its last three checkpoints against a seed std of 0.00133; MS-SSIM switched >
 #                 continued holds (both flat). A longer --steps moves the switch point too (a new base for both arms).
+#                 So, as planned then, seeds 3 and 4 (2026-12-07, 85 min per seed for the three arms, the cGAN from
+#                 step 0 after), judged by the same rule: DECIDED with 5 seeds, REPRODUCED, by a hair (moved 0.002186
+#                 against a seed std of 0.002192; campaign/mhshared_switch.md; the 3-seed report kept in
+#                 campaign/three_seeds/).
 #   toolkit  TUNING (2026-12-07): the one claim without a 3-seed learning curve and the tutorial arm. Its baseline,
 #                 plain BigGAN + MHGAN (mnist_biggan_mhinge_cpu.gin unchanged), alone: `tfgan-reproduce toolkit --arms
 #                 plain --seeds S --steps 10000` (one process per seed, --threads 1, ~3.8 steps/s beside another run
@@ -97,4 +101,4 @@ tfgan-reproduce aam --datasets mnist --seeds 0,1,2 --steps 10000 --out "$OUT" --
 tfgan-reproduce magan --seeds 0,1,2 --steps 93700 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce aam_translation --seeds 0,1,2 --steps 20000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce peers --datasets mnist --out "$OUT" --data_dir "$DATA"
-tfgan-reproduce mhshared_switch --seeds 0,1,2 --steps 12500 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce mhshared_switch --seeds 0,1,2,3,4 --steps 12500 --out "$OUT" --data_dir "$DATA"
