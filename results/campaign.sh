@@ -82,7 +82,11 @@
 #                 plain --seeds S --steps 10000` (one process per seed, --threads 1, ~3.8 steps/s beside another run
 #                 on CPU E). Seed 0: FID 200 -> 36.4 at 5000, then 47-54 over 6000-10 000 (GAN-test 0.9998, IS 9.96:
 #                 fidelity up, diversity down); seed 1: 44 -> 28 -> 20 over 8000-10 000, still falling; seed 2 stopped
-#                 at 4000 (uncommitted: a tuning run may be extended). Not flat: next, seed 2, then a longer --steps.
+#                 at 4000 (uncommitted: a tuning run may be extended). Not flat, and jumping between checkpoints. The
+#                 papers' BigGAN-CIFAR code (DiffAugment's, which LeCam's builds on) trains with an EMA generator from
+#                 step 1000 (`--ema --use_ema --ema_start 1000`); this gin turned it off for short runs. Next: plain
+#                 with `ema.decay = 0.999`, `ema.start = 1000` (half-life ~700 steps, as 0.9999's ~7000 suit 10^5-step
+#                 runs), alone, 3 seeds; then every arm with the recipe chosen.
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
