@@ -49,7 +49,7 @@ def summarise(claim, rows: List[Dict[str, Any]], *, extras, seeds, steps, smoke,
             if e.a in arms and (e.b not in [a.name for a in claim.arms] or e.b in arms)]
   verdict, why = _verdict(checks, seeds, steps)
   equal_time = {}
-  bases = {a.init_from for a in claim.arms if a.name in arms and a.init_from}  # arms others continue: their start
+  bases = set(_continued(claim, arms).values())  # arms others continue: the first part of those runs
   timed = [a for a in arms if a not in bases]
   for d in claim.datasets:
     for metric in dict.fromkeys(e.metric for e in claim.expectations):
@@ -238,17 +238,23 @@ def _curve_lines(claim, result, labels) -> List[str]:
   return lines
 
 
+def _continued(claim, arms) -> Dict[str, str]:
+  """{arm: the arm whose run it continues} for the continuing arms among `arms`."""
+  return {a.name: a.init_from for a in claim.arms if a.name in arms and a.init_from}
+
+
 def curves_figure(claim, result):
   """The learning curves of the expectations' metrics: a `curves.figure`."""
   metrics = list(dict.fromkeys(e.metric for e in claim.expectations))
-  bases = {a.name: a.init_from for a in claim.arms if a.name in result["arms"] and a.init_from in result["arms"]}
+  bases = {arm: base for arm, base in _continued(claim, result["arms"]).items() if base in result["arms"]}
   panels = {}
   for d in claim.datasets:
     for m in metrics:
       arms = {a: result["curves"].get(f"{d.name}/{a}", {}).get(m, []) for a in result["arms"]}
       for arm, base in bases.items():  # a continued arm's line starts where its base's line ends
-        start = [p for p in arms[base] if arms[arm] and p["step"] < arms[arm][0]["step"]]
-        arms[arm] = start[-1:] + arms[arm]
+        if arms[arm]:
+          before = [p for p in arms[base] if p["step"] < arms[arm][0]["step"]]
+          arms[arm] = before[-1:] + arms[arm]
       if any(arms.values()):
         panels[d.name, m] = arms
   label = "SMOKE " if result["smoke"] else ""
