@@ -240,8 +240,8 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertGreater(m["d/d_lecam_real"], 0.0)
     with open(os.path.join(model_dir, "run_info.json")) as f:
       info = json.load(f)
-    self.assertEqual((info["image_shape"], info["diffaugment"], info["lecam_weight"]),
-                     ([32, 32, 1], "color,translation,cutout", 0.3))
+    self.assertEqual((info["image_shape"], info["diffaugment"], info["lecam_weight"], info["ema"]),
+                     ([32, 32, 1], "color,translation,cutout", 0.3, True))
 
   def test_ring_mode_gan_trains(self):
     model_dir = os.path.join(self.tmp, "ring")
