@@ -67,79 +67,92 @@ SAMPLES = "samples"  # output key for point data (float32)
 TRANSLATION = "translation"  # kind of a translation generator's export (G(x, c), AAM)
 
 
+def _run_fn(generator, image_shape, translation: bool):
+  """The serving computation G(z or images, labels) -> outputs dict, labels and batch sizes checked in the graph."""
+  image_data = len(image_shape) == 3
+  conditional = bool(generator.conditional)
+  k = int(generator.num_classes)
+
+  def run(z, labels):
+    checks = [tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(labels)[0],
+                                        message=f"{'images' if translation else 'z'} and labels must have "
+                                        "the same batch size")]
+    if conditional:
+      checks += [tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+                 tf.debugging.assert_less(labels, k, message=f"labels must be < num_classes={k}")]
+    with tf.control_dependencies(checks):
+      z = tf.identity(z)
+    x = tf.cast(generator(z, labels if conditional else None, training=False), tf.float32)  # [B, *shape]
+    if not image_data:
+      return {SAMPLES: x}
+    # tfgan_mh.plots.to_uint8: round((x + 1) * 127.5) (half to even) clipped to [0, 255].
+    return {IMAGES: tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)}
+
+  return run
+
+
+def _translate_fn(run, image_shape):
+  """A translation generator's serving function: uint8 images -> [-1, 1] as the data pipeline, G(x, c) -> uint8."""
+
+  @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8, name="images"),
+                                tf.TensorSpec([None], tf.int32, name="labels")])
+  def translate(images, labels):
+    # A signature call does not check the spec's static sides: without this, another size fails inside G.
+    side = tf.debugging.assert_equal(
+        tf.shape(images)[1:], tf.constant(list(image_shape), tf.int32),
+        message=f"images must have shape [N, {', '.join(map(str, image_shape))}] (the run's image_shape): "
+                "resize or pad them first")
+    with tf.control_dependencies([side]):
+      images = tf.identity(images)
+    return run(tf.cast(images, tf.float32) / 127.5 - 1.0, labels)
+
+  return translate
+
+
+def _generate_and_sample_fns(run, z_dim: int, truncation: Optional[float]):
+  """The `serving_default(z, labels)` function, and `sample(labels, seed)`: latents drawn in the graph."""
+
+  @tf.function(input_signature=[tf.TensorSpec([None, z_dim], tf.float32, name="z"),
+                                tf.TensorSpec([None], tf.int32, name="labels")])
+  def generate(z, labels):
+    return run(z, labels)
+
+  @tf.function(input_signature=[tf.TensorSpec([None], tf.int32, name="labels"),
+                                tf.TensorSpec([], tf.int64, name="seed")])
+  def sample(labels, seed):
+    z = latents.truncated_normal(tf.stack([tf.shape(labels)[0], z_dim]), truncation,
+                                 tf.stack([seed, tf.constant(0, tf.int64)]))  # [B, z_dim]
+    return generate(z, labels)
+
+  return generate, sample
+
+
 class _GeneratorModule(tf.Module):
   """What is saved: the generator's variables, its description, and the serving function."""
 
   def __init__(self, generator, *, step: int, ema: bool, metadata: dict, truncation: Optional[float] = None):
     super().__init__(name="tfgan_mh_generator")
     image_shape = tuple(int(d) for d in generator.image_shape)
-    image_data = len(image_shape) == 3
-    conditional = bool(generator.conditional)
-    k = int(generator.num_classes)
+    translation = bool(getattr(generator, "takes_images", False))
     const = lambda value, dtype: tf.Variable(value, dtype=dtype, trainable=False)
     self.z_dim = const(int(generator.z_dim), tf.int32)
-    self.num_classes = const(k, tf.int32)
+    self.num_classes = const(int(generator.num_classes), tf.int32)
     self.image_shape = const(list(image_shape), tf.int32)
-    self.conditional = const(conditional, tf.bool)
+    self.conditional = const(bool(generator.conditional), tf.bool)
     self.step = const(int(step), tf.int64)
     self.ema = const(bool(ema), tf.bool)
-    translation = bool(getattr(generator, "takes_images", False))
-    self.kind = const(TRANSLATION if translation else (IMAGES if image_data else "points"), tf.string)
+    self.kind = const(TRANSLATION if translation else (IMAGES if len(image_shape) == 3 else "points"), tf.string)
     self.truncation = const(truncation or 0.0, tf.float32)
     self.metadata = const(json.dumps(metadata, sort_keys=True), tf.string)
     # The generator's variables, not the Keras model: saving a subclassed Keras 3 model as an object also
     # traces its default `serving_default(inputs)`, which calls G without labels (an error when conditional).
-    # The function below reaches G through its closure only.
+    # The functions below reach G through their closures only.
     self.generator_variables = list(generator.variables)
-
-    def run(z, labels):
-      checks = [tf.debugging.assert_equal(tf.shape(z)[0], tf.shape(labels)[0],
-                                          message=f"{'images' if translation else 'z'} and labels must have "
-                                          "the same batch size")]
-      if conditional:
-        checks += [tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
-                   tf.debugging.assert_less(labels, k, message=f"labels must be < num_classes={k}")]
-      with tf.control_dependencies(checks):
-        z = tf.identity(z)
-      x = tf.cast(generator(z, labels if conditional else None, training=False), tf.float32)  # [B, *shape]
-      if not image_data:
-        return {SAMPLES: x}
-      # tfgan_mh.plots.to_uint8: round((x + 1) * 127.5) (half to even) clipped to [0, 255].
-      return {IMAGES: tf.cast(tf.clip_by_value(tf.round((x + 1.0) * 127.5), 0.0, 255.0), tf.uint8)}
-
+    run = _run_fn(generator, image_shape, translation)
     if translation:
-      @tf.function(input_signature=[tf.TensorSpec([None, *image_shape], tf.uint8, name="images"),
-                                    tf.TensorSpec([None], tf.int32, name="labels")])
-      def translate(images, labels):  # uint8 images -> [-1, 1] as the data pipeline, G(x, c), -> uint8
-        # A signature call does not check the spec's static sides: without this, another size fails inside G.
-        side = tf.debugging.assert_equal(
-            tf.shape(images)[1:], tf.constant(list(image_shape), tf.int32),
-            message=f"images must have shape [N, {', '.join(map(str, image_shape))}] (the run's image_shape): "
-                    "resize or pad them first")
-        with tf.control_dependencies([side]):
-          images = tf.identity(images)
-        return run(tf.cast(images, tf.float32) / 127.5 - 1.0, labels)
-
-      self.generate = translate
-      self.sample = None
-      return
-
-    @tf.function(input_signature=[tf.TensorSpec([None, int(generator.z_dim)], tf.float32, name="z"),
-                                  tf.TensorSpec([None], tf.int32, name="labels")])
-    def generate(z, labels):
-      return run(z, labels)
-
-    self.generate = generate
-    z_dim = int(generator.z_dim)
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32, name="labels"),
-                                  tf.TensorSpec([], tf.int64, name="seed")])
-    def sample(labels, seed):
-      z = latents.truncated_normal(tf.stack([tf.shape(labels)[0], z_dim]), truncation,
-                                   tf.stack([seed, tf.constant(0, tf.int64)]))  # [B, z_dim]
-      return generate(z, labels)
-
-    self.sample = sample
+      self.generate, self.sample = _translate_fn(run, image_shape), None
+    else:
+      self.generate, self.sample = _generate_and_sample_fns(run, int(generator.z_dim), truncation)
 
 
 def export_generator(run_or_generator, path: str, *, use_ema: bool = True, overwrite: bool = True,
