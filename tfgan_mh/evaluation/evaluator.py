@@ -283,28 +283,11 @@ class Evaluator:
     self._warn_once(("generator", which), f"evaluating samples of the {which}"
                     + (" (the run has an EMA generator)" if run.ema_generator is not None else
                        " (the run has no EMA generator)"))
-    generate = tf.function(lambda z, y: g(z, y, training=False), reduce_retracing=True, autograph=False)
     disc = run.discriminator
     discriminate = None if disc is None else tf.function(lambda x, y: disc(x, y, training=False),
                                                          reduce_retracing=True, autograph=False)
-
-    def batches():
-      for z, y, b in sample_inputs(cfg.num_samples, cfg.batch_size, g.z_dim, run.num_classes, cfg.seed,
-                                   cfg.truncation):
-        with timer.stage("generator"):
-          x = generate(tf.constant(z), tf.constant(y) if run.conditional else None)
-        yield x, (y if run.conditional else None), b
-
     cycle = {}
-    if run.info.get("generator_takes_images"):  # G(x, c): translations of real images (`translation` module docstring)
-      split = translation_lib.source_split(self.real)
-      protocol["translation"] = {"sources": split, "targets": "balanced permutation of i mod K (seed + 1)"}
-      fakes = translation_lib.batches(self.real, split, generate, num_samples=cfg.num_samples,
-                                      batch_size=cfg.batch_size, num_classes=run.num_classes, seed=cfg.seed,
-                                      timer=timer, cycle=cycle)
-    else:
-      fakes = batches()
-    self.stream_fake(ctx, active, fakes, discriminate)
+    self.stream_fake(ctx, active, self._fakes(run, g, timer, protocol, cycle), discriminate)
     num_validation = self.stream_validation(ctx, active, disc, discriminate)
     values, errors = self.results(ctx, active, run.step)
     if cycle.get("count"):
@@ -315,11 +298,31 @@ class Evaluator:
                   truncation=cfg.truncation, standing_stats=standing,
                   inception=getattr(ctx.inception, "name", None), classifier=getattr(ctx.classifier, "name", None),
                   validation_split=ctx.validation_split, num_validation=num_validation, absent=absent,
-                  errors=errors, protocol=protocol,
-                  timing=timer.rounded())
+                  errors=errors, protocol=protocol, timing=timer.rounded())
     record.update(values)
     return record
 
+  def _fakes(self, run: restore.Run, g, timer, protocol: Dict[str, Any], cycle: Dict[str, Any]):
+    """The generator's batches (x, labels or None, size) for the metrics: samples from `sample_inputs`, or for a
+    G(x, c) the translations of real images (`translation` module docstring; its protocol and `cycle` sums
+    recorded in the dicts given)."""
+    cfg = self.config
+    generate = tf.function(lambda z, y: g(z, y, training=False), reduce_retracing=True, autograph=False)
+    if run.info.get("generator_takes_images"):
+      split = translation_lib.source_split(self.real)
+      protocol["translation"] = {"sources": split, "targets": "balanced permutation of i mod K (seed + 1)"}
+      return translation_lib.batches(self.real, split, generate, num_samples=cfg.num_samples,
+                                     batch_size=cfg.batch_size, num_classes=run.num_classes, seed=cfg.seed,
+                                     timer=timer, cycle=cycle)
+
+    def batches():
+      for z, y, b in sample_inputs(cfg.num_samples, cfg.batch_size, g.z_dim, run.num_classes, cfg.seed,
+                                   cfg.truncation):
+        with timer.stage("generator"):
+          x = generate(tf.constant(z), tf.constant(y) if run.conditional else None)
+        yield x, (y if run.conditional else None), b
+
+    return batches()
 
   # --- images from anywhere -----------------------------------------------------------------------
 
