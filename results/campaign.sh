@@ -77,16 +77,20 @@
 #                 step 0 after), judged by the same rule: DECIDED with 5 seeds, REPRODUCED, by a hair (moved 0.002186
 #                 against a seed std of 0.002192; campaign/mhshared_switch.md; the 3-seed report kept in
 #                 campaign/three_seeds/).
-#   toolkit  TUNING (2026-12-07): the one claim without a 3-seed learning curve and the tutorial arm. Its baseline,
-#                 plain BigGAN + MHGAN (mnist_biggan_mhinge_cpu.gin unchanged), alone: `tfgan-reproduce toolkit --arms
-#                 plain --seeds S --steps 10000` (one process per seed, --threads 1, ~3.8 steps/s beside another run
-#                 on CPU E). Seed 0: FID 200 -> 36.4 at 5000, then 47-54 over 6000-10 000 (GAN-test 0.9998, IS 9.96:
-#                 fidelity up, diversity down); seed 1: 44 -> 28 -> 20 over 8000-10 000, still falling; seed 2 stopped
-#                 at 4000 (uncommitted: a tuning run may be extended). Not flat, and jumping between checkpoints. The
+#   toolkit 10000  TUNED (2026-12-07) on plain alone (BigGAN + MHGAN, mnist_biggan_mhinge_cpu.gin; `tfgan-reproduce
+#                 toolkit --arms plain --seeds S --steps 10000`, one process per seed, --threads 1, ~4 steps/s beside
+#                 another run on CPU E). EMA off, seeds 0, 1 (campaign/tuning/toolkit_plain_no_ema.md): FID jumping
+#                 between checkpoints (seed 0: 36 at 5000, then 47-54; seed 1: 44 -> 28 -> 20 over 8000-10 000). The
 #                 papers' BigGAN-CIFAR code (DiffAugment's, which LeCam's builds on) trains with an EMA generator from
-#                 step 1000 (`--ema --use_ema --ema_start 1000`); this gin turned it off for short runs. Next: plain
-#                 with `ema.decay = 0.999`, `ema.start = 1000` (half-life ~700 steps, as 0.9999's ~7000 suit 10^5-step
-#                 runs), alone, 3 seeds; then every arm with the recipe chosen.
+#                 step 1000 (`--ema --use_ema --ema_start 1000`), so the gin now does too, decay 0.999 (half-life
+#                 ~700 steps, as 0.9999's ~7000 suit 10^5-step runs). With it, 3 seeds (campaign/tuning/
+#                 toolkit_plain.md): FID 33.5 +- 2.6 at 5000 in all three, then two seeds lose diversity within
+#                 classes (FID 31 -> 50 and 36 -> 67; IS 9.99-10.0, GAN-test 1.0) while one improves (33 -> 26);
+#                 flat by the rule at 10 000 (mean moved 0.13 over 8000-10 000, seed std 21.8) because the seeds
+#                 spread, not because each run settled. Recipe: 10 000 steps, EMA as above, nothing else changed.
+#                 Every arm with it, 3 seeds: plain done; the tutorials' cGAN (32 px) seeds 0-2 (~25 min a run,
+#                 two at once); next session: diffaugment, lecam, both, one process per seed
+#                 (`tfgan-reproduce toolkit --arms diffaugment,lecam,both --seeds S --steps 10000`, ~45 min a run).
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
@@ -106,3 +110,4 @@ tfgan-reproduce magan --seeds 0,1,2 --steps 93700 --out "$OUT" --data_dir "$DATA
 tfgan-reproduce aam_translation --seeds 0,1,2 --steps 20000 --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce peers --datasets mnist --out "$OUT" --data_dir "$DATA"
 tfgan-reproduce mhshared_switch --seeds 0,1,2,3,4 --steps 12500 --out "$OUT" --data_dir "$DATA"
+tfgan-reproduce toolkit --seeds 0,1,2 --steps 10000 --out "$OUT" --data_dir "$DATA"
