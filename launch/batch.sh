@@ -8,7 +8,8 @@
 #   finished runs (TRAIN_DONE) are skipped. With --tpu each TPU runs its lines one after another
 #   (launch/tpu_train.sh), each beside a sidecar launch/eval.sh, detached; logs in ./sweep_logs/SWEEP_STEM.
 #   Every line is checked first (gin files exist and parse with the line's bindings); bad lines are reported
-#   as SWEEP:LINE: message and nothing starts. --dry_run prints the plan. Details: tfgan_mh/cli/sweep.py.
+#   as SWEEP:LINE: message and nothing starts. --dry_run prints the plan. Details: tfgan_mh/cli/sweep.py
+#   (the file format: tfgan_mh/cli/sweep_file.py).
 set -euo pipefail
 usage() {
   echo "usage: $0 SWEEP_FILE [--dry_run] [--prefix=DIR] [--tpu=NAMES] [--eval] [--no_eval] [--eval_args=...]" \

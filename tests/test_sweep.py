@@ -17,6 +17,7 @@ import time
 import tensorflow as tf
 
 from tfgan_mh.cli import sweep
+from tfgan_mh.cli import sweep_file
 from tfgan_mh.cli import train as train_main
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -95,7 +96,7 @@ class SweepFileTest(tf.test.TestCase):
 {RING} train.num_steps=3 --gin_param=g/adam.beta_1=0.1   # trailing comment
   {RING}   --gin_param "build_source.name='ring'" --gin_file={extra} name=named.run_1 tpu=tpu-b
 """)
-    runs = sweep.parse_sweep(path)
+    runs = sweep_file.parse_sweep(path)
     self.assertEqual([r.lineno for r in runs], [3, 4])
     self.assertEqual(runs[0].name, "ring_default-L3")  # <gin stem>-L<line>
     self.assertEqual(runs[0].gin_params, ["train.num_steps=3", "g/adam.beta_1=0.1"])
@@ -106,7 +107,7 @@ class SweepFileTest(tf.test.TestCase):
     self.assertEqual(runs[1].gin_files, [RING, extra])
     self.assertEqual(runs[1].train_flags(), [f"--gin_file={extra}", "--gin_param=build_source.name='ring'"])
     self.assertEqual(runs[1].tpu, "tpu-b")
-    self.assertEqual(sweep.check_gin(runs, path), [])
+    self.assertEqual(sweep_file.check_gin(runs, path), [])
 
   def test_every_bad_line_is_reported_with_its_number(self):
     tmp = _tempdir(self)
@@ -121,9 +122,9 @@ class SweepFileTest(tf.test.TestCase):
 --gin_param=x.y=1
 {RING} name=ok
 """)
-    runs, errors = sweep.read_sweep(path)
+    runs, errors = sweep_file.read_sweep(path)
     self.assertEqual([r.name for r in runs], ["a", "b", "a", "ok"])
-    errors = errors + sweep.check_gin(runs, path)
+    errors = errors + sweep_file.check_gin(runs, path)
     expected = {
         3: f"gin file '{tmp}/missing.gin' does not exist",
         4: "gin configuration error in ",  # from tfgan_mh.train.parse_gin
@@ -139,17 +140,17 @@ class SweepFileTest(tf.test.TestCase):
       self.assertIn(f"{path}:{line}: {text}", by_line[line])
     self.assertIn("doesn't have a parameter named 'num_stepz'", by_line[4])
     with self.assertRaisesRegex(ValueError, f"^{path}:3: gin file"):
-      sweep.parse_sweep(path)
+      sweep_file.parse_sweep(path)
 
   def test_empty_and_missing_sweep_files(self):
     tmp = _tempdir(self)
     empty = _write(os.path.join(tmp, "empty.sweep"), "# nothing\n\n")
-    self.assertEqual(sweep.read_sweep(empty), ([], [f"{empty}: no runs (every line is blank or a comment)"]))
-    self.assertEqual(sweep.read_sweep(os.path.join(tmp, "nope"))[1],
+    self.assertEqual(sweep_file.read_sweep(empty), ([], [f"{empty}: no runs (every line is blank or a comment)"]))
+    self.assertEqual(sweep_file.read_sweep(os.path.join(tmp, "nope"))[1],
                      [f"{tmp}/nope: sweep file does not exist"])
 
   def test_tpu_queues_round_robin_and_pinned(self):
-    runs = [sweep.Run(lineno=i, gin_file=RING, extra_gin_files=[], gin_params=[], name=f"r{i}",
+    runs = [sweep_file.Run(lineno=i, gin_file=RING, extra_gin_files=[], gin_params=[], name=f"r{i}",
                       tpu="big" if i == 3 else None) for i in range(1, 6)]
     queues = sweep.tpu_queues(runs, ["a", "b"])
     self.assertEqual({t: [r.lineno for r in q] for t, q in queues.items()},
@@ -311,8 +312,8 @@ class BatchShTest(tf.test.TestCase):
     os.chdir(REPO)  # sweep files name gin files relative to the repository root
     try:
       for name in sorted(os.listdir("sweeps")):
-        runs, errors = sweep.read_sweep(os.path.join("sweeps", name))
-        self.assertEqual(errors + sweep.check_gin(runs, name), [])
+        runs, errors = sweep_file.read_sweep(os.path.join("sweeps", name))
+        self.assertEqual(errors + sweep_file.check_gin(runs, name), [])
         self.assertNotEmpty(runs)
     finally:
       os.chdir(cwd)

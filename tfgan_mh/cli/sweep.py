@@ -1,22 +1,5 @@
-r"""Batch sweeps: `launch/batch.sh SWEEP_FILE [options]` (this module does the parsing and the running).
-
-Sweep file: one run per line, split like a shell command line (quotes as in bash); `#` starts a comment;
-blank lines are ignored.
-
-  GIN_FILE [--gin_param=BINDING | --gin_param BINDING | BINDING]... [--gin_file=EXTRA]... [name=RUN] [tpu=TPU]
-
-  gin/experiments/ring_kplus1.gin train.num_steps=2000 name=ring_kplus1_2k
-  gin/experiments/ring_mode_gan.gin "--gin_param=g/adam.learning_rate=2e-4"   # run name ring_mode_gan-L2
-
-A bare BINDING is any token with '=' whose key contains '.' (gin's `configurable.param`, optionally
-scoped: `g/adam.beta_1=0.5`); gin string values need their quotes kept: "build_source.name='ring'".
-Paths are relative to the current directory (run from the repository root, as the launch scripts).
-Every run gets model_dir = PREFIX/RUN, RUN = name= or `<gin file stem>-L<line number>` (give name= to runs
-you may move within the file: the derived name follows the line). Names must be unique in the file.
-
-Before anything starts every line is checked — tokens, the gin files exist, name unique, and the gin files
-parse with the line's bindings (`tfgan_mh.cli.train.parse_gin`) — and every bad line is reported as
-`SWEEP:LINE: message` (exit 2, nothing started).
+r"""Batch sweeps: `launch/batch.sh SWEEP_FILE [options]` (this module runs them; the file format and its checks:
+`tfgan_mh.cli.sweep_file`).
 
 Local (default): the runs go one after another on this machine, each `launch/train.sh GIN MODEL_DIR
 [--gin_param=...]`, followed by `launch/eval.sh MODEL_DIR --once` with --eval. A failed run stops the sweep
@@ -33,156 +16,24 @@ if the training fails (--no_eval: no sidecars). The queues run detached (nohup) 
 after starting them. PREFIX (--prefix or $SWEEP_PREFIX) is required and must be gs:// unless every TPU is
 'local' (a TPU VM); locally it defaults to /tmp/tfgan_mh_runs/SWEEP_STEM.
 
---dry_run prints the plan (and, on TPU, the queue scripts) after the same checks, and starts nothing.
+--dry_run prints the plan (and, on TPU, the queue scripts) after the same checks (every line, as
+`tfgan_mh.cli.sweep_file` says), and starts nothing.
 """
 
 import argparse
-import dataclasses
 import os
 import re
 import shlex
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
-from tfgan_mh import cli
+from tfgan_mh.cli import sweep_file
 from tfgan_mh.run.names import TRAIN_DONE
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_BINDING_RE = re.compile(r"^[A-Za-z_][\w./]*\.[\w]+\s*=")  # [scope/]configurable.param=value
 
-
-class SweepError(ValueError):
-  """Bad sweep lines; `messages` holds one 'SWEEP:LINE: message' per problem."""
-
-  def __init__(self, messages: List[str]):
-    super().__init__(messages[0] if messages else "bad sweep")
-    self.messages = list(messages)
-
-
-@dataclasses.dataclass
-class Run:
-  """One line of a sweep."""
-  lineno: int
-  gin_file: str
-  extra_gin_files: List[str]
-  gin_params: List[str]
-  name: str
-  tpu: Optional[str] = None
-  model_dir: str = ""
-
-  @property
-  def gin_files(self) -> List[str]:
-    return [self.gin_file] + self.extra_gin_files
-
-  def train_flags(self) -> List[str]:
-    return ([f"--gin_file={f}" for f in self.extra_gin_files] +
-            [f"--gin_param={p}" for p in self.gin_params])
-
-
-def parse_sweep(path: str) -> List[Run]:
-  """Parses a sweep file (see the module docstring); SweepError with every bad line."""
-  runs, errors = read_sweep(path)
-  if errors:
-    raise SweepError(errors)
-  return runs
-
-
-def read_sweep(path: str):
-  """(runs of the good lines, ['SWEEP:LINE: message' for every bad line]) of a sweep file."""
-  if not os.path.isfile(path):
-    return [], [f"{path}: sweep file does not exist"]
-  with open(path) as f:
-    text = f.read()
-  runs, errors = [], []
-  for lineno, line in enumerate(text.splitlines(), 1):
-    where = f"{path}:{lineno}"
-    try:
-      tokens = shlex.split(line, comments=True)
-    except ValueError as e:  # unbalanced quotes
-      errors.append(f"{where}: cannot split the line ({e}); quote as in a shell command line")
-      continue
-    if not tokens:
-      continue
-    try:
-      runs.append(_parse_line(tokens, lineno))
-    except ValueError as e:
-      errors.append(f"{where}: {e}")
-  seen: Dict[str, int] = {}
-  for run in runs:
-    if run.name in seen:
-      errors.append(f"{path}:{run.lineno}: run name {run.name!r} is already used on line {seen[run.name]}; "
-                    "give each line its own name=")
-    seen.setdefault(run.name, run.lineno)
-  if not runs and not errors:
-    errors.append(f"{path}: no runs (every line is blank or a comment)")
-  return runs, errors
-
-
-def _by_line(messages: List[str], sweep: str) -> List[str]:
-  def key(m):
-    head = m[len(sweep) + 1:].split(":", 1)[0] if m.startswith(sweep + ":") else ""
-    return int(head) if head.isdigit() else 0
-  return sorted(messages, key=key)
-
-
-def _parse_line(tokens: List[str], lineno: int) -> Run:
-  gin_file = tokens[0]
-  if gin_file.startswith("-") or "=" in gin_file:
-    raise ValueError(f"a line starts with its gin file, got {gin_file!r}")
-  cli.resolve_gin_file(gin_file)  # a path (relative to the current directory) or a packaged name
-  extra, params, name, tpu = [], [], None, None
-  i = 1
-  while i < len(tokens):
-    tok = tokens[i]
-    if tok in ("--gin_param", "--gin_file"):
-      if i + 1 == len(tokens):
-        raise ValueError(f"{tok} needs a value")
-      tok, i = f"{tok}={tokens[i + 1]}", i + 1
-    if tok.startswith("--gin_param="):
-      params.append(tok[len("--gin_param="):])
-    elif tok.startswith("--gin_file="):
-      f = tok[len("--gin_file="):]
-      cli.resolve_gin_file(f)
-      extra.append(f)
-    elif tok.startswith("name="):
-      if name is not None:
-        raise ValueError(f"name= given twice ({name!r}, {tok[5:]!r})")
-      name = tok[5:]
-      if not _NAME_RE.match(name):
-        raise ValueError(f"run name {name!r} must be letters, digits, '.', '_' or '-' (it becomes a folder)")
-    elif tok.startswith("tpu="):
-      tpu = tok[4:]
-      if not tpu:
-        raise ValueError("tpu= needs a TPU name")
-    elif _BINDING_RE.match(tok):
-      params.append(tok)
-    else:
-      raise ValueError(f"unexpected {tok!r}: expected --gin_param=BINDING, a binding "
-                       "'configurable.param=value', --gin_file=FILE, name=RUN or tpu=TPU")
-    i += 1
-  stem = os.path.splitext(os.path.basename(gin_file))[0]
-  return Run(lineno=lineno, gin_file=gin_file, extra_gin_files=extra, gin_params=params,
-             name=name or f"{stem}-L{lineno}", tpu=tpu)
-
-
-def check_gin(runs: List[Run], sweep: str) -> List[str]:
-  """Parses every line's gin files + bindings (tfgan_mh.cli.train.parse_gin): ['SWEEP:LINE: message']."""
-  import gin  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.cli import train  # pylint: disable=g-import-not-at-top
-  errors = []
-  for run in runs:
-    gin.clear_config()
-    try:
-      train.parse_gin(run.gin_files, run.gin_params)
-    except ValueError as e:
-      errors.append(f"{sweep}:{run.lineno}: {train.first_line(e)}")
-  gin.clear_config()
-  return errors
-
-
-def finished(runs: List[Run]) -> Dict[str, bool]:
+def finished(runs: List[sweep_file.Run]) -> Dict[str, bool]:
   """{run name: its model_dir has TRAIN_DONE}; remote dirs that cannot be read count as not finished."""
   done, remote_ok = {}, True
   for run in runs:
@@ -203,7 +54,8 @@ def finished(runs: List[Run]) -> Dict[str, bool]:
   return done
 
 
-def local_commands(run: Run, launch_dir: str, eval_after: bool, eval_args: List[str]) -> List[List[str]]:
+def local_commands(run: sweep_file.Run, launch_dir: str, eval_after: bool,
+                   eval_args: List[str]) -> List[List[str]]:
   """The commands of one line on this machine: training, then (with --eval) one pass of the eval job."""
   cmds = [[os.path.join(launch_dir, "train.sh"), run.gin_file, run.model_dir] + run.train_flags()]
   if eval_after:
@@ -211,9 +63,9 @@ def local_commands(run: Run, launch_dir: str, eval_after: bool, eval_args: List[
   return cmds
 
 
-def tpu_queues(runs: List[Run], tpus: List[str]) -> Dict[str, List[Run]]:
+def tpu_queues(runs: List[sweep_file.Run], tpus: List[str]) -> Dict[str, List[sweep_file.Run]]:
   """Lines by TPU: a line's tpu= wins, the others go round-robin over `tpus` in file order."""
-  queues: Dict[str, List[Run]] = {t: [] for t in tpus}
+  queues: Dict[str, List[sweep_file.Run]] = {t: [] for t in tpus}
   free = [r for r in runs if not r.tpu]
   for i, run in enumerate(free):
     run.tpu = tpus[i % len(tpus)]
@@ -222,7 +74,7 @@ def tpu_queues(runs: List[Run], tpus: List[str]) -> Dict[str, List[Run]]:
   return {t: sorted(q, key=lambda r: r.lineno) for t, q in queues.items() if q}
 
 
-def queue_script(tpu: str, runs: List[Run], *, launch_dir: str, log_dir: str, with_eval: bool,
+def queue_script(tpu: str, runs: List[sweep_file.Run], *, launch_dir: str, log_dir: str, with_eval: bool,
                  eval_args: List[str], skip: Dict[str, bool]) -> str:
   """A bash script running `runs` one after another on `tpu`, each with its sidecar eval job."""
   q = shlex.quote
@@ -264,7 +116,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _arg_parser() -> argparse.ArgumentParser:
   p = _Parser(prog="launch/batch.sh", description="Run a sweep file: one training (+ eval) per line.",
-              epilog="Sweep file format: see tfgan_mh/cli/sweep.py (python -m pydoc tfgan_mh.cli.sweep).")
+              epilog="Sweep file format: see tfgan_mh/cli/sweep_file.py (python -m pydoc tfgan_mh.cli.sweep_file).")
   p.add_argument("sweep", help="sweep file: GIN_FILE [bindings] [name=RUN] [tpu=TPU] per line")
   p.add_argument("--dry_run", action="store_true", help="check every line, print the plan, start nothing")
   p.add_argument("--prefix", default=os.environ.get("SWEEP_PREFIX"),
@@ -318,7 +170,7 @@ def main(argv=None) -> int:
     if not os.access(os.path.join(launch_dir, script), os.X_OK):
       hint = " (pass --no_eval to start no sidecar eval)" if script == "eval.sh" and tpus else ""
       problems.append(f"error: {os.path.join(launch_dir, script)} is missing or not executable{hint}")
-  runs, errors = read_sweep(args.sweep)
+  runs, errors = sweep_file.read_sweep(args.sweep)
   if problems or not runs:
     _fail(problems + errors)
   for run in runs:
@@ -329,9 +181,9 @@ def main(argv=None) -> int:
     if non_gcs and not prefix.startswith("gs://"):
       _fail([f"error: --prefix={prefix!r} must be gs://... for TPU node(s) {', '.join(non_gcs)} (their "
              "workers cannot see local disks); only --tpu=local (a TPU VM) can use a local prefix"])
-  errors += check_gin(runs, args.sweep)
+  errors += sweep_file.check_gin(runs, args.sweep)
   if errors:
-    _fail(_by_line(errors, args.sweep))
+    _fail(sweep_file.by_line(errors, args.sweep))
   skip = {r.name: False for r in runs} if args.rerun_done else finished(runs)
   if tpus:
     return _run_tpu(args, runs, queues, launch_dir, with_eval, eval_args, skip, stem)
