@@ -88,7 +88,7 @@
 #                 classes (FID 31 -> 50 and 36 -> 67; IS 9.99-10.0, GAN-test 1.0) while one improves (33 -> 26);
 #                 flat by the rule at 10 000 (mean moved 0.13 over 8000-10 000, seed std 21.8) because the seeds
 #                 spread, not because each run settled. Recipe: 10 000 steps, EMA as above, nothing else changed.
-#                 Every arm with it, 3 seeds: plain done; the tutorials' cGAN (32 px, no EMA) done (23-28 min a
+#                 Every arm with it, 3 seeds: plain done; the tutorials' cGAN (32 px, no EMA) done (24-34 min a
 #                 run beside another; FID 10.4 +- 1.9, GAN-test 0.963, IS 9.46 at 10 000, against plain's 47.5 +- 21,
 #                 0.9985, 9.98). Next: diffaugment, lecam, both, one process per seed or arm (`tfgan-reproduce
 #                 toolkit --arms diffaugment,lecam,both --seeds S --steps 10000`, ~50 min a run): ~4 h, two sessions.
