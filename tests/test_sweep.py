@@ -151,7 +151,7 @@ class SweepFileTest(tf.test.TestCase):
 
   def test_tpu_queues_round_robin_and_pinned(self):
     runs = [sweep_file.Run(lineno=i, gin_file=RING, extra_gin_files=[], gin_params=[], name=f"r{i}",
-                      tpu="big" if i == 3 else None) for i in range(1, 6)]
+                           tpu="big" if i == 3 else None) for i in range(1, 6)]
     queues = sweep.tpu_queues(runs, ["a", "b"])
     self.assertEqual({t: [r.lineno for r in q] for t, q in queues.items()},
                      {"a": [1, 4], "b": [2, 5], "big": [3]})
