@@ -16,7 +16,7 @@ Every run gets model_dir = PREFIX/RUN, RUN = name= or `<gin file stem>-L<line nu
 you may move within the file: the derived name follows the line). Names must be unique in the file.
 
 Before anything starts every line is checked — tokens, the gin files exist, name unique, and the gin files
-parse with the line's bindings (`tfgan_mh.cli.train.parse_gin`) — and every bad line is reported as
+parse with the line's bindings (`tfgan_mh.cli.parse_gin`) — and every bad line is reported as
 `SWEEP:LINE: message` (exit 2, nothing started).
 """
 
@@ -148,15 +148,14 @@ def _parse_line(tokens: List[str], lineno: int) -> Run:
 
 
 def check_gin(runs: List[Run], sweep: str) -> List[str]:
-  """Parses every line's gin files + bindings (tfgan_mh.cli.train.parse_gin): ['SWEEP:LINE: message']."""
+  """Parses every line's gin files + bindings (`cli.parse_gin`): ['SWEEP:LINE: message']."""
   import gin  # pylint: disable=g-import-not-at-top
-  from tfgan_mh.cli import train  # pylint: disable=g-import-not-at-top
   errors = []
   for run in runs:
     gin.clear_config()
     try:
-      train.parse_gin(run.gin_files, run.gin_params)
+      cli.parse_gin(run.gin_files, run.gin_params)
     except ValueError as e:
-      errors.append(f"{sweep}:{run.lineno}: {train.first_line(e)}")
+      errors.append(f"{sweep}:{run.lineno}: {cli.first_line(e)}")
   gin.clear_config()
   return errors

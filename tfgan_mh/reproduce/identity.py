@@ -31,6 +31,7 @@ from typing import Callable, Optional, Sequence
 
 import gin
 
+from tfgan_mh import cli
 from tfgan_mh.evaluation import records
 from tfgan_mh.run import run_dir
 
@@ -42,11 +43,10 @@ def fingerprint(gin_files: Sequence[str], bindings: Sequence[str], steps: Option
   """sha256 of the gin configuration that `gin_files` + `bindings` parse to (the global gin config is left
   clear). A recipe whose rates anneal to 0 at its last step (`optimization.anneal_from`) counts its `steps` too:
   its schedule follows its length, so a longer run of it is another recipe, trained again from step 0."""
-  from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import optim  # pylint: disable=g-import-not-at-top
   gin.clear_config()
   try:
-    train_main.parse_gin(list(gin_files), list(bindings))
+    cli.parse_gin(list(gin_files), list(bindings))
     config = gin.config_str()
     if steps is not None and optim.OptimizationSettings().anneal_from is not None:
       config += f"\n# annealed over {steps} steps\n"

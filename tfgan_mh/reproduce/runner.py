@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import gin
 
+from tfgan_mh import cli
 from tfgan_mh.evaluation import records
 from tfgan_mh.reproduce import claims as claims_lib
 from tfgan_mh.reproduce import curves
@@ -133,7 +134,6 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
       identity.copy_run(same, model_dir)
       log(f"{model_dir}: the same recipe and steps as {same}: copied (checkpoints linked), not trained again")
       return 0.0
-  from tfgan_mh.cli import train as train_main  # pylint: disable=g-import-not-at-top
   from tfgan_mh.training import loop, preemption  # pylint: disable=g-import-not-at-top
   first = _first_step(model_dir, init_from)
   if deadline is not None:
@@ -147,7 +147,7 @@ def train_run(model_dir: str, arm: claims_lib.Arm, dataset: claims_lib.Dataset, 
   start = time.time()
   gin.clear_config()
   try:
-    train_main.parse_gin(list(arm.gin_files), params)
+    cli.parse_gin(list(arm.gin_files), params)
     loop.train(model_dir)
   except preemption.Stopped as e:  # its seconds count too: the next call resumes from e.step
     curves.add_timing(model_dir, first, e.step, time.time() - start)
