@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests import forkserver
+from tfgan_mh import cli
 from tfgan_mh.run import export
 from tfgan_mh import models
 from tfgan_mh import plots
@@ -56,7 +57,7 @@ def _train(params) -> str:
   model_dir = os.path.join(_tempdir(), "run")
   gin.clear_config()
   try:
-    train_main.parse_gin([train_main.DEFAULT_GIN], TINY + params)
+    cli.parse_gin([train_main.DEFAULT_GIN], TINY + params)
     loop.train(model_dir)
   finally:
     gin.clear_config()

@@ -127,7 +127,7 @@ class SweepFileTest(tf.test.TestCase):
     errors = errors + sweep_file.check_gin(runs, path)
     expected = {
         3: f"gin file '{tmp}/missing.gin' does not exist",
-        4: "gin configuration error in ",  # from tfgan_mh.train.parse_gin
+        4: "gin configuration error in ",  # from tfgan_mh.cli.parse_gin
         5: "run name 'a' is already used on line 2; give each line its own name=",
         6: "cannot split the line (No closing quotation)",
         7: "unexpected '--foo': expected --gin_param=BINDING",

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests import forkserver
+from tfgan_mh import cli
 from tfgan_mh import data
 from tfgan_mh import losses
 from tfgan_mh import metrics
@@ -41,7 +42,7 @@ RING_CFG = dict(num_samples=100, batch_size=50, num_validation=200, best_metric=
 
 def _train(model_dir, extra=()):
   gin.clear_config()
-  train_main.parse_gin([train_main.DEFAULT_GIN], TINY + list(extra))
+  cli.parse_gin([train_main.DEFAULT_GIN], TINY + list(extra))
   loop.train(model_dir)
   gin.clear_config()
 

@@ -27,6 +27,7 @@ import gin  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from tfgan_mh import cli  # noqa: E402
 from tfgan_mh import inspection  # noqa: E402
 from tfgan_mh import models  # noqa: E402
 from tfgan_mh import plots  # noqa: E402
@@ -69,7 +70,7 @@ class _Projection:
 def _train(model_dir, params):
   gin.clear_config()
   try:
-    train_main.parse_gin([train_main.DEFAULT_GIN], params)
+    cli.parse_gin([train_main.DEFAULT_GIN], params)
     loop.train(model_dir)
   finally:
     gin.clear_config()

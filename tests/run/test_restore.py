@@ -7,6 +7,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import cli
 from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 from tfgan_mh.run import restore
@@ -23,7 +24,7 @@ class RestoreTest(tf.test.TestCase):
     super().setUpClass()
     cls.model_dir = os.path.join(tf.compat.v1.test.get_temp_dir(), "restore_run")
     gin.clear_config()
-    train_main.parse_gin([train_main.DEFAULT_GIN], TINY)
+    cli.parse_gin([train_main.DEFAULT_GIN], TINY)
     loop.train(cls.model_dir)
     gin.clear_config()
 

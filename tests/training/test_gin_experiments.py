@@ -23,7 +23,6 @@ from tfgan_mh import cli
 from tfgan_mh import data as data_lib
 from tfgan_mh import losses as losses_lib
 from tfgan_mh import models as models_lib
-from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import loop
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -95,7 +94,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
   def _parse(self, name, *params):
     """Parses experiment `name` with the shrinking overrides, then `params`, then local data."""
     gin.clear_config()
-    train_main.parse_gin([os.path.join(GIN_DIR, "experiments", name + ".gin")], SHRINK + list(params))
+    cli.parse_gin([os.path.join(GIN_DIR, "experiments", name + ".gin")], SHRINK + list(params))
     source_name = gin.query_parameter("build_source.name")
     if source_name in ("mnist", "fashion_mnist"):  # TFDS names; build_source.path reads an idx folder instead
       gin.bind_parameter("build_source.path", self.mnist_dir)
@@ -148,7 +147,7 @@ class GinExperimentsTest(parameterized.TestCase, tf.test.TestCase):
   def test_loop_lengths_align(self, name):
     """One host-loop length per run (one tf.function trace), epochs in whole loops for energy families."""
     gin.clear_config()
-    train_main.parse_gin([os.path.join(GIN_DIR, "experiments", name + ".gin")], [])
+    cli.parse_gin([os.path.join(GIN_DIR, "experiments", name + ".gin")], [])
     q = gin.query_parameter
     loop_len = q("cadence.steps_per_loop")
     for every in ("cadence.summary_every", "cadence.log_every", "cadence.image_every", "cadence.save_every",

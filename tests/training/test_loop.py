@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from tests import forkserver
 from tests import helpers
+from tfgan_mh import cli
 from tfgan_mh import data
 from tfgan_mh.cli import train as train_main
 from tfgan_mh.data import pipeline
@@ -27,7 +28,7 @@ TINY = ["train.num_steps = 4", "train.global_batch_size = 16", "cadence.steps_pe
 
 def _configure(*params, gin_files=None):
   gin.clear_config()
-  train_main.parse_gin(gin_files or [train_main.DEFAULT_GIN], TINY + list(params))
+  cli.parse_gin(gin_files or [train_main.DEFAULT_GIN], TINY + list(params))
 
 
 def _scalars(model_dir, tag):
@@ -138,7 +139,7 @@ class TrainLoopTest(tf.test.TestCase):
         with self.assertRaises(ValueError) as ctx:
           loop.train(self.create_tempdir().full_path)
         # gin appends "In call to configurable ..." lines; the CLI prints only the first line.
-        self.assertRegex(train_main.first_line(ctx.exception), pattern)
+        self.assertRegex(cli.first_line(ctx.exception), pattern)
 
   def test_picture_rows_are_evenly_spaced_classes(self):
     self.assertAllEqual(loop.picture_class_ids(10, 20), np.arange(10))
@@ -236,7 +237,7 @@ class MaganEpochTest(tf.test.TestCase):
     model_dir = self.create_tempdir().full_path
     with self.assertRaises(ValueError) as ctx:
       loop.train(model_dir)
-    self.assertEqual(train_main.first_line(ctx.exception),
+    self.assertEqual(cli.first_line(ctx.exception),
                      "magan.pretrain_epochs=0: loss family 'magan' sets its first margin from D-only "
                      "pre-training (MAGAN Algorithm 1 l.9); use an integer >= 1 (paper: 2)")
     self.assertEqual(os.listdir(model_dir), [])

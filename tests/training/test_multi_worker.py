@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from tests.training.test_loop import _scalars
+from tfgan_mh import cli
 from tfgan_mh.cli import train as train_main
 from tfgan_mh.training import cluster as cluster_lib
 from tfgan_mh.training import loop
@@ -78,7 +79,7 @@ class MultiWorkerTest(tf.test.TestCase):
     # One process, default strategy, the same global batch of 16.
     single = os.path.join(root, "single")
     gin.clear_config()
-    train_main.parse_gin([train_main.DEFAULT_GIN], TINY + ["train.num_steps = 8"])
+    cli.parse_gin([train_main.DEFAULT_GIN], TINY + ["train.num_steps = 8"])
     loop.train(single)
     gin.clear_config()
     # Two workers, one replica each.

@@ -13,6 +13,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from tfgan_mh import cli
 from tfgan_mh import data
 from tfgan_mh import metrics
 from tfgan_mh.cli import train as train_main
@@ -29,7 +30,7 @@ class RingDefaultConditioningTest(tf.test.TestCase):
   def test_seed_0_at_2000_steps_puts_every_class_on_its_own_gaussian(self):
     model_dir = os.path.join(self.create_tempdir().full_path, "run")
     gin.clear_config()
-    train_main.parse_gin([train_main.DEFAULT_GIN], ["train.num_steps = 2000", "cadence.image_every = 2000",
+    cli.parse_gin([train_main.DEFAULT_GIN], ["train.num_steps = 2000", "cadence.image_every = 2000",
                                                     "cadence.save_every = 2000", "train.seed = 0"])
     loop.train(model_dir)
     source = data.build_source()

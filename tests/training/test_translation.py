@@ -14,9 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 from tests import helpers
+from tfgan_mh import cli
 from tfgan_mh.run import export
 from tfgan_mh import losses
-from tfgan_mh.cli import train as train_main
 from tfgan_mh.evaluation import job
 from tfgan_mh.models import translation
 from tfgan_mh.models.outputs import DiscOutput
@@ -195,7 +195,7 @@ class TranslationRunTest(tf.test.TestCase):
       self.skipTest(f"MNIST idx files not found at {MNIST} (../shared/data/mnist)")
     d = os.path.join(self.create_tempdir().full_path, "run")
     gin.clear_config()
-    train_main.parse_gin([os.path.join(REPO, "gin/experiments/mnist_translation_aam.gin")], [
+    cli.parse_gin([os.path.join(REPO, "gin/experiments/mnist_translation_aam.gin")], [
         f"build_source.path = '{MNIST}'", "train.num_steps = 4", "cadence.steps_per_loop = 2", "cadence.save_every = 4",
         "cadence.image_every = 4", "cadence.log_every = 2", "cadence.summary_every = 2", "build_generator.ch = 4",
         "build_generator.num_res = 1", "build_discriminator.ch = 4", "train.global_batch_size = 8"])

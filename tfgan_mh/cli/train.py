@@ -95,11 +95,6 @@ def make_strategy(kind: str, tpu: str = None):
   return tf.distribute.get_strategy()
 
 
-def parse_gin(gin_files, gin_params):
-  """Parses gin files + bindings; ValueError with the file and gin's message on any error (`cli.parse_gin`)."""
-  cli.parse_gin(gin_files, gin_params)
-
-
 def out_of_memory(error: BaseException):
   """One line for TF's ResourceExhaustedError (an allocation failed), else None."""
   import gin  # pylint: disable=g-import-not-at-top
@@ -126,7 +121,7 @@ def main(argv):
   from tfgan_mh.training import preemption  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
-    parse_gin(FLAGS.gin_file or [DEFAULT_GIN], FLAGS.gin_param)
+    cli.parse_gin(FLAGS.gin_file or [DEFAULT_GIN], FLAGS.gin_param)
     strategy = make_strategy(FLAGS.strategy, FLAGS.tpu)
     logging.info("Strategy %s with %d replica(s)", type(strategy).__name__,
                  strategy.num_replicas_in_sync)
