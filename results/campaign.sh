@@ -90,11 +90,14 @@
 #                 spread, not because each run settled. Recipe: 10 000 steps, EMA as above, nothing else changed.
 #                 Every arm with it, 3 seeds: plain done; the tutorials' cGAN (32 px, no EMA) done (24-34 min a
 #                 run beside another; FID 10.4 +- 1.9, GAN-test 0.963, IS 9.46 at 10 000, against plain's 47.5 +- 21,
-#                 0.9985, 9.98). diffaugment, lecam, both: seeds 0, 1 done (2026-12-07, three processes at once,
-#                 --threads 1, 64-65 min of training a run on CPU E). At 10 000, FID seed 0 / 1: plain 50 / 26,
-#                 diffaugment 20 / 18, lecam 132 / 37 (seed 0 one image per class), both 33 / 275 (seed 1: D's
-#                 class accuracy on real digits at chance throughout, GAN-test 0.11). Next: seed 2 of the three
-#                 (`tfgan-reproduce toolkit --arms A --seeds 2 --steps 10000`, one process per arm), then the report.
+#                 0.9985, 9.98). diffaugment, lecam, both: 3 seeds each (2026-12-07, one process per arm, three at
+#                 once, --threads 1, 64-66 min of training a run on CPU E). DECIDED (campaign/toolkit.md): NOT
+#                 REPRODUCED. FID at 10 000: diffaugment 18.0 +- 2.3 < plain 47.5 +- 21 holds (still falling, away
+#                 from plain); lecam 111 +- 66 (seeds 0, 2 one image per class; flat by a hair, 41.5 vs 41.7) and
+#                 both 186 +- 130 (seeds 1, 2: D's class head at chance throughout, GAN-test 0.10-0.11) fail.
+#                 Report: `tfgan-reproduce toolkit --seeds 0,1,2 --steps 10000` (reuses every run).
+# Next (not needed for the issue's 4 of 8): mhgan and amgan need >= 40 000 steps from step 0 (~12 h each), magan
+# a longer --steps (the authors' code: 200 epochs).
 # Two processes sharing 2 cores: `--threads 1` each (1.09-1.13x the total speed, docs/benchmarks.md).
 # A machine lent for a session: pass `--stop_within MINUTES` (the time left) so that no run is started that would
 # end after it (its checkpoints would leave with the machine).
