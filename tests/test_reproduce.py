@@ -41,8 +41,8 @@ def _reproduce(*args, cwd=REPO):
 # after the other into one --out, so that the MNIST smoke classifier is trained once per process; grouped by their
 # measured smoke time (2-core AVX2 EPYC, seconds per claim alone in a process: toolkit ~210, aam_translation ~110,
 # mhgan / mhshared_switch / amgan / aam ~90, mode_gan ~50, magan ~40), and so that arms of the same recipe share
-# one run (`reproduce.identity`): the tutorials' cGAN of toolkit / amgan and of mhgan / aam, the hinge of mhgan,
-# peers and mhshared_switch (its hinge_base).
+# one run (`reproduce.identity`): the tutorials' cGAN of toolkit / amgan and of aam_translation / mhgan / aam, the
+# hinge of mhgan, peers and mhshared_switch (its hinge_base).
 SMOKE_GROUPS = (("toolkit", "amgan", "mode_gan", "magan"),
                 ("aam_translation", "mhshared_switch", "mhgan", "aam", "peers"))
 

@@ -88,7 +88,7 @@ _E = "experiments/"  # packaged gin names (tfgan_mh/gin/)
 _B = "base/"
 # The tutorials' conditional GAN (Mirza & Osindero 2014 with the DCGAN recipe) on the same networks: the reference
 # row of every 32 px MNIST / Fashion-MNIST claim; for MAGAN's 28 px claim its G and a D of its auto-encoder's
-# widths (the translation claim, image to image, has no such arm).
+# widths; for the translation claim (image to image) a G(z, c) from noise, scored by the same GAN-test and FID.
 TUTORIAL = Arm("tutorial_cgan", (_E + "mnist_cgan_tutorial_cpu.gin",))
 TUTORIAL_28 = Arm("tutorial_cgan", (_E + "mnist28_cgan_tutorial.gin",))
 _IMAGE_METRICS = (("gan_test", "GAN-test acc"), ("fid", "FID (classifier feat.)"),
@@ -234,7 +234,8 @@ CLAIMS = {c.name: c for c in (
         arms=(Arm("ce", (_E + "mnist_translation_ce.gin",)), Arm("aam", (_E + "mnist_translation_aam.gin",)),
               # AdaCos's fixed scale for K classes, sqrt(2) ln(K - 1) = 3.1 at K = 10 (Zhang et al. 2019): s = 64
               # (ArcFace's, for thousands of identities) saturates a 10-way softmax.
-              Arm("aam_adacos", (_E + "mnist_translation_aam.gin",), ("translation.aam_scale = 3.1",))),
+              Arm("aam_adacos", (_E + "mnist_translation_aam.gin",), ("translation.aam_scale = 3.1",)),
+              TUTORIAL),  # G(z, c), no source image: its GAN-test and FID beside the translations' (no cycle L1)
         metrics=(("gan_test", "GAN-test acc"), ("translation_cycle_l1", "cycle L1"),
                  ("fid", "FID (classifier feat.)"), ("intra_fid_mean", "mean intra-FID (per target)")),
         eval_groups="gan_test,fid,intra_fid", steps=2000,
