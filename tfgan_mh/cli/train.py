@@ -21,7 +21,6 @@ from absl import flags
 from absl import logging
 
 from tfgan_mh import cli
-from tfgan_mh.cli import first_line
 
 DEFAULT_GIN = os.path.join(cli.GIN_DIR, "ring_default.gin")
 
@@ -105,7 +104,7 @@ def out_of_memory(error: BaseException):
     batch = gin.query_parameter("train.global_batch_size")
   except ValueError:
     batch = "its default"
-  return (f"out of memory ({first_line(error)[:120]}): lower train.global_batch_size (now {batch}), the "
+  return (f"out of memory ({cli.first_line(error)[:120]}): lower train.global_batch_size (now {batch}), the "
           "resolution or the network widths, or use optimization.accumulate_steps")
 
 
@@ -127,13 +126,13 @@ def main(argv):
                  strategy.num_replicas_in_sync)
     loop.train(FLAGS.model_dir, strategy, user_bindings=FLAGS.gin_param)
   except (ValueError, loop.NonFiniteLossError) as e:
-    message = first_line(e)
+    message = cli.first_line(e)
   except (OSError, tf.errors.OpError) as e:
     message = cli.disk_full(e, FLAGS.model_dir) or out_of_memory(e)
     if message is None:
       raise
   except preemption.Stopped as e:  # SIGTERM / SIGINT: a checkpoint was saved; 128 + the signal number
-    print(f"stopped: {first_line(e)}", file=sys.stderr)
+    print(f"stopped: {cli.first_line(e)}", file=sys.stderr)
     sys.exit(e.exit_code)
   else:
     message = None

@@ -235,7 +235,7 @@ CLAIMS = {c.name: c for c in (
               # AdaCos's fixed scale for K classes, sqrt(2) ln(K - 1) = 3.1 at K = 10 (Zhang et al. 2019): s = 64
               # (ArcFace's, for thousands of identities) saturates a 10-way softmax.
               Arm("aam_adacos", (_E + "mnist_translation_aam.gin",), ("translation.aam_scale = 3.1",)),
-              TUTORIAL),  # G(z, c), no source image: its GAN-test and FID beside the translations' (no cycle L1)
+              TUTORIAL),
         metrics=(("gan_test", "GAN-test acc"), ("translation_cycle_l1", "cycle L1"),
                  ("fid", "FID (classifier feat.)"), ("intra_fid_mean", "mean intra-FID (per target)")),
         eval_groups="gan_test,fid,intra_fid", steps=2000,
